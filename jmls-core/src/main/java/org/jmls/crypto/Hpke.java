@@ -1,0 +1,145 @@
+package org.jmls.crypto;
+
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import org.bouncycastle.crypto.ec.CustomNamedCurves;
+import org.jmls.Bytes;
+import org.jmls.message.HpkeCiphertext;
+
+/**
+ * HPKE (RFC 9180) in base mode with a DHKEM, single-shot: exactly what RFC 9420 uses (§5.1.3,
+ * EncryptWithLabel). Written over {@link CryptoProvider} so the AEAD runs on the JDK's intrinsics
+ * and the DH on BouncyCastle's curve code, and so a caller can run independent encryptions in
+ * parallel. Cross-checked against BouncyCastle's own HPKE in the tests.
+ */
+public final class Hpke {
+  private static final byte[] VERSION = "HPKE-v1".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] EMPTY = new byte[0];
+
+  private final CryptoProvider provider;
+  private final KemAlgorithm kem;
+  private final HashAlgorithm kdf;
+  private final AeadAlgorithm aead;
+  private final byte[] kemSuiteId;
+  private final byte[] hpkeSuiteId;
+  private final BigInteger order;
+
+  public Hpke(CryptoProvider provider, KemAlgorithm kem, HashAlgorithm kdf, AeadAlgorithm aead) {
+    this.provider = provider;
+    this.kem = kem;
+    this.kdf = kdf;
+    this.aead = aead;
+    this.kemSuiteId = new byte[] {'K', 'E', 'M', (byte) (kem.kemId() >> 8), (byte) kem.kemId()};
+    this.hpkeSuiteId =
+        new byte[] {
+          'H', 'P', 'K', 'E',
+          (byte) (kem.kemId() >> 8), (byte) kem.kemId(),
+          (byte) (kdf.kdfId() >> 8), (byte) kdf.kdfId(),
+          (byte) (aead.aeadId() >> 8), (byte) aead.aeadId()
+        };
+    this.order = kem.isNist() ? CustomNamedCurves.getByName(curveName(kem)).getN() : null;
+  }
+
+  private static String curveName(KemAlgorithm kem) {
+    return kem == KemAlgorithm.DHKEM_P256 ? "P-256" : kem == KemAlgorithm.DHKEM_P384 ? "P-384" : "P-521";
+  }
+
+  private static byte[] concat(byte[]... parts) {
+    int n = 0;
+    for (byte[] p : parts) {
+      n += p.length;
+    }
+    byte[] out = new byte[n];
+    int o = 0;
+    for (byte[] p : parts) {
+      System.arraycopy(p, 0, out, o, p.length);
+      o += p.length;
+    }
+    return out;
+  }
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private byte[] labeledExtract(HashAlgorithm h, byte[] suiteId, byte[] salt, String label, byte[] ikm) {
+    return Hkdf.extract(provider, h, salt, concat(VERSION, suiteId, ascii(label), ikm));
+  }
+
+  private byte[] labeledExpand(HashAlgorithm h, byte[] suiteId, byte[] prk, String label, byte[] info, int length) {
+    byte[] prefix = {(byte) (length >> 8), (byte) length};
+    return Hkdf.expand(provider, h, prk, concat(prefix, VERSION, suiteId, ascii(label), info), length);
+  }
+
+  /** DeriveKeyPair(ikm) of RFC 9180 §7.1.3, including rejection sampling for the NIST curves. */
+  public KeyPair deriveKeyPair(byte[] ikm) throws CryptoException {
+    HashAlgorithm h = kem.kdf();
+    byte[] prk = labeledExtract(h, kemSuiteId, EMPTY, "dkp_prk", ikm);
+    if (!kem.isNist()) {
+      byte[] sk = labeledExpand(h, kemSuiteId, prk, "sk", EMPTY, kem.privateKeyLength());
+      return new KeyPair(Secret.wrap(sk), Bytes.wrap(provider.dhPublicKey(kem, sk)));
+    }
+    for (int counter = 0; counter < 256; counter++) {
+      byte[] bytes =
+          labeledExpand(h, kemSuiteId, prk, "candidate", new byte[] {(byte) counter}, kem.privateKeyLength());
+      bytes[0] &= (byte) kem.bitmask();
+      BigInteger sk = new BigInteger(1, bytes);
+      if (sk.signum() != 0 && sk.compareTo(order) < 0) {
+        return new KeyPair(Secret.wrap(bytes), Bytes.wrap(provider.dhPublicKey(kem, bytes)));
+      }
+    }
+    throw new CryptoException("DeriveKeyPair: no valid candidate after 256 tries");
+  }
+
+  private byte[] extractAndExpand(byte[] dh, byte[] kemContext) {
+    HashAlgorithm h = kem.kdf();
+    byte[] prk = labeledExtract(h, kemSuiteId, EMPTY, "eae_prk", dh);
+    return labeledExpand(h, kemSuiteId, prk, "shared_secret", kemContext, kem.secretLength());
+  }
+
+  /** The AEAD key and base nonce of the base-mode key schedule (RFC 9180 §5.1). */
+  private byte[][] keySchedule(byte[] sharedSecret, byte[] info) {
+    byte[] pskIdHash = labeledExtract(kdf, hpkeSuiteId, EMPTY, "psk_id_hash", EMPTY);
+    byte[] infoHash = labeledExtract(kdf, hpkeSuiteId, EMPTY, "info_hash", info);
+    byte[] context = concat(new byte[] {0}, pskIdHash, infoHash);
+    byte[] secret = labeledExtract(kdf, hpkeSuiteId, sharedSecret, "secret", EMPTY);
+    byte[] key = labeledExpand(kdf, hpkeSuiteId, secret, "key", context, aead.keyLength());
+    byte[] nonce = labeledExpand(kdf, hpkeSuiteId, secret, "base_nonce", context, aead.nonceLength());
+    java.util.Arrays.fill(secret, (byte) 0);
+    return new byte[][] {key, nonce};
+  }
+
+  /** SealBase(pkR, info, aad, pt) with a fresh ephemeral key. */
+  public HpkeCiphertext seal(byte[] pkR, byte[] info, byte[] aad, byte[] plaintext) throws CryptoException {
+    return sealWithEphemeral(provider.dhGenerateKeyPair(kem), pkR, info, aad, plaintext);
+  }
+
+  /** SealBase with a given ephemeral key pair (deterministic tests only). */
+  public HpkeCiphertext sealWithEphemeral(KeyPair ephemeral, byte[] pkR, byte[] info, byte[] aad, byte[] plaintext)
+      throws CryptoException {
+    byte[] enc = ephemeral.publicKey().toByteArray();
+    byte[] dh = provider.dh(kem, ephemeral.privateKey().unsafeArray(), pkR);
+    byte[] shared = extractAndExpand(dh, concat(enc, pkR));
+    ephemeral.privateKey().destroy();
+    byte[][] kn = keySchedule(shared, info);
+    byte[] ct = provider.aeadSeal(aead, kn[0], kn[1], aad, plaintext);
+    java.util.Arrays.fill(kn[0], (byte) 0);
+    return new HpkeCiphertext(Bytes.wrap(enc), Bytes.wrap(ct));
+  }
+
+  /** OpenBase(enc, skR, info, aad, ct). */
+  public byte[] open(byte[] enc, byte[] skR, byte[] info, byte[] aad, byte[] ciphertext) throws CryptoException {
+    if (enc.length != kem.publicKeyLength()) {
+      throw new CryptoException("HPKE enc of " + enc.length + " bytes, expected " + kem.publicKeyLength());
+    }
+    byte[] dh = provider.dh(kem, skR, enc);
+    byte[] pkR = provider.dhPublicKey(kem, skR);
+    byte[] shared = extractAndExpand(dh, concat(enc, pkR));
+    byte[][] kn = keySchedule(shared, info);
+    try {
+      return provider.aeadOpen(aead, kn[0], kn[1], aad, ciphertext);
+    } finally {
+      java.util.Arrays.fill(kn[0], (byte) 0);
+    }
+  }
+}
