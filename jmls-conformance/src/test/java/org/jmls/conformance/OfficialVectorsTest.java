@@ -1,0 +1,94 @@
+package org.jmls.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The working group's vectors through the same code as {@code ./jmls vectors}: one parameterized
+ * test per file, one case per entry, each case failing with every mismatch it found. When the
+ * vectors cannot be found the tests fail (they are never skipped), naming JMLS_VECTORS.
+ */
+class OfficialVectorsTest {
+  private static final Conformance CONFORMANCE = new Conformance();
+
+  private static Stream<VectorCase> casesOf(String file) throws IOException {
+    Path dir = Conformance.locateVectors();
+    return CONFORMANCE.cases(dir, file).stream();
+  }
+
+  static Stream<VectorCase> treeMath() throws IOException {
+    return casesOf("tree-math.json");
+  }
+
+  static Stream<VectorCase> deserialization() throws IOException {
+    return casesOf("deserialization.json");
+  }
+
+  static Stream<VectorCase> cryptoBasics() throws IOException {
+    return casesOf("crypto-basics.json");
+  }
+
+  static Stream<VectorCase> messages() throws IOException {
+    return casesOf("messages.json");
+  }
+
+  private static void assertPasses(VectorCase c) {
+    List<String> mismatches = c.run();
+    assertEquals(List.of(), mismatches, c.file() + " " + c.name());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("treeMath")
+  void treeMath(VectorCase c) {
+    assertPasses(c);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("deserialization")
+  void deserialization(VectorCase c) {
+    assertPasses(c);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cryptoBasics")
+  void cryptoBasics(VectorCase c) {
+    assertPasses(c);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("messages")
+  void messages(VectorCase c) {
+    assertPasses(c);
+  }
+
+  @Test
+  void vectorFiles_haveTheExpectedEntryCounts() throws IOException {
+    // Guards against a truncated or substituted vector folder passing vacuously.
+    assertEquals(10, treeMath().count());
+    assertEquals(14, deserialization().count());
+    assertEquals(7, cryptoBasics().count());
+    assertEquals(300, messages().count());
+  }
+
+  @Test
+  void runner_reportsUnsupportedFilesAsNotSupported() throws IOException {
+    Conformance.FileResult r = CONFORMANCE.runFile(Conformance.locateVectors().resolve("welcome.json"));
+    assertFalse(r.supported());
+    assertEquals(0, r.passed());
+  }
+
+  @Test
+  void runner_countsAFailureWhenAVectorIsWrong() {
+    // A vector whose expected bytes were altered must be reported as failed, with the field named.
+    VectorCase broken = new VectorCase("x", "broken", m -> m.expect("field", "00", "01"));
+    assertEquals(List.of("field: expected 00, got 01"), broken.run());
+  }
+}
