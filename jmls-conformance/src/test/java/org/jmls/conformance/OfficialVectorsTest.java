@@ -40,6 +40,22 @@ class OfficialVectorsTest {
     return casesOf("messages.json");
   }
 
+  static Stream<VectorCase> keySchedule() throws IOException {
+    return casesOf("key-schedule.json");
+  }
+
+  static Stream<VectorCase> pskSecret() throws IOException {
+    return casesOf("psk_secret.json");
+  }
+
+  static Stream<VectorCase> secretTree() throws IOException {
+    return casesOf("secret-tree.json");
+  }
+
+  static Stream<VectorCase> transcriptHashes() throws IOException {
+    return casesOf("transcript-hashes.json");
+  }
+
   private static void assertPasses(VectorCase c) {
     List<String> mismatches = c.run();
     assertEquals(List.of(), mismatches, c.file() + " " + c.name());
@@ -69,6 +85,30 @@ class OfficialVectorsTest {
     assertPasses(c);
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("keySchedule")
+  void keySchedule(VectorCase c) {
+    assertPasses(c);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("pskSecret")
+  void pskSecret(VectorCase c) {
+    assertPasses(c);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("secretTree")
+  void secretTree(VectorCase c) {
+    assertPasses(c);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("transcriptHashes")
+  void transcriptHashes(VectorCase c) {
+    assertPasses(c);
+  }
+
   @Test
   void vectorFiles_haveTheExpectedEntryCounts() throws IOException {
     // Guards against a truncated or substituted vector folder passing vacuously.
@@ -76,6 +116,10 @@ class OfficialVectorsTest {
     assertEquals(14, deserialization().count());
     assertEquals(7, cryptoBasics().count());
     assertEquals(300, messages().count());
+    assertEquals(7, keySchedule().count());
+    assertEquals(77, pskSecret().count());
+    assertEquals(21, secretTree().count());
+    assertEquals(7, transcriptHashes().count());
   }
 
   @Test

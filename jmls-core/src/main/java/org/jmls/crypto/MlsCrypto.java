@@ -61,7 +61,10 @@ public final class MlsCrypto {
   }
 
   private static byte[] mlsLabel(String label) {
-    byte[] l = label.getBytes(StandardCharsets.US_ASCII);
+    return mlsLabel(label.getBytes(StandardCharsets.US_ASCII));
+  }
+
+  private static byte[] mlsLabel(byte[] l) {
     byte[] out = new byte[PREFIX.length + l.length];
     System.arraycopy(PREFIX, 0, out, 0, PREFIX.length);
     System.arraycopy(l, 0, out, PREFIX.length, l.length);
@@ -70,6 +73,11 @@ public final class MlsCrypto {
 
   /** ExpandWithLabel(Secret, Label, Context, Length) = KDF.Expand(Secret, KDFLabel, Length) (§5.1). */
   public byte[] expandWithLabel(byte[] secret, String label, byte[] context, int length) {
+    return expandWithLabel(secret, label.getBytes(StandardCharsets.US_ASCII), context, length);
+  }
+
+  /** ExpandWithLabel with a label given as bytes (exporter labels are application-chosen bytes). */
+  public byte[] expandWithLabel(byte[] secret, byte[] label, byte[] context, int length) {
     byte[] kdfLabel = new TlsWriter(length + context.length + 32)
         .u16(length).opaque(mlsLabel(label)).opaque(context).toByteArray();
     return kdfExpand(secret, kdfLabel, length);

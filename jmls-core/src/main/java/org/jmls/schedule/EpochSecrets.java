@@ -1,0 +1,121 @@
+package org.jmls.schedule;
+
+import javax.security.auth.Destroyable;
+import org.jmls.Bytes;
+import org.jmls.crypto.CryptoException;
+import org.jmls.crypto.KeyPair;
+import org.jmls.crypto.MlsCrypto;
+import org.jmls.crypto.Secret;
+
+/**
+ * The secrets of one epoch (RFC 9420 §8, Table 4), derived from the epoch secret. The joiner,
+ * welcome and epoch secrets are not kept: they are destroyed as soon as these are derived (§9.2).
+ * {@link #initSecret()} is the next epoch's init_secret.
+ */
+public final class EpochSecrets implements Destroyable {
+  private final MlsCrypto crypto;
+  private final Secret senderDataSecret;
+  private final Secret encryptionSecret;
+  private final Secret exporterSecret;
+  private final Secret externalSecret;
+  private final Secret confirmationKey;
+  private final Secret membershipKey;
+  private final Secret resumptionPsk;
+  private final Bytes epochAuthenticator;
+  private final Secret initSecret;
+
+  EpochSecrets(MlsCrypto c, byte[] epochSecret) {
+    this.crypto = c;
+    senderDataSecret = Secret.wrap(c.deriveSecret(epochSecret, "sender data"));
+    encryptionSecret = Secret.wrap(c.deriveSecret(epochSecret, "encryption"));
+    exporterSecret = Secret.wrap(c.deriveSecret(epochSecret, "exporter"));
+    externalSecret = Secret.wrap(c.deriveSecret(epochSecret, "external"));
+    confirmationKey = Secret.wrap(c.deriveSecret(epochSecret, "confirm"));
+    membershipKey = Secret.wrap(c.deriveSecret(epochSecret, "membership"));
+    resumptionPsk = Secret.wrap(c.deriveSecret(epochSecret, "resumption"));
+    epochAuthenticator = Bytes.wrap(c.deriveSecret(epochSecret, "authentication"));
+    initSecret = Secret.wrap(c.deriveSecret(epochSecret, "init"));
+  }
+
+  public Secret senderDataSecret() {
+    return senderDataSecret;
+  }
+
+  public Secret encryptionSecret() {
+    return encryptionSecret;
+  }
+
+  public Secret exporterSecret() {
+    return exporterSecret;
+  }
+
+  public Secret externalSecret() {
+    return externalSecret;
+  }
+
+  public Secret confirmationKey() {
+    return confirmationKey;
+  }
+
+  public Secret membershipKey() {
+    return membershipKey;
+  }
+
+  public Secret resumptionPsk() {
+    return resumptionPsk;
+  }
+
+  /** The epoch authenticator (§8.7): public by design, members compare it out of band. */
+  public Bytes epochAuthenticator() {
+    return epochAuthenticator;
+  }
+
+  /** init_secret for the next epoch. */
+  public Secret initSecret() {
+    return initSecret;
+  }
+
+  /** The external key pair of §8.3, derived from external_secret. */
+  public KeyPair externalKeyPair() throws CryptoException {
+    return crypto.deriveKeyPair(externalSecret.unsafeArray());
+  }
+
+  /** MLS-Exporter(Label, Context, Length) (§8.5). */
+  public byte[] export(byte[] label, byte[] context, int length) {
+    byte[] derived = crypto.expandWithLabel(exporterSecret.unsafeArray(), label, new byte[0], crypto.hashLength());
+    byte[] out = crypto.expandWithLabel(derived, "exported", crypto.hash(context), length);
+    java.util.Arrays.fill(derived, (byte) 0);
+    return out;
+  }
+
+  /** MLS-Exporter with a text label. */
+  public byte[] export(String label, byte[] context, int length) {
+    return export(label.getBytes(java.nio.charset.StandardCharsets.UTF_8), context, length);
+  }
+
+  /** MAC(confirmation_key, confirmed_transcript_hash) (§8.1). */
+  public byte[] confirmationTag(byte[] confirmedTranscriptHash) {
+    return crypto.mac(confirmationKey.unsafeArray(), confirmedTranscriptHash);
+  }
+
+  @Override
+  public void destroy() {
+    for (Secret s :
+        new Secret[] {
+          senderDataSecret, encryptionSecret, exporterSecret, externalSecret, confirmationKey,
+          membershipKey, resumptionPsk, initSecret
+        }) {
+      s.destroy();
+    }
+  }
+
+  @Override
+  public boolean isDestroyed() {
+    return initSecret.isDestroyed();
+  }
+
+  @Override
+  public String toString() {
+    return "EpochSecrets[redacted]";
+  }
+}
