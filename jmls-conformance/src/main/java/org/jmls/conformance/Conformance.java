@@ -35,7 +35,9 @@ public final class Conformance {
             new KeyScheduleVectors.Epochs(provider),
             new KeyScheduleVectors.PskSecrets(provider),
             new SecretTreeVectors.Tree(provider),
-            new SecretTreeVectors.Transcript(provider))) {
+            new SecretTreeVectors.Transcript(provider),
+            new TreeVectors.Validation(provider),
+            new TreeVectors.Operations(provider))) {
       files.put(f.fileName(), f);
     }
   }

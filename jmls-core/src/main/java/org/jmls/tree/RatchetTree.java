@@ -1,0 +1,658 @@
+package org.jmls.tree;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import org.jmls.Bytes;
+import org.jmls.ValidationException;
+import org.jmls.codec.TlsWriter;
+import org.jmls.crypto.MlsCrypto;
+import org.jmls.message.LeafNode;
+import org.jmls.message.LeafNodeSource;
+import org.jmls.message.Node;
+import org.jmls.message.ParentNode;
+import org.jmls.message.UpdatePath;
+import org.jmls.message.UpdatePathNode;
+
+/**
+ * The public ratchet tree of RFC 9420 §4 and §7, array-based (Appendix C), built for groups of
+ * 100,000 members:
+ *
+ * <ul>
+ *   <li>tree hashes (§7.8) are cached per node and invalidated only along the path to the root of a
+ *       node that changed, so one Add, Remove or UpdatePath costs O(log n) hashes, not O(n);
+ *   <li>hash maps from encryption key to node and from signature key to leaf make duplicate
+ *       checks O(1);
+ *   <li>truncation and extension keep every cached hash that is still valid.
+ * </ul>
+ *
+ * <p>The tree holds no secrets. It is mutable for speed; state machines stage changes on a {@link
+ * #copy()} and swap it in on merge. Not thread-safe.
+ */
+public final class RatchetTree {
+  private static final int[] NONE = new int[0];
+
+  private final MlsCrypto crypto;
+  private Node[] nodes;
+  private byte[][] hashes;
+  private int leafCount;
+  private final Map<Bytes, Integer> encryptionKeys;
+  private final Map<Bytes, Integer> signatureKeys;
+
+  private RatchetTree(MlsCrypto crypto, int leafCount) {
+    this.crypto = crypto;
+    this.leafCount = leafCount;
+    this.nodes = new Node[TreeMath.nodeWidth(leafCount)];
+    this.hashes = new byte[nodes.length][];
+    this.encryptionKeys = new HashMap<>();
+    this.signatureKeys = new HashMap<>();
+  }
+
+  private RatchetTree(RatchetTree o) {
+    crypto = o.crypto;
+    leafCount = o.leafCount;
+    nodes = o.nodes.clone();
+    hashes = o.hashes.clone();
+    encryptionKeys = new HashMap<>(o.encryptionKeys);
+    signatureKeys = new HashMap<>(o.signatureKeys);
+  }
+
+  /** A one-member tree, as when creating a group (§11). */
+  public static RatchetTree withFirstLeaf(MlsCrypto crypto, LeafNode leaf) {
+    RatchetTree t = new RatchetTree(crypto, 1);
+    t.set(0, leaf);
+    return t;
+  }
+
+  /**
+   * The tree from its wire form ({@code optional<Node> ratchet_tree<V>}, §12.4.3.3, null for blank):
+   * checks the shape (leaves at even indices, parents at odd, last node non-blank) and that no
+   * encryption or signature key repeats. Cryptographic checks are {@link #verifyParentHashes},
+   * {@link #verifyLeafSignatures} and {@link #verifyUnmergedLeaves}.
+   */
+  public static RatchetTree fromNodes(MlsCrypto crypto, List<Node> list) throws ValidationException {
+    if (list.isEmpty()) {
+      throw new ValidationException("rfc9420-12.4.3.3.empty-tree", "the ratchet tree has no nodes");
+    }
+    if (list.get(list.size() - 1) == null) {
+      throw new ValidationException("rfc9420-12.4.3.3.trailing-blank", "the last node of the ratchet tree is blank");
+    }
+    if (list.size() > (1 << 30)) {
+      throw new ValidationException("rfc9420-12.4.3.3.too-large", "ratchet tree too large");
+    }
+    int leaves = 1;
+    while (TreeMath.nodeWidth(leaves) < list.size()) {
+      leaves <<= 1;
+    }
+    RatchetTree t = new RatchetTree(crypto, leaves);
+    for (int x = 0; x < list.size(); x++) {
+      Node n = list.get(x);
+      if (n == null) {
+        continue;
+      }
+      if (TreeMath.isLeaf(x) != (n instanceof LeafNode)) {
+        throw new ValidationException(
+            "rfc9420-12.4.3.3.node-type", "node " + x + " is a " + n.nodeType() + " node at a " + (TreeMath.isLeaf(x) ? "leaf" : "parent") + " position");
+      }
+      t.set(x, n);
+    }
+    if (t.encryptionKeys.size() != t.countNonBlank()) {
+      throw new ValidationException("rfc9420-7.9.2.duplicate-encryption-key", "two nodes share an encryption key");
+    }
+    if (t.signatureKeys.size() != t.countNonBlankLeaves()) {
+      throw new ValidationException("rfc9420-7.3.duplicate-signature-key", "two leaves share a signature key");
+    }
+    return t;
+  }
+
+  private int countNonBlank() {
+    int n = 0;
+    for (Node x : nodes) {
+      if (x != null) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private int countNonBlankLeaves() {
+    int n = 0;
+    for (int x = 0; x < nodes.length; x += 2) {
+      if (nodes[x] != null) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** An independent copy sharing the immutable node values. */
+  public RatchetTree copy() {
+    return new RatchetTree(this);
+  }
+
+  public MlsCrypto crypto() {
+    return crypto;
+  }
+
+  /** Number of leaves of the full tree, blank or not (a power of two). */
+  public int leafCount() {
+    return leafCount;
+  }
+
+  /** Number of nodes of the full tree. */
+  public int nodeCount() {
+    return nodes.length;
+  }
+
+  /** Number of non-blank leaves. */
+  public int memberCount() {
+    return signatureKeys.size();
+  }
+
+  public Node node(int x) {
+    return nodes[x];
+  }
+
+  /** The leaf at {@code leafIndex}, or null if blank or outside the tree. */
+  public LeafNode leaf(int leafIndex) {
+    return leafIndex >= 0 && leafIndex < leafCount ? (LeafNode) nodes[2 * leafIndex] : null;
+  }
+
+  public ParentNode parentNode(int x) {
+    return (ParentNode) nodes[x];
+  }
+
+  /** Leaf index holding {@code signatureKey}, or -1. */
+  public int leafWithSignatureKey(Bytes signatureKey) {
+    Integer i = signatureKeys.get(signatureKey);
+    return i == null ? -1 : i;
+  }
+
+  /** Node index holding {@code encryptionKey}, or -1. */
+  public int nodeWithEncryptionKey(Bytes encryptionKey) {
+    Integer i = encryptionKeys.get(encryptionKey);
+    return i == null ? -1 : i;
+  }
+
+  /** The wire form: nodes in array order, trailing blank nodes removed (§12.4.3.3). */
+  public List<Node> toNodes() {
+    int end = nodes.length;
+    while (end > 0 && nodes[end - 1] == null) {
+      end--;
+    }
+    return Collections.unmodifiableList(Arrays.asList(Arrays.copyOf(nodes, end)));
+  }
+
+  // ------------------------------------------------------------------ mutation
+
+  private void set(int x, Node n) {
+    Node old = nodes[x];
+    if (old != null) {
+      encryptionKeys.remove(encryptionKey(old), x);
+      if (old instanceof LeafNode) {
+        signatureKeys.remove(((LeafNode) old).signatureKey(), x / 2);
+      }
+    }
+    nodes[x] = n;
+    if (n != null) {
+      encryptionKeys.put(encryptionKey(n), x);
+      if (n instanceof LeafNode) {
+        signatureKeys.put(((LeafNode) n).signatureKey(), x / 2);
+      }
+    }
+    invalidate(x);
+  }
+
+  private static Bytes encryptionKey(Node n) {
+    return n instanceof LeafNode ? ((LeafNode) n).encryptionKey() : ((ParentNode) n).encryptionKey();
+  }
+
+  /** Marks the hashes of {@code x} and its ancestors stale: O(log n). */
+  private void invalidate(int x) {
+    int root = TreeMath.root(leafCount);
+    while (true) {
+      hashes[x] = null;
+      if (x == root) {
+        return;
+      }
+      x = TreeMath.parent(x, leafCount);
+    }
+  }
+
+  /** Doubles the tree (§7.7): the old tree becomes the left subtree of a new blank root. */
+  private void extend() {
+    int newLeaves = leafCount * 2;
+    nodes = Arrays.copyOf(nodes, TreeMath.nodeWidth(newLeaves));
+    hashes = Arrays.copyOf(hashes, nodes.length);
+    leafCount = newLeaves;
+    // Only the new root (and the new all-blank right subtree) lack hashes; existing ones stay valid.
+  }
+
+  /** Halves the tree while its right subtree holds no non-blank leaf (§7.7). */
+  private void truncate() {
+    int last = -1;
+    for (int l = leafCount - 1; l >= 0; l--) {
+      if (nodes[2 * l] != null) {
+        last = l;
+        break;
+      }
+    }
+    int newLeaves = leafCount;
+    while (newLeaves > 1 && last < newLeaves / 2) {
+      newLeaves /= 2;
+    }
+    if (newLeaves == leafCount) {
+      return;
+    }
+    for (int x = TreeMath.nodeWidth(newLeaves); x < nodes.length; x++) {
+      if (nodes[x] != null) {
+        set(x, null);
+      }
+    }
+    nodes = Arrays.copyOf(nodes, TreeMath.nodeWidth(newLeaves));
+    hashes = Arrays.copyOf(hashes, nodes.length);
+    leafCount = newLeaves;
+  }
+
+  /**
+   * Adds a member (§12.1.1): the leftmost blank leaf, extending the tree if there is none; the new
+   * leaf index joins the unmerged leaves of every non-blank parent above it. Returns the leaf index.
+   */
+  public int addLeaf(LeafNode leaf) {
+    int l = 0;
+    while (l < leafCount && nodes[2 * l] != null) {
+      l++;
+    }
+    if (l == leafCount) {
+      extend();
+    }
+    for (int x : directPath(l)) {
+      ParentNode p = (ParentNode) nodes[x];
+      if (p != null) {
+        List<Integer> unmerged = new ArrayList<>(p.unmergedLeaves());
+        unmerged.add(l);
+        set(x, new ParentNode(p.encryptionKey(), p.parentHash(), unmerged));
+      }
+    }
+    set(2 * l, leaf);
+    return l;
+  }
+
+  /** Replaces a member's leaf and blanks its direct path (Update proposal, §12.1.2). */
+  public void updateLeaf(int leafIndex, LeafNode leaf) {
+    blankDirectPath(leafIndex);
+    set(2 * leafIndex, leaf);
+  }
+
+  /** Blanks a member's leaf and direct path, then truncates (Remove proposal, §12.1.3). */
+  public void removeLeaf(int leafIndex) {
+    blankDirectPath(leafIndex);
+    set(2 * leafIndex, null);
+    truncate();
+  }
+
+  private void blankDirectPath(int leafIndex) {
+    for (int x : directPath(leafIndex)) {
+      if (nodes[x] != null) {
+        set(x, null);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ paths and resolutions
+
+  /** Parent nodes from the leaf's parent to the root (§4.1.2). */
+  public int[] directPath(int leafIndex) {
+    int x = 2 * leafIndex;
+    int root = TreeMath.root(leafCount);
+    if (x == root) {
+      return NONE;
+    }
+    int[] out = new int[TreeMath.level(root)];
+    int n = 0;
+    while (x != root) {
+      x = TreeMath.parent(x, leafCount);
+      out[n++] = x;
+    }
+    return n == out.length ? out : Arrays.copyOf(out, n);
+  }
+
+  /** The sibling of the leaf and of each node of its direct path except the root. */
+  public int[] copath(int leafIndex) {
+    int x = 2 * leafIndex;
+    int root = TreeMath.root(leafCount);
+    int[] out = new int[TreeMath.level(root)];
+    int n = 0;
+    while (x != root) {
+      out[n++] = TreeMath.sibling(x, leafCount);
+      x = TreeMath.parent(x, leafCount);
+    }
+    return n == out.length ? out : Arrays.copyOf(out, n);
+  }
+
+  /** Direct-path nodes whose copath child has a non-empty resolution (§4.1.2). */
+  public int[] filteredDirectPath(int leafIndex) {
+    int[] dp = directPath(leafIndex);
+    int[] cp = copath(leafIndex);
+    int[] out = new int[dp.length];
+    int n = 0;
+    for (int i = 0; i < dp.length; i++) {
+      if (!resolutionIsEmpty(cp[i])) {
+        out[n++] = dp[i];
+      }
+    }
+    return Arrays.copyOf(out, n);
+  }
+
+  private boolean resolutionIsEmpty(int x) {
+    if (nodes[x] != null) {
+      return false;
+    }
+    if (TreeMath.isLeaf(x)) {
+      return true;
+    }
+    return resolutionIsEmpty(TreeMath.left(x)) && resolutionIsEmpty(TreeMath.right(x));
+  }
+
+  /** The resolution of a node (§4.1.1), as node indices. */
+  public int[] resolution(int x) {
+    List<Integer> out = new ArrayList<>();
+    resolve(x, out);
+    return out.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  private void resolve(int x, List<Integer> out) {
+    Node n = nodes[x];
+    if (n != null) {
+      out.add(x);
+      if (n instanceof ParentNode) {
+        for (int l : ((ParentNode) n).unmergedLeaves()) {
+          out.add(2 * l);
+        }
+      }
+    } else if (!TreeMath.isLeaf(x)) {
+      resolve(TreeMath.left(x), out);
+      resolve(TreeMath.right(x), out);
+    }
+  }
+
+  // ------------------------------------------------------------------ tree hash (§7.8)
+
+  /** The tree hash of the root. */
+  public byte[] treeHash() {
+    return treeHash(TreeMath.root(leafCount)).clone();
+  }
+
+  /** The tree hash of node {@code x}, from the cache where valid. The array must not be modified. */
+  public byte[] treeHash(int x) {
+    byte[] h = hashes[x];
+    if (h == null) {
+      h = computeHash(x, null);
+      hashes[x] = h;
+    }
+    return h;
+  }
+
+  private byte[] computeHash(int x, int[] excluded) {
+    TlsWriter w = new TlsWriter(512);
+    if (TreeMath.isLeaf(x)) {
+      LeafNode leaf = (LeafNode) nodes[x];
+      if (leaf != null && contains(excluded, x / 2)) {
+        leaf = null;
+      }
+      w.u8(1).u32(x / 2).optional(leaf);
+    } else {
+      ParentNode p = (ParentNode) nodes[x];
+      if (p != null && excluded != null && !p.unmergedLeaves().isEmpty()) {
+        List<Integer> kept = new ArrayList<>();
+        for (int l : p.unmergedLeaves()) {
+          if (!contains(excluded, l)) {
+            kept.add(l);
+          }
+        }
+        p = new ParentNode(p.encryptionKey(), p.parentHash(), kept);
+      }
+      w.u8(2).optional(p);
+      w.opaque(hashExcluding(TreeMath.left(x), excluded));
+      w.opaque(hashExcluding(TreeMath.right(x), excluded));
+    }
+    return crypto.hash(w.toByteArray());
+  }
+
+  private static boolean contains(int[] set, int v) {
+    if (set != null) {
+      for (int s : set) {
+        if (s == v) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Tree hash of {@code x} with the {@code excluded} leaves blanked and dropped from unmerged lists. */
+  private byte[] hashExcluding(int x, int[] excluded) {
+    if (excluded == null || excluded.length == 0 || !coversAny(x, excluded)) {
+      return treeHash(x);
+    }
+    return computeHash(x, excluded);
+  }
+
+  private static boolean coversAny(int x, int[] leaves) {
+    int k = TreeMath.level(x);
+    int first = (x - ((1 << k) - 1)) / 2;
+    int last = (x + ((1 << k) - 1)) / 2;
+    for (int l : leaves) {
+      if (l >= first && l <= last) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ------------------------------------------------------------------ parent hash (§7.9)
+
+  /**
+   * The parent hash of parent node {@code p} with copath child {@code s}: Hash(ParentHashInput{
+   * encryption_key, parent_hash, original_sibling_tree_hash}), the sibling's tree hash taken with
+   * p's unmerged leaves removed.
+   */
+  public byte[] parentHash(int p, int s) {
+    ParentNode pn = (ParentNode) nodes[p];
+    int[] excluded = pn.unmergedLeaves().stream().mapToInt(Integer::intValue).toArray();
+    TlsWriter w = new TlsWriter(256);
+    w.opaque(pn.encryptionKey()).opaque(pn.parentHash()).opaque(hashExcluding(s, excluded));
+    return crypto.hash(w.toByteArray());
+  }
+
+  /**
+   * Checks that every non-blank parent node is parent-hash valid (§7.9.2), top down: exactly one
+   * descendant D must carry P's parent hash with the unmerged-leaf condition.
+   */
+  public void verifyParentHashes() throws ValidationException {
+    for (int p = 1; p < nodes.length; p += 2) {
+      if (nodes[p] == null) {
+        continue;
+      }
+      int matches = 0;
+      for (int side = 0; side < 2; side++) {
+        int c = side == 0 ? TreeMath.left(p) : TreeMath.right(p);
+        int s = side == 0 ? TreeMath.right(p) : TreeMath.left(p);
+        Bytes ph = Bytes.wrap(parentHash(p, s));
+        int[] res = resolution(c);
+        List<Integer> unmergedUnderC = new ArrayList<>();
+        for (int l : ((ParentNode) nodes[p]).unmergedLeaves()) {
+          if (coversAny(c, new int[] {l})) {
+            unmergedUnderC.add(2 * l);
+          }
+        }
+        if (res.length != unmergedUnderC.size() + 1) {
+          continue;
+        }
+        for (int d : res) {
+          if (!ph.equals(parentHashField(d))) {
+            continue;
+          }
+          boolean rest = true;
+          for (int other : res) {
+            if (other != d && !unmergedUnderC.contains(other)) {
+              rest = false;
+            }
+          }
+          if (rest) {
+            matches++;
+          }
+        }
+      }
+      if (matches != 1) {
+        throw new ValidationException(
+            "rfc9420-7.9.2.parent-hash", "parent node " + p + " is not parent-hash valid (" + matches + " chains)");
+      }
+    }
+  }
+
+  private Bytes parentHashField(int d) {
+    Node n = nodes[d];
+    if (n instanceof ParentNode) {
+      return ((ParentNode) n).parentHash();
+    }
+    LeafNode l = (LeafNode) n;
+    return l.leafNodeSource() == LeafNodeSource.COMMIT ? l.parentHash() : null;
+  }
+
+  /**
+   * Checks the unmerged-leaf rules of §12.4.3.1: each entry names a non-blank leaf below the parent,
+   * and every non-blank node between them lists it too.
+   */
+  public void verifyUnmergedLeaves() throws ValidationException {
+    for (int p = 1; p < nodes.length; p += 2) {
+      ParentNode pn = (ParentNode) nodes[p];
+      if (pn == null) {
+        continue;
+      }
+      for (int l : pn.unmergedLeaves()) {
+        if (l < 0 || l >= leafCount || nodes[2 * l] == null || !coversAny(p, new int[] {l})) {
+          throw new ValidationException(
+              "rfc9420-12.4.3.1.unmerged-leaf", "parent " + p + " lists unmerged leaf " + l + " that is blank or not below it");
+        }
+        for (int x = TreeMath.parent(2 * l, leafCount); x != p; x = TreeMath.parent(x, leafCount)) {
+          ParentNode between = (ParentNode) nodes[x];
+          if (between != null && !between.unmergedLeaves().contains(l)) {
+            throw new ValidationException(
+                "rfc9420-12.4.3.1.unmerged-leaf-chain", "node " + x + " between leaf " + l + " and " + p + " does not list it as unmerged");
+          }
+        }
+      }
+    }
+  }
+
+  /** Whether the leaf at {@code leafIndex} carries a valid signature (§7.2). */
+  public boolean leafSignatureValid(int leafIndex, Bytes groupId) {
+    LeafNode leaf = leaf(leafIndex);
+    return leaf != null
+        && crypto.verifyWithLabel(leaf.signatureKey(), "LeafNodeTBS", leaf.toBeSigned(groupId, leafIndex), leaf.signature());
+  }
+
+  /**
+   * Verifies every leaf signature (§12.4.3.1), spread over {@code executor} when given (each check
+   * is independent; a join at 10^5 members is bound by these).
+   */
+  public void verifyLeafSignatures(Bytes groupId, ExecutorService executor) throws ValidationException {
+    if (executor == null) {
+      for (int l = 0; l < leafCount; l++) {
+        if (nodes[2 * l] != null && !leafSignatureValid(l, groupId)) {
+          throw new ValidationException("rfc9420-7.3.leaf-signature", "leaf " + l + " has an invalid signature");
+        }
+      }
+      return;
+    }
+    int chunks = Math.max(1, Math.min(64, leafCount / 256));
+    List<Future<Integer>> results = new ArrayList<>();
+    for (int c = 0; c < chunks; c++) {
+      int from = (int) ((long) leafCount * c / chunks);
+      int to = (int) ((long) leafCount * (c + 1) / chunks);
+      results.add(executor.submit(() -> {
+        for (int l = from; l < to; l++) {
+          if (nodes[2 * l] != null && !leafSignatureValid(l, groupId)) {
+            return l;
+          }
+        }
+        return -1;
+      }));
+    }
+    for (Future<Integer> f : results) {
+      int bad;
+      try {
+        bad = f.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while verifying leaf signatures", e);
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new IllegalStateException(e.getCause());
+      }
+      if (bad >= 0) {
+        throw new ValidationException("rfc9420-7.3.leaf-signature", "leaf " + bad + " has an invalid signature");
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ UpdatePath merge (§7.5)
+
+  /**
+   * Blanks the sender's direct path and sets its filtered direct path to the keys of {@code path},
+   * computing parent hashes root first; returns the parent hash the sender's new leaf must carry.
+   * The leaf itself is not set. Fails if the path length does not match.
+   */
+  public byte[] applyPathKeys(int senderLeaf, List<Bytes> keys) throws ValidationException {
+    int[] fdp = filteredDirectPath(senderLeaf);
+    if (keys.size() != fdp.length) {
+      throw new ValidationException(
+          "rfc9420-7.6.path-length", "UpdatePath has " + keys.size() + " nodes, the filtered direct path " + fdp.length);
+    }
+    blankDirectPath(senderLeaf);
+    byte[] parentHash = new byte[0];
+    for (int i = fdp.length - 1; i >= 0; i--) {
+      set(fdp[i], new ParentNode(keys.get(i), Bytes.wrap(parentHash), List.of()));
+      // The hash fdp[i] hands down: to fdp[i-1]'s parent_hash field, or for i = 0 to the leaf.
+      int child = ancestorChild(fdp[i], 2 * senderLeaf);
+      parentHash = parentHash(fdp[i], TreeMath.sibling(child, leafCount));
+    }
+    return parentHash;
+  }
+
+  /** The child of ancestor {@code p} that lies on the path to {@code x}. */
+  private int ancestorChild(int p, int x) {
+    int c = x;
+    while (TreeMath.parent(c, leafCount) != p) {
+      c = TreeMath.parent(c, leafCount);
+    }
+    return c;
+  }
+
+  /**
+   * Merges a received UpdatePath's public part (§7.5): new path keys, parent hashes, and the new
+   * leaf, after checking the leaf's parent_hash against the recomputed chain.
+   */
+  public void mergeUpdatePath(int senderLeaf, UpdatePath path) throws ValidationException {
+    List<Bytes> keys = new ArrayList<>(path.nodes().size());
+    for (UpdatePathNode n : path.nodes()) {
+      keys.add(n.encryptionKey());
+    }
+    byte[] expected = applyPathKeys(senderLeaf, keys);
+    LeafNode leaf = path.leafNode();
+    if (leaf.leafNodeSource() != LeafNodeSource.COMMIT || !Bytes.wrap(expected).equals(leaf.parentHash())) {
+      throw new ValidationException("rfc9420-7.9.2.leaf-parent-hash", "the committer's leaf does not carry the parent hash of its path");
+    }
+    set(2 * senderLeaf, leaf);
+  }
+
+  /** Sets a leaf without touching its path (the committer's own leaf after {@link #applyPathKeys}). */
+  public void setLeaf(int leafIndex, LeafNode leaf) {
+    set(2 * leafIndex, leaf);
+  }
+}
