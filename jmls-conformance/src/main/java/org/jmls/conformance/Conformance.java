@@ -37,7 +37,8 @@ public final class Conformance {
             new SecretTreeVectors.Tree(provider),
             new SecretTreeVectors.Transcript(provider),
             new TreeVectors.Validation(provider),
-            new TreeVectors.Operations(provider))) {
+            new TreeVectors.Operations(provider),
+            new TreeKemVectors(provider))) {
       files.put(f.fileName(), f);
     }
   }
