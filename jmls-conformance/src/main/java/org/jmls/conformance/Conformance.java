@@ -38,7 +38,9 @@ public final class Conformance {
             new SecretTreeVectors.Transcript(provider),
             new TreeVectors.Validation(provider),
             new TreeVectors.Operations(provider),
-            new TreeKemVectors(provider))) {
+            new TreeKemVectors(provider),
+            new FramingVectors.Protection(provider),
+            new FramingVectors.Welcomes(provider))) {
       files.put(f.fileName(), f);
     }
   }

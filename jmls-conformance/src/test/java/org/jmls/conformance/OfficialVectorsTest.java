@@ -56,6 +56,26 @@ class OfficialVectorsTest {
     return casesOf("transcript-hashes.json");
   }
 
+  static Stream<VectorCase> treeValidation() throws IOException {
+    return casesOf("tree-validation.json");
+  }
+
+  static Stream<VectorCase> treeOperations() throws IOException {
+    return casesOf("tree-operations.json");
+  }
+
+  static Stream<VectorCase> treeKem() throws IOException {
+    return casesOf("treekem.json");
+  }
+
+  static Stream<VectorCase> messageProtection() throws IOException {
+    return casesOf("message-protection.json");
+  }
+
+  static Stream<VectorCase> welcome() throws IOException {
+    return casesOf("welcome.json");
+  }
+
   private static void assertPasses(VectorCase c) {
     List<String> mismatches = c.run();
     assertEquals(List.of(), mismatches, c.file() + " " + c.name());
@@ -109,6 +129,36 @@ class OfficialVectorsTest {
     assertPasses(c);
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("treeValidation")
+  void treeValidation(VectorCase c) {
+    assertPasses(c);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("treeOperations")
+  void treeOperations(VectorCase c) {
+    assertPasses(c);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("treeKem")
+  void treeKem(VectorCase c) {
+    assertPasses(c);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("messageProtection")
+  void messageProtection(VectorCase c) {
+    assertPasses(c);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("welcome")
+  void welcome(VectorCase c) {
+    assertPasses(c);
+  }
+
   @Test
   void vectorFiles_haveTheExpectedEntryCounts() throws IOException {
     // Guards against a truncated or substituted vector folder passing vacuously.
@@ -120,11 +170,16 @@ class OfficialVectorsTest {
     assertEquals(77, pskSecret().count());
     assertEquals(21, secretTree().count());
     assertEquals(7, transcriptHashes().count());
+    assertEquals(98, treeValidation().count());
+    assertEquals(5, treeOperations().count());
+    assertEquals(77, treeKem().count());
+    assertEquals(7, messageProtection().count());
+    assertEquals(7, welcome().count());
   }
 
   @Test
   void runner_reportsUnsupportedFilesAsNotSupported() throws IOException {
-    Conformance.FileResult r = CONFORMANCE.runFile(Conformance.locateVectors().resolve("welcome.json"));
+    Conformance.FileResult r = CONFORMANCE.runFile(Conformance.locateVectors().resolve("passive-client-random.json"));
     assertFalse(r.supported());
     assertEquals(0, r.passed());
   }

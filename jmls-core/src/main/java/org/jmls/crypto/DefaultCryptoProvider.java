@@ -151,7 +151,8 @@ public final class DefaultCryptoProvider implements CryptoProvider {
 
     BigInteger scalar(byte[] sk) throws CryptoException {
       BigInteger d = new BigInteger(1, sk);
-      if (sk.length != fieldLength || d.signum() == 0 || d.compareTo(domain.getN()) >= 0) {
+      // Some encoders strip leading zero bytes of the scalar (seen in the official vectors for P-521).
+      if (sk.length == 0 || sk.length > fieldLength || d.signum() == 0 || d.compareTo(domain.getN()) >= 0) {
         throw new CryptoException("invalid private scalar");
       }
       return d;

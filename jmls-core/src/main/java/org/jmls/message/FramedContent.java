@@ -55,8 +55,8 @@ public record FramedContent(
 
   /**
    * FramedContentTBS (§6.1): version, wire format, this content, and the GroupContext when the
-   * message is a PublicMessage from a member or a new member's commit ({@code context} is ignored
-   * otherwise and may be null then).
+   * sender is a member or a new member committing, whatever the wire format ({@code context} is
+   * ignored for external senders and new-member proposals, and may be null then).
    */
   public byte[] toBeSigned(WireFormat wireFormat, GroupContext context) {
     TlsWriter w = new TlsWriter();
@@ -64,8 +64,7 @@ public record FramedContent(
     wireFormat.encode(w);
     encode(w);
     SenderType st = sender.senderType();
-    if (wireFormat == WireFormat.MLS_PUBLIC_MESSAGE
-        && (st == SenderType.MEMBER || st == SenderType.NEW_MEMBER_COMMIT)) {
+    if (st == SenderType.MEMBER || st == SenderType.NEW_MEMBER_COMMIT) {
       context.encode(w);
     }
     return w.toByteArray();

@@ -105,39 +105,81 @@ public final class SecretTree {
     return r.advance();
   }
 
+  /** Work done with a received key; the key is consumed only if this returns normally. */
+  @FunctionalInterface
+  public interface KeyUse<T> {
+    T apply(RatchetKey key) throws ValidationException, org.jmls.crypto.CryptoException;
+  }
+
   /**
    * The key for {@code generation} of {@code leaf}'s ratchet, for receiving. Fails if the
    * generation was already used or has aged out of the tolerance window, or lies further ahead
    * than the policy allows. The returned key is deleted from the tree.
    */
   public RatchetKey get(int leaf, RatchetType type, int generation) throws ValidationException {
+    try {
+      return use(leaf, type, generation, k -> k);
+    } catch (org.jmls.crypto.CryptoException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Runs {@code use} with the key for {@code generation} and commits the ratchet's advance only if
+   * it succeeds: a message that fails to decrypt or verify leaves the ratchet as it was. The key is
+   * destroyed afterwards unless {@code use} returned it.
+   */
+  public <T> T use(int leaf, RatchetType type, int generation, KeyUse<T> use)
+      throws ValidationException, org.jmls.crypto.CryptoException {
     Ratchet r = ratchet(leaf, type);
     long g = Integer.toUnsignedLong(generation);
     if (g < r.generation) {
-      RatchetKey k = r.skipped.remove((int) g);
+      RatchetKey k = r.skipped.get((int) g);
       if (k == null) {
         throw new ValidationException(
             "rfc9420-9.4.generation-consumed",
             "generation " + g + " of leaf " + leaf + " was already used or is too old");
       }
-      return k;
+      T out = use.apply(k);
+      r.skipped.remove((int) g);
+      if (out != k) {
+        k.destroy();
+      }
+      return out;
     }
     if (g - r.generation > policy.maximumForwardDistance()) {
       throw new ValidationException(
           "rfc9420-9.4.generation-too-far",
           "generation " + g + " is more than " + policy.maximumForwardDistance() + " ahead of " + r.generation);
     }
-    while (r.generation < g) {
-      RatchetKey skipped = r.advance();
+    Ratchet scratch = r.forkSecret();
+    java.util.List<RatchetKey> skippedNow = new java.util.ArrayList<>();
+    while (scratch.generation < g) {
+      skippedNow.add(scratch.advance());
+    }
+    RatchetKey k = scratch.advance();
+    T out;
+    try {
+      out = use.apply(k);
+    } catch (ValidationException | org.jmls.crypto.CryptoException | RuntimeException e) {
+      k.destroy();
+      skippedNow.forEach(RatchetKey::destroy);
+      scratch.wipeSecret();
+      throw e;
+    }
+    r.adopt(scratch);
+    for (RatchetKey s : skippedNow) {
       if (policy.outOfOrderTolerance() > 0) {
-        r.skipped.put(skipped.generation(), skipped);
+        r.skipped.put(s.generation(), s);
       } else {
-        skipped.destroy();
+        s.destroy();
       }
     }
-    RatchetKey k = r.advance();
     r.evictOlderThan(k.generation() - policy.outOfOrderTolerance());
-    return k;
+    if (out != k) {
+      k.destroy();
+    }
+    return out;
   }
 
   /** The current next generation of a ratchet (for tests and diagnostics). */
@@ -187,6 +229,24 @@ public final class SecretTree {
       secret = nextSecret;
       generation++;
       return k;
+    }
+
+    /** A ratchet at the same point with its own copy of the secret and no skipped keys. */
+    Ratchet forkSecret() {
+      Ratchet f = new Ratchet(secret.clone());
+      f.generation = generation;
+      return f;
+    }
+
+    /** Takes over {@code f}'s secret and generation, wiping the current secret. */
+    void adopt(Ratchet f) {
+      Arrays.fill(secret, (byte) 0);
+      secret = f.secret;
+      generation = f.generation;
+    }
+
+    void wipeSecret() {
+      Arrays.fill(secret, (byte) 0);
     }
 
     void evictOlderThan(long minGeneration) {
