@@ -43,6 +43,7 @@ public final class RatchetTree {
   private int leafCount;
   private final Map<Bytes, Integer> encryptionKeys;
   private final Map<Bytes, Integer> signatureKeys;
+  private long hashComputations;
 
   private RatchetTree(MlsCrypto crypto, int leafCount) {
     this.crypto = crypto;
@@ -398,7 +399,32 @@ public final class RatchetTree {
     return h;
   }
 
+  /**
+   * The root tree hash computed from scratch, ignoring and not touching the cache: the reference
+   * the incremental hashes are tested and benchmarked against.
+   */
+  public byte[] treeHashFromScratch() {
+    return scratchHash(TreeMath.root(leafCount));
+  }
+
+  private byte[] scratchHash(int x) {
+    TlsWriter w = new TlsWriter(512);
+    if (TreeMath.isLeaf(x)) {
+      w.u8(1).u32(x / 2).optional((LeafNode) nodes[x]);
+    } else {
+      w.u8(2).optional((ParentNode) nodes[x]);
+      w.opaque(scratchHash(TreeMath.left(x))).opaque(scratchHash(TreeMath.right(x)));
+    }
+    return crypto.hash(w.toByteArray());
+  }
+
+  /** How many node hashes this tree has computed into its cache (tests the O(log n) claim). */
+  long hashComputations() {
+    return hashComputations;
+  }
+
   private byte[] computeHash(int x, int[] excluded) {
+    hashComputations++;
     TlsWriter w = new TlsWriter(512);
     if (TreeMath.isLeaf(x)) {
       LeafNode leaf = (LeafNode) nodes[x];
