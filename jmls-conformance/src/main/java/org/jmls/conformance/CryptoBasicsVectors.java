@@ -17,39 +17,17 @@ import org.jmls.message.HpkeCiphertext;
  * Signing and encryption are randomized (ECDSA aside), so they are checked by verifying and
  * decrypting both the vector's outputs and our own.
  */
-final class CryptoBasicsVectors implements VectorFile {
-  private final CryptoProvider provider;
+final class CryptoBasicsVectors extends EntryVectors.PerSuite {
 
   CryptoBasicsVectors(CryptoProvider provider) {
-    this.provider = provider;
+    super("crypto-basics.json", provider);
   }
+
+
+
 
   @Override
-  public String fileName() {
-    return "crypto-basics.json";
-  }
-
-  @Override
-  public List<VectorCase> cases(JsonArray entries) {
-    List<VectorCase> out = new ArrayList<>();
-    for (int i = 0; i < entries.size(); i++) {
-      JsonObject v = entries.get(i).getAsJsonObject();
-      int suite = (int) Json.num(v, "cipher_suite");
-      out.add(new VectorCase(fileName(), "suite " + suite + " #" + i, m -> check(v, suite, m)));
-    }
-    return out;
-  }
-
-  static MlsCrypto suite(CryptoProvider provider, int id) {
-    CipherSuite cs = CipherSuite.of(id);
-    if (cs == null) {
-      throw new IllegalArgumentException("unknown cipher suite " + id);
-    }
-    return provider.suite(cs);
-  }
-
-  private void check(JsonObject v, int id, VectorCase.Mismatches m) throws Exception {
-    MlsCrypto c = suite(provider, id);
+  void check(JsonObject v, MlsCrypto c, VectorCase.Mismatches m) throws Exception {
 
     JsonObject rh = Json.obj(v, "ref_hash");
     m.expect("ref_hash", Json.str(rh, "out"), Json.hex(c.refHash(Json.str(rh, "label"), Json.hex(rh, "value"))));

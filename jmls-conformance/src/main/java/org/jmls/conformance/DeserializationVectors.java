@@ -11,23 +11,18 @@ import org.jmls.codec.TlsWriter;
  * deserialization.json: the variable-length vector header of RFC 9420 §2.1.2. Each header must
  * decode to its length (with that many body bytes following) and re-encode to the same bytes.
  */
-final class DeserializationVectors implements VectorFile {
-  @Override
-  public String fileName() {
-    return "deserialization.json";
+final class DeserializationVectors extends EntryVectors {
+  DeserializationVectors() {
+    super("deserialization.json");
   }
 
   @Override
-  public List<VectorCase> cases(JsonArray entries) {
-    List<VectorCase> out = new ArrayList<>();
-    for (int i = 0; i < entries.size(); i++) {
-      JsonObject v = entries.get(i).getAsJsonObject();
-      out.add(new VectorCase(fileName(), "header " + Json.str(v, "vlbytes_header") + " #" + i, m -> check(v, m)));
-    }
-    return out;
+  String name(JsonObject v, int index) {
+    return "header " + Json.str(v, "vlbytes_header") + " #" + index;
   }
 
-  private static void check(JsonObject v, VectorCase.Mismatches m) throws Exception {
+  @Override
+  void check(JsonObject v, VectorCase.Mismatches m) throws Exception {
     byte[] header = Json.hex(v, "vlbytes_header");
     long length = Json.num(v, "length");
     byte[] input = new byte[header.length + (int) length];

@@ -33,35 +33,21 @@ import org.jmls.schedule.SecretTree;
 final class FramingVectors {
   private FramingVectors() {}
 
-  static final class Protection implements VectorFile {
-    private final CryptoProvider provider;
+  static final class Protection extends EntryVectors.PerSuite {
 
     Protection(CryptoProvider provider) {
-      this.provider = provider;
+      super("message-protection.json", provider);
     }
 
-    @Override
-    public String fileName() {
-      return "message-protection.json";
-    }
 
-    @Override
-    public List<VectorCase> cases(JsonArray entries) {
-      List<VectorCase> out = new ArrayList<>();
-      for (int i = 0; i < entries.size(); i++) {
-        JsonObject v = entries.get(i).getAsJsonObject();
-        int suite = (int) Json.num(v, "cipher_suite");
-        out.add(new VectorCase(fileName(), "suite " + suite + " #" + i, m -> check(v, suite, m)));
-      }
-      return out;
-    }
 
     private SecretTree secretTree(MlsCrypto c, JsonObject v) {
       return new SecretTree(c, Secret.wrap(Json.hex(v, "encryption_secret")), 2, OutOfOrderPolicy.DEFAULT);
     }
 
-    private void check(JsonObject v, int suite, VectorCase.Mismatches m) throws Exception {
-      MlsCrypto c = CryptoBasicsVectors.suite(provider, suite);
+    @Override
+    void check(JsonObject v, MlsCrypto c, VectorCase.Mismatches m) throws Exception {
+      int suite = c.cipherSuite().id();
       Bytes groupId = Bytes.wrap(Json.hex(v, "group_id"));
       long epoch = Json.num(v, "epoch");
       GroupContext gc = new GroupContext(ProtocolVersion.MLS10, suite, groupId, epoch,
@@ -115,36 +101,23 @@ final class FramingVectors {
     }
   }
 
-  static final class Welcomes implements VectorFile {
-    private final CryptoProvider provider;
+  static final class Welcomes extends EntryVectors.PerSuite {
 
     Welcomes(CryptoProvider provider) {
-      this.provider = provider;
+      super("welcome.json", provider);
     }
 
     @Override
-    public String fileName() {
-      return "welcome.json";
+    void check(JsonObject v, MlsCrypto c, VectorCase.Mismatches m) throws Exception {
+      KeyPackage kp = (KeyPackage) MlsMessage.fromBytes(Json.hex(v, "key_package")).body();
+      Welcome w = (Welcome) MlsMessage.fromBytes(Json.hex(v, "welcome")).body();
+      Bytes ref = c.makeKeyPackageRef(kp.toByteArray());
+      WelcomeOpener.Opened o = WelcomeOpener.open(c, w, ref, Secret.wrap(Json.hex(v, "init_priv")), List.of());
+      m.expectTrue("GroupInfo signature does not verify",
+          WelcomeOpener.groupInfoSignatureValid(c, o.groupInfo(), Bytes.wrap(Json.hex(v, "signer_pub"))));
+      m.expect("cipher suite", c.cipherSuite().id(), o.groupInfo().groupContext().cipherSuite());
     }
 
-    @Override
-    public List<VectorCase> cases(JsonArray entries) {
-      List<VectorCase> out = new ArrayList<>();
-      for (int i = 0; i < entries.size(); i++) {
-        JsonObject v = entries.get(i).getAsJsonObject();
-        int suite = (int) Json.num(v, "cipher_suite");
-        out.add(new VectorCase(fileName(), "suite " + suite + " #" + i, m -> {
-          MlsCrypto c = CryptoBasicsVectors.suite(provider, suite);
-          KeyPackage kp = (KeyPackage) MlsMessage.fromBytes(Json.hex(v, "key_package")).body();
-          Welcome w = (Welcome) MlsMessage.fromBytes(Json.hex(v, "welcome")).body();
-          Bytes ref = c.makeKeyPackageRef(kp.toByteArray());
-          WelcomeOpener.Opened o = WelcomeOpener.open(c, w, ref, Secret.wrap(Json.hex(v, "init_priv")), List.of());
-          m.expectTrue("GroupInfo signature does not verify",
-              WelcomeOpener.groupInfoSignatureValid(c, o.groupInfo(), Bytes.wrap(Json.hex(v, "signer_pub"))));
-          m.expect("cipher suite", suite, o.groupInfo().groupContext().cipherSuite());
-        }));
-      }
-      return out;
-    }
+
   }
 }

@@ -22,31 +22,17 @@ import org.jmls.schedule.KeySchedule;
 final class KeyScheduleVectors {
   private KeyScheduleVectors() {}
 
-  static final class Epochs implements VectorFile {
-    private final CryptoProvider provider;
+  static final class Epochs extends EntryVectors.PerSuite {
 
     Epochs(CryptoProvider provider) {
-      this.provider = provider;
+      super("key-schedule.json", provider);
     }
+
+
 
     @Override
-    public String fileName() {
-      return "key-schedule.json";
-    }
-
-    @Override
-    public List<VectorCase> cases(JsonArray entries) {
-      List<VectorCase> out = new ArrayList<>();
-      for (int i = 0; i < entries.size(); i++) {
-        JsonObject v = entries.get(i).getAsJsonObject();
-        int suite = (int) Json.num(v, "cipher_suite");
-        out.add(new VectorCase(fileName(), "suite " + suite + " #" + i, m -> check(v, suite, m)));
-      }
-      return out;
-    }
-
-    private void check(JsonObject v, int suite, VectorCase.Mismatches m) throws Exception {
-      MlsCrypto c = CryptoBasicsVectors.suite(provider, suite);
+    void check(JsonObject v, MlsCrypto c, VectorCase.Mismatches m) throws Exception {
+      int suite = c.cipherSuite().id();
       Bytes groupId = Bytes.wrap(Json.hex(v, "group_id"));
       byte[] init = Json.hex(v, "initial_init_secret");
       JsonArray epochs = v.getAsJsonArray("epochs");
@@ -84,38 +70,29 @@ final class KeyScheduleVectors {
     return Json.hex(s.toByteArray());
   }
 
-  static final class PskSecrets implements VectorFile {
-    private final CryptoProvider provider;
+  static final class PskSecrets extends EntryVectors.PerSuite {
 
     PskSecrets(CryptoProvider provider) {
-      this.provider = provider;
+      super("psk_secret.json", provider);
     }
 
     @Override
-    public String fileName() {
-      return "psk_secret.json";
+    String name(JsonObject v, int index) {
+      return "suite " + suiteOf(v) + " " + v.getAsJsonArray("psks").size() + " psks #" + index;
     }
 
     @Override
-    public List<VectorCase> cases(JsonArray entries) {
-      List<VectorCase> out = new ArrayList<>();
-      for (int i = 0; i < entries.size(); i++) {
-        JsonObject v = entries.get(i).getAsJsonObject();
-        int suite = (int) Json.num(v, "cipher_suite");
-        int n = v.getAsJsonArray("psks").size();
-        out.add(new VectorCase(fileName(), "suite " + suite + " " + n + " psks #" + i, m -> {
-          List<KeySchedule.Psk> psks = new ArrayList<>();
-          for (JsonElement e : v.getAsJsonArray("psks")) {
-            JsonObject p = e.getAsJsonObject();
-            psks.add(new KeySchedule.Psk(
-                PreSharedKeyId.external(Bytes.wrap(Json.hex(p, "psk_id")), Bytes.wrap(Json.hex(p, "psk_nonce"))),
-                Secret.wrap(Json.hex(p, "psk"))));
-          }
-          MlsCrypto c = CryptoBasicsVectors.suite(provider, suite);
-          m.expect("psk_secret", Json.str(v, "psk_secret"), Json.hex(KeySchedule.pskSecret(c, psks)));
-        }));
+    void check(JsonObject v, MlsCrypto c, VectorCase.Mismatches m) {
+      List<KeySchedule.Psk> psks = new ArrayList<>();
+      for (JsonElement e : v.getAsJsonArray("psks")) {
+        JsonObject p = e.getAsJsonObject();
+        psks.add(new KeySchedule.Psk(
+            PreSharedKeyId.external(Bytes.wrap(Json.hex(p, "psk_id")), Bytes.wrap(Json.hex(p, "psk_nonce"))),
+            Secret.wrap(Json.hex(p, "psk"))));
       }
-      return out;
+      m.expect("psk_secret", Json.str(v, "psk_secret"), Json.hex(KeySchedule.pskSecret(c, psks)));
     }
+
+
   }
 }

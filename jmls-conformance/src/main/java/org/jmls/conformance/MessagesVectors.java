@@ -20,7 +20,11 @@ import org.jmls.message.WireFormat;
  * messages.json: every top-level message and proposal body must decode and re-encode to the same
  * bytes; MLSMessage fields must also carry the expected wire format.
  */
-public final class MessagesVectors implements VectorFile {
+public final class MessagesVectors extends EntryVectors {
+  MessagesVectors() {
+    super("messages.json");
+  }
+
   /** A decoder that also re-encodes what it decoded. */
   public interface RoundTrip {
     byte[] roundTrip(byte[] input) throws Exception;
@@ -65,21 +69,12 @@ public final class MessagesVectors implements VectorFile {
   }
 
   @Override
-  public String fileName() {
-    return "messages.json";
+  String name(JsonObject v, int index) {
+    return "entry #" + index;
   }
 
   @Override
-  public List<VectorCase> cases(JsonArray entries) {
-    List<VectorCase> out = new ArrayList<>();
-    for (int i = 0; i < entries.size(); i++) {
-      JsonObject v = entries.get(i).getAsJsonObject();
-      out.add(new VectorCase(fileName(), "entry #" + i, m -> check(v, m)));
-    }
-    return out;
-  }
-
-  private static void check(JsonObject v, VectorCase.Mismatches m) throws Exception {
+  void check(JsonObject v, VectorCase.Mismatches m) throws Exception {
     for (Map.Entry<String, RoundTrip> f : FIELDS.entrySet()) {
       if (!v.has(f.getKey())) {
         m.add(f.getKey() + ": missing from the vector");

@@ -19,32 +19,21 @@ import org.jmls.schedule.TranscriptHash;
 final class SecretTreeVectors {
   private SecretTreeVectors() {}
 
-  static final class Tree implements VectorFile {
-    private final CryptoProvider provider;
+  static final class Tree extends EntryVectors.PerSuite {
 
     Tree(CryptoProvider provider) {
-      this.provider = provider;
+      super("secret-tree.json", provider);
     }
 
     @Override
-    public String fileName() {
-      return "secret-tree.json";
+    String name(JsonObject v, int index) {
+      return "suite " + suiteOf(v) + " " + v.getAsJsonArray("leaves").size() + " leaves #" + index;
     }
+
+
 
     @Override
-    public List<VectorCase> cases(JsonArray entries) {
-      List<VectorCase> out = new ArrayList<>();
-      for (int i = 0; i < entries.size(); i++) {
-        JsonObject v = entries.get(i).getAsJsonObject();
-        int suite = (int) Json.num(v, "cipher_suite");
-        int n = v.getAsJsonArray("leaves").size();
-        out.add(new VectorCase(fileName(), "suite " + suite + " " + n + " leaves #" + i, m -> check(v, suite, m)));
-      }
-      return out;
-    }
-
-    private void check(JsonObject v, int suite, VectorCase.Mismatches m) throws Exception {
-      MlsCrypto c = CryptoBasicsVectors.suite(provider, suite);
+    void check(JsonObject v, MlsCrypto c, VectorCase.Mismatches m) throws Exception {
       JsonObject sd = Json.obj(v, "sender_data");
       RatchetKey sdk = SecretTree.senderDataKey(c, Secret.wrap(Json.hex(sd, "sender_data_secret")), Json.hex(sd, "ciphertext"));
       m.expect("sender_data key", Json.str(sd, "key"), KeyScheduleVectors.hex(sdk.key()));
@@ -69,36 +58,23 @@ final class SecretTreeVectors {
     }
   }
 
-  static final class Transcript implements VectorFile {
-    private final CryptoProvider provider;
+  static final class Transcript extends EntryVectors.PerSuite {
 
     Transcript(CryptoProvider provider) {
-      this.provider = provider;
+      super("transcript-hashes.json", provider);
     }
 
     @Override
-    public String fileName() {
-      return "transcript-hashes.json";
+    void check(JsonObject v, MlsCrypto c, VectorCase.Mismatches m) throws Exception {
+      AuthenticatedContent ac = TlsReader.decode(Json.hex(v, "authenticated_content"), AuthenticatedContent::decode);
+      byte[] confirmed = TranscriptHash.confirmed(c, Json.hex(v, "interim_transcript_hash_before"), ac);
+      m.expect("confirmed_transcript_hash_after", Json.str(v, "confirmed_transcript_hash_after"), Json.hex(confirmed));
+      byte[] tag = c.mac(Json.hex(v, "confirmation_key"), confirmed);
+      m.expect("confirmation_tag", ac.auth().confirmationTag().hex(), Json.hex(tag));
+      m.expect("interim_transcript_hash_after", Json.str(v, "interim_transcript_hash_after"),
+          Json.hex(TranscriptHash.interim(c, confirmed, ac.auth().confirmationTag().toByteArray())));
     }
 
-    @Override
-    public List<VectorCase> cases(JsonArray entries) {
-      List<VectorCase> out = new ArrayList<>();
-      for (int i = 0; i < entries.size(); i++) {
-        JsonObject v = entries.get(i).getAsJsonObject();
-        int suite = (int) Json.num(v, "cipher_suite");
-        out.add(new VectorCase(fileName(), "suite " + suite + " #" + i, m -> {
-          MlsCrypto c = CryptoBasicsVectors.suite(provider, suite);
-          AuthenticatedContent ac = TlsReader.decode(Json.hex(v, "authenticated_content"), AuthenticatedContent::decode);
-          byte[] confirmed = TranscriptHash.confirmed(c, Json.hex(v, "interim_transcript_hash_before"), ac);
-          m.expect("confirmed_transcript_hash_after", Json.str(v, "confirmed_transcript_hash_after"), Json.hex(confirmed));
-          byte[] tag = c.mac(Json.hex(v, "confirmation_key"), confirmed);
-          m.expect("confirmation_tag", ac.auth().confirmationTag().hex(), Json.hex(tag));
-          m.expect("interim_transcript_hash_after", Json.str(v, "interim_transcript_hash_after"),
-              Json.hex(TranscriptHash.interim(c, confirmed, ac.auth().confirmationTag().toByteArray())));
-        }));
-      }
-      return out;
-    }
+
   }
 }

@@ -24,33 +24,19 @@ import org.jmls.tree.TreeKem;
  * state (path secret, commit secret); and an UpdatePath we create from each such member is
  * processed by all others to the same tree hash and commit secret.
  */
-final class TreeKemVectors implements VectorFile {
-  private final CryptoProvider provider;
+final class TreeKemVectors extends EntryVectors.PerSuite {
 
   TreeKemVectors(CryptoProvider provider) {
-    this.provider = provider;
+    super("treekem.json", provider);
   }
 
-  @Override
-  public String fileName() {
-    return "treekem.json";
-  }
 
-  @Override
-  public List<VectorCase> cases(JsonArray entries) {
-    List<VectorCase> out = new ArrayList<>();
-    for (int i = 0; i < entries.size(); i++) {
-      JsonObject v = entries.get(i).getAsJsonObject();
-      int suite = (int) Json.num(v, "cipher_suite");
-      out.add(new VectorCase(fileName(), "suite " + suite + " #" + i, m -> check(v, suite, m)));
-    }
-    return out;
-  }
 
   private record Member(int leaf, PathKeys keys, Secret signatureKey) {}
 
-  private void check(JsonObject v, int suite, VectorCase.Mismatches m) throws Exception {
-    MlsCrypto c = CryptoBasicsVectors.suite(provider, suite);
+  @Override
+  void check(JsonObject v, MlsCrypto c, VectorCase.Mismatches m) throws Exception {
+    int suite = c.cipherSuite().id();
     RatchetTree tree = TreeVectors.load(c, Json.hex(v, "ratchet_tree"));
     Bytes groupId = Bytes.wrap(Json.hex(v, "group_id"));
     long epoch = Json.num(v, "epoch");

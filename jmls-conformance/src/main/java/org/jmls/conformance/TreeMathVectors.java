@@ -9,24 +9,19 @@ import java.util.function.IntFunction;
 import org.jmls.tree.TreeMath;
 
 /** tree-math.json: root, left, right, parent and sibling of every node (RFC 9420 Appendix C). */
-final class TreeMathVectors implements VectorFile {
-  @Override
-  public String fileName() {
-    return "tree-math.json";
+final class TreeMathVectors extends EntryVectors {
+  TreeMathVectors() {
+    super("tree-math.json");
   }
 
   @Override
-  public List<VectorCase> cases(JsonArray entries) {
-    List<VectorCase> out = new ArrayList<>();
-    for (int i = 0; i < entries.size(); i++) {
-      JsonObject v = entries.get(i).getAsJsonObject();
-      int n = (int) Json.num(v, "n_leaves");
-      out.add(new VectorCase(fileName(), "n_leaves " + n + " #" + i, m -> check(v, n, m)));
-    }
-    return out;
+  String name(JsonObject v, int index) {
+    return "n_leaves " + Json.num(v, "n_leaves") + " #" + index;
   }
 
-  private static void check(JsonObject v, int n, VectorCase.Mismatches m) {
+  @Override
+  void check(JsonObject v, VectorCase.Mismatches m) {
+    int n = (int) Json.num(v, "n_leaves");
     m.expect("n_nodes", Json.num(v, "n_nodes"), (long) TreeMath.nodeWidth(n));
     m.expect("root", Json.num(v, "root"), (long) TreeMath.root(n));
     compare("left", v.getAsJsonArray("left"), x -> TreeMath.isLeaf(x) ? null : TreeMath.left(x), m);

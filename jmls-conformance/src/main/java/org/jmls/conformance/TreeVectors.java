@@ -23,31 +23,16 @@ final class TreeVectors {
     return new RatchetTree(t.toNodes()).toByteArray();
   }
 
-  static final class Validation implements VectorFile {
-    private final CryptoProvider provider;
+  static final class Validation extends EntryVectors.PerSuite {
 
     Validation(CryptoProvider provider) {
-      this.provider = provider;
+      super("tree-validation.json", provider);
     }
+
+
 
     @Override
-    public String fileName() {
-      return "tree-validation.json";
-    }
-
-    @Override
-    public List<VectorCase> cases(JsonArray entries) {
-      List<VectorCase> out = new ArrayList<>();
-      for (int i = 0; i < entries.size(); i++) {
-        JsonObject v = entries.get(i).getAsJsonObject();
-        int suite = (int) Json.num(v, "cipher_suite");
-        out.add(new VectorCase(fileName(), "suite " + suite + " #" + i, m -> check(v, suite, m)));
-      }
-      return out;
-    }
-
-    private void check(JsonObject v, int suite, VectorCase.Mismatches m) throws Exception {
-      MlsCrypto c = CryptoBasicsVectors.suite(provider, suite);
+    void check(JsonObject v, MlsCrypto c, VectorCase.Mismatches m) throws Exception {
       org.jmls.tree.RatchetTree t = load(c, Json.hex(v, "tree"));
       JsonArray hashes = v.getAsJsonArray("tree_hashes");
       JsonArray resolutions = v.getAsJsonArray("resolutions");
@@ -68,31 +53,16 @@ final class TreeVectors {
     }
   }
 
-  static final class Operations implements VectorFile {
-    private final CryptoProvider provider;
+  static final class Operations extends EntryVectors.PerSuite {
 
     Operations(CryptoProvider provider) {
-      this.provider = provider;
+      super("tree-operations.json", provider);
     }
+
+
 
     @Override
-    public String fileName() {
-      return "tree-operations.json";
-    }
-
-    @Override
-    public List<VectorCase> cases(JsonArray entries) {
-      List<VectorCase> out = new ArrayList<>();
-      for (int i = 0; i < entries.size(); i++) {
-        JsonObject v = entries.get(i).getAsJsonObject();
-        int suite = (int) Json.num(v, "cipher_suite");
-        out.add(new VectorCase(fileName(), "suite " + suite + " #" + i, m -> check(v, suite, m)));
-      }
-      return out;
-    }
-
-    private void check(JsonObject v, int suite, VectorCase.Mismatches m) throws Exception {
-      MlsCrypto c = CryptoBasicsVectors.suite(provider, suite);
+    void check(JsonObject v, MlsCrypto c, VectorCase.Mismatches m) throws Exception {
       org.jmls.tree.RatchetTree t = load(c, Json.hex(v, "tree_before"));
       m.expect("tree_hash_before", Json.str(v, "tree_hash_before"), Json.hex(t.treeHash()));
       Proposal p = TlsReader.decode(Json.hex(v, "proposal"), Proposal::decode);
