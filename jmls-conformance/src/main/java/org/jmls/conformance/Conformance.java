@@ -40,7 +40,10 @@ public final class Conformance {
             new TreeVectors.Operations(provider),
             new TreeKemVectors(provider),
             new FramingVectors.Protection(provider),
-            new FramingVectors.Welcomes(provider))) {
+            new FramingVectors.Welcomes(provider),
+            new PassiveClientVectors("passive-client-welcome.json", provider),
+            new PassiveClientVectors("passive-client-handling-commit.json", provider),
+            new PassiveClientVectors("passive-client-random.json", provider))) {
       files.put(f.fileName(), f);
     }
   }

@@ -31,6 +31,10 @@ final class Json {
     return HEX.parseHex(e.getAsString());
   }
 
+  static byte[] hex(String s) {
+    return HEX.parseHex(s);
+  }
+
   static String hex(byte[] b) {
     return HEX.formatHex(b);
   }

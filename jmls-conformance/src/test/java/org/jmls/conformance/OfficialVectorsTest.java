@@ -76,6 +76,18 @@ class OfficialVectorsTest {
     return casesOf("welcome.json");
   }
 
+  static Stream<VectorCase> passiveClientWelcome() throws IOException {
+    return casesOf("passive-client-welcome.json");
+  }
+
+  static Stream<VectorCase> passiveClientHandlingCommit() throws IOException {
+    return casesOf("passive-client-handling-commit.json");
+  }
+
+  static Stream<VectorCase> passiveClientRandom() throws IOException {
+    return casesOf("passive-client-random.json");
+  }
+
   private static void assertPasses(VectorCase c) {
     List<String> mismatches = c.run();
     assertEquals(List.of(), mismatches, c.file() + " " + c.name());
@@ -159,6 +171,24 @@ class OfficialVectorsTest {
     assertPasses(c);
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("passiveClientWelcome")
+  void passiveClientWelcome(VectorCase c) {
+    assertPasses(c);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("passiveClientHandlingCommit")
+  void passiveClientHandlingCommit(VectorCase c) {
+    assertPasses(c);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("passiveClientRandom")
+  void passiveClientRandom(VectorCase c) {
+    assertPasses(c);
+  }
+
   @Test
   void vectorFiles_haveTheExpectedEntryCounts() throws IOException {
     // Guards against a truncated or substituted vector folder passing vacuously.
@@ -175,13 +205,28 @@ class OfficialVectorsTest {
     assertEquals(77, treeKem().count());
     assertEquals(7, messageProtection().count());
     assertEquals(7, welcome().count());
+    assertEquals(56, passiveClientWelcome().count());
+    assertEquals(91, passiveClientHandlingCommit().count());
+    assertEquals(1, passiveClientRandom().count());
   }
 
   @Test
-  void runner_reportsUnsupportedFilesAsNotSupported() throws IOException {
-    Conformance.FileResult r = CONFORMANCE.runFile(Conformance.locateVectors().resolve("passive-client-random.json"));
+  void runner_reportsUnknownFilesAsNotSupported(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+    java.nio.file.Files.writeString(dir.resolve("future-vectors.json"), "[]");
+    Conformance.FileResult r = CONFORMANCE.runFile(dir.resolve("future-vectors.json"));
     assertFalse(r.supported());
     assertEquals(0, r.passed());
+  }
+
+  @Test
+  void runner_supportsAllSixteenOfficialFiles() throws IOException {
+    try (Stream<Path> files = java.nio.file.Files.list(Conformance.locateVectors())) {
+      List<String> names = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json")).sorted().toList();
+      assertEquals(16, names.size(), names.toString());
+      for (String n : names) {
+        assertFalse(CONFORMANCE.runner(n) == null, n + " has no runner");
+      }
+    }
   }
 
   @Test

@@ -43,6 +43,11 @@ public final class KeySchedule {
     return new Step(joinerSecret, welcome, epoch);
   }
 
+  /** The secrets of an epoch whose epoch_secret is given, e.g. a fresh random one at group creation (§11). */
+  public static EpochSecrets fromEpochSecret(MlsCrypto c, byte[] epochSecret) {
+    return new EpochSecrets(c, epochSecret);
+  }
+
   /** One full step of the schedule for a member. */
   public static Step next(
       MlsCrypto c, byte[] initSecret, byte[] commitSecret, byte[] pskSecret, byte[] groupContext) {

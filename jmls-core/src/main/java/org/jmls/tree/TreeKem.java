@@ -94,8 +94,8 @@ public final class TreeKem {
     /**
      * Encrypts each path secret to the resolution of its copath child, leaving out the leaves in
      * {@code excludedLeaves} (members added by this commit), with {@code groupContext} as HPKE
-     * context (§7.6). Independent encryptions run on {@code executor} when given. Path secrets are
-     * wiped afterwards.
+     * context (§7.6). Independent encryptions run on {@code executor} when given. The path secrets
+     * stay available for the Welcome ({@link #pathSecretFor}) until {@link #destroy()}.
      */
     public UpdatePath encrypt(byte[] groupContext, int[] excludedLeaves, ExecutorService executor)
         throws CryptoException {
@@ -127,10 +127,15 @@ public final class TreeKem {
         }
         nodes.add(new UpdatePathNode(keys[i], cts));
       }
+      return new UpdatePath(leaf, nodes);
+    }
+
+    /** Wipes the path secrets and the committer's copies of the new private keys. */
+    public void destroy() {
       for (byte[] s : pathSecrets) {
         Arrays.fill(s, (byte) 0);
       }
-      return new UpdatePath(leaf, nodes);
+      privateKeys.destroy();
     }
   }
 

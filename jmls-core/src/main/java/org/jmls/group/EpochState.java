@@ -1,0 +1,44 @@
+package org.jmls.group;
+
+import org.jmls.Bytes;
+import org.jmls.message.GroupContext;
+import org.jmls.schedule.EpochSecrets;
+import org.jmls.schedule.SecretTree;
+import org.jmls.tree.PathKeys;
+import org.jmls.tree.RatchetTree;
+
+/**
+ * Everything a member holds for one epoch. Replaced whole when a commit is merged; the previous
+ * one is kept (secret tree and resumption PSK only) for late application messages.
+ */
+final class EpochState {
+  final GroupContext context;
+  final RatchetTree tree;
+  final Bytes interimTranscriptHash;
+  final EpochSecrets secrets;
+  final SecretTree secretTree;
+  final PathKeys keys;
+  final int myLeaf;
+
+  EpochState(GroupContext context, RatchetTree tree, Bytes interimTranscriptHash, EpochSecrets secrets,
+      SecretTree secretTree, PathKeys keys, int myLeaf) {
+    this.context = context;
+    this.tree = tree;
+    this.interimTranscriptHash = interimTranscriptHash;
+    this.secrets = secrets;
+    this.secretTree = secretTree;
+    this.keys = keys;
+    this.myLeaf = myLeaf;
+  }
+
+  long epoch() {
+    return context.epoch();
+  }
+
+  /** Deletes every secret of this epoch (§9.2), once no late message may need it. */
+  void destroy() {
+    secrets.destroy();
+    secretTree.destroy();
+    keys.destroy();
+  }
+}

@@ -1,0 +1,917 @@
+package org.jmls.group;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.jmls.Bytes;
+import org.jmls.ValidationException;
+import org.jmls.codec.DecodeException;
+import org.jmls.crypto.CipherSuite;
+import org.jmls.crypto.CryptoException;
+import org.jmls.crypto.KeyPair;
+import org.jmls.crypto.MlsCrypto;
+import org.jmls.crypto.Secret;
+import org.jmls.extension.ExternalPub;
+import org.jmls.extension.ExternalSenders;
+import org.jmls.extension.RatchetTree;
+import org.jmls.framing.Framing;
+import org.jmls.framing.WelcomeOpener;
+import org.jmls.message.ApplicationData;
+import org.jmls.message.AuthenticatedContent;
+import org.jmls.message.Commit;
+import org.jmls.message.ContentType;
+import org.jmls.message.EncryptedGroupSecrets;
+import org.jmls.message.Extension;
+import org.jmls.message.FramedContent;
+import org.jmls.message.GroupContext;
+import org.jmls.message.GroupInfo;
+import org.jmls.message.GroupSecrets;
+import org.jmls.message.HpkeCiphertext;
+import org.jmls.message.KeyPackage;
+import org.jmls.message.LeafNode;
+import org.jmls.message.LeafNodeSource;
+import org.jmls.message.MlsMessage;
+import org.jmls.message.Node;
+import org.jmls.message.PreSharedKeyId;
+import org.jmls.message.PrivateMessage;
+import org.jmls.message.Proposal;
+import org.jmls.message.ProposalOrRef;
+import org.jmls.message.ProtocolVersion;
+import org.jmls.message.PskType;
+import org.jmls.message.PublicMessage;
+import org.jmls.message.Sender;
+import org.jmls.message.SenderType;
+import org.jmls.message.UpdatePath;
+import org.jmls.message.UpdatePathNode;
+import org.jmls.message.Welcome;
+import org.jmls.message.WireFormat;
+import org.jmls.schedule.EpochSecrets;
+import org.jmls.schedule.KeySchedule;
+import org.jmls.schedule.SecretTree;
+import org.jmls.schedule.TranscriptHash;
+import org.jmls.tree.PathKeys;
+import org.jmls.tree.TreeKem;
+import org.jmls.tree.TreeMath;
+
+/**
+ * One member's view of an MLS group (RFC 9420 §8–§12), sans-IO: every outgoing message is a return
+ * value, every incoming one an argument. Processing is staged: {@link #process} verifies a message
+ * completely and returns what it would do; a commit only changes the group when {@link #merge} is
+ * called with its {@link StagedCommit}. A refused message leaves the group exactly as it was.
+ * Not thread-safe.
+ */
+public final class Group {
+  /** The outcome of {@link #process}. */
+  public sealed interface Processed permits ApplicationMessage, ProposalReceived, StagedCommit {}
+
+  /** Decrypted and verified application data from {@code senderLeaf} in {@code epoch}. */
+  public record ApplicationMessage(int senderLeaf, long epoch, Bytes data, Bytes authenticatedData) implements Processed {
+    @Override
+    public String toString() {
+      return "ApplicationMessage[leaf=" + senderLeaf + ", epoch=" + epoch + ", " + data.length() + " bytes]";
+    }
+  }
+
+  /** A verified proposal, now cached for a later commit to reference. */
+  public record ProposalReceived(Proposal proposal, Sender sender, Bytes ref) implements Processed {}
+
+  /** A verified commit, ready to {@link #merge}: inspect who is added, removed, updated. */
+  public static final class StagedCommit implements Processed {
+    private final EpochState next;
+    private final long newEpoch;
+    private final ProposalList.Applied applied;
+    private final int committer;
+    private final boolean removesMe;
+
+    /** {@code next} is null when the commit removes this member, who cannot derive the new epoch. */
+    StagedCommit(EpochState next, long newEpoch, ProposalList.Applied applied, int committer, boolean removesMe) {
+      this.next = next;
+      this.newEpoch = newEpoch;
+      this.applied = applied;
+      this.committer = committer;
+      this.removesMe = removesMe;
+    }
+
+    public long newEpoch() {
+      return newEpoch;
+    }
+
+    public int committer() {
+      return committer;
+    }
+
+    public List<Integer> addedLeaves() {
+      return List.copyOf(applied.addedLeaves);
+    }
+
+    public List<KeyPackage> addedKeyPackages() {
+      return List.copyOf(applied.addedKeyPackages);
+    }
+
+    public List<Integer> removedLeaves() {
+      return List.copyOf(applied.removedLeaves);
+    }
+
+    public List<Integer> updatedLeaves() {
+      return List.copyOf(applied.updatedLeaves);
+    }
+
+    public List<PreSharedKeyId> psks() {
+      return List.copyOf(applied.psks);
+    }
+
+    /** True if this commit removes the member processing it. */
+    public boolean removesMe() {
+      return removesMe;
+    }
+
+    /** The ReInit proposal this commit carries, or null. */
+    public Proposal.ReInit reinit() {
+      return applied.reinit;
+    }
+
+    /** The epoch authenticator of the new epoch; null when the commit removes this member. */
+    public Bytes epochAuthenticator() {
+      return next == null ? null : next.secrets.epochAuthenticator();
+    }
+  }
+
+  /** What {@link #commit} produces: the commit to send, and a Welcome when members are added. */
+  public record CommitResult(MlsMessage commit, MlsMessage welcome, MlsMessage groupInfo) {}
+
+  private record CachedProposal(Proposal proposal, Sender sender, Bytes ref) {}
+
+  private final GroupServices services;
+  private final GroupConfig config;
+  private final MlsCrypto crypto;
+  private final Secret signatureKey;
+  private EpochState state;
+  private final Deque<EpochState> past = new ArrayDeque<>();
+  private final Map<Bytes, CachedProposal> proposals = new LinkedHashMap<>();
+  private final Map<Bytes, Secret> pendingUpdateKeys = new LinkedHashMap<>();
+  private StagedCommit pendingCommit;
+  private boolean active = true;
+
+  private Group(GroupServices services, GroupConfig config, MlsCrypto crypto, Secret signatureKey, EpochState state) {
+    this.services = services;
+    this.config = config;
+    this.crypto = crypto;
+    this.signatureKey = signatureKey;
+    this.state = state;
+  }
+
+  // ====================================================================== creation and joining
+
+  /**
+   * Creates a one-member group (RFC 9420 §11) with {@code own}'s leaf, a fresh random epoch secret,
+   * and the given GroupContext extensions.
+   */
+  public static Group create(GroupServices services, GroupConfig config, Bytes groupId, KeyPackageBundle own,
+      List<Extension> extensions) throws ValidationException {
+    CipherSuite suite = CipherSuite.of(own.keyPackage().cipherSuite());
+    if (suite == null) {
+      throw new ValidationException("rfc9420-5.cipher-suite", "unsupported cipher suite " + own.keyPackage().cipherSuite());
+    }
+    MlsCrypto c = services.provider().suite(suite);
+    org.jmls.tree.RatchetTree tree = org.jmls.tree.RatchetTree.withFirstLeaf(c, own.keyPackage().leafNode());
+    ProposalList.checkGroupExtensions(tree, extensions);
+    GroupContext gc = new GroupContext(ProtocolVersion.MLS10, suite.id(), groupId, 0, Bytes.wrap(tree.treeHash()),
+        Bytes.EMPTY, extensions);
+    byte[] epochSecret = c.randomBytes(c.hashLength());
+    EpochSecrets secrets = KeySchedule.fromEpochSecret(c, epochSecret);
+    Arrays.fill(epochSecret, (byte) 0);
+    byte[] tag = secrets.confirmationTag(new byte[0]);
+    Bytes interim = Bytes.wrap(TranscriptHash.interim(c, new byte[0], tag));
+    PathKeys keys = new PathKeys();
+    keys.put(0, Secret.copyOf(own.encryptionKey().unsafeArray()));
+    EpochState st = new EpochState(gc, tree, interim, secrets,
+        new SecretTree(c, secrets.encryptionSecret(), 1, config.outOfOrder()), keys, 0);
+    return new Group(services, config, c, own.signatureKey(), st);
+  }
+
+  /**
+   * Joins from a Welcome (RFC 9420 §12.4.3.1) with the KeyPackage it was addressed to. The ratchet
+   * tree comes from the GroupInfo's ratchet_tree extension, or from {@code treeOutOfBand} when the
+   * GroupInfo has none. The whole tree is validated: tree hash, parent hashes, every leaf
+   * (signatures checked on the services' executor when given), unmerged leaves, key uniqueness.
+   */
+  public static Group join(GroupServices services, GroupConfig config, Welcome welcome, KeyPackageBundle bundle,
+      List<Node> treeOutOfBand) throws ValidationException, CryptoException {
+    KeyPackage kp = bundle.keyPackage();
+    if (welcome.cipherSuite() != kp.cipherSuite()) {
+      throw new ValidationException("rfc9420-12.4.3.1.cipher-suite", "the Welcome's suite differs from the KeyPackage's");
+    }
+    CipherSuite suite = CipherSuite.of(kp.cipherSuite());
+    if (suite == null) {
+      throw new ValidationException("rfc9420-5.cipher-suite", "unsupported cipher suite " + kp.cipherSuite());
+    }
+    MlsCrypto c = services.provider().suite(suite);
+    Bytes ref = c.makeKeyPackageRef(kp.toByteArray());
+    EncryptedGroupSecrets entry = WelcomeOpener.find(welcome, ref);
+    if (entry == null) {
+      throw new ValidationException("rfc9420-12.4.3.1.no-entry", "the Welcome has no entry for this KeyPackage");
+    }
+    GroupSecrets gs = WelcomeOpener.decryptGroupSecrets(c, welcome, entry, bundle.initKey());
+    List<KeySchedule.Psk> psks = new ArrayList<>();
+    for (PreSharedKeyId id : gs.psks()) {
+      if (id.pskType() != PskType.EXTERNAL) {
+        throw new ValidationException("rfc9420-12.4.3.1.psk-unavailable", "resumption PSKs in a Welcome are not supported by this join path");
+      }
+      Secret psk = services.psks().external(id.pskId());
+      if (psk == null) {
+        throw new ValidationException("rfc9420-12.4.3.1.psk-unavailable", "the Welcome needs an external PSK this client lacks");
+      }
+      psks.add(new KeySchedule.Psk(id, psk));
+    }
+    WelcomeOpener.Opened opened = WelcomeOpener.open(c, welcome, ref, bundle.initKey(), psks);
+    GroupInfo gi = opened.groupInfo();
+    GroupContext gc = gi.groupContext();
+    if (gc.cipherSuite() != kp.cipherSuite() || gc.version() != ProtocolVersion.MLS10) {
+      throw new ValidationException("rfc9420-12.4.3.1.cipher-suite", "the GroupInfo's suite or version differs from the KeyPackage's");
+    }
+    Extension treeExt = Extension.find(gi.extensions(), Extension.RATCHET_TREE);
+    List<Node> nodes;
+    if (treeExt != null) {
+      try {
+        nodes = RatchetTree.from(treeExt).nodes();
+      } catch (DecodeException e) {
+        throw new ValidationException("rfc9420-12.4.3.3.tree-decode", "the ratchet_tree extension does not decode: " + e.reason());
+      }
+    } else if (treeOutOfBand != null) {
+      nodes = treeOutOfBand;
+    } else {
+      throw new ValidationException("rfc9420-12.4.3.1.no-tree", "no ratchet tree in the GroupInfo and none supplied");
+    }
+    org.jmls.tree.RatchetTree tree = org.jmls.tree.RatchetTree.fromNodes(c, nodes);
+    validateJoinedTree(c, services, config, tree, gc);
+    LeafNode signer = tree.leaf(gi.signer());
+    if (signer == null || !WelcomeOpener.groupInfoSignatureValid(c, gi, signer.signatureKey())) {
+      throw new ValidationException("rfc9420-12.4.3.1.group-info-signature", "the GroupInfo signature does not verify");
+    }
+    int myLeaf = tree.leafWithSignatureKey(kp.leafNode().signatureKey());
+    if (myLeaf < 0 || !kp.leafNode().equals(tree.leaf(myLeaf))) {
+      throw new ValidationException("rfc9420-12.4.3.1.my-leaf", "no leaf in the tree is identical to the KeyPackage's");
+    }
+    PathKeys keys = new PathKeys();
+    keys.put(2 * myLeaf, Secret.copyOf(bundle.encryptionKey().unsafeArray()));
+    if (gs.pathSecret() != null) {
+      derivePathFromWelcome(c, tree, myLeaf, gi.signer(), gs.pathSecret().toByteArray(), keys);
+    }
+    EpochSecrets secrets = opened.schedule().epoch();
+    Bytes interim = Bytes.wrap(TranscriptHash.interim(c, gc.confirmedTranscriptHash().unsafeArray(),
+        gi.confirmationTag().unsafeArray()));
+    EpochState st = new EpochState(gc, tree, interim, secrets,
+        new SecretTree(c, secrets.encryptionSecret(), tree.leafCount(), config.outOfOrder()), keys, myLeaf);
+    return new Group(services, config, c, bundle.signatureKey(), st);
+  }
+
+  private static void validateJoinedTree(MlsCrypto c, GroupServices services, GroupConfig config,
+      org.jmls.tree.RatchetTree tree, GroupContext gc) throws ValidationException {
+    if (!Arrays.equals(tree.treeHash(), gc.treeHash().unsafeArray())) {
+      throw new ValidationException("rfc9420-12.4.3.1.tree-hash", "the ratchet tree does not match the GroupInfo's tree hash");
+    }
+    tree.verifyParentHashes();
+    tree.verifyUnmergedLeaves();
+    tree.verifyLeafSignatures(gc.groupId(), services.executor());
+    long now = config.checkLifetimesOnJoin() ? services.clock().instant().getEpochSecond() : -1;
+    for (int l = 0; l < tree.leafCount(); l++) {
+      LeafNode leaf = tree.leaf(l);
+      if (leaf == null) {
+        continue;
+      }
+      LeafValidation.checkRequiredCapabilities(leaf, gc.extensions());
+      for (Extension e : leaf.extensions()) {
+        if (!LeafValidation.isDefaultExtension(e.extensionType()) && !leaf.capabilities().extensions().contains(e.extensionType())) {
+          throw new ValidationException("rfc9420-7.3.extension-support", "leaf " + l + " carries an extension it does not list");
+        }
+      }
+      if (now >= 0 && leaf.lifetime() != null && !leaf.lifetime().contains(now)) {
+        throw new ValidationException("rfc9420-7.3.lifetime", "leaf " + l + "'s lifetime does not include the current time");
+      }
+      services.credentials().validate(leaf.credential(), leaf.signatureKey());
+    }
+    LeafValidation.checkCredentialTypes(tree);
+  }
+
+  /** Path keys from a Welcome's path secret: the lowest common ancestor with the signer, then up (§12.4.3.1). */
+  private static void derivePathFromWelcome(MlsCrypto c, org.jmls.tree.RatchetTree tree, int myLeaf, int signer,
+      byte[] pathSecret, PathKeys keys) throws ValidationException, CryptoException {
+    int[] fdp = tree.filteredDirectPath(signer);
+    int lca = lowestCommonAncestor(tree.leafCount(), myLeaf, signer);
+    int start = -1;
+    for (int i = 0; i < fdp.length; i++) {
+      if (fdp[i] == lca) {
+        start = i;
+      }
+    }
+    if (start < 0) {
+      throw new ValidationException("rfc9420-12.4.3.1.path-secret", "the common ancestor is not on the signer's filtered direct path");
+    }
+    byte[] ps = pathSecret;
+    for (int i = start; i < fdp.length; i++) {
+      if (i > start) {
+        byte[] next = c.deriveSecret(ps, "path");
+        Arrays.fill(ps, (byte) 0);
+        ps = next;
+      }
+      KeyPair kp = TreeKem.nodeKeyPair(c, ps);
+      if (!kp.publicKey().equals(tree.parentNode(fdp[i]).encryptionKey())) {
+        throw new ValidationException("rfc9420-12.4.3.1.path-key-mismatch", "a key derived from the path secret differs from the tree");
+      }
+      keys.put(fdp[i], kp.privateKey());
+    }
+    Arrays.fill(ps, (byte) 0);
+  }
+
+  static int lowestCommonAncestor(int leafCount, int leafA, int leafB) {
+    int a = 2 * leafA;
+    int b = 2 * leafB;
+    while (a != b) {
+      if (TreeMath.level(a) <= TreeMath.level(b)) {
+        a = TreeMath.parent(a, leafCount);
+      } else {
+        b = TreeMath.parent(b, leafCount);
+      }
+    }
+    return a;
+  }
+
+  // ====================================================================== accessors
+
+  public MlsCrypto crypto() {
+    return crypto;
+  }
+
+  public GroupConfig config() {
+    return config;
+  }
+
+  public Bytes groupId() {
+    return state.context.groupId();
+  }
+
+  public long epoch() {
+    return state.context.epoch();
+  }
+
+  public GroupContext context() {
+    return state.context;
+  }
+
+  public int myLeafIndex() {
+    return state.myLeaf;
+  }
+
+  /** False once a merged commit removed this member: the group can then no longer send. */
+  public boolean isActive() {
+    return active;
+  }
+
+  public Bytes epochAuthenticator() {
+    return state.secrets.epochAuthenticator();
+  }
+
+  /** MLS-Exporter (§8.5) of the current epoch. */
+  public byte[] export(String label, byte[] context, int length) {
+    return state.secrets.export(label, context, length);
+  }
+
+  /** A copy of the current public tree. */
+  public org.jmls.tree.RatchetTree tree() {
+    return state.tree.copy();
+  }
+
+  /** Current members as (leaf index, leaf node), in leaf order. */
+  public Map<Integer, LeafNode> members() {
+    Map<Integer, LeafNode> m = new LinkedHashMap<>();
+    for (int l = 0; l < state.tree.leafCount(); l++) {
+      LeafNode leaf = state.tree.leaf(l);
+      if (leaf != null) {
+        m.put(l, leaf);
+      }
+    }
+    return Collections.unmodifiableMap(m);
+  }
+
+  /** The current epoch's secrets, for tests in this package that forge messages. */
+  EpochSecrets secretsForTesting() {
+    return state.secrets;
+  }
+
+  /** References of the proposals received or sent in this epoch and not yet committed. */
+  public List<Bytes> pendingProposals() {
+    return List.copyOf(proposals.keySet());
+  }
+
+  // ====================================================================== sending
+
+  private void requireActive() throws ValidationException {
+    if (!active) {
+      throw new ValidationException("rfc9420-12.4.2.removed", "this member was removed from the group");
+    }
+  }
+
+  private WireFormat handshakeFormat() {
+    return config.encryptHandshakes() ? WireFormat.MLS_PRIVATE_MESSAGE : WireFormat.MLS_PUBLIC_MESSAGE;
+  }
+
+  private MlsMessage frame(AuthenticatedContent ac) throws ValidationException {
+    if (ac.wireFormat() == WireFormat.MLS_PRIVATE_MESSAGE) {
+      return MlsMessage.of(Framing.toPrivate(crypto, ac, state.secretTree, state.secrets.senderDataSecret(), config.paddingBlock()));
+    }
+    return MlsMessage.of(Framing.toPublic(crypto, ac, state.context, state.secrets.membershipKey()));
+  }
+
+  /** Encrypts application data (§6.3); fails while proposals await a commit (§12.4). */
+  public MlsMessage encrypt(byte[] data, byte[] authenticatedData) throws ValidationException, CryptoException {
+    requireActive();
+    if (!proposals.isEmpty()) {
+      throw new ValidationException("rfc9420-12.4.pending-proposals", "commit the pending proposals before sending application data");
+    }
+    FramedContent fc = new FramedContent(groupId(), epoch(), Sender.member(state.myLeaf),
+        Bytes.copyOf(authenticatedData), new ApplicationData(Bytes.copyOf(data)));
+    return frame(Framing.sign(crypto, WireFormat.MLS_PRIVATE_MESSAGE, fc, state.context, signatureKey, null));
+  }
+
+  /** Sends {@code p} as a proposal (by reference in a later commit); it is cached like a received one. */
+  public MlsMessage propose(Proposal p) throws ValidationException, CryptoException {
+    requireActive();
+    FramedContent fc = new FramedContent(groupId(), epoch(), Sender.member(state.myLeaf), Bytes.EMPTY, p);
+    AuthenticatedContent ac = Framing.sign(crypto, handshakeFormat(), fc, state.context, signatureKey, null);
+    Bytes ref = crypto.makeProposalRef(ac.toByteArray());
+    proposals.put(ref, new CachedProposal(p, fc.sender(), ref));
+    return frame(ac);
+  }
+
+  /** An Update proposal with a fresh leaf encryption key (§12.1.2). */
+  public MlsMessage proposeUpdate() throws ValidationException, CryptoException {
+    LeafNode cur = state.tree.leaf(state.myLeaf);
+    KeyPair enc = crypto.generateHpkeKeyPair();
+    LeafNode unsigned = new LeafNode(enc.publicKey(), cur.signatureKey(), cur.credential(), cur.capabilities(),
+        LeafNodeSource.UPDATE, null, null, cur.extensions(), Bytes.EMPTY);
+    LeafNode leaf = unsigned.withSignature(crypto.signWithLabel(signatureKey, "LeafNodeTBS",
+        unsigned.toBeSigned(groupId(), state.myLeaf)));
+    pendingUpdateKeys.put(enc.publicKey(), enc.privateKey());
+    return propose(new Proposal.Update(leaf));
+  }
+
+  /**
+   * Commits the given proposals by value plus every cached proposal by reference (§12.4.1), with an
+   * UpdatePath when required or when {@code forcePath}. The result stays pending: call {@link
+   * #mergePendingCommit()} once the Delivery Service accepted it, or {@link #discardPendingCommit()}.
+   */
+  public CommitResult commit(List<Proposal> byValue, boolean forcePath) throws ValidationException, CryptoException {
+    requireActive();
+    List<ProposalList.Entry> entries = new ArrayList<>();
+    List<ProposalOrRef> refs = new ArrayList<>();
+    for (CachedProposal cp : proposals.values()) {
+      entries.add(new ProposalList.Entry(cp.proposal(), cp.sender(), cp.ref()));
+      refs.add(ProposalOrRef.byReference(cp.ref()));
+    }
+    for (Proposal p : byValue) {
+      entries.add(new ProposalList.Entry(p, Sender.member(state.myLeaf), null));
+      refs.add(ProposalOrRef.byValue(p));
+    }
+    long now = services.clock().instant().getEpochSecond();
+    ProposalList.Applied applied = ProposalList.apply(crypto, services, state, entries, state.myLeaf, false, now);
+    if (applied.removedLeaves.contains(state.myLeaf)) {
+      throw new ValidationException("rfc9420-12.2.committer-removed", "the commit would remove the committer");
+    }
+    org.jmls.tree.RatchetTree tree = applied.tree;
+    int[] joiners = applied.addedLeaves.stream().mapToInt(Integer::intValue).toArray();
+    PathKeys keys = retainedKeys(state.keys, tree);
+    Secret commitSecret;
+    UpdatePath path = null;
+    TreeKem.PendingPath pendingPath = null;
+    long newEpoch = epoch() + 1;
+    if (applied.pathRequired || forcePath) {
+      pendingPath = TreeKem.createPath(tree, state.myLeaf, tree.leaf(state.myLeaf), signatureKey, groupId());
+      GroupContext provisional = new GroupContext(ProtocolVersion.MLS10, crypto.cipherSuite().id(), groupId(), newEpoch,
+          Bytes.wrap(tree.treeHash()), state.context.confirmedTranscriptHash(), applied.extensions);
+      path = pendingPath.encrypt(provisional.toByteArray(), joiners, services.executor());
+      commitSecret = pendingPath.commitSecret();
+      for (int node : pendingPath.privateKeys().nodes()) {
+        keys.put(node, Secret.copyOf(pendingPath.privateKeys().get(node).unsafeArray()));
+      }
+    } else {
+      commitSecret = Secret.wrap(KeySchedule.zero(crypto));
+    }
+    FramedContent fc = new FramedContent(groupId(), epoch(), Sender.member(state.myLeaf), Bytes.EMPTY, new Commit(refs, path));
+    WireFormat wf = handshakeFormat();
+    AuthenticatedContent unsignedTag = Framing.sign(crypto, wf, fc, state.context, signatureKey, Bytes.EMPTY);
+    byte[] confirmed = TranscriptHash.confirmed(crypto, state.interimTranscriptHash.unsafeArray(), unsignedTag);
+    GroupContext next = new GroupContext(ProtocolVersion.MLS10, crypto.cipherSuite().id(), groupId(), newEpoch,
+        Bytes.wrap(tree.treeHash()), Bytes.wrap(confirmed), applied.extensions);
+    List<KeySchedule.Psk> psks = resolvePsks(applied.psks);
+    byte[] pskSecret = KeySchedule.pskSecret(crypto, psks);
+    KeySchedule.Step step = KeySchedule.next(crypto, state.secrets.initSecret().unsafeArray(),
+        commitSecret.unsafeArray(), pskSecret, next.toByteArray());
+    Bytes tag = Bytes.wrap(step.epoch().confirmationTag(confirmed));
+    AuthenticatedContent ac = new AuthenticatedContent(wf, fc,
+        new org.jmls.message.FramedContentAuthData(unsignedTag.auth().signature(), tag));
+    MlsMessage commitMsg = frame(ac);
+    Bytes interim = Bytes.wrap(TranscriptHash.interim(crypto, confirmed, tag.unsafeArray()));
+    EpochState nextState = new EpochState(next, tree, interim, step.epoch(),
+        new SecretTree(crypto, step.epoch().encryptionSecret(), tree.leafCount(), config.outOfOrder()), keys, state.myLeaf);
+    GroupInfo groupInfo = signGroupInfo(nextState, tag, config.ratchetTreeInWelcome());
+    MlsMessage welcome = null;
+    if (joiners.length > 0) {
+      welcome = MlsMessage.of(buildWelcome(nextState, groupInfo, step, applied, pendingPath, psks));
+    }
+    step.welcomeSecret().destroy();
+    step.joinerSecret().destroy();
+    if (pendingPath != null) {
+      pendingPath.destroy();
+    }
+    pendingCommit = new StagedCommit(nextState, newEpoch, applied, state.myLeaf, false);
+    return new CommitResult(commitMsg, welcome, MlsMessage.of(signGroupInfo(nextState, tag, true)));
+  }
+
+  private GroupInfo signGroupInfo(EpochState st, Bytes confirmationTag, boolean withTree) throws CryptoException {
+    List<Extension> ext = new ArrayList<>();
+    if (withTree) {
+      ext.add(new RatchetTree(st.tree.toNodes()).toExtension());
+    }
+    ext.add(new ExternalPub(st.secrets.externalKeyPair().publicKey()).toExtension());
+    GroupInfo unsigned = new GroupInfo(st.context, ext, confirmationTag, st.myLeaf, Bytes.EMPTY);
+    return new GroupInfo(st.context, ext, confirmationTag, st.myLeaf,
+        crypto.signWithLabel(signatureKey, "GroupInfoTBS", unsigned.toBeSigned()));
+  }
+
+  private Welcome buildWelcome(EpochState st, GroupInfo gi, KeySchedule.Step step, ProposalList.Applied applied,
+      TreeKem.PendingPath path, List<KeySchedule.Psk> psks) throws CryptoException {
+    int nk = crypto.cipherSuite().aead().keyLength();
+    int nn = crypto.cipherSuite().aead().nonceLength();
+    byte[] key = crypto.expandWithLabel(step.welcomeSecret().unsafeArray(), "key", new byte[0], nk);
+    byte[] nonce = crypto.expandWithLabel(step.welcomeSecret().unsafeArray(), "nonce", new byte[0], nn);
+    byte[] encryptedGroupInfo = crypto.aeadSeal(key, nonce, new byte[0], gi.toByteArray());
+    Arrays.fill(key, (byte) 0);
+    List<PreSharedKeyId> pskIds = new ArrayList<>();
+    psks.forEach(p -> pskIds.add(p.id()));
+    List<EncryptedGroupSecrets> secrets = new ArrayList<>();
+    List<java.util.concurrent.Future<HpkeCiphertext>> futures = new ArrayList<>();
+    List<Bytes> refs = new ArrayList<>();
+    for (int i = 0; i < applied.addedLeaves.size(); i++) {
+      int leaf = applied.addedLeaves.get(i);
+      KeyPackage kp = applied.addedKeyPackages.get(i);
+      Bytes pathSecret = null;
+      if (path != null) {
+        byte[] ps = path.pathSecretFor(lowestCommonAncestor(st.tree.leafCount(), st.myLeaf, leaf));
+        pathSecret = ps == null ? null : Bytes.wrap(ps);
+      }
+      byte[] plaintext = new GroupSecrets(Bytes.wrap(step.joinerSecret().toByteArray()), pathSecret, pskIds).toByteArray();
+      refs.add(crypto.makeKeyPackageRef(kp.toByteArray()));
+      if (services.executor() == null) {
+        secrets.add(new EncryptedGroupSecrets(refs.get(i),
+            crypto.encryptWithLabel(kp.initKey(), "Welcome", encryptedGroupInfo, plaintext)));
+      } else {
+        futures.add(services.executor().submit(() -> crypto.encryptWithLabel(kp.initKey(), "Welcome", encryptedGroupInfo, plaintext)));
+      }
+    }
+    for (int i = 0; i < futures.size(); i++) {
+      try {
+        secrets.add(new EncryptedGroupSecrets(refs.get(i), futures.get(i).get()));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CryptoException("interrupted while encrypting the Welcome", e);
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new CryptoException("Welcome encryption failed", e.getCause());
+      }
+    }
+    return new Welcome(crypto.cipherSuite().id(), secrets, Bytes.wrap(encryptedGroupInfo));
+  }
+
+  /** Installs this member's own pending commit once the Delivery Service accepted it. */
+  public void mergePendingCommit() {
+    if (pendingCommit == null) {
+      throw new IllegalStateException("no pending commit");
+    }
+    StagedCommit s = pendingCommit;
+    pendingCommit = null;
+    install(s);
+  }
+
+  /** Drops this member's pending commit (another commit won the epoch). */
+  public void discardPendingCommit() {
+    if (pendingCommit != null && pendingCommit.next != null) {
+      pendingCommit.next.destroy();
+      pendingCommit = null;
+    }
+  }
+
+  public boolean hasPendingCommit() {
+    return pendingCommit != null;
+  }
+
+  // ====================================================================== receiving
+
+  private EpochState epochState(long epoch) {
+    if (state.epoch() == epoch) {
+      return state;
+    }
+    for (EpochState p : past) {
+      if (p.epoch() == epoch) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Verifies and interprets an incoming message (§6, §12). Application messages are decrypted
+   * (from the current or a retained past epoch); proposals are cached; commits are fully verified
+   * and returned staged, to be applied with {@link #merge}. A refused message changes nothing.
+   */
+  public Processed process(MlsMessage message) throws ValidationException, CryptoException {
+    requireActive();
+    if (message.version() != ProtocolVersion.MLS10) {
+      throw new ValidationException("rfc9420-6.version", "protocol version " + message.version() + " is not mls10");
+    }
+    AuthenticatedContent ac;
+    EpochState st;
+    if (message.body() instanceof PublicMessage) {
+      PublicMessage pm = (PublicMessage) message.body();
+      FramedContent fc = pm.content();
+      checkGroupAndEpoch(fc.groupId(), fc.epoch(), fc.contentType());
+      st = state;
+      if (fc.contentType() == ContentType.APPLICATION) {
+        throw new ValidationException("rfc9420-6.2.public-application", "application data must be sent as PrivateMessage");
+      }
+      if (fc.sender().senderType() == SenderType.MEMBER && config.encryptHandshakes()) {
+        throw new ValidationException("policy.handshake-wire-format", "this group's handshakes must be encrypted");
+      }
+      ac = pm.authenticatedContent();
+      verifyPublicSender(pm, st);
+    } else if (message.body() instanceof PrivateMessage) {
+      PrivateMessage pm = (PrivateMessage) message.body();
+      checkGroupAndEpoch(pm.groupId(), pm.epoch(), pm.contentType());
+      st = epochState(pm.epoch());
+      if (st == null) {
+        throw new ValidationException("rfc9420-6.epoch", "epoch " + pm.epoch() + " is not retained");
+      }
+      if (pm.contentType() != ContentType.APPLICATION && !config.encryptHandshakes()) {
+        throw new ValidationException("policy.handshake-wire-format", "this group's handshakes must be PublicMessages");
+      }
+      ac = decryptPrivate(pm, st);
+    } else {
+      throw new ValidationException("rfc9420-6.wire-format", "a " + message.wireFormat() + " is not processed by a group");
+    }
+    switch (ac.content().contentType()) {
+      case APPLICATION:
+        ApplicationData ad = (ApplicationData) ac.content().content();
+        return new ApplicationMessage(ac.content().sender().index(), ac.content().epoch(), ad.data(),
+            ac.content().authenticatedData());
+      case PROPOSAL:
+        return receiveProposal(ac);
+      default:
+        return stageCommit(ac);
+    }
+  }
+
+  private void checkGroupAndEpoch(Bytes groupId, long epoch, ContentType type) throws ValidationException {
+    if (!groupId.equals(groupId())) {
+      throw new ValidationException("rfc9420-6.group-id", "the message is for another group");
+    }
+    if (type != ContentType.APPLICATION && epoch != epoch()) {
+      throw new ValidationException("rfc9420-12.4.2.epoch",
+          "handshake for epoch " + epoch + " while the group is at epoch " + epoch());
+    }
+  }
+
+  private AuthenticatedContent decryptPrivate(PrivateMessage pm, EpochState st) throws ValidationException, CryptoException {
+    AuthenticatedContent ac = Framing.fromPrivate(crypto, pm, st.secretTree, st.secrets.senderDataSecret(), st.tree.leafCount());
+    LeafNode sender = st.tree.leaf(ac.content().sender().index());
+    if (sender == null) {
+      throw new ValidationException("rfc9420-6.3.2.sender-blank", "the sender's leaf is blank");
+    }
+    if (!Framing.verifySignature(crypto, ac, st.context, sender.signatureKey())) {
+      throw new ValidationException("rfc9420-6.1.signature", "the signature does not verify");
+    }
+    return ac;
+  }
+
+  private void verifyPublicSender(PublicMessage pm, EpochState st) throws ValidationException {
+    Sender s = pm.content().sender();
+    Bytes key;
+    switch (s.senderType()) {
+      case MEMBER: {
+        LeafNode leaf = s.index() >= 0 && s.index() < st.tree.leafCount() ? st.tree.leaf(s.index()) : null;
+        if (leaf == null) {
+          throw new ValidationException("rfc9420-6.sender-blank", "the sender leaf " + Integer.toUnsignedLong(s.index()) + " is blank or absent");
+        }
+        Framing.verifyMembershipTag(crypto, pm, st.context, st.secrets.membershipKey());
+        key = leaf.signatureKey();
+        break;
+      }
+      case EXTERNAL: {
+        Extension e = Extension.find(st.context.extensions(), Extension.EXTERNAL_SENDERS);
+        List<ExternalSenders.ExternalSender> senders;
+        try {
+          senders = e == null ? List.of() : ExternalSenders.from(e).senders();
+        } catch (DecodeException ex) {
+          throw new ValidationException("rfc9420-12.1.8.1.external-senders", "external_senders does not decode");
+        }
+        if (s.index() < 0 || s.index() >= senders.size()) {
+          throw new ValidationException("rfc9420-12.1.8.external-sender", "no external sender " + Integer.toUnsignedLong(s.index()));
+        }
+        if (pm.content().contentType() != ContentType.PROPOSAL) {
+          throw new ValidationException("rfc9420-12.1.8.external-content", "external senders may only propose");
+        }
+        key = senders.get(s.index()).signatureKey();
+        break;
+      }
+      case NEW_MEMBER_PROPOSAL: {
+        if (!(pm.content().content() instanceof Proposal.Add)) {
+          throw new ValidationException("rfc9420-12.1.8.new-member-proposal", "a new member may only propose its own Add");
+        }
+        key = ((Proposal.Add) pm.content().content()).keyPackage().leafNode().signatureKey();
+        break;
+      }
+      default:
+        throw new ValidationException("rfc9420-12.4.3.2.external-commit", "external commits are not processed by this version");
+    }
+    if (!Framing.verifySignature(crypto, pm.authenticatedContent(), st.context, key)) {
+      throw new ValidationException("rfc9420-6.1.signature", "the signature does not verify");
+    }
+  }
+
+  private ProposalReceived receiveProposal(AuthenticatedContent ac) throws ValidationException {
+    Proposal p = (Proposal) ac.content().content();
+    Sender s = ac.content().sender();
+    if (p instanceof Proposal.ExternalInit) {
+      throw new ValidationException("rfc9420-12.1.6.external-init", "ExternalInit cannot be sent as a proposal");
+    }
+    if (p instanceof Proposal.Update && s.senderType() != SenderType.MEMBER) {
+      throw new ValidationException("rfc9420-12.1.2.update-sender", "only members send Update proposals");
+    }
+    if (p instanceof Proposal.Add) {
+      KeyPackages.validate(crypto, services, ((Proposal.Add) p).keyPackage(), state.context.extensions(),
+          services.clock().instant().getEpochSecond());
+    }
+    Bytes ref = crypto.makeProposalRef(ac.toByteArray());
+    proposals.put(ref, new CachedProposal(p, s, ref));
+    return new ProposalReceived(p, s, ref);
+  }
+
+  private StagedCommit stageCommit(AuthenticatedContent ac) throws ValidationException, CryptoException {
+    Sender s = ac.content().sender();
+    if (s.senderType() != SenderType.MEMBER) {
+      throw new ValidationException("rfc9420-12.4.3.2.external-commit", "external commits are not processed by this version");
+    }
+    int committer = s.index();
+    if (committer == state.myLeaf) {
+      throw new ValidationException("rfc9420-12.4.2.own-commit", "this is our own commit: use mergePendingCommit()");
+    }
+    Commit commit = (Commit) ac.content().content();
+    List<ProposalList.Entry> entries = new ArrayList<>();
+    for (ProposalOrRef por : commit.proposals()) {
+      if (por.isReference()) {
+        CachedProposal cp = proposals.get(por.reference());
+        if (cp == null) {
+          throw new ValidationException("rfc9420-12.4.unknown-proposal", "the commit references a proposal this member has not seen");
+        }
+        entries.add(new ProposalList.Entry(cp.proposal(), cp.sender(), cp.ref()));
+      } else {
+        if (por.proposal() instanceof Proposal.SelfRemove) {
+          throw new ValidationException("draft-mls-extensions.self-remove", "SelfRemove must be committed by reference");
+        }
+        entries.add(new ProposalList.Entry(por.proposal(), s, null));
+      }
+    }
+    long now = services.clock().instant().getEpochSecond();
+    ProposalList.Applied applied = ProposalList.apply(crypto, services, state, entries, committer, false, now);
+    if (applied.pathRequired && commit.path() == null) {
+      throw new ValidationException("rfc9420-12.4.2.path-required", "the commit covers proposals that require a path but has none");
+    }
+    org.jmls.tree.RatchetTree tree = applied.tree;
+    boolean removesMe = applied.removedLeaves.contains(state.myLeaf);
+    long newEpoch = epoch() + 1;
+    if (removesMe) {
+      // Signature and membership tag verified; a removed member cannot derive the new epoch's secrets.
+      if (commit.path() != null) {
+        LeafValidation.validate(crypto, services, commit.path().leafNode(), LeafNodeSource.COMMIT, groupId(), committer,
+            applied.extensions, tree, committer, -1);
+      }
+      return new StagedCommit(null, newEpoch, applied, committer, true);
+    }
+    PathKeys keys = retainedKeys(state.keys, tree);
+    adoptUpdateKeys(applied, keys);
+    Secret commitSecret;
+    if (commit.path() != null) {
+      UpdatePath path = commit.path();
+      LeafNode old = tree.leaf(committer);
+      LeafValidation.validate(crypto, services, path.leafNode(), LeafNodeSource.COMMIT, groupId(), committer,
+          applied.extensions, tree, committer, -1);
+      if (old != null && path.leafNode().encryptionKey().equals(old.encryptionKey())) {
+        throw new ValidationException("rfc9420-12.4.2.same-leaf-key", "the committer's new leaf keeps its encryption key");
+      }
+      for (UpdatePathNode n : path.nodes()) {
+        if (tree.nodeWithEncryptionKey(n.encryptionKey()) >= 0) {
+          throw new ValidationException("rfc9420-12.4.2.path-key-reused", "an UpdatePath key already appears in the tree");
+        }
+      }
+      tree.mergeUpdatePath(committer, path);
+      GroupContext provisional = new GroupContext(ProtocolVersion.MLS10, crypto.cipherSuite().id(), groupId(), newEpoch,
+          Bytes.wrap(tree.treeHash()), state.context.confirmedTranscriptHash(), applied.extensions);
+      int[] joiners = applied.addedLeaves.stream().mapToInt(Integer::intValue).toArray();
+      commitSecret = TreeKem.decryptPath(tree, state.myLeaf, committer, path, provisional.toByteArray(), keys, joiners)
+          .commitSecret();
+    } else {
+      commitSecret = Secret.wrap(KeySchedule.zero(crypto));
+    }
+    LeafValidation.checkCredentialTypes(tree);
+    byte[] confirmed = TranscriptHash.confirmed(crypto, state.interimTranscriptHash.unsafeArray(), ac);
+    GroupContext next = new GroupContext(ProtocolVersion.MLS10, crypto.cipherSuite().id(), groupId(), newEpoch,
+        Bytes.wrap(tree.treeHash()), Bytes.wrap(confirmed), applied.extensions);
+    byte[] pskSecret = KeySchedule.pskSecret(crypto, resolvePsks(applied.psks));
+    KeySchedule.Step step = KeySchedule.next(crypto, state.secrets.initSecret().unsafeArray(),
+        commitSecret.unsafeArray(), pskSecret, next.toByteArray());
+    step.joinerSecret().destroy();
+    step.welcomeSecret().destroy();
+    byte[] tag = step.epoch().confirmationTag(confirmed);
+    Bytes given = ac.auth().confirmationTag();
+    if (given == null || !java.security.MessageDigest.isEqual(tag, given.unsafeArray())) {
+      step.epoch().destroy();
+      throw new ValidationException("rfc9420-12.4.2.confirmation-tag", "the confirmation tag does not verify");
+    }
+    Bytes interim = Bytes.wrap(TranscriptHash.interim(crypto, confirmed, tag));
+    EpochState nextState = new EpochState(next, tree, interim, step.epoch(),
+        new SecretTree(crypto, step.epoch().encryptionSecret(), tree.leafCount(), config.outOfOrder()), keys, state.myLeaf);
+    return new StagedCommit(nextState, newEpoch, applied, committer, false);
+  }
+
+  /** When a committed Update replaced this member's own leaf, its private key comes from the proposal. */
+  private void adoptUpdateKeys(ProposalList.Applied applied, PathKeys keys) throws ValidationException {
+    if (applied.updatedLeaves.contains(state.myLeaf)) {
+      Bytes pub = applied.tree.leaf(state.myLeaf).encryptionKey();
+      Secret priv = pendingUpdateKeys.get(pub);
+      if (priv == null) {
+        throw new ValidationException("rfc9420-12.1.2.unknown-own-update", "the commit applies an Update of our leaf we did not send");
+      }
+      keys.put(2 * state.myLeaf, Secret.copyOf(priv.unsafeArray()));
+    }
+  }
+
+  /** Copies the keys whose nodes are still non-blank in {@code tree} (blanked nodes lose theirs). */
+  private static PathKeys retainedKeys(PathKeys keys, org.jmls.tree.RatchetTree tree) {
+    PathKeys out = keys.copy();
+    for (int node : new ArrayList<>(out.nodes())) {
+      if (node >= tree.nodeCount() || tree.node(node) == null) {
+        out.remove(node);
+      }
+    }
+    return out;
+  }
+
+  private List<KeySchedule.Psk> resolvePsks(List<PreSharedKeyId> ids) throws ValidationException {
+    List<KeySchedule.Psk> out = new ArrayList<>();
+    for (PreSharedKeyId id : ids) {
+      Secret psk;
+      if (id.pskType() == PskType.EXTERNAL) {
+        psk = services.psks().external(id.pskId());
+      } else {
+        EpochState st = id.pskGroupId().equals(groupId()) ? epochState(id.pskEpoch()) : null;
+        psk = st == null ? null : st.secrets.resumptionPsk();
+      }
+      if (psk == null) {
+        throw new ValidationException("rfc9420-12.4.2.psk-unavailable", "a PreSharedKey proposal names a PSK this member lacks");
+      }
+      out.add(new KeySchedule.Psk(id, psk));
+    }
+    return out;
+  }
+
+  /** Applies a commit staged by {@link #process}. The old epoch is kept per {@link GroupConfig#pastEpochs()}. */
+  public void merge(StagedCommit staged) {
+    Objects.requireNonNull(staged, "staged");
+    if (staged.newEpoch() != epoch() + 1) {
+      throw new IllegalStateException("the staged commit is not for the current epoch");
+    }
+    discardPendingCommit();
+    install(staged);
+  }
+
+  private void install(StagedCommit s) {
+    proposals.clear();
+    pendingUpdateKeys.values().forEach(Secret::destroy);
+    pendingUpdateKeys.clear();
+    if (s.removesMe) {
+      // Removed: keep the past epochs for late messages, but nothing of the current one can be used.
+      active = false;
+      state.keys.destroy();
+      return;
+    }
+    past.addFirst(state);
+    state.keys.destroy();
+    while (past.size() > config.pastEpochs()) {
+      past.removeLast().destroy();
+    }
+    state = s.next;
+  }
+}

@@ -1,0 +1,120 @@
+package org.jmls.group;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.jmls.Bytes;
+import org.jmls.ValidationException;
+import org.jmls.codec.DecodeException;
+import org.jmls.crypto.MlsCrypto;
+import org.jmls.extension.RequiredCapabilities;
+import org.jmls.message.Extension;
+import org.jmls.message.LeafNode;
+import org.jmls.message.LeafNodeSource;
+import org.jmls.tree.RatchetTree;
+
+/** LeafNode validation (RFC 9420 §7.3), each failure with its rule id. */
+final class LeafValidation {
+  private LeafValidation() {}
+
+  /** Extension types every client supports without listing them (RFC 9420 §7.2). */
+  static boolean isDefaultExtension(int type) {
+    return type >= Extension.APPLICATION_ID && type <= Extension.EXTERNAL_SENDERS;
+  }
+
+  /** Proposal types of RFC 9420 itself, which need no capability. */
+  static boolean isDefaultProposal(int type) {
+    return type >= 1 && type <= 7;
+  }
+
+  /**
+   * Validates {@code leaf} for a group with {@code extensions} and {@code tree}: signature (with
+   * {@code groupId}/{@code leafIndex} for update and commit sources), source, required
+   * capabilities, credential support, extension support, lifetime (when {@code nowSeconds} >= 0),
+   * key uniqueness (ignoring the leaf at {@code replacing}, -1 for none), and the credential.
+   */
+  static void validate(
+      MlsCrypto c, GroupServices services, LeafNode leaf, LeafNodeSource expectedSource, Bytes groupId, int leafIndex,
+      List<Extension> groupExtensions, RatchetTree tree, int replacing, long nowSeconds) throws ValidationException {
+    if (leaf.leafNodeSource() != expectedSource) {
+      throw new ValidationException("rfc9420-7.3.leaf-node-source",
+          "leaf_node_source is " + leaf.leafNodeSource() + ", expected " + expectedSource);
+    }
+    if (!c.verifyWithLabel(leaf.signatureKey(), "LeafNodeTBS", leaf.toBeSigned(groupId, leafIndex), leaf.signature())) {
+      throw new ValidationException("rfc9420-7.3.leaf-signature", "the LeafNode signature does not verify");
+    }
+    checkRequiredCapabilities(leaf, groupExtensions);
+    for (Extension e : leaf.extensions()) {
+      if (!isDefaultExtension(e.extensionType()) && !leaf.capabilities().extensions().contains(e.extensionType())) {
+        throw new ValidationException("rfc9420-7.3.extension-support",
+            "the leaf carries extension " + e.extensionType() + " that its capabilities do not list");
+      }
+    }
+    if (!leaf.capabilities().credentials().contains(leaf.credential().credentialType())) {
+      throw new ValidationException("rfc9420-7.3.credential-support", "the leaf does not list its own credential type");
+    }
+    if (nowSeconds >= 0 && leaf.lifetime() != null && !leaf.lifetime().contains(nowSeconds)) {
+      throw new ValidationException("rfc9420-7.3.lifetime", "the leaf's lifetime does not include the current time");
+    }
+    if (tree != null) {
+      int sig = tree.leafWithSignatureKey(leaf.signatureKey());
+      if (sig >= 0 && sig != replacing) {
+        throw new ValidationException("rfc9420-7.3.duplicate-signature-key", "signature key already used by leaf " + sig);
+      }
+      int enc = tree.nodeWithEncryptionKey(leaf.encryptionKey());
+      if (enc >= 0 && enc != 2 * replacing) {
+        throw new ValidationException("rfc9420-7.3.duplicate-encryption-key", "encryption key already used by node " + enc);
+      }
+    }
+    services.credentials().validate(leaf.credential(), leaf.signatureKey());
+  }
+
+  static void checkRequiredCapabilities(LeafNode leaf, List<Extension> groupExtensions) throws ValidationException {
+    Extension rc = Extension.find(groupExtensions, Extension.REQUIRED_CAPABILITIES);
+    if (rc == null) {
+      return;
+    }
+    RequiredCapabilities req;
+    try {
+      req = RequiredCapabilities.from(rc);
+    } catch (DecodeException e) {
+      throw new ValidationException("rfc9420-11.1.required-capabilities", "required_capabilities does not decode");
+    }
+    for (int t : req.extensionTypes()) {
+      if (!isDefaultExtension(t) && !leaf.capabilities().extensions().contains(t)) {
+        throw new ValidationException("rfc9420-7.3.required-capabilities", "the leaf does not support required extension " + t);
+      }
+    }
+    for (int t : req.proposalTypes()) {
+      if (!isDefaultProposal(t) && !leaf.capabilities().proposals().contains(t)) {
+        throw new ValidationException("rfc9420-7.3.required-capabilities", "the leaf does not support required proposal " + t);
+      }
+    }
+    for (int t : req.credentialTypes()) {
+      if (!leaf.capabilities().credentials().contains(t)) {
+        throw new ValidationException("rfc9420-7.3.required-capabilities", "the leaf does not support required credential " + t);
+      }
+    }
+  }
+
+  /**
+   * The credential-type rule of §7.3 over a whole tree: every credential type in use is supported
+   * by every member. O(n) once per tree, not per leaf.
+   */
+  static void checkCredentialTypes(RatchetTree tree) throws ValidationException {
+    Set<Integer> inUse = new HashSet<>();
+    for (int l = 0; l < tree.leafCount(); l++) {
+      LeafNode leaf = tree.leaf(l);
+      if (leaf != null) {
+        inUse.add(leaf.credential().credentialType());
+      }
+    }
+    for (int l = 0; l < tree.leafCount(); l++) {
+      LeafNode leaf = tree.leaf(l);
+      if (leaf != null && !leaf.capabilities().credentials().containsAll(inUse)) {
+        throw new ValidationException("rfc9420-7.3.credential-support",
+            "leaf " + l + " does not support every credential type in use " + inUse);
+      }
+    }
+  }
+}
