@@ -97,6 +97,41 @@ public final class Hpke {
     return labeledExpand(h, kemSuiteId, prk, "shared_secret", kemContext, kem.secretLength());
   }
 
+  /** An encapsulation and the secret exported from its context (RFC 9180 §5.3). */
+  public record Exported(byte[] enc, byte[] secret) {}
+
+  /** SetupBaseS(pkR, info) followed by Export(exporterContext, length). */
+  public Exported sendExport(byte[] pkR, byte[] info, byte[] exporterContext, int length) throws CryptoException {
+    KeyPair eph = provider.dhGenerateKeyPair(kem);
+    byte[] enc = eph.publicKey().toByteArray();
+    byte[] dh = provider.dh(kem, eph.privateKey().unsafeArray(), pkR);
+    eph.privateKey().destroy();
+    byte[] shared = extractAndExpand(dh, concat(enc, pkR));
+    return new Exported(enc, export(shared, info, exporterContext, length));
+  }
+
+  /** SetupBaseR(enc, skR, info) followed by Export(exporterContext, length). */
+  public byte[] receiveExport(byte[] enc, byte[] skR, byte[] info, byte[] exporterContext, int length) throws CryptoException {
+    if (enc.length != kem.publicKeyLength()) {
+      throw new CryptoException("HPKE enc of " + enc.length + " bytes, expected " + kem.publicKeyLength());
+    }
+    byte[] dh = provider.dh(kem, skR, enc);
+    byte[] shared = extractAndExpand(dh, concat(enc, provider.dhPublicKey(kem, skR)));
+    return export(shared, info, exporterContext, length);
+  }
+
+  private byte[] export(byte[] sharedSecret, byte[] info, byte[] exporterContext, int length) {
+    byte[] pskIdHash = labeledExtract(kdf, hpkeSuiteId, EMPTY, "psk_id_hash", EMPTY);
+    byte[] infoHash = labeledExtract(kdf, hpkeSuiteId, EMPTY, "info_hash", info);
+    byte[] context = concat(new byte[] {0}, pskIdHash, infoHash);
+    byte[] secret = labeledExtract(kdf, hpkeSuiteId, sharedSecret, "secret", EMPTY);
+    byte[] exporterSecret = labeledExpand(kdf, hpkeSuiteId, secret, "exp", context, kdf.outputLength());
+    java.util.Arrays.fill(secret, (byte) 0);
+    byte[] out = labeledExpand(kdf, hpkeSuiteId, exporterSecret, "sec", exporterContext, length);
+    java.util.Arrays.fill(exporterSecret, (byte) 0);
+    return out;
+  }
+
   /** The AEAD key and base nonce of the base-mode key schedule (RFC 9180 §5.1). */
   private byte[][] keySchedule(byte[] sharedSecret, byte[] info) {
     byte[] pskIdHash = labeledExtract(kdf, hpkeSuiteId, EMPTY, "psk_id_hash", EMPTY);

@@ -147,6 +147,9 @@ public final class Group {
 
   private record CachedProposal(Proposal proposal, Sender sender, Bytes ref) {}
 
+  private static final byte[] EXTERNAL_INIT_LABEL =
+      "MLS 1.0 external init secret".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
   private final GroupServices services;
   private final GroupConfig config;
   private final MlsCrypto crypto;
@@ -157,6 +160,7 @@ public final class Group {
   private final Map<Bytes, Secret> pendingUpdateKeys = new LinkedHashMap<>();
   private StagedCommit pendingCommit;
   private boolean active = true;
+  private Proposal.ReInit reinit;
 
   private Group(GroupServices services, GroupConfig config, MlsCrypto crypto, Secret signatureKey, EpochState state) {
     this.services = services;
@@ -219,21 +223,29 @@ public final class Group {
     }
     GroupSecrets gs = WelcomeOpener.decryptGroupSecrets(c, welcome, entry, bundle.initKey());
     List<KeySchedule.Psk> psks = new ArrayList<>();
+    int linking = 0;
     for (PreSharedKeyId id : gs.psks()) {
-      if (id.pskType() != PskType.EXTERNAL) {
-        throw new ValidationException("rfc9420-12.4.3.1.psk-unavailable", "resumption PSKs in a Welcome are not supported by this join path");
-      }
-      Secret psk = services.psks().external(id.pskId());
+      Secret psk = id.pskType() == PskType.EXTERNAL ? services.psks().external(id.pskId())
+          : services.psks().resumption(id.pskGroupId(), id.pskEpoch());
       if (psk == null) {
-        throw new ValidationException("rfc9420-12.4.3.1.psk-unavailable", "the Welcome needs an external PSK this client lacks");
+        throw new ValidationException("rfc9420-12.4.3.1.psk-unavailable", "the Welcome needs a PSK this client lacks");
+      }
+      if (id.pskType() == PskType.RESUMPTION && id.usage() != org.jmls.message.ResumptionPskUsage.APPLICATION) {
+        linking++;
       }
       psks.add(new KeySchedule.Psk(id, psk));
+    }
+    if (linking > 1) {
+      throw new ValidationException("rfc9420-12.4.3.1.linking-psks", "more than one reinit/branch PSK in the Welcome");
     }
     WelcomeOpener.Opened opened = WelcomeOpener.open(c, welcome, ref, bundle.initKey(), psks);
     GroupInfo gi = opened.groupInfo();
     GroupContext gc = gi.groupContext();
     if (gc.cipherSuite() != kp.cipherSuite() || gc.version() != ProtocolVersion.MLS10) {
       throw new ValidationException("rfc9420-12.4.3.1.cipher-suite", "the GroupInfo's suite or version differs from the KeyPackage's");
+    }
+    if (linking > 0 && gc.epoch() != 1) {
+      throw new ValidationException("rfc9420-12.4.3.1.linking-epoch", "a reinit/branch Welcome must be for epoch 1");
     }
     Extension treeExt = Extension.find(gi.extensions(), Extension.RATCHET_TREE);
     List<Node> nodes;
@@ -342,6 +354,98 @@ public final class Group {
     return a;
   }
 
+  /** A group joined by external commit, and the commit to send (§12.4.3.2). */
+  public record ExternalJoin(Group group, MlsMessage commit) {}
+
+  /**
+   * Joins by external commit (§12.4.3.2) from a GroupInfo with an external_pub extension: verifies
+   * the GroupInfo and the whole tree like a Welcome join, then commits an ExternalInit (and a Remove
+   * of {@code removeLeaf}, this client's previous leaf when resyncing after state loss; -1 for none)
+   * with a path that places the new leaf in the leftmost blank slot. The returned group is in the
+   * new epoch; discard it if the Delivery Service refuses the commit.
+   */
+  public static ExternalJoin externalJoin(GroupServices services, GroupConfig config, GroupInfo gi, List<Node> treeOutOfBand,
+      LeafNode leafTemplate, Secret signatureKey, int removeLeaf) throws ValidationException, CryptoException {
+    GroupContext gc = gi.groupContext();
+    CipherSuite suite = CipherSuite.of(gc.cipherSuite());
+    if (suite == null || gc.version() != ProtocolVersion.MLS10) {
+      throw new ValidationException("rfc9420-5.cipher-suite", "unsupported suite or version in the GroupInfo");
+    }
+    MlsCrypto c = services.provider().suite(suite);
+    Extension treeExt = Extension.find(gi.extensions(), Extension.RATCHET_TREE);
+    Extension pubExt = Extension.find(gi.extensions(), Extension.EXTERNAL_PUB);
+    if (pubExt == null) {
+      throw new ValidationException("rfc9420-12.4.3.2.external-pub", "the GroupInfo has no external_pub: external joins are not allowed");
+    }
+    List<Node> nodes;
+    Bytes externalPub;
+    try {
+      nodes = treeExt != null ? RatchetTree.from(treeExt).nodes() : treeOutOfBand;
+      externalPub = ExternalPub.from(pubExt).externalPub();
+    } catch (DecodeException e) {
+      throw new ValidationException("rfc9420-12.4.3.2.group-info-extension", "a GroupInfo extension does not decode: " + e.reason());
+    }
+    if (nodes == null) {
+      throw new ValidationException("rfc9420-12.4.3.1.no-tree", "no ratchet tree in the GroupInfo and none supplied");
+    }
+    org.jmls.tree.RatchetTree tree = org.jmls.tree.RatchetTree.fromNodes(c, nodes);
+    validateJoinedTree(c, services, config, tree, gc);
+    LeafNode signer = tree.leaf(gi.signer());
+    if (signer == null || !WelcomeOpener.groupInfoSignatureValid(c, gi, signer.signatureKey())) {
+      throw new ValidationException("rfc9420-12.4.3.1.group-info-signature", "the GroupInfo signature does not verify");
+    }
+    org.jmls.crypto.Hpke.Exported init = c.hpke().sendExport(externalPub.unsafeArray(), new byte[0], EXTERNAL_INIT_LABEL, c.hashLength());
+    Bytes interimBefore = Bytes.wrap(TranscriptHash.interim(c, gc.confirmedTranscriptHash().unsafeArray(), gi.confirmationTag().unsafeArray()));
+    EpochState before = new EpochState(gc, tree, interimBefore, null, null, new PathKeys(), -1);
+    Sender me = Sender.newMemberCommit();
+    List<Proposal> byValue = new ArrayList<>();
+    byValue.add(new Proposal.ExternalInit(Bytes.wrap(init.enc())));
+    if (removeLeaf >= 0) {
+      byValue.add(new Proposal.Remove(removeLeaf));
+    }
+    List<ProposalList.Entry> entries = new ArrayList<>();
+    List<ProposalOrRef> refs = new ArrayList<>();
+    for (Proposal p : byValue) {
+      entries.add(new ProposalList.Entry(p, me, null));
+      refs.add(ProposalOrRef.byValue(p));
+    }
+    ProposalList.Applied applied = ProposalList.apply(c, services, before, entries, -1, true,
+        services.clock().instant().getEpochSecond());
+    org.jmls.tree.RatchetTree next = applied.tree;
+    // A placeholder leaf holds the slot while the path is built; createPath replaces it.
+    KeyPair placeholder = c.generateHpkeKeyPair();
+    LeafNode slot = new LeafNode(placeholder.publicKey(), leafTemplate.signatureKey(), leafTemplate.credential(),
+        leafTemplate.capabilities(), LeafNodeSource.UPDATE, null, null, leafTemplate.extensions(), Bytes.EMPTY);
+    int myLeaf = next.addLeaf(slot);
+    placeholder.privateKey().destroy();
+    long newEpoch = gc.epoch() + 1;
+    TreeKem.PendingPath path = TreeKem.createPath(next, myLeaf, leafTemplate, signatureKey, gc.groupId());
+    LeafValidation.validate(c, services, path.leaf(), LeafNodeSource.COMMIT, gc.groupId(), myLeaf, applied.extensions, next, myLeaf, -1);
+    GroupContext provisional = new GroupContext(ProtocolVersion.MLS10, suite.id(), gc.groupId(), newEpoch,
+        Bytes.wrap(next.treeHash()), gc.confirmedTranscriptHash(), applied.extensions);
+    UpdatePath updatePath = path.encrypt(provisional.toByteArray(), new int[0], services.executor());
+    FramedContent fc = new FramedContent(gc.groupId(), gc.epoch(), me, Bytes.EMPTY, new Commit(refs, updatePath));
+    AuthenticatedContent signed = Framing.sign(c, WireFormat.MLS_PUBLIC_MESSAGE, fc, gc, signatureKey, Bytes.EMPTY);
+    byte[] confirmed = TranscriptHash.confirmed(c, interimBefore.unsafeArray(), signed);
+    GroupContext nextGc = new GroupContext(ProtocolVersion.MLS10, suite.id(), gc.groupId(), newEpoch,
+        Bytes.wrap(next.treeHash()), Bytes.wrap(confirmed), applied.extensions);
+    KeySchedule.Step step = KeySchedule.next(c, init.secret(), path.commitSecret().unsafeArray(),
+        KeySchedule.zero(c), nextGc.toByteArray());
+    Arrays.fill(init.secret(), (byte) 0);
+    step.joinerSecret().destroy();
+    step.welcomeSecret().destroy();
+    Bytes tag = Bytes.wrap(step.epoch().confirmationTag(confirmed));
+    AuthenticatedContent ac = new AuthenticatedContent(WireFormat.MLS_PUBLIC_MESSAGE, fc,
+        new org.jmls.message.FramedContentAuthData(signed.auth().signature(), tag));
+    MlsMessage commit = MlsMessage.of(new PublicMessage(fc, ac.auth(), null));
+    PathKeys keys = path.privateKeys().copy();
+    path.destroy();
+    Bytes interim = Bytes.wrap(TranscriptHash.interim(c, confirmed, tag.unsafeArray()));
+    EpochState st = new EpochState(nextGc, next, interim, step.epoch(),
+        new SecretTree(c, step.epoch().encryptionSecret(), next.leafCount(), config.outOfOrder()), keys, myLeaf);
+    return new ExternalJoin(new Group(services, config, c, signatureKey, st), commit);
+  }
+
   // ====================================================================== accessors
 
   public MlsCrypto crypto() {
@@ -404,6 +508,26 @@ public final class Group {
     return state.secrets;
   }
 
+  /**
+   * A signed GroupInfo for the current epoch (§12.4.3), with the external_pub extension and, when
+   * {@code withTree}, the ratchet tree: what an external joiner needs.
+   */
+  public MlsMessage groupInfo(boolean withTree) throws CryptoException {
+    Bytes tag = Bytes.wrap(state.secrets.confirmationTag(state.context.confirmedTranscriptHash().unsafeArray()));
+    return MlsMessage.of(signGroupInfo(state, tag, withTree));
+  }
+
+  /** The resumption PSK of {@code epoch} of this group if still retained (§8.6), or null. */
+  public Secret resumptionPsk(long epoch) {
+    EpochState st = epochState(epoch);
+    return st == null ? null : st.secrets.resumptionPsk();
+  }
+
+  /** The ReInit proposal of the last merged commit: the group is then frozen (§11.2). Null otherwise. */
+  public Proposal.ReInit reinitPending() {
+    return reinit;
+  }
+
   /** References of the proposals received or sent in this epoch and not yet committed. */
   public List<Bytes> pendingProposals() {
     return List.copyOf(proposals.keySet());
@@ -414,6 +538,9 @@ public final class Group {
   private void requireActive() throws ValidationException {
     if (!active) {
       throw new ValidationException("rfc9420-12.4.2.removed", "this member was removed from the group");
+    }
+    if (reinit != null) {
+      throw new ValidationException("rfc9420-11.2.reinit-frozen", "the group was reinitialized; use the new group");
     }
   }
 
@@ -733,8 +860,14 @@ public final class Group {
         key = ((Proposal.Add) pm.content().content()).keyPackage().leafNode().signatureKey();
         break;
       }
-      default:
-        throw new ValidationException("rfc9420-12.4.3.2.external-commit", "external commits are not processed by this version");
+      default: {
+        // new_member_commit: the signer is the joiner's new leaf, carried in the commit's path.
+        Commit commit = pm.content().content() instanceof Commit ? (Commit) pm.content().content() : null;
+        if (commit == null || commit.path() == null) {
+          throw new ValidationException("rfc9420-12.4.3.2.external-path", "an external commit must carry an UpdatePath");
+        }
+        key = commit.path().leafNode().signatureKey();
+      }
     }
     if (!Framing.verifySignature(crypto, pm.authenticatedContent(), st.context, key)) {
       throw new ValidationException("rfc9420-6.1.signature", "the signature does not verify");
@@ -761,10 +894,11 @@ public final class Group {
 
   private StagedCommit stageCommit(AuthenticatedContent ac) throws ValidationException, CryptoException {
     Sender s = ac.content().sender();
-    if (s.senderType() != SenderType.MEMBER) {
-      throw new ValidationException("rfc9420-12.4.3.2.external-commit", "external commits are not processed by this version");
+    boolean external = s.senderType() == SenderType.NEW_MEMBER_COMMIT;
+    if (!external && s.senderType() != SenderType.MEMBER) {
+      throw new ValidationException("rfc9420-12.4.sender", "commits come from members or new members");
     }
-    int committer = s.index();
+    int committer = external ? -1 : s.index();
     if (committer == state.myLeaf) {
       throw new ValidationException("rfc9420-12.4.2.own-commit", "this is our own commit: use mergePendingCommit()");
     }
@@ -772,7 +906,7 @@ public final class Group {
     List<ProposalList.Entry> entries = new ArrayList<>();
     for (ProposalOrRef por : commit.proposals()) {
       if (por.isReference()) {
-        CachedProposal cp = proposals.get(por.reference());
+        CachedProposal cp = external ? null : proposals.get(por.reference());
         if (cp == null) {
           throw new ValidationException("rfc9420-12.4.unknown-proposal", "the commit references a proposal this member has not seen");
         }
@@ -785,11 +919,20 @@ public final class Group {
       }
     }
     long now = services.clock().instant().getEpochSecond();
-    ProposalList.Applied applied = ProposalList.apply(crypto, services, state, entries, committer, false, now);
-    if (applied.pathRequired && commit.path() == null) {
+    ProposalList.Applied applied = ProposalList.apply(crypto, services, state, entries, committer, external, now);
+    if ((applied.pathRequired || external) && commit.path() == null) {
       throw new ValidationException("rfc9420-12.4.2.path-required", "the commit covers proposals that require a path but has none");
     }
     org.jmls.tree.RatchetTree tree = applied.tree;
+    byte[] initSecret = state.secrets.initSecret().unsafeArray();
+    if (external) {
+      // The joiner takes the leftmost blank leaf; its init secret comes from the ExternalInit (§12.4.3.2).
+      committer = tree.addLeaf(commit.path().leafNode());
+      KeyPair ext = state.secrets.externalKeyPair();
+      initSecret = crypto.hpke().receiveExport(applied.externalInit.kemOutput().unsafeArray(),
+          ext.privateKey().unsafeArray(), new byte[0], EXTERNAL_INIT_LABEL, crypto.hashLength());
+      ext.privateKey().destroy();
+    }
     boolean removesMe = applied.removedLeaves.contains(state.myLeaf);
     long newEpoch = epoch() + 1;
     if (removesMe) {
@@ -808,7 +951,7 @@ public final class Group {
       LeafNode old = tree.leaf(committer);
       LeafValidation.validate(crypto, services, path.leafNode(), LeafNodeSource.COMMIT, groupId(), committer,
           applied.extensions, tree, committer, -1);
-      if (old != null && path.leafNode().encryptionKey().equals(old.encryptionKey())) {
+      if (!external && old != null && path.leafNode().encryptionKey().equals(old.encryptionKey())) {
         throw new ValidationException("rfc9420-12.4.2.same-leaf-key", "the committer's new leaf keeps its encryption key");
       }
       for (UpdatePathNode n : path.nodes()) {
@@ -830,8 +973,7 @@ public final class Group {
     GroupContext next = new GroupContext(ProtocolVersion.MLS10, crypto.cipherSuite().id(), groupId(), newEpoch,
         Bytes.wrap(tree.treeHash()), Bytes.wrap(confirmed), applied.extensions);
     byte[] pskSecret = KeySchedule.pskSecret(crypto, resolvePsks(applied.psks));
-    KeySchedule.Step step = KeySchedule.next(crypto, state.secrets.initSecret().unsafeArray(),
-        commitSecret.unsafeArray(), pskSecret, next.toByteArray());
+    KeySchedule.Step step = KeySchedule.next(crypto, initSecret, commitSecret.unsafeArray(), pskSecret, next.toByteArray());
     step.joinerSecret().destroy();
     step.welcomeSecret().destroy();
     byte[] tag = step.epoch().confirmationTag(confirmed);
@@ -877,7 +1019,7 @@ public final class Group {
         psk = services.psks().external(id.pskId());
       } else {
         EpochState st = id.pskGroupId().equals(groupId()) ? epochState(id.pskEpoch()) : null;
-        psk = st == null ? null : st.secrets.resumptionPsk();
+        psk = st != null ? st.secrets.resumptionPsk() : services.psks().resumption(id.pskGroupId(), id.pskEpoch());
       }
       if (psk == null) {
         throw new ValidationException("rfc9420-12.4.2.psk-unavailable", "a PreSharedKey proposal names a PSK this member lacks");
@@ -906,6 +1048,9 @@ public final class Group {
       active = false;
       state.keys.destroy();
       return;
+    }
+    if (s.applied.reinit != null) {
+      reinit = s.applied.reinit;
     }
     past.addFirst(state);
     state.keys.destroy();

@@ -85,7 +85,7 @@ final class ProposalList {
         if (!pskIds.add(id)) {
           throw new ValidationException("rfc9420-12.2.duplicate-psk", "two PreSharedKey proposals name the same PSK");
         }
-        checkPsk(c, services, id);
+        checkPsk(c, id, st.epoch() == 0);
         out.psks.add(id);
       } else if (p instanceof Proposal.ReInit) {
         if (entries.size() != 1) {
@@ -196,12 +196,16 @@ final class ProposalList {
     return out;
   }
 
-  private static void checkPsk(MlsCrypto c, GroupServices services, PreSharedKeyId id) throws ValidationException {
+  /**
+   * §8.4 and §12.1.4: the nonce is Nh bytes, and resumption PSKs have usage application, except in
+   * the initial commit of a group created by ReInit or branching (§11.2, §11.3).
+   */
+  private static void checkPsk(MlsCrypto c, PreSharedKeyId id, boolean initialCommit) throws ValidationException {
     if (id.pskNonce().length() != c.hashLength()) {
       throw new ValidationException("rfc9420-8.4.psk-nonce", "psk_nonce must be Nh bytes");
     }
-    if (id.pskType() == PskType.RESUMPTION && id.usage() != ResumptionPskUsage.APPLICATION) {
-      throw new ValidationException("rfc9420-12.1.4.psk-usage", "a PreSharedKey proposal may only use resumption usage application");
+    if (id.pskType() == PskType.RESUMPTION && id.usage() != ResumptionPskUsage.APPLICATION && !initialCommit) {
+      throw new ValidationException("rfc9420-12.1.4.psk-usage", "a PreSharedKey proposal with resumption usage reinit or branch");
     }
   }
 

@@ -13,6 +13,14 @@ public interface PskStore {
   /** The external PSK with {@code pskId}, or null. */
   Secret external(Bytes pskId);
 
+  /**
+   * The resumption PSK of {@code groupId} at {@code epoch} (RFC 9420 §8.6), or null. Groups answer
+   * for themselves; this is consulted for other groups (reinit and branch Welcomes).
+   */
+  default Secret resumption(Bytes groupId, long epoch) {
+    return null;
+  }
+
   PskStore NONE = id -> null;
 
   /** A store over a fixed map of psk_id to secret. */
