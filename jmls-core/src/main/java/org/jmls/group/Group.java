@@ -14,6 +14,7 @@ import org.jmls.ValidationException;
 import org.jmls.codec.DecodeException;
 import org.jmls.crypto.CipherSuite;
 import org.jmls.crypto.CryptoException;
+import org.jmls.crypto.CryptoProvider;
 import org.jmls.crypto.KeyPair;
 import org.jmls.crypto.MlsCrypto;
 import org.jmls.crypto.Secret;
@@ -158,6 +159,7 @@ public final class Group {
   private final Deque<EpochState> past = new ArrayDeque<>();
   private final Map<Bytes, CachedProposal> proposals = new LinkedHashMap<>();
   private final Map<Bytes, Secret> pendingUpdateKeys = new LinkedHashMap<>();
+  private final Map<Bytes, Bytes> sentProposalRefs = new LinkedHashMap<>();
   private StagedCommit pendingCommit;
   private boolean active = true;
   private Proposal.ReInit reinit;
@@ -366,6 +368,13 @@ public final class Group {
    */
   public static ExternalJoin externalJoin(GroupServices services, GroupConfig config, GroupInfo gi, List<Node> treeOutOfBand,
       LeafNode leafTemplate, Secret signatureKey, int removeLeaf) throws ValidationException, CryptoException {
+    return externalJoin(services, config, gi, treeOutOfBand, leafTemplate, signatureKey, removeLeaf, List.of());
+  }
+
+  /** {@link #externalJoin} with external PSKs (resolved through the services' PSK store). */
+  public static ExternalJoin externalJoin(GroupServices services, GroupConfig config, GroupInfo gi, List<Node> treeOutOfBand,
+      LeafNode leafTemplate, Secret signatureKey, int removeLeaf, List<PreSharedKeyId> psks)
+      throws ValidationException, CryptoException {
     GroupContext gc = gi.groupContext();
     CipherSuite suite = CipherSuite.of(gc.cipherSuite());
     if (suite == null || gc.version() != ProtocolVersion.MLS10) {
@@ -403,6 +412,9 @@ public final class Group {
     if (removeLeaf >= 0) {
       byValue.add(new Proposal.Remove(removeLeaf));
     }
+    for (PreSharedKeyId id : psks) {
+      byValue.add(new Proposal.PreSharedKey(id));
+    }
     List<ProposalList.Entry> entries = new ArrayList<>();
     List<ProposalOrRef> refs = new ArrayList<>();
     for (Proposal p : byValue) {
@@ -429,8 +441,17 @@ public final class Group {
     byte[] confirmed = TranscriptHash.confirmed(c, interimBefore.unsafeArray(), signed);
     GroupContext nextGc = new GroupContext(ProtocolVersion.MLS10, suite.id(), gc.groupId(), newEpoch,
         Bytes.wrap(next.treeHash()), Bytes.wrap(confirmed), applied.extensions);
+    List<KeySchedule.Psk> resolved = new ArrayList<>();
+    for (PreSharedKeyId id : applied.psks) {
+      Secret psk = id.pskType() == PskType.EXTERNAL ? services.psks().external(id.pskId())
+          : services.psks().resumption(id.pskGroupId(), id.pskEpoch());
+      if (psk == null) {
+        throw new ValidationException("rfc9420-12.4.2.psk-unavailable", "an external commit names a PSK this client lacks");
+      }
+      resolved.add(new KeySchedule.Psk(id, psk));
+    }
     KeySchedule.Step step = KeySchedule.next(c, init.secret(), path.commitSecret().unsafeArray(),
-        KeySchedule.zero(c), nextGc.toByteArray());
+        KeySchedule.pskSecret(c, resolved), nextGc.toByteArray());
     Arrays.fill(init.secret(), (byte) 0);
     step.joinerSecret().destroy();
     step.welcomeSecret().destroy();
@@ -444,6 +465,28 @@ public final class Group {
     EpochState st = new EpochState(nextGc, next, interim, step.epoch(),
         new SecretTree(c, step.epoch().encryptionSecret(), next.leafCount(), config.outOfOrder()), keys, myLeaf);
     return new ExternalJoin(new Group(services, config, c, signatureKey, st), commit);
+  }
+
+  /**
+   * A proposal from outside the group (§12.1.8): a new member's own Add ({@code senderIndex} -1,
+   * sender new_member_proposal) or any proposal from the external sender at {@code senderIndex} of
+   * the group's external_senders. Built against the epoch of {@code gi}; sent as PublicMessage.
+   */
+  public static MlsMessage externalProposal(CryptoProvider provider, GroupInfo gi, int senderIndex, Proposal p,
+      Secret signatureKey) throws ValidationException, CryptoException {
+    CipherSuite suite = CipherSuite.of(gi.groupContext().cipherSuite());
+    if (suite == null) {
+      throw new ValidationException("rfc9420-5.cipher-suite", "unsupported cipher suite");
+    }
+    MlsCrypto c = provider.suite(suite);
+    Sender sender = senderIndex < 0 ? Sender.newMemberProposal() : Sender.external(senderIndex);
+    if (senderIndex < 0 && !(p instanceof Proposal.Add)) {
+      throw new ValidationException("rfc9420-12.1.8.new-member-proposal", "a new member may only propose its own Add");
+    }
+    GroupContext gc = gi.groupContext();
+    FramedContent fc = new FramedContent(gc.groupId(), gc.epoch(), sender, Bytes.EMPTY, p);
+    AuthenticatedContent ac = Framing.sign(c, WireFormat.MLS_PUBLIC_MESSAGE, fc, gc, signatureKey, null);
+    return MlsMessage.of(new PublicMessage(fc, ac.auth(), null));
   }
 
   // ====================================================================== accessors
@@ -573,7 +616,17 @@ public final class Group {
     AuthenticatedContent ac = Framing.sign(crypto, handshakeFormat(), fc, state.context, signatureKey, null);
     Bytes ref = crypto.makeProposalRef(ac.toByteArray());
     proposals.put(ref, new CachedProposal(p, fc.sender(), ref));
-    return frame(ac);
+    MlsMessage m = frame(ac);
+    sentProposalRefs.put(m.toBytes(), ref);
+    return m;
+  }
+
+  /**
+   * The ProposalRef of a proposal this member sent in the current epoch (a sender cannot decrypt
+   * its own PrivateMessage to compute it), or null.
+   */
+  public Bytes refOfSentProposal(MlsMessage sent) {
+    return sentProposalRefs.get(sent.toBytes());
   }
 
   /** An Update proposal with a fresh leaf encryption key (§12.1.2). */
@@ -594,10 +647,23 @@ public final class Group {
    * #mergePendingCommit()} once the Delivery Service accepted it, or {@link #discardPendingCommit()}.
    */
   public CommitResult commit(List<Proposal> byValue, boolean forcePath) throws ValidationException, CryptoException {
+    return commit(new ArrayList<>(proposals.keySet()), byValue, forcePath, config.ratchetTreeInWelcome());
+  }
+
+  /**
+   * Commits exactly the cached proposals named in {@code byReference} and the {@code byValue} ones;
+   * {@code treeInWelcome} overrides the configured choice for this commit's Welcome.
+   */
+  public CommitResult commit(List<Bytes> byReference, List<Proposal> byValue, boolean forcePath, boolean treeInWelcome)
+      throws ValidationException, CryptoException {
     requireActive();
     List<ProposalList.Entry> entries = new ArrayList<>();
     List<ProposalOrRef> refs = new ArrayList<>();
-    for (CachedProposal cp : proposals.values()) {
+    for (Bytes r : byReference) {
+      CachedProposal cp = proposals.get(r);
+      if (cp == null) {
+        throw new ValidationException("rfc9420-12.4.unknown-proposal", "no cached proposal with reference " + r);
+      }
       entries.add(new ProposalList.Entry(cp.proposal(), cp.sender(), cp.ref()));
       refs.add(ProposalOrRef.byReference(cp.ref()));
     }
@@ -646,7 +712,7 @@ public final class Group {
     Bytes interim = Bytes.wrap(TranscriptHash.interim(crypto, confirmed, tag.unsafeArray()));
     EpochState nextState = new EpochState(next, tree, interim, step.epoch(),
         new SecretTree(crypto, step.epoch().encryptionSecret(), tree.leafCount(), config.outOfOrder()), keys, state.myLeaf);
-    GroupInfo groupInfo = signGroupInfo(nextState, tag, config.ratchetTreeInWelcome());
+    GroupInfo groupInfo = signGroupInfo(nextState, tag, treeInWelcome);
     MlsMessage welcome = null;
     if (joiners.length > 0) {
       welcome = MlsMessage.of(buildWelcome(nextState, groupInfo, step, applied, pendingPath, psks));
@@ -1041,6 +1107,7 @@ public final class Group {
 
   private void install(StagedCommit s) {
     proposals.clear();
+    sentProposalRefs.clear();
     pendingUpdateKeys.values().forEach(Secret::destroy);
     pendingUpdateKeys.clear();
     if (s.removesMe) {
