@@ -1,6 +1,8 @@
 package org.jmls.group;
 
 import org.jmls.Bytes;
+import org.jmls.crypto.MlsCrypto;
+import org.jmls.message.Node;
 import org.jmls.message.GroupContext;
 import org.jmls.schedule.EpochSecrets;
 import org.jmls.schedule.SecretTree;
@@ -29,6 +31,27 @@ final class EpochState {
     this.secretTree = secretTree;
     this.keys = keys;
     this.myLeaf = myLeaf;
+  }
+
+  void writeTo(org.jmls.codec.TlsWriter w) {
+    context.encode(w);
+    Node.writeTree(w, tree.toNodes());
+    w.opaque(interimTranscriptHash);
+    secrets.writeTo(w);
+    secretTree.writeTo(w);
+    keys.writeTo(w);
+    w.u32(myLeaf);
+  }
+
+  static EpochState readFrom(MlsCrypto c, GroupConfig config, org.jmls.codec.TlsReader r)
+      throws org.jmls.codec.DecodeException, org.jmls.ValidationException {
+    GroupContext gc = GroupContext.decode(r);
+    RatchetTree tree = RatchetTree.fromNodes(c, Node.readTree(r));
+    Bytes interim = r.opaque();
+    EpochSecrets secrets = EpochSecrets.readFrom(c, r);
+    SecretTree st = SecretTree.readFrom(c, config.outOfOrder(), r);
+    PathKeys keys = PathKeys.readFrom(r);
+    return new EpochState(gc, tree, interim, secrets, st, keys, r.u32());
   }
 
   long epoch() {

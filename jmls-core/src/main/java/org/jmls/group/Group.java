@@ -489,6 +489,115 @@ public final class Group {
     return MlsMessage.of(new PublicMessage(fc, ac.auth(), null));
   }
 
+  // ====================================================================== persistence
+
+  private static final byte[] STATE_MAGIC = "JMLS-GROUP".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  /** Version of the {@link #save()} format; {@link #load} reads every version up to this one. */
+  public static final int STATE_VERSION = 1;
+
+  /**
+   * The whole member state as a versioned binary blob: configuration, signature key, current and
+   * retained epochs (secrets, secret trees, path keys), cached proposals. It contains secrets:
+   * store it encrypted. Refused while a commit of ours is pending (merge or discard it first), so a
+   * restored group never holds a commit it cannot finish.
+   */
+  public byte[] save() {
+    if (pendingCommit != null) {
+      throw new IllegalStateException("merge or discard the pending commit before saving");
+    }
+    org.jmls.codec.TlsWriter w = new org.jmls.codec.TlsWriter(4096);
+    w.raw(STATE_MAGIC).u16(STATE_VERSION).u16(crypto.cipherSuite().id());
+    w.u8(config.encryptHandshakes() ? 1 : 0).u32(config.paddingBlock()).u32(config.outOfOrder().maximumForwardDistance())
+        .u32(config.outOfOrder().outOfOrderTolerance()).u32(config.pastEpochs()).u8(config.ratchetTreeInWelcome() ? 1 : 0)
+        .u8(config.checkLifetimesOnJoin() ? 1 : 0);
+    w.opaque(signatureKey.unsafeArray()).u8(active ? 1 : 0);
+    w.optional(reinit);
+    state.writeTo(w);
+    w.u32(past.size());
+    for (EpochState p : past) {
+      p.writeTo(w);
+    }
+    int start = w.beginVector();
+    for (CachedProposal cp : proposals.values()) {
+      cp.proposal().encode(w);
+      cp.sender().encode(w);
+      w.opaque(cp.ref());
+    }
+    w.endVector(start);
+    start = w.beginVector();
+    for (Map.Entry<Bytes, Secret> e : pendingUpdateKeys.entrySet()) {
+      w.opaque(e.getKey()).opaque(e.getValue().unsafeArray());
+    }
+    w.endVector(start);
+    start = w.beginVector();
+    for (Map.Entry<Bytes, Bytes> e : sentProposalRefs.entrySet()) {
+      w.opaque(e.getKey()).opaque(e.getValue());
+    }
+    w.endVector(start);
+    return w.toByteArray();
+  }
+
+  /** Restores a group saved by {@link #save()}; fails with a DecodeException on any corruption. */
+  public static Group load(GroupServices services, byte[] blob) throws org.jmls.codec.DecodeException {
+    return org.jmls.codec.TlsReader.decode(blob, r -> {
+      byte[] magic = r.fixed(STATE_MAGIC.length);
+      if (!Arrays.equals(magic, STATE_MAGIC)) {
+        throw new org.jmls.codec.DecodeException(0, "not a jmls group state");
+      }
+      int version = r.u16();
+      if (version < 1 || version > STATE_VERSION) {
+        throw r.error("group state version " + version + " is not supported (newest " + STATE_VERSION + ")");
+      }
+      CipherSuite suite = CipherSuite.of(r.u16());
+      if (suite == null) {
+        throw r.error("unknown cipher suite in group state");
+      }
+      MlsCrypto c = services.provider().suite(suite);
+      GroupConfig config;
+      try {
+        config = new GroupConfig(r.u8() == 1, r.u32(),
+            new org.jmls.schedule.OutOfOrderPolicy(r.u32(), r.u32()), r.u32(), r.u8() == 1, r.u8() == 1);
+      } catch (IllegalArgumentException e) {
+        throw r.error("invalid group configuration: " + e.getMessage());
+      }
+      Secret sig = Secret.wrap(r.opaque().toByteArray());
+      boolean active = r.u8() == 1;
+      Proposal reinit = r.optional(Proposal::decode);
+      EpochState current;
+      try {
+        current = EpochState.readFrom(c, config, r);
+        Group g = new Group(services, config, c, sig, current);
+        g.active = active;
+        g.reinit = (Proposal.ReInit) reinit;
+        int pastCount = r.u32();
+        if (pastCount < 0 || pastCount > 1024) {
+          throw r.error("implausible number of past epochs");
+        }
+        for (int i = 0; i < pastCount; i++) {
+          g.past.addLast(EpochState.readFrom(c, config, r));
+        }
+        r.vector(x -> {
+          Proposal p = Proposal.decode(x);
+          Sender s = Sender.decode(x);
+          Bytes ref = x.opaque();
+          g.proposals.put(ref, new CachedProposal(p, s, ref));
+          return Boolean.TRUE;
+        });
+        r.vector(x -> {
+          g.pendingUpdateKeys.put(x.opaque(), Secret.wrap(x.opaque().toByteArray()));
+          return Boolean.TRUE;
+        });
+        r.vector(x -> {
+          g.sentProposalRefs.put(x.opaque(), x.opaque());
+          return Boolean.TRUE;
+        });
+        return g;
+      } catch (ValidationException | ClassCastException | IllegalArgumentException e) {
+        throw r.error("inconsistent group state: " + e.getMessage());
+      }
+    });
+  }
+
   // ====================================================================== accessors
 
   public MlsCrypto crypto() {

@@ -37,6 +37,42 @@ public final class EpochSecrets implements Destroyable {
     initSecret = Secret.wrap(c.deriveSecret(epochSecret, "init"));
   }
 
+  private EpochSecrets(MlsCrypto c, Secret[] s, Bytes authenticator) {
+    this.crypto = c;
+    senderDataSecret = s[0];
+    encryptionSecret = s[1];
+    exporterSecret = s[2];
+    externalSecret = s[3];
+    confirmationKey = s[4];
+    membershipKey = s[5];
+    resumptionPsk = s[6];
+    initSecret = s[7];
+    epochAuthenticator = authenticator;
+  }
+
+  private Secret[] all() {
+    return new Secret[] {
+      senderDataSecret, encryptionSecret, exporterSecret, externalSecret, confirmationKey, membershipKey, resumptionPsk, initSecret
+    };
+  }
+
+  /** Writes every secret of the epoch (for group state persistence; the caller encrypts at rest). */
+  public void writeTo(org.jmls.codec.TlsWriter w) {
+    for (Secret s : all()) {
+      w.opaque(s.unsafeArray());
+    }
+    w.opaque(epochAuthenticator);
+  }
+
+  /** Reads secrets written by {@link #writeTo}. */
+  public static EpochSecrets readFrom(MlsCrypto c, org.jmls.codec.TlsReader r) throws org.jmls.codec.DecodeException {
+    Secret[] s = new Secret[8];
+    for (int i = 0; i < s.length; i++) {
+      s[i] = Secret.wrap(r.opaque().toByteArray());
+    }
+    return new EpochSecrets(c, s, r.opaque());
+  }
+
   public Secret senderDataSecret() {
     return senderDataSecret;
   }
@@ -100,11 +136,7 @@ public final class EpochSecrets implements Destroyable {
 
   @Override
   public void destroy() {
-    for (Secret s :
-        new Secret[] {
-          senderDataSecret, encryptionSecret, exporterSecret, externalSecret, confirmationKey,
-          membershipKey, resumptionPsk, initSecret
-        }) {
+    for (Secret s : all()) {
       s.destroy();
     }
   }

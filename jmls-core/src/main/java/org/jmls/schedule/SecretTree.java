@@ -192,6 +192,66 @@ public final class SecretTree {
     return nodeSecrets.size();
   }
 
+  /** Writes the tree's remaining secrets and ratchet positions (for group state persistence). */
+  public void writeTo(org.jmls.codec.TlsWriter w) {
+    w.u32(nLeaves);
+    int start = w.beginVector();
+    for (Map.Entry<Integer, byte[]> e : new TreeMap<>(nodeSecrets).entrySet()) {
+      w.u32(e.getKey()).opaque(e.getValue());
+    }
+    w.endVector(start);
+    start = w.beginVector();
+    for (Map.Entry<Integer, Ratchet[]> e : new TreeMap<>(leaves).entrySet()) {
+      w.u32(e.getKey());
+      for (Ratchet r : e.getValue()) {
+        w.opaque(r.secret).u64(r.generation);
+        int ks = w.beginVector();
+        for (RatchetKey k : r.skipped.values()) {
+          w.u32(k.generation()).opaque(k.key().unsafeArray()).opaque(k.nonce().unsafeArray());
+        }
+        w.endVector(ks);
+      }
+    }
+    w.endVector(start);
+  }
+
+  /** Reads a tree written by {@link #writeTo}. */
+  public static SecretTree readFrom(MlsCrypto crypto, OutOfOrderPolicy policy, org.jmls.codec.TlsReader r)
+      throws org.jmls.codec.DecodeException {
+    int n = r.u32();
+    if (n <= 0 || n > (1 << 30)) {
+      throw r.error("secret tree leaf count out of range");
+    }
+    SecretTree t = new SecretTree(crypto, n, policy);
+    r.vector(x -> {
+      t.nodeSecrets.put(x.u32(), x.opaque().toByteArray());
+      return Boolean.TRUE;
+    });
+    r.vector(x -> {
+      int leaf = x.u32();
+      Ratchet[] rs = new Ratchet[2];
+      for (int i = 0; i < 2; i++) {
+        Ratchet rt = t.new Ratchet(x.opaque().toByteArray());
+        rt.generation = x.u64();
+        x.vector(y -> {
+          int g = y.u32();
+          rt.skipped.put(g, new RatchetKey(g, Secret.wrap(y.opaque().toByteArray()), Secret.wrap(y.opaque().toByteArray())));
+          return Boolean.TRUE;
+        });
+        rs[i] = rt;
+      }
+      t.leaves.put(leaf, rs);
+      return Boolean.TRUE;
+    });
+    return t;
+  }
+
+  private SecretTree(MlsCrypto crypto, int nLeaves, OutOfOrderPolicy policy) {
+    this.crypto = crypto;
+    this.nLeaves = nLeaves;
+    this.policy = policy;
+  }
+
   /** Deletes every secret the tree still holds. */
   public void destroy() {
     for (byte[] s : nodeSecrets.values()) {

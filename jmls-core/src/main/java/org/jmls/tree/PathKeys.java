@@ -45,6 +45,25 @@ public final class PathKeys implements Destroyable {
     return java.util.Collections.unmodifiableSet(keys.keySet());
   }
 
+  /** Writes the keys (for group state persistence; the caller encrypts at rest). */
+  public void writeTo(org.jmls.codec.TlsWriter w) {
+    int start = w.beginVector();
+    for (Map.Entry<Integer, Secret> e : new java.util.TreeMap<>(keys).entrySet()) {
+      w.u32(e.getKey()).opaque(e.getValue().unsafeArray());
+    }
+    w.endVector(start);
+  }
+
+  /** Reads keys written by {@link #writeTo}. */
+  public static PathKeys readFrom(org.jmls.codec.TlsReader r) throws org.jmls.codec.DecodeException {
+    PathKeys k = new PathKeys();
+    r.vector(x -> {
+      k.keys.put(x.u32(), Secret.wrap(x.opaque().toByteArray()));
+      return Boolean.TRUE;
+    });
+    return k;
+  }
+
   /** A copy whose keys are independent copies. */
   public PathKeys copy() {
     PathKeys c = new PathKeys();
