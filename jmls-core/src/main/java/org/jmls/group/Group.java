@@ -738,6 +738,14 @@ public final class Group {
     return sentProposalRefs.get(sent.toBytes());
   }
 
+  /**
+   * A SelfRemove proposal (draft-ietf-mls-extensions): any other member's next commit removes us by
+   * reference; the group needs every member to list the type in its capabilities.
+   */
+  public MlsMessage proposeSelfRemove() throws ValidationException, CryptoException {
+    return propose(new Proposal.SelfRemove());
+  }
+
   /** An Update proposal with a fresh leaf encryption key (§12.1.2). */
   public MlsMessage proposeUpdate() throws ValidationException, CryptoException {
     LeafNode cur = state.tree.leaf(state.myLeaf);
@@ -1062,6 +1070,7 @@ public final class Group {
       KeyPackages.validate(crypto, services, ((Proposal.Add) p).keyPackage(), state.context.extensions(),
           services.clock().instant().getEpochSecond());
     }
+    services.proposals().validate(p, s);
     Bytes ref = crypto.makeProposalRef(ac.toByteArray());
     proposals.put(ref, new CachedProposal(p, s, ref));
     return new ProposalReceived(p, s, ref);
@@ -1230,6 +1239,7 @@ public final class Group {
     }
     past.addFirst(state);
     state.keys.destroy();
+    state.secrets.retire();
     while (past.size() > config.pastEpochs()) {
       past.removeLast().destroy();
     }

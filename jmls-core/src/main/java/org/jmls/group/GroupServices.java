@@ -13,13 +13,42 @@ import org.jmls.crypto.DefaultCryptoProvider;
  * encryption, leaf signature checks). The group never starts threads of its own.
  */
 public record GroupServices(
-    CryptoProvider provider, Clock clock, CredentialValidator credentials, PskStore psks, ExecutorService executor) {
+    CryptoProvider provider, Clock clock, CredentialValidator credentials, PskStore psks, ExecutorService executor,
+    ProposalValidator proposals) {
+
+  /**
+   * The application's rules for proposals: called for every proposal of a type this library does
+   * not implement (application-defined types, carried as {@code Proposal.Unknown}) and for every
+   * proposal of any type before it is committed, so policies such as "only admins may add" plug in
+   * here. Throw a ValidationException to refuse.
+   */
+  @FunctionalInterface
+  public interface ProposalValidator {
+    void validate(org.jmls.message.Proposal proposal, org.jmls.message.Sender sender) throws org.jmls.ValidationException;
+
+    /** Accepts every proposal of the RFC's types and refuses application-defined ones. */
+    ProposalValidator RFC_ONLY = (p, s) -> {
+      if (p instanceof org.jmls.message.Proposal.Unknown) {
+        throw new org.jmls.ValidationException("app.proposal-type", "no application rule accepts proposal type " + p.proposalType());
+      }
+    };
+  }
 
   public GroupServices {
     Objects.requireNonNull(provider, "provider");
     Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(credentials, "credentials");
     Objects.requireNonNull(psks, "psks");
+    Objects.requireNonNull(proposals, "proposals");
+  }
+
+  /** Services without an application proposal rule ({@link ProposalValidator#RFC_ONLY}). */
+  public GroupServices(CryptoProvider provider, Clock clock, CredentialValidator credentials, PskStore psks, ExecutorService executor) {
+    this(provider, clock, credentials, psks, executor, ProposalValidator.RFC_ONLY);
+  }
+
+  public GroupServices withProposalValidator(ProposalValidator v) {
+    return new GroupServices(provider, clock, credentials, psks, executor, v);
   }
 
   /**
@@ -31,18 +60,18 @@ public record GroupServices(
   }
 
   public GroupServices withPsks(PskStore store) {
-    return new GroupServices(provider, clock, credentials, store, executor);
+    return new GroupServices(provider, clock, credentials, store, executor, proposals);
   }
 
   public GroupServices withClock(Clock c) {
-    return new GroupServices(provider, c, credentials, psks, executor);
+    return new GroupServices(provider, c, credentials, psks, executor, proposals);
   }
 
   public GroupServices withExecutor(ExecutorService e) {
-    return new GroupServices(provider, clock, credentials, psks, e);
+    return new GroupServices(provider, clock, credentials, psks, e, proposals);
   }
 
   public GroupServices withCredentials(CredentialValidator v) {
-    return new GroupServices(provider, clock, v, psks, executor);
+    return new GroupServices(provider, clock, v, psks, executor, proposals);
   }
 }

@@ -71,12 +71,16 @@ final class ProposalList {
     int externalInits = 0;
     for (Entry e : entries) {
       Proposal p = e.proposal();
+      services.proposals().validate(p, e.sender());
       out.pathRequired |= pathRequired(p.proposalType());
       if (p instanceof Proposal.GroupContextExtensions) {
         gce.add(e);
       } else if (p instanceof Proposal.Update) {
         updates.add(e);
       } else if (p instanceof Proposal.Remove || p instanceof Proposal.SelfRemove) {
+        if (p instanceof Proposal.SelfRemove) {
+          checkUnknownSupported(st.tree, Proposal.SELF_REMOVE);
+        }
         removes.add(e);
       } else if (p instanceof Proposal.Add) {
         adds.add(e);

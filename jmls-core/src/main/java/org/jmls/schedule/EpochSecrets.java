@@ -59,7 +59,8 @@ public final class EpochSecrets implements Destroyable {
   /** Writes every secret of the epoch (for group state persistence; the caller encrypts at rest). */
   public void writeTo(org.jmls.codec.TlsWriter w) {
     for (Secret s : all()) {
-      w.opaque(s.unsafeArray());
+      // A deleted secret (a retired past epoch) stays deleted: written as empty.
+      w.opaque(s.isDestroyed() ? new byte[0] : s.unsafeArray());
     }
     w.opaque(epochAuthenticator);
   }
@@ -69,6 +70,9 @@ public final class EpochSecrets implements Destroyable {
     Secret[] s = new Secret[8];
     for (int i = 0; i < s.length; i++) {
       s[i] = Secret.wrap(r.opaque().toByteArray());
+      if (s[i].length() == 0) {
+        s[i].destroy();
+      }
     }
     return new EpochSecrets(c, s, r.opaque());
   }
@@ -132,6 +136,17 @@ public final class EpochSecrets implements Destroyable {
   /** MAC(confirmation_key, confirmed_transcript_hash) (§8.1). */
   public byte[] confirmationTag(byte[] confirmedTranscriptHash) {
     return crypto.mac(confirmationKey.unsafeArray(), confirmedTranscriptHash);
+  }
+
+  /**
+   * Deletes what a past epoch no longer needs once the next epoch is in place (§9.2): init,
+   * encryption, exporter, external, confirmation and membership secrets. Kept for late application
+   * messages and resumption: the sender-data secret and the resumption PSK.
+   */
+  public void retire() {
+    for (Secret s : new Secret[] {initSecret, encryptionSecret, exporterSecret, externalSecret, confirmationKey, membershipKey}) {
+      s.destroy();
+    }
   }
 
   @Override
