@@ -759,12 +759,22 @@ public final class Group {
   }
 
   /**
-   * Commits the given proposals by value plus every cached proposal by reference (§12.4.1), with an
+   * Commits the given proposals by value plus every cached proposal by reference except our own
+   * Updates (§12.4.1, §12.2), with an
    * UpdatePath when required or when {@code forcePath}. The result stays pending: call {@link
    * #mergePendingCommit()} once the Delivery Service accepted it, or {@link #discardPendingCommit()}.
    */
   public CommitResult commit(List<Proposal> byValue, boolean forcePath) throws ValidationException, CryptoException {
-    return commit(new ArrayList<>(proposals.keySet()), byValue, forcePath, config.ratchetTreeInWelcome());
+    // Our own Update proposals cannot be committed by us (§12.2); the commit's path refreshes our leaf instead.
+    List<Bytes> refs = new ArrayList<>();
+    for (CachedProposal cp : proposals.values()) {
+      boolean ownUpdate = cp.proposal() instanceof Proposal.Update
+          && cp.sender().senderType() == SenderType.MEMBER && cp.sender().index() == state.myLeaf;
+      if (!ownUpdate) {
+        refs.add(cp.ref());
+      }
+    }
+    return commit(refs, byValue, forcePath, config.ratchetTreeInWelcome());
   }
 
   /**

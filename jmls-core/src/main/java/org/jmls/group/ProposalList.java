@@ -169,11 +169,11 @@ final class ProposalList {
       if (!external && leaf == committer) {
         throw new ValidationException("rfc9420-12.2.committer-removed", "the commit removes the committer");
       }
-      if (leaf < 0 || leaf >= out.tree.leafCount() || out.tree.leaf(leaf) == null) {
-        throw new ValidationException("rfc9420-12.1.3.remove-blank", "Remove of blank or absent leaf " + Integer.toUnsignedLong(leaf));
-      }
       if (!touched.add(leaf)) {
         throw new ValidationException("rfc9420-12.2.conflicting-proposals", "several Update/Remove proposals for leaf " + leaf);
+      }
+      if (leaf < 0 || leaf >= out.tree.leafCount() || out.tree.leaf(leaf) == null) {
+        throw new ValidationException("rfc9420-12.1.3.remove-blank", "Remove of blank or absent leaf " + Integer.toUnsignedLong(leaf));
       }
       out.tree.removeLeaf(leaf);
       out.removedLeaves.add(leaf);

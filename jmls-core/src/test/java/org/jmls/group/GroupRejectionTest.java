@@ -1,0 +1,157 @@
+package org.jmls.group;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.jmls.Bytes;
+import org.jmls.ValidationException;
+import org.jmls.crypto.CipherSuite;
+import org.jmls.crypto.Secret;
+import org.jmls.extension.RequiredCapabilities;
+import org.jmls.framing.Framing;
+import org.jmls.message.AuthenticatedContent;
+import org.jmls.message.Commit;
+import org.jmls.message.FramedContent;
+import org.jmls.message.FramedContentAuthData;
+import org.jmls.message.MlsMessage;
+import org.jmls.message.Proposal;
+import org.jmls.message.ProposalOrRef;
+import org.jmls.message.Sender;
+import org.jmls.message.Welcome;
+import org.jmls.message.WireFormat;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Commits crafted to break one rule each, sent by a real member (valid signature and membership
+ * tag), so the rule under test is what refuses them. After every refusal the receiver's state is
+ * unchanged and a genuine commit still applies.
+ */
+class GroupRejectionTest {
+  private static final CipherSuite SUITE = CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519;
+  private static final GroupServices S = GroupServices.development();
+  private Group alice;
+  private Group bob;
+  private Secret bobKey;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    KeyPackageBundle a = GroupTest.member(SUITE, "alice");
+    KeyPackageBundle b = GroupTest.member(SUITE, "bob");
+    KeyPackageBundle c = GroupTest.member(SUITE, "carol");
+    alice = Group.create(S, GroupConfig.defaults(), Bytes.wrap(new byte[] {5, 5}), a, List.of());
+    Group.CommitResult r = alice.commit(List.of(new Proposal.Add(b.keyPackage()), new Proposal.Add(c.keyPackage())), false);
+    alice.mergePendingCommit();
+    bob = Group.join(S, GroupConfig.defaults(), (Welcome) r.welcome().body(), b, null);
+    bobKey = b.signatureKey();
+  }
+
+  /** A commit from Bob with exactly these proposals and no path, signed and tagged as Bob would. */
+  private MlsMessage forge(List<ProposalOrRef> proposals, Bytes groupId) throws Exception {
+    FramedContent fc = new FramedContent(groupId, bob.epoch(), Sender.member(bob.myLeafIndex()), Bytes.EMPTY,
+        new Commit(proposals, null));
+    AuthenticatedContent signed = Framing.sign(bob.crypto(), WireFormat.MLS_PUBLIC_MESSAGE, fc, bob.context(), bobKey,
+        Bytes.wrap(new byte[32]));
+    return MlsMessage.of(Framing.toPublic(bob.crypto(), signed, bob.context(), bob.secretsForTesting().membershipKey()));
+  }
+
+  private MlsMessage forge(Proposal... byValue) throws Exception {
+    List<ProposalOrRef> l = new ArrayList<>();
+    for (Proposal p : byValue) {
+      l.add(ProposalOrRef.byValue(p));
+    }
+    return forge(l, bob.groupId());
+  }
+
+  private void assertRefused(String rule, MlsMessage m) throws Exception {
+    long epoch = alice.epoch();
+    Bytes auth = alice.epochAuthenticator();
+    int proposals = alice.pendingProposals().size();
+    ValidationException e = assertThrows(ValidationException.class, () -> alice.process(m));
+    assertEquals(rule, e.ruleId(), e.getMessage());
+    assertEquals(epoch, alice.epoch());
+    assertEquals(auth, alice.epochAuthenticator());
+    assertEquals(proposals, alice.pendingProposals().size());
+    Group.CommitResult ok = bob.commit(List.of(), false);
+    alice.merge((Group.StagedCommit) alice.process(ok.commit()));
+    bob.mergePendingCommit();
+    assertEquals(alice.epochAuthenticator(), bob.epochAuthenticator());
+  }
+
+  @Test
+  void removeOfBlankLeaf_rfc9420_12_1_3() throws Exception {
+    assertRefused("rfc9420-12.1.3.remove-blank", forge(new Proposal.Remove(3)));
+  }
+
+  @Test
+  void removeOfCommitter_rfc9420_12_2() throws Exception {
+    assertRefused("rfc9420-12.2.committer-removed", forge(new Proposal.Remove(1)));
+  }
+
+  @Test
+  void updateFromCommitter_rfc9420_12_2() throws Exception {
+    MlsMessage update = bob.proposeUpdate();
+    Group.ProposalReceived pr = (Group.ProposalReceived) alice.process(update);
+    assertRefused("rfc9420-12.2.committer-update", forge(List.of(ProposalOrRef.byReference(pr.ref())), bob.groupId()));
+  }
+
+  @Test
+  void conflictingRemoves_rfc9420_12_2() throws Exception {
+    assertRefused("rfc9420-12.2.conflicting-proposals", forge(new Proposal.Remove(2), new Proposal.Remove(2)));
+  }
+
+  @Test
+  void pathMissingForRemove_rfc9420_12_4_2() throws Exception {
+    assertRefused("rfc9420-12.4.2.path-required", forge(new Proposal.Remove(2)));
+  }
+
+  @Test
+  void unsupportedRequiredCapability_rfc9420_12_1_7() throws Exception {
+    Proposal gce = new Proposal.GroupContextExtensions(List.of(
+        new RequiredCapabilities(List.of(0xff00), List.of(), List.of()).toExtension()));
+    assertRefused("rfc9420-7.3.required-capabilities", forge(gce));
+  }
+
+  @Test
+  void twoGroupContextExtensions_rfc9420_12_2() throws Exception {
+    Proposal gce = new Proposal.GroupContextExtensions(List.of());
+    assertRefused("rfc9420-12.2.multiple-gce", forge(gce, gce));
+  }
+
+  @Test
+  void externalInitInRegularCommit_rfc9420_12_2() throws Exception {
+    assertRefused("rfc9420-12.2.external-init", forge(new Proposal.ExternalInit(Bytes.wrap(new byte[32]))));
+  }
+
+  @Test
+  void unknownProposalReference_rfc9420_12_4() throws Exception {
+    assertRefused("rfc9420-12.4.unknown-proposal", forge(List.of(ProposalOrRef.byReference(Bytes.wrap(new byte[32]))), bob.groupId()));
+  }
+
+  @Test
+  void commitForAnotherGroup_rfc9420_6() throws Exception {
+    assertRefused("rfc9420-6.group-id", forge(List.of(), Bytes.wrap(new byte[] {1})));
+  }
+
+  @Test
+  void replayedApplicationMessage_rfc9420_9_4() throws Exception {
+    MlsMessage m = bob.encrypt("once".getBytes(), new byte[0]);
+    alice.process(m);
+    assertRefused("rfc9420-9.4.generation-consumed", m);
+  }
+
+  @Test
+  void duplicateAdd_rfc9420_12_2() throws Exception {
+    KeyPackageBundle d = GroupTest.member(SUITE, "dave");
+    assertRefused("rfc9420-12.2.duplicate-add", forge(new Proposal.Add(d.keyPackage()), new Proposal.Add(d.keyPackage())));
+  }
+
+  @Test
+  void confirmationTagOfForgedEmptyCommit_rfc9420_12_4_2() throws Exception {
+    // Path-less commits of Adds are allowed, so the forged zero tag is what fails.
+    KeyPackageBundle d = GroupTest.member(SUITE, "dave");
+    assertRefused("rfc9420-12.4.2.confirmation-tag", forge(new Proposal.Add(d.keyPackage())));
+  }
+}
