@@ -249,25 +249,7 @@ public final class Group {
     if (linking > 0 && gc.epoch() != 1) {
       throw new ValidationException("rfc9420-12.4.3.1.linking-epoch", "a reinit/branch Welcome must be for epoch 1");
     }
-    Extension treeExt = Extension.find(gi.extensions(), Extension.RATCHET_TREE);
-    List<Node> nodes;
-    if (treeExt != null) {
-      try {
-        nodes = RatchetTree.from(treeExt).nodes();
-      } catch (DecodeException e) {
-        throw new ValidationException("rfc9420-12.4.3.3.tree-decode", "the ratchet_tree extension does not decode: " + e.reason());
-      }
-    } else if (treeOutOfBand != null) {
-      nodes = treeOutOfBand;
-    } else {
-      throw new ValidationException("rfc9420-12.4.3.1.no-tree", "no ratchet tree in the GroupInfo and none supplied");
-    }
-    org.jmls.tree.RatchetTree tree = org.jmls.tree.RatchetTree.fromNodes(c, nodes);
-    validateJoinedTree(c, services, config, tree, gc);
-    LeafNode signer = tree.leaf(gi.signer());
-    if (signer == null || !WelcomeOpener.groupInfoSignatureValid(c, gi, signer.signatureKey())) {
-      throw new ValidationException("rfc9420-12.4.3.1.group-info-signature", "the GroupInfo signature does not verify");
-    }
+    org.jmls.tree.RatchetTree tree = verifiedTree(c, services, config, gi, treeOutOfBand);
     int myLeaf = tree.leafWithSignatureKey(kp.leafNode().signatureKey());
     if (myLeaf < 0 || !kp.leafNode().equals(tree.leaf(myLeaf))) {
       throw new ValidationException("rfc9420-12.4.3.1.my-leaf", "no leaf in the tree is identical to the KeyPackage's");
@@ -283,6 +265,35 @@ public final class Group {
     EpochState st = new EpochState(gc, tree, interim, secrets,
         new SecretTree(c, secrets.encryptionSecret(), tree.leafCount(), config.outOfOrder()), keys, myLeaf);
     return new Group(services, config, c, bundle.signatureKey(), st);
+  }
+
+  /**
+   * The ratchet tree for a GroupInfo (its ratchet_tree extension, else {@code treeOutOfBand}),
+   * validated in full against the GroupInfo (§12.4.3.1), and the GroupInfo's signature checked
+   * with the signer's leaf key. Shared by Welcome joins, external joins and {@link PublicGroup}.
+   */
+  static org.jmls.tree.RatchetTree verifiedTree(MlsCrypto c, GroupServices services, GroupConfig config, GroupInfo gi,
+      List<Node> treeOutOfBand) throws ValidationException {
+    Extension treeExt = Extension.find(gi.extensions(), Extension.RATCHET_TREE);
+    List<Node> nodes;
+    if (treeExt != null) {
+      try {
+        nodes = RatchetTree.from(treeExt).nodes();
+      } catch (DecodeException e) {
+        throw new ValidationException("rfc9420-12.4.3.3.tree-decode", "the ratchet_tree extension does not decode: " + e.reason());
+      }
+    } else if (treeOutOfBand != null) {
+      nodes = treeOutOfBand;
+    } else {
+      throw new ValidationException("rfc9420-12.4.3.1.no-tree", "no ratchet tree in the GroupInfo and none supplied");
+    }
+    org.jmls.tree.RatchetTree tree = org.jmls.tree.RatchetTree.fromNodes(c, nodes);
+    validateJoinedTree(c, services, config, tree, gi.groupContext());
+    LeafNode signer = tree.leaf(gi.signer());
+    if (signer == null || !WelcomeOpener.groupInfoSignatureValid(c, gi, signer.signatureKey())) {
+      throw new ValidationException("rfc9420-12.4.3.1.group-info-signature", "the GroupInfo signature does not verify");
+    }
+    return tree;
   }
 
   private static void validateJoinedTree(MlsCrypto c, GroupServices services, GroupConfig config,
@@ -381,28 +392,17 @@ public final class Group {
       throw new ValidationException("rfc9420-5.cipher-suite", "unsupported suite or version in the GroupInfo");
     }
     MlsCrypto c = services.provider().suite(suite);
-    Extension treeExt = Extension.find(gi.extensions(), Extension.RATCHET_TREE);
     Extension pubExt = Extension.find(gi.extensions(), Extension.EXTERNAL_PUB);
     if (pubExt == null) {
       throw new ValidationException("rfc9420-12.4.3.2.external-pub", "the GroupInfo has no external_pub: external joins are not allowed");
     }
-    List<Node> nodes;
     Bytes externalPub;
     try {
-      nodes = treeExt != null ? RatchetTree.from(treeExt).nodes() : treeOutOfBand;
       externalPub = ExternalPub.from(pubExt).externalPub();
     } catch (DecodeException e) {
-      throw new ValidationException("rfc9420-12.4.3.2.group-info-extension", "a GroupInfo extension does not decode: " + e.reason());
+      throw new ValidationException("rfc9420-12.4.3.2.group-info-extension", "external_pub does not decode: " + e.reason());
     }
-    if (nodes == null) {
-      throw new ValidationException("rfc9420-12.4.3.1.no-tree", "no ratchet tree in the GroupInfo and none supplied");
-    }
-    org.jmls.tree.RatchetTree tree = org.jmls.tree.RatchetTree.fromNodes(c, nodes);
-    validateJoinedTree(c, services, config, tree, gc);
-    LeafNode signer = tree.leaf(gi.signer());
-    if (signer == null || !WelcomeOpener.groupInfoSignatureValid(c, gi, signer.signatureKey())) {
-      throw new ValidationException("rfc9420-12.4.3.1.group-info-signature", "the GroupInfo signature does not verify");
-    }
+    org.jmls.tree.RatchetTree tree = verifiedTree(c, services, config, gi, treeOutOfBand);
     org.jmls.crypto.Hpke.Exported init = c.hpke().sendExport(externalPub.unsafeArray(), new byte[0], EXTERNAL_INIT_LABEL, c.hashLength());
     Bytes interimBefore = Bytes.wrap(TranscriptHash.interim(c, gc.confirmedTranscriptHash().unsafeArray(), gi.confirmationTag().unsafeArray()));
     EpochState before = new EpochState(gc, tree, interimBefore, null, null, new PathKeys(), -1);

@@ -69,28 +69,7 @@ public final class PublicGroup {
       throw new ValidationException("rfc9420-5.cipher-suite", "unsupported suite or version");
     }
     MlsCrypto c = services.provider().suite(suite);
-    Extension treeExt = Extension.find(gi.extensions(), Extension.RATCHET_TREE);
-    List<Node> nodes;
-    try {
-      nodes = treeExt != null ? RatchetTree.from(treeExt).nodes() : treeOutOfBand;
-    } catch (DecodeException e) {
-      throw new ValidationException("rfc9420-12.4.3.3.tree-decode", "the ratchet_tree extension does not decode");
-    }
-    if (nodes == null) {
-      throw new ValidationException("rfc9420-12.4.3.1.no-tree", "no ratchet tree");
-    }
-    org.jmls.tree.RatchetTree t = org.jmls.tree.RatchetTree.fromNodes(c, nodes);
-    if (!Arrays.equals(t.treeHash(), gc.treeHash().unsafeArray())) {
-      throw new ValidationException("rfc9420-12.4.3.1.tree-hash", "the tree does not match the GroupInfo's tree hash");
-    }
-    t.verifyParentHashes();
-    t.verifyUnmergedLeaves();
-    t.verifyLeafSignatures(gc.groupId(), services.executor());
-    LeafValidation.checkCredentialTypes(t);
-    LeafNode signer = t.leaf(gi.signer());
-    if (signer == null || !WelcomeOpener.groupInfoSignatureValid(c, gi, signer.signatureKey())) {
-      throw new ValidationException("rfc9420-12.4.3.1.group-info-signature", "the GroupInfo signature does not verify");
-    }
+    org.jmls.tree.RatchetTree t = Group.verifiedTree(c, services, GroupConfig.defaults(), gi, treeOutOfBand);
     Bytes interim = Bytes.wrap(TranscriptHash.interim(c, gc.confirmedTranscriptHash().unsafeArray(), gi.confirmationTag().unsafeArray()));
     return new PublicGroup(services, c, gc, t, interim);
   }

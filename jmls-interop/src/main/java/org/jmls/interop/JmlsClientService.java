@@ -178,6 +178,17 @@ public final class JmlsClientService extends MLSClientGrpc.MLSClientImplBase {
         new Lifetime(now - 3600, now + LIFETIME), List.of(), List.of());
   }
 
+  /** A new signature key and KeyPackage for {@code identity}, as a transaction. */
+  private Transaction fresh(CipherSuite suite, Bytes identity) throws MlsException {
+    KeyPair sig = provider.suite(suite).generateSignatureKeyPair();
+    return new Transaction(keyPackage(suite, identity, sig), sig, identity, new Psks());
+  }
+
+  /** Registers a joined group under a new state id. */
+  private int joined(Group g, Transaction t) {
+    return put(new State(g, t.identity(), t.psks(), t.signature()));
+  }
+
   private static List<Node> tree(ByteString b) throws MlsException {
     return b.isEmpty() ? null : RatchetTree.fromBytes(b.toByteArray()).nodes();
   }
@@ -268,12 +279,11 @@ public final class JmlsClientService extends MLSClientGrpc.MLSClientImplBase {
   @Override
   public void createKeyPackage(CreateKeyPackageRequest r, StreamObserver<CreateKeyPackageResponse> out) {
     respond(out, () -> {
-      CipherSuite suite = suite(r.getCipherSuite());
-      Bytes identity = Bytes.wrap(r.getIdentity().toByteArray());
-      KeyPair sig = provider.suite(suite).generateSignatureKeyPair();
-      KeyPackageBundle kp = keyPackage(suite, identity, sig);
+      Transaction t = fresh(suite(r.getCipherSuite()), Bytes.wrap(r.getIdentity().toByteArray()));
+      KeyPackageBundle kp = t.bundle();
+      KeyPair sig = t.signature();
       int id = ids.getAndIncrement();
-      transactions.put(id, new Transaction(kp, sig, identity, new Psks()));
+      transactions.put(id, t);
       return CreateKeyPackageResponse.newBuilder().setTransactionId(id)
           .setKeyPackage(bs(MlsMessage.of(kp.keyPackage()))).setInitPriv(bs(kp.initKey().toByteArray()))
           .setEncryptionPriv(bs(kp.encryptionKey().toByteArray())).setSignaturePriv(bs(sig.privateKey().toByteArray())).build();
@@ -294,7 +304,7 @@ public final class JmlsClientService extends MLSClientGrpc.MLSClientImplBase {
       Transaction t = transaction(r.getTransactionId());
       Group g = Group.join(services(t.psks()), config(r.getEncryptHandshake()), (Welcome) message(r.getWelcome()).body(),
           t.bundle(), tree(r.getRatchetTree()));
-      int id = put(new State(g, t.identity(), t.psks(), t.signature()));
+      int id = joined(g, t);
       return JoinGroupResponse.newBuilder().setStateId(id).setEpochAuthenticator(bs(g.epochAuthenticator())).build();
     });
   }
@@ -305,9 +315,10 @@ public final class JmlsClientService extends MLSClientGrpc.MLSClientImplBase {
       GroupInfo gi = (GroupInfo) message(r.getGroupInfo()).body();
       CipherSuite suite = suite(gi.groupContext().cipherSuite());
       Bytes identity = Bytes.wrap(r.getIdentity().toByteArray());
-      KeyPair sig = provider.suite(suite).generateSignatureKeyPair();
-      KeyPackageBundle kp = keyPackage(suite, identity, sig);
-      Psks psks = new Psks();
+      Transaction t = fresh(suite, identity);
+      KeyPackageBundle kp = t.bundle();
+      KeyPair sig = t.signature();
+      Psks psks = t.psks();
       List<PreSharedKeyId> ids = new ArrayList<>();
       MlsCrypto c = provider.suite(suite);
       for (mls_client.MlsClient.PreSharedKey p : r.getPsksList()) {
@@ -604,7 +615,7 @@ public final class JmlsClientService extends MLSClientGrpc.MLSClientImplBase {
       Transaction t = transaction(r.getTransactionId());
       Group g = Group.join(services(old.psks), old.group.config(), (Welcome) message(r.getWelcome()).body(), t.bundle(),
           tree(r.getRatchetTree()));
-      int id = put(new State(g, t.identity(), t.psks(), t.signature()));
+      int id = joined(g, t);
       return HandleBranchResponse.newBuilder().setStateId(id).setEpochAuthenticator(bs(g.epochAuthenticator())).build();
     });
   }
@@ -613,12 +624,11 @@ public final class JmlsClientService extends MLSClientGrpc.MLSClientImplBase {
   public void newMemberAddProposal(NewMemberAddProposalRequest r, StreamObserver<NewMemberAddProposalResponse> out) {
     respond(out, () -> {
       GroupInfo gi = (GroupInfo) message(r.getGroupInfo()).body();
-      CipherSuite suite = suite(gi.groupContext().cipherSuite());
-      Bytes identity = Bytes.wrap(r.getIdentity().toByteArray());
-      KeyPair sig = provider.suite(suite).generateSignatureKeyPair();
-      KeyPackageBundle kp = keyPackage(suite, identity, sig);
+      Transaction t = fresh(suite(gi.groupContext().cipherSuite()), Bytes.wrap(r.getIdentity().toByteArray()));
+      KeyPackageBundle kp = t.bundle();
+      KeyPair sig = t.signature();
       int id = ids.getAndIncrement();
-      transactions.put(id, new Transaction(kp, sig, identity, new Psks()));
+      transactions.put(id, t);
       MlsMessage m = Group.externalProposal(provider, gi, -1, new Proposal.Add(kp.keyPackage()), sig.privateKey());
       return NewMemberAddProposalResponse.newBuilder().setTransactionId(id).setProposal(bs(m))
           .setInitPriv(bs(kp.initKey().toByteArray())).setEncryptionPriv(bs(kp.encryptionKey().toByteArray()))

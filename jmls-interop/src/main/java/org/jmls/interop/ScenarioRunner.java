@@ -462,17 +462,13 @@ public final class ScenarioRunner implements AutoCloseable {
     }
 
     ByteString currentGroupId(String member) {
-      // The GroupInfo carries it: GroupContext starts with version(2) suite(2) then group_id<V>.
-      byte[] gi = groupInfo(member, false).getGroupInfo().toByteArray();
-      int off = 4 + 2;  // MLSMessage version + wire format
-      off += 4;         // GroupContext version + suite
-      int len = gi[off] & 0x3f;
-      int hdr = 1;
-      if ((gi[off] & 0xc0) == 0x40) {
-        len = ((gi[off] & 0x3f) << 8) | (gi[off + 1] & 0xff);
-        hdr = 2;
+      try {
+        org.jmls.message.GroupInfo gi = (org.jmls.message.GroupInfo) org.jmls.message.MlsMessage
+            .fromBytes(groupInfo(member, false).getGroupInfo().toByteArray()).body();
+        return ByteString.copyFrom(gi.groupContext().groupId().unsafeArray());
+      } catch (org.jmls.codec.DecodeException | ClassCastException e) {
+        throw new StepFailure(member + " returned a GroupInfo that does not decode: " + e.getMessage());
       }
-      return ByteString.copyFrom(gi, off + hdr, len);
     }
 
     int otherSuite() {
