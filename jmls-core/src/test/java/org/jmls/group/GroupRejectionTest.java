@@ -35,6 +35,7 @@ class GroupRejectionTest {
   private Group alice;
   private Group bob;
   private Secret bobKey;
+  private KeyPackageBundle carolKp;
 
   @BeforeEach
   void setUp() throws Exception {
@@ -46,6 +47,7 @@ class GroupRejectionTest {
     alice.mergePendingCommit();
     bob = Group.join(S, GroupConfig.defaults(), (Welcome) r.welcome().body(), b, null);
     bobKey = b.signatureKey();
+    carolKp = c;
   }
 
   /** A commit from Bob with exactly these proposals and no path, signed and tagged as Bob would. */
@@ -146,6 +148,31 @@ class GroupRejectionTest {
   void duplicateAdd_rfc9420_12_2() throws Exception {
     KeyPackageBundle d = GroupTest.member(SUITE, "dave");
     assertRefused("rfc9420-12.2.duplicate-add", forge(new Proposal.Add(d.keyPackage()), new Proposal.Add(d.keyPackage())));
+  }
+
+  @Test
+  void addOfExistingMember_duplicateSignatureKey_rfc9420_12_2() throws Exception {
+    assertRefused("rfc9420-12.2.add-existing-member", forge(new Proposal.Add(carolKp.keyPackage())));
+  }
+
+  @Test
+  void addOfExpiredKeyPackage_rfc9420_7_3() throws Exception {
+    org.jmls.crypto.MlsCrypto c = alice.crypto();
+    KeyPackageBundle old = KeyPackages.create(c, new org.jmls.message.Credential.Basic(Bytes.wrap("old".getBytes())),
+        c.generateSignatureKeyPair(), KeyPackages.defaultCapabilities(SUITE), new org.jmls.message.Lifetime(1000, 2000),
+        List.of(), List.of());
+    assertRefused("rfc9420-7.3.lifetime", forge(new Proposal.Add(old.keyPackage())));
+  }
+
+  @Test
+  void addWithBadKeyPackageSignature_rfc9420_10_1() throws Exception {
+    KeyPackageBundle d = GroupTest.member(SUITE, "dave");
+    org.jmls.message.KeyPackage kp = d.keyPackage();
+    byte[] sig = kp.signature().toByteArray();
+    sig[0] ^= 1;
+    org.jmls.message.KeyPackage bad = new org.jmls.message.KeyPackage(kp.version(), kp.cipherSuite(), kp.initKey(),
+        kp.leafNode(), kp.extensions(), Bytes.wrap(sig));
+    assertRefused("rfc9420-10.1.signature", forge(new Proposal.Add(bad)));
   }
 
   @Test
