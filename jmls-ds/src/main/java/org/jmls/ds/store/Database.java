@@ -1,0 +1,126 @@
+package org.jmls.ds.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+
+/**
+ * The JDBC database of a server: SQLite in a data folder (default, zero setup) or PostgreSQL
+ * (several server processes may share it). Schema migrations run on open. Work runs in
+ * transactions through {@link #transaction}, which retries transient conflicts (SQLite busy,
+ * PostgreSQL serialization failures) a bounded number of times; a failed transaction writes
+ * nothing.
+ */
+public final class Database implements AutoCloseable {
+  /** Which SQL engine; the schema is written to run unchanged on both. */
+  public enum Dialect { SQLITE, POSTGRESQL }
+
+  /** Work inside one transaction. */
+  @FunctionalInterface
+  public interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  private final DataSource dataSource;
+  private final Dialect dialect;
+  private final Runnable closer;
+
+  private Database(DataSource dataSource, Dialect dialect, Runnable closer, String migrations) {
+    this.dataSource = dataSource;
+    this.dialect = dialect;
+    this.closer = closer;
+    Flyway.configure().dataSource(dataSource).locations("classpath:" + migrations).load().migrate();
+  }
+
+  /**
+   * SQLite in {@code dir} (created if missing), file {@code name}.db, WAL journal: committed
+   * transactions survive a killed process. One connection, so writers never contend.
+   */
+  public static Database sqlite(Path dir, String name, String migrations) throws IOException {
+    Files.createDirectories(dir);
+    HikariConfig cfg = new HikariConfig();
+    cfg.setJdbcUrl("jdbc:sqlite:" + dir.resolve(name + ".db"));
+    cfg.setMaximumPoolSize(1);
+    cfg.setConnectionInitSql("PRAGMA foreign_keys = ON");
+    cfg.addDataSourceProperty("journal_mode", "WAL");
+    cfg.addDataSourceProperty("synchronous", "NORMAL");
+    cfg.addDataSourceProperty("busy_timeout", "10000");
+    cfg.setPoolName("jmls-sqlite-" + name);
+    HikariDataSource ds = new HikariDataSource(cfg);
+    return new Database(ds, Dialect.SQLITE, ds::close, migrations);
+  }
+
+  /** PostgreSQL at {@code jdbcUrl}. */
+  public static Database postgres(String jdbcUrl, String user, String password, String migrations) {
+    HikariConfig cfg = new HikariConfig();
+    cfg.setJdbcUrl(jdbcUrl);
+    cfg.setUsername(user);
+    cfg.setPassword(password);
+    cfg.setMaximumPoolSize(16);
+    cfg.setPoolName("jmls-postgres");
+    HikariDataSource ds = new HikariDataSource(cfg);
+    return new Database(ds, Dialect.POSTGRESQL, ds::close, migrations);
+  }
+
+  /** A database over an existing data source (tests with embedded PostgreSQL). */
+  public static Database of(DataSource ds, Dialect dialect, String migrations) {
+    return new Database(ds, dialect, () -> {}, migrations);
+  }
+
+  public Dialect dialect() {
+    return dialect;
+  }
+
+  /** Runs {@code work} in a transaction, retrying transient conflicts up to 20 times. */
+  public <T> T transaction(Work<T> work) throws SQLException {
+    SQLException last = null;
+    for (int attempt = 0; attempt < 20; attempt++) {
+      try (Connection c = dataSource.getConnection()) {
+        c.setAutoCommit(false);
+        if (dialect == Dialect.POSTGRESQL) {
+          c.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
+        }
+        try {
+          T out = work.run(c);
+          c.commit();
+          return out;
+        } catch (SQLException | RuntimeException e) {
+          c.rollback();
+          throw e;
+        }
+      } catch (SQLException e) {
+        if (!transient_(e)) {
+          throw e;
+        }
+        last = e;
+        try {
+          Thread.sleep(1L + (long) (Math.random() * (5 << Math.min(attempt, 5))));
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
+    throw last;
+  }
+
+  private boolean transient_(SQLException e) {
+    String state = e.getSQLState();
+    if (dialect == Dialect.POSTGRESQL) {
+      return "40001".equals(state) || "40P01".equals(state);
+    }
+    String m = String.valueOf(e.getMessage());
+    return m.contains("SQLITE_BUSY") || m.contains("database is locked");
+  }
+
+  @Override
+  public void close() {
+    closer.run();
+  }
+}

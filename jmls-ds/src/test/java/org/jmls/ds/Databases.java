@@ -1,0 +1,42 @@
+package org.jmls.ds;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jmls.ds.store.Database;
+
+/** Fresh databases for storage tests: SQLite in a temp folder, or a new database in one embedded PostgreSQL. */
+final class Databases {
+  private static EmbeddedPostgres postgres;
+  private static final AtomicInteger counter = new AtomicInteger();
+
+  private Databases() {}
+
+  static synchronized EmbeddedPostgres postgres() throws Exception {
+    if (postgres == null) {
+      postgres = EmbeddedPostgres.builder().start();
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          postgres.close();
+        } catch (Exception ignored) {
+          // the JVM is exiting
+        }
+      }));
+    }
+    return postgres;
+  }
+
+  static Database fresh(String kind) throws Exception {
+    if (kind.equals("sqlite")) {
+      return Database.sqlite(Files.createTempDirectory("jmls-ds"), "ds", "db/ds");
+    }
+    EmbeddedPostgres pg = postgres();
+    String name = "t" + counter.incrementAndGet();
+    try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+      s.execute("CREATE DATABASE " + name);
+    }
+    return Database.postgres(pg.getJdbcUrl("postgres", name), "postgres", "postgres", "db/ds");
+  }
+}
