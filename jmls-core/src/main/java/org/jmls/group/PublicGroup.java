@@ -74,6 +74,13 @@ public final class PublicGroup {
     return new PublicGroup(services, c, gc, t, interim);
   }
 
+  /** An independent copy (the tree is copied; nodes are immutable and shared). */
+  public PublicGroup copy() {
+    PublicGroup c = new PublicGroup(services, crypto, context, tree.copy(), interim);
+    c.proposals.putAll(proposals);
+    return c;
+  }
+
   public GroupContext context() {
     return context;
   }

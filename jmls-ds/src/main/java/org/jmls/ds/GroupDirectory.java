@@ -1,0 +1,539 @@
+package org.jmls.ds;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jmls.Bytes;
+import org.jmls.MlsException;
+import org.jmls.ValidationException;
+import org.jmls.codec.DecodeException;
+import org.jmls.ds.store.Database;
+import org.jmls.group.GroupServices;
+import org.jmls.group.PublicGroup;
+import org.jmls.message.ContentType;
+import org.jmls.message.EncryptedGroupSecrets;
+import org.jmls.message.GroupInfo;
+import org.jmls.message.LeafNode;
+import org.jmls.message.MlsMessage;
+import org.jmls.message.PrivateMessage;
+import org.jmls.message.PublicMessage;
+import org.jmls.message.SenderType;
+import org.jmls.message.Welcome;
+
+/**
+ * Groups on the Delivery Service (RFC 9750 §5.2): strongly consistent ordering (exactly one commit
+ * accepted per epoch, compare-and-set on the epoch in the database), the per-group handshake log,
+ * and per-device queues with sequence numbers and acknowledgement. In public-handshake groups the
+ * DS verifies every commit with jmls-core's {@link PublicGroup} and checks each uploaded GroupInfo
+ * against the state it computed; in encrypted-handshake groups it trusts the roster change the
+ * committer declares. All state is in the database; a cache only saves re-validating GroupInfos.
+ */
+public final class GroupDirectory {
+  /** What an entry of the log or of a queue is. */
+  public enum Kind {
+    PROPOSAL(1), COMMIT(2), APPLICATION(3), WELCOME(4);
+
+    final int code;
+
+    Kind(int code) {
+      this.code = code;
+    }
+
+    static Kind of(int code) {
+      for (Kind k : values()) {
+        if (k.code == code) {
+          return k;
+        }
+      }
+      throw new IllegalArgumentException("kind " + code);
+    }
+  }
+
+  /** One queued message for a device. */
+  public record Delivery(long seq, Bytes groupId, Kind kind, Bytes message) {}
+
+  /** An accepted commit: the new epoch and its position in the group log. */
+  public record Accepted(long epoch, long logSeq) {}
+
+  /** How many epochs back application messages are still accepted. */
+  public static final int RECENT_EPOCHS = 3;
+
+  private final Database db;
+  private final GroupServices services;
+  private final Map<Bytes, PublicGroup> verified = new ConcurrentHashMap<>();
+
+  public GroupDirectory(Database db, GroupServices services) {
+    this.db = db;
+    this.services = services;
+  }
+
+  private long now() {
+    return services.clock().instant().getEpochSecond();
+  }
+
+  private static GroupInfo groupInfoOf(MlsMessage m) throws ValidationException {
+    if (m == null || !(m.body() instanceof GroupInfo)) {
+      throw new ValidationException("ds.group-info-required", "a GroupInfo must accompany this request");
+    }
+    return (GroupInfo) m.body();
+  }
+
+  /** Creates a group with {@code creator} as its only member, from the creator's epoch-0 GroupInfo. */
+  public void create(String creator, MlsMessage groupInfo, boolean publicHandshakes, boolean externalJoins)
+      throws SQLException, ValidationException {
+    GroupInfo gi = groupInfoOf(groupInfo);
+    if (publicHandshakes) {
+      PublicGroup pg = PublicGroup.fromGroupInfo(services, gi, null);
+      verified.put(gi.groupContext().groupId(), pg);
+    }
+    Bytes gid = gi.groupContext().groupId();
+    boolean created = db.transaction(c -> {
+      if (exists(c, gid)) {
+        return false;
+      }
+      try (PreparedStatement ins = c.prepareStatement("INSERT INTO ds_groups (group_id, epoch, public_handshakes, external_joins, "
+          + "group_info, next_log_seq, created_at) VALUES (?, ?, ?, ?, ?, 1, ?)")) {
+        ins.setBytes(1, gid.unsafeArray());
+        ins.setLong(2, gi.groupContext().epoch());
+        ins.setInt(3, publicHandshakes ? 1 : 0);
+        ins.setInt(4, externalJoins ? 1 : 0);
+        ins.setBytes(5, groupInfo.toByteArray());
+        ins.setLong(6, now());
+        ins.executeUpdate();
+      }
+      addMember(c, gid, creator);
+      return true;
+    });
+    if (!created) {
+      throw new ValidationException("ds.group-exists", "a group with this id already exists");
+    }
+  }
+
+  private static boolean exists(Connection c, Bytes gid) throws SQLException {
+    try (PreparedStatement q = c.prepareStatement("SELECT 1 FROM ds_groups WHERE group_id = ?")) {
+      q.setBytes(1, gid.unsafeArray());
+      try (ResultSet rs = q.executeQuery()) {
+        return rs.next();
+      }
+    }
+  }
+
+  private static void addMember(Connection c, Bytes gid, String client) throws SQLException {
+    try (PreparedStatement del = c.prepareStatement("DELETE FROM ds_group_members WHERE group_id = ? AND client_id = ?")) {
+      del.setBytes(1, gid.unsafeArray());
+      del.setString(2, client);
+      del.executeUpdate();
+    }
+    try (PreparedStatement ins = c.prepareStatement("INSERT INTO ds_group_members (group_id, client_id) VALUES (?, ?)")) {
+      ins.setBytes(1, gid.unsafeArray());
+      ins.setString(2, client);
+      ins.executeUpdate();
+    }
+  }
+
+  private record GroupRow(long epoch, boolean publicHandshakes, boolean externalJoins, byte[] groupInfo, long nextLogSeq) {}
+
+  private static GroupRow row(Connection c, Bytes gid) throws SQLException {
+    try (PreparedStatement q = c.prepareStatement(
+        "SELECT epoch, public_handshakes, external_joins, group_info, next_log_seq FROM ds_groups WHERE group_id = ?")) {
+      q.setBytes(1, gid.unsafeArray());
+      try (ResultSet rs = q.executeQuery()) {
+        return rs.next() ? new GroupRow(rs.getLong(1), rs.getInt(2) == 1, rs.getInt(3) == 1, rs.getBytes(4), rs.getLong(5)) : null;
+      }
+    }
+  }
+
+  /** The members (device ids) of a group. */
+  public List<String> members(Bytes gid) throws SQLException {
+    return db.transaction(c -> members(c, gid));
+  }
+
+  private static List<String> members(Connection c, Bytes gid) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (PreparedStatement q = c.prepareStatement("SELECT client_id FROM ds_group_members WHERE group_id = ? ORDER BY client_id")) {
+      q.setBytes(1, gid.unsafeArray());
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static String clientWithKey(Connection c, Bytes signatureKey) throws SQLException {
+    try (PreparedStatement q = c.prepareStatement("SELECT client_id FROM ds_clients WHERE signature_key = ?")) {
+      q.setBytes(1, signatureKey.unsafeArray());
+      try (ResultSet rs = q.executeQuery()) {
+        return rs.next() ? rs.getString(1) : null;
+      }
+    }
+  }
+
+  private static String clientWithKeyPackage(Connection c, Bytes ref) throws SQLException {
+    try (PreparedStatement q = c.prepareStatement("SELECT client_id FROM ds_key_packages WHERE ref = ?")) {
+      q.setBytes(1, ref.unsafeArray());
+      try (ResultSet rs = q.executeQuery()) {
+        return rs.next() ? rs.getString(1) : null;
+      }
+    }
+  }
+
+  private static long appendLog(Connection c, Bytes gid, long seq, long epoch, Kind kind, String sender, byte[] msg)
+      throws SQLException {
+    try (PreparedStatement ins = c.prepareStatement(
+        "INSERT INTO ds_group_log (group_id, seq, epoch, kind, sender, message) VALUES (?, ?, ?, ?, ?, ?)")) {
+      ins.setBytes(1, gid.unsafeArray());
+      ins.setLong(2, seq);
+      ins.setLong(3, epoch);
+      ins.setInt(4, kind.code);
+      ins.setString(5, sender);
+      ins.setBytes(6, msg);
+      ins.executeUpdate();
+    }
+    try (PreparedStatement u = c.prepareStatement("UPDATE ds_groups SET next_log_seq = ? WHERE group_id = ?")) {
+      u.setLong(1, seq + 1);
+      u.setBytes(2, gid.unsafeArray());
+      u.executeUpdate();
+    }
+    return seq;
+  }
+
+  private void enqueue(Connection c, String client, Bytes gid, Kind kind, byte[] msg) throws SQLException {
+    long seq;
+    try (PreparedStatement q = c.prepareStatement("SELECT next_seq FROM ds_queue_heads WHERE client_id = ?")) {
+      q.setString(1, client);
+      try (ResultSet rs = q.executeQuery()) {
+        seq = rs.next() ? rs.getLong(1) : 1;
+      }
+    }
+    try (PreparedStatement up = c.prepareStatement(seq == 1
+        ? "INSERT INTO ds_queue_heads (client_id, next_seq) VALUES (?, ?)"
+        : "UPDATE ds_queue_heads SET next_seq = ? WHERE client_id = ?")) {
+      if (seq == 1) {
+        up.setString(1, client);
+        up.setLong(2, seq + 1);
+      } else {
+        up.setLong(1, seq + 1);
+        up.setString(2, client);
+      }
+      up.executeUpdate();
+    }
+    try (PreparedStatement ins = c.prepareStatement(
+        "INSERT INTO ds_queue (client_id, seq, group_id, kind, message, enqueued_at) VALUES (?, ?, ?, ?, ?, ?)")) {
+      ins.setString(1, client);
+      ins.setLong(2, seq);
+      ins.setBytes(3, gid.unsafeArray());
+      ins.setInt(4, kind.code);
+      ins.setBytes(5, msg);
+      ins.setLong(6, now());
+      ins.executeUpdate();
+    }
+  }
+
+  /** The verified public state of a public-handshake group at its stored epoch (cached per epoch). */
+  private PublicGroup publicState(Bytes gid, GroupRow r, Connection c) throws SQLException, ValidationException {
+    PublicGroup cached = verified.get(gid);
+    PublicGroup pg;
+    if (cached != null && cached.epoch() == r.epoch()) {
+      pg = cached.copy();
+    } else {
+      try {
+        GroupInfo gi = groupInfoOf(MlsMessage.fromBytes(r.groupInfo()));
+        PublicGroup fresh = PublicGroup.fromGroupInfo(services, gi, null);
+        verified.put(gid, fresh);
+        pg = fresh.copy();
+      } catch (DecodeException e) {
+        throw new ValidationException("ds.stored-group-info", "the stored GroupInfo does not decode");
+      }
+    }
+    // Replay this epoch's proposals from the log so by-reference commits resolve.
+    try (PreparedStatement q = c.prepareStatement(
+        "SELECT message FROM ds_group_log WHERE group_id = ? AND epoch = ? AND kind = ? ORDER BY seq")) {
+      q.setBytes(1, gid.unsafeArray());
+      q.setLong(2, r.epoch());
+      q.setInt(3, Kind.PROPOSAL.code);
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          try {
+            pg.handle(MlsMessage.fromBytes(rs.getBytes(1)));
+          } catch (MlsException e) {
+            throw new ValidationException("ds.stored-proposal", "a logged proposal no longer verifies: " + e.getMessage());
+          }
+        }
+      }
+    }
+    return pg;
+  }
+
+  /**
+   * Accepts {@code commit} if it is the first valid commit for the group's current epoch; refuses a
+   * later one for the same epoch with {@link StaleEpochException}. The commit, its Welcome (to the
+   * new members only, and only because the commit won) and the new GroupInfo form one bundle,
+   * written in one transaction. In public-handshake groups the commit is verified and the roster
+   * derived from it; otherwise {@code added}/{@code removed} (device ids) are taken as declared.
+   */
+  public Accepted commit(String sender, MlsMessage commit, MlsMessage welcome, MlsMessage groupInfo,
+      List<String> added, List<String> removed) throws SQLException, MlsException {
+    Bytes gid;
+    long epoch;
+    boolean external;
+    if (commit.body() instanceof PublicMessage) {
+      PublicMessage pm = (PublicMessage) commit.body();
+      gid = pm.content().groupId();
+      epoch = pm.content().epoch();
+      external = pm.content().sender().senderType() == SenderType.NEW_MEMBER_COMMIT;
+      if (pm.content().contentType() != ContentType.COMMIT) {
+        throw new ValidationException("ds.not-a-commit", "the message is not a commit");
+      }
+    } else if (commit.body() instanceof PrivateMessage) {
+      PrivateMessage pm = (PrivateMessage) commit.body();
+      gid = pm.groupId();
+      epoch = pm.epoch();
+      external = false;
+      if (pm.contentType() != ContentType.COMMIT) {
+        throw new ValidationException("ds.not-a-commit", "the message is not a commit");
+      }
+    } else {
+      throw new ValidationException("ds.not-a-commit", "a commit is a PublicMessage or a PrivateMessage");
+    }
+    GroupInfo gi = groupInfoOf(groupInfo);
+    final Bytes groupId = gid;
+    // The verified next state is cached only after the transaction committed: a transaction that
+    // is rolled back and retried must not leave the state of a commit that did not win.
+    PublicGroup[] next = new PublicGroup[1];
+    Object result = db.transaction(c -> {
+      next[0] = null;
+      GroupRow r = row(c, groupId);
+      if (r == null) {
+        return new ValidationException("ds.unknown-group", "no such group");
+      }
+      List<String> roster = members(c, groupId);
+      if (external) {
+        if (!r.externalJoins()) {
+          return new ValidationException("ds.external-joins-disabled", "this group does not allow external joins");
+        }
+      } else if (!roster.contains(sender)) {
+        return new ValidationException("ds.not-a-member", "only members post to a group");
+      }
+      if (epoch != r.epoch()) {
+        return new StaleEpochException(epoch, r.epoch());
+      }
+      Set<String> joiners = new LinkedHashSet<>();
+      Set<String> leavers = new LinkedHashSet<>();
+      if (r.publicHandshakes()) {
+        if (!(commit.body() instanceof PublicMessage)) {
+          return new ValidationException("ds.handshake-mode", "this group's handshakes are PublicMessages");
+        }
+        try {
+          PublicGroup pg = publicState(groupId, r, c);
+          Map<Integer, LeafNode> before = pg.members();
+          PublicGroup.CommitOutcome out = pg.handle(commit);
+          pg.checkGroupInfo(gi);
+          for (int leaf : out.removed()) {
+            String id = clientWithKey(c, before.get(leaf).signatureKey());
+            if (id != null) {
+              leavers.add(id);
+            }
+          }
+          Map<Integer, LeafNode> after = pg.members();
+          for (Map.Entry<Integer, LeafNode> e : after.entrySet()) {
+            LeafNode old = before.get(e.getKey());
+            if (old == null || !old.signatureKey().equals(e.getValue().signatureKey())) {
+              String id = clientWithKey(c, e.getValue().signatureKey());
+              if (id != null) {
+                joiners.add(id);
+              }
+            }
+          }
+          next[0] = pg;
+        } catch (MlsException e) {
+          return e;
+        }
+      } else {
+        if (!gi.groupContext().groupId().equals(groupId) || gi.groupContext().epoch() != r.epoch() + 1) {
+          return new ValidationException("ds.group-info-epoch", "the GroupInfo is not for the new epoch of this group");
+        }
+        joiners.addAll(added);
+        leavers.addAll(removed);
+        if (external) {
+          joiners.add(sender);
+        }
+      }
+      // Compare-and-set on the epoch: only one commit per epoch can match.
+      try (PreparedStatement u = c.prepareStatement(
+          "UPDATE ds_groups SET epoch = ?, group_info = ? WHERE group_id = ? AND epoch = ?")) {
+        u.setLong(1, r.epoch() + 1);
+        u.setBytes(2, groupInfo.toByteArray());
+        u.setBytes(3, groupId.unsafeArray());
+        u.setLong(4, r.epoch());
+        if (u.executeUpdate() != 1) {
+          return new StaleEpochException(epoch, r.epoch() + 1);
+        }
+      }
+      long seq = appendLog(c, groupId, r.nextLogSeq(), r.epoch(), Kind.COMMIT, sender, commit.toByteArray());
+      for (String m : roster) {
+        if (!m.equals(sender)) {
+          enqueue(c, m, groupId, Kind.COMMIT, commit.toByteArray());
+        }
+      }
+      for (String l : leavers) {
+        try (PreparedStatement d = c.prepareStatement("DELETE FROM ds_group_members WHERE group_id = ? AND client_id = ?")) {
+          d.setBytes(1, groupId.unsafeArray());
+          d.setString(2, l);
+          d.executeUpdate();
+        }
+      }
+      for (String j : joiners) {
+        addMember(c, groupId, j);
+      }
+      if (welcome != null && welcome.body() instanceof Welcome) {
+        Set<String> recipients = new LinkedHashSet<>();
+        for (EncryptedGroupSecrets s : ((Welcome) welcome.body()).secrets()) {
+          String id = clientWithKeyPackage(c, s.newMember());
+          if (id != null) {
+            recipients.add(id);
+          }
+        }
+        for (String rcp : recipients) {
+          enqueue(c, rcp, groupId, Kind.WELCOME, welcome.toByteArray());
+        }
+      }
+      return new Accepted(r.epoch() + 1, seq);
+    });
+    if (result instanceof MlsException) {
+      throw (MlsException) result;
+    }
+    if (next[0] != null) {
+      verified.put(groupId, next[0]);
+    }
+    return (Accepted) result;
+  }
+
+  /**
+   * Posts a proposal (current epoch only) or application message (current or the last {@value
+   * #RECENT_EPOCHS} epochs) from a member; it is logged (proposals) and queued for every other
+   * member. Public-handshake proposals are verified. Returns the log sequence (0 for application
+   * messages, which are not logged).
+   */
+  public long post(String sender, MlsMessage message) throws SQLException, MlsException {
+    Bytes gid;
+    long epoch;
+    ContentType type;
+    if (message.body() instanceof PublicMessage) {
+      PublicMessage pm = (PublicMessage) message.body();
+      gid = pm.content().groupId();
+      epoch = pm.content().epoch();
+      type = pm.content().contentType();
+    } else if (message.body() instanceof PrivateMessage) {
+      PrivateMessage pm = (PrivateMessage) message.body();
+      gid = pm.groupId();
+      epoch = pm.epoch();
+      type = pm.contentType();
+    } else {
+      throw new ValidationException("ds.wire-format", "only PublicMessage and PrivateMessage are posted to a group");
+    }
+    if (type == ContentType.COMMIT) {
+      throw new ValidationException("ds.commit-via-post", "commits go through the commit endpoint with their bundle");
+    }
+    Object result = db.transaction(c -> {
+      GroupRow r = row(c, gid);
+      if (r == null) {
+        return new ValidationException("ds.unknown-group", "no such group");
+      }
+      List<String> roster = members(c, gid);
+      boolean newMemberProposal = message.body() instanceof PublicMessage
+          && ((PublicMessage) message.body()).content().sender().senderType() != SenderType.MEMBER;
+      if (!roster.contains(sender) && !newMemberProposal) {
+        return new ValidationException("ds.not-a-member", "only members post to a group");
+      }
+      long seq = 0;
+      if (type == ContentType.PROPOSAL) {
+        if (epoch != r.epoch()) {
+          return new StaleEpochException(epoch, r.epoch());
+        }
+        if (r.publicHandshakes()) {
+          try {
+            PublicGroup pg = publicState(gid, r, c);
+            pg.handle(message);
+          } catch (MlsException e) {
+            return e;
+          }
+        }
+        seq = appendLog(c, gid, r.nextLogSeq(), r.epoch(), Kind.PROPOSAL, sender, message.toByteArray());
+      } else if (epoch > r.epoch() || r.epoch() - epoch > RECENT_EPOCHS) {
+        return new ValidationException("ds.epoch-too-old", "application messages are accepted for the last " + RECENT_EPOCHS + " epochs");
+      }
+      Kind kind = type == ContentType.PROPOSAL ? Kind.PROPOSAL : Kind.APPLICATION;
+      for (String m : roster) {
+        if (!m.equals(sender)) {
+          enqueue(c, m, gid, kind, message.toByteArray());
+        }
+      }
+      return seq;
+    });
+    if (result instanceof MlsException) {
+      throw (MlsException) result;
+    }
+    return (Long) result;
+  }
+
+  /** Up to {@code limit} queued messages of {@code client} after sequence {@code afterSeq}, in order. */
+  public List<Delivery> fetch(String client, long afterSeq, int limit) throws SQLException {
+    return db.transaction(c -> {
+      List<Delivery> out = new ArrayList<>();
+      try (PreparedStatement q = c.prepareStatement(
+          "SELECT seq, group_id, kind, message FROM ds_queue WHERE client_id = ? AND seq > ? ORDER BY seq LIMIT ?")) {
+        q.setString(1, client);
+        q.setLong(2, afterSeq);
+        q.setInt(3, Math.max(1, Math.min(limit, 1000)));
+        try (ResultSet rs = q.executeQuery()) {
+          while (rs.next()) {
+            out.add(new Delivery(rs.getLong(1), Bytes.wrap(rs.getBytes(2)), Kind.of(rs.getInt(3)), Bytes.wrap(rs.getBytes(4))));
+          }
+        }
+      }
+      return out;
+    });
+  }
+
+  /** Removes {@code client}'s queued messages up to and including {@code uptoSeq}. */
+  public int ack(String client, long uptoSeq) throws SQLException {
+    return db.transaction(c -> {
+      try (PreparedStatement d = c.prepareStatement("DELETE FROM ds_queue WHERE client_id = ? AND seq <= ?")) {
+        d.setString(1, client);
+        d.setLong(2, uptoSeq);
+        return d.executeUpdate();
+      }
+    });
+  }
+
+  /** The current GroupInfo, for external joins; refused when the group does not allow them. */
+  public MlsMessage groupInfo(Bytes gid) throws SQLException, ValidationException {
+    GroupRow r = db.transaction(c -> row(c, gid));
+    if (r == null) {
+      throw new ValidationException("ds.unknown-group", "no such group");
+    }
+    if (!r.externalJoins()) {
+      throw new ValidationException("ds.external-joins-disabled", "this group does not allow external joins");
+    }
+    try {
+      return MlsMessage.fromBytes(r.groupInfo());
+    } catch (DecodeException e) {
+      throw new ValidationException("ds.stored-group-info", "the stored GroupInfo does not decode");
+    }
+  }
+
+  /** The group's current epoch, or -1 if unknown. */
+  public long epoch(Bytes gid) throws SQLException {
+    GroupRow r = db.transaction(c -> row(c, gid));
+    return r == null ? -1 : r.epoch();
+  }
+}

@@ -1,0 +1,184 @@
+package org.jmls.ds;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jmls.Bytes;
+import org.jmls.MlsException;
+import org.jmls.ValidationException;
+import org.jmls.crypto.CipherSuite;
+import org.jmls.crypto.KeyPair;
+import org.jmls.crypto.MlsCrypto;
+import org.jmls.ds.store.Database;
+import org.jmls.group.Group;
+import org.jmls.group.GroupConfig;
+import org.jmls.group.GroupServices;
+import org.jmls.group.KeyPackageBundle;
+import org.jmls.group.KeyPackages;
+import org.jmls.message.Credential;
+import org.jmls.message.GroupInfo;
+import org.jmls.message.Lifetime;
+import org.jmls.message.MlsMessage;
+import org.jmls.message.Proposal;
+import org.jmls.message.Welcome;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class GroupDirectoryTest {
+  private static final CipherSuite SUITE = CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519;
+  private static final GroupServices S = GroupServices.development();
+  private static final MlsCrypto C = S.provider().suite(SUITE);
+
+  /** A device: registered with the DS, with KeyPackages uploaded, and its group once joined. */
+  private static final class Device {
+    final String id;
+    final KeyPair sig;
+    final KeyPackageBundle kp;
+    Group group;
+    long queueSeq;
+    GroupConfig config = GroupConfig.defaults();
+
+    Device(KeyPackageDirectory dir, String id) throws Exception {
+      this.id = id;
+      sig = C.generateSignatureKeyPair();
+      long now = S.clock().instant().getEpochSecond();
+      kp = KeyPackages.create(C, new Credential.Basic(Bytes.wrap(id.getBytes())), sig, KeyPackages.defaultCapabilities(SUITE),
+          new Lifetime(now - 60, now + 86400), List.of(), List.of());
+      dir.register(new KeyPackageDirectory.Client(id, id, sig.publicKey(), kp.keyPackage().leafNode().credential().toBytes()));
+      dir.upload(id, List.of(new KeyPackageDirectory.Upload(MlsMessage.of(kp.keyPackage()).toBytes(), false)));
+    }
+
+    /** Fetches and processes this device's queue, then acknowledges it. */
+    void sync(GroupDirectory groups) throws Exception {
+      for (GroupDirectory.Delivery d : groups.fetch(id, queueSeq, 1000)) {
+        MlsMessage m = MlsMessage.fromBytes(d.message().unsafeArray());
+        if (d.kind() == GroupDirectory.Kind.WELCOME) {
+          group = Group.join(S, config, (Welcome) m.body(), kp, null);
+        } else if (group != null && d.kind() == GroupDirectory.Kind.COMMIT) {
+          if (group.hasPendingCommit()) {
+            group.discardPendingCommit();
+          }
+          group.merge((Group.StagedCommit) group.process(m));
+        } else if (group != null) {
+          group.process(m);
+        }
+        queueSeq = d.seq();
+      }
+      groups.ack(id, queueSeq);
+    }
+  }
+
+  private static Device[] formGroup(KeyPackageDirectory dir, GroupDirectory groups, int n, boolean publicHandshakes) throws Exception {
+    Device[] devices = new Device[n];
+    GroupConfig config = GroupConfig.defaults().withEncryptedHandshakes(!publicHandshakes);
+    for (int i = 0; i < n; i++) {
+      devices[i] = new Device(dir, "member" + i + "@example.com");
+      devices[i].config = config;
+    }
+    devices[0].group = Group.create(S, config, Bytes.wrap(new byte[] {9, 9, (byte) n}), devices[0].kp, List.of());
+    groups.create(devices[0].id, devices[0].group.groupInfo(true), publicHandshakes, true);
+    List<Proposal> adds = new ArrayList<>();
+    List<String> added = new ArrayList<>();
+    for (int i = 1; i < n; i++) {
+      List<KeyPackageDirectory.Claimed> claimed = dir.claim(devices[i].id, SUITE.id());
+      assertEquals(1, claimed.size());
+      adds.add(new Proposal.Add((org.jmls.message.KeyPackage) MlsMessage.fromBytes(claimed.get(0).keyPackageMessage().unsafeArray()).body()));
+      added.add(devices[i].id);
+    }
+    Group.CommitResult r = devices[0].group.commit(adds, false);
+    groups.commit(devices[0].id, r.commit(), r.welcome(), r.groupInfo(), added, List.of());
+    devices[0].group.mergePendingCommit();
+    for (int i = 1; i < n; i++) {
+      devices[i].group = null;
+      devices[i].sync(groups);
+    }
+    return devices;
+  }
+
+  @ParameterizedTest
+  @CsvSource({"sqlite,true", "sqlite,false", "postgres,true", "postgres,false"})
+  void commitRace_exactlyOneWinnerPerEpoch_allCatchUpToTheSameEpoch(String db, boolean publicHandshakes) throws Exception {
+    try (Database d = Databases.fresh(db)) {
+      KeyPackageDirectory dir = new KeyPackageDirectory(d, S);
+      GroupDirectory groups = new GroupDirectory(d, S);
+      Device[] devices = formGroup(dir, groups, 6, publicHandshakes);
+      ExecutorService pool = Executors.newFixedThreadPool(6);
+      for (int round = 0; round < 8; round++) {
+        long epoch = devices[0].group.epoch();
+        CountDownLatch go = new CountDownLatch(1);
+        AtomicInteger stale = new AtomicInteger();
+        List<Future<Boolean>> results = new ArrayList<>();
+        for (Device dev : devices) {
+          Group.CommitResult c = dev.group.commit(List.of(), true);
+          results.add(pool.submit(() -> {
+            go.await();
+            try {
+              groups.commit(dev.id, c.commit(), null, c.groupInfo(), List.of(), List.of());
+              dev.group.mergePendingCommit();
+              return true;
+            } catch (StaleEpochException e) {
+              assertEquals(epoch + 1, e.currentEpoch());
+              stale.incrementAndGet();
+              return false;
+            }
+          }));
+        }
+        go.countDown();
+        int winners = 0;
+        for (Future<Boolean> f : results) {
+          winners += f.get() ? 1 : 0;
+        }
+        assertEquals(1, winners, "round " + round);
+        assertEquals(devices.length - 1, stale.get());
+        for (Device dev : devices) {
+          dev.sync(groups);
+        }
+        for (Device dev : devices) {
+          assertEquals(epoch + 1, dev.group.epoch());
+          assertEquals(devices[0].group.epochAuthenticator(), dev.group.epochAuthenticator());
+        }
+      }
+      pool.shutdown();
+      assertEquals(devices.length, groups.members(devices[0].group.groupId()).size());
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgres"})
+  void nonMemberPost_forgedGroupInfo_andAppMessagesFlow(String db) throws Exception {
+    try (Database d = Databases.fresh(db)) {
+      KeyPackageDirectory dir = new KeyPackageDirectory(d, S);
+      GroupDirectory groups = new GroupDirectory(d, S);
+      Device[] devices = formGroup(dir, groups, 3, true);
+      Device outsider = new Device(dir, "eve@example.com");
+      MlsMessage hello = devices[1].group.encrypt("hello".getBytes(), new byte[0]);
+      assertEquals("ds.not-a-member", assertThrows(ValidationException.class, () -> groups.post(outsider.id, hello)).ruleId());
+      groups.post(devices[1].id, hello);
+      devices[2].sync(groups);
+      // A commit whose GroupInfo does not match what the DS computed is refused (RFC 9750 §5.5).
+      Group.CommitResult c = devices[0].group.commit(List.of(), true);
+      MlsMessage staleInfo = devices[0].group.groupInfo(true);
+      MlsException e = assertThrows(MlsException.class,
+          () -> groups.commit(devices[0].id, c.commit(), null, staleInfo, List.of(), List.of()));
+      assertTrue(e.getMessage().contains("rfc9750-5.5"), e.getMessage());
+      assertEquals(devices[0].group.epoch(), groups.epoch(devices[0].group.groupId()));
+      groups.commit(devices[0].id, c.commit(), null, c.groupInfo(), List.of(), List.of());
+      devices[0].group.mergePendingCommit();
+      for (Device dev : devices) {
+        dev.sync(groups);
+        assertEquals(devices[0].group.epochAuthenticator(), dev.group.epochAuthenticator());
+      }
+      GroupInfo gi = (GroupInfo) groups.groupInfo(devices[0].group.groupId()).body();
+      assertEquals(devices[0].group.epoch(), gi.groupContext().epoch());
+    }
+  }
+}
