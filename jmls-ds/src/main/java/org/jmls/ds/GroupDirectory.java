@@ -68,6 +68,22 @@ public final class GroupDirectory {
   private final Database db;
   private final GroupServices services;
   private final Map<Bytes, PublicGroup> verified = new ConcurrentHashMap<>();
+  private volatile java.util.function.Consumer<Set<String>> onEnqueue = ids -> {};
+  private final ThreadLocal<Set<String>> touched = ThreadLocal.withInitial(LinkedHashSet::new);
+
+  /** Called after each committed transaction with the devices that received messages (push, long-poll). */
+  public void onEnqueue(java.util.function.Consumer<Set<String>> listener) {
+    this.onEnqueue = listener;
+  }
+
+  private void notifyTouched() {
+    Set<String> t = touched.get();
+    if (!t.isEmpty()) {
+      Set<String> copy = Set.copyOf(t);
+      t.clear();
+      onEnqueue.accept(copy);
+    }
+  }
 
   public GroupDirectory(Database db, GroupServices services) {
     this.db = db;
@@ -207,6 +223,7 @@ public final class GroupDirectory {
   }
 
   private void enqueue(Connection c, String client, Bytes gid, Kind kind, byte[] msg) throws SQLException {
+    touched.get().add(client);
     long seq;
     try (PreparedStatement q = c.prepareStatement("SELECT next_seq FROM ds_queue_heads WHERE client_id = ?")) {
       q.setString(1, client);
@@ -309,6 +326,7 @@ public final class GroupDirectory {
     // The verified next state is cached only after the transaction committed: a transaction that
     // is rolled back and retried must not leave the state of a commit that did not win.
     PublicGroup[] next = new PublicGroup[1];
+    touched.get().clear();
     Object result = db.transaction(c -> {
       next[0] = null;
       GroupRow r = row(c, groupId);
@@ -409,11 +427,13 @@ public final class GroupDirectory {
       return new Accepted(r.epoch() + 1, seq);
     });
     if (result instanceof MlsException) {
+      touched.get().clear();
       throw (MlsException) result;
     }
     if (next[0] != null) {
       verified.put(groupId, next[0]);
     }
+    notifyTouched();
     return (Accepted) result;
   }
 
@@ -443,6 +463,7 @@ public final class GroupDirectory {
     if (type == ContentType.COMMIT) {
       throw new ValidationException("ds.commit-via-post", "commits go through the commit endpoint with their bundle");
     }
+    touched.get().clear();
     Object result = db.transaction(c -> {
       GroupRow r = row(c, gid);
       if (r == null) {
@@ -480,8 +501,10 @@ public final class GroupDirectory {
       return seq;
     });
     if (result instanceof MlsException) {
+      touched.get().clear();
       throw (MlsException) result;
     }
+    notifyTouched();
     return (Long) result;
   }
 

@@ -46,7 +46,12 @@ public final class KeyPackageDirectory {
   }
 
   /** A registered device: who it is and the signature key it authenticates with. */
-  public record Client(String clientId, String userId, Bytes signatureKey, Bytes credential) {}
+  public record Client(String clientId, String userId, Bytes signatureKey, Bytes credential, int cipherSuite) {
+    /** A client whose requests verify with the signature scheme of suite 1 (Ed25519). */
+    public Client(String clientId, String userId, Bytes signatureKey, Bytes credential) {
+      this(clientId, userId, signatureKey, credential, 1);
+    }
+  }
 
   /** Registers (or re-registers with the same key) a device. */
   public void register(Client c) throws SQLException, ValidationException {
@@ -60,12 +65,13 @@ public final class KeyPackageDirectory {
         }
       }
       try (PreparedStatement ins = conn.prepareStatement(
-          "INSERT INTO ds_clients (client_id, user_id, signature_key, credential, registered_at) VALUES (?, ?, ?, ?, ?)")) {
+          "INSERT INTO ds_clients (client_id, user_id, signature_key, credential, registered_at, cipher_suite) VALUES (?, ?, ?, ?, ?, ?)")) {
         ins.setString(1, c.clientId());
         ins.setString(2, c.userId());
         ins.setBytes(3, c.signatureKey().unsafeArray());
         ins.setBytes(4, c.credential().unsafeArray());
         ins.setLong(5, now());
+        ins.setInt(6, c.cipherSuite());
         ins.executeUpdate();
       }
       return true;
@@ -79,10 +85,11 @@ public final class KeyPackageDirectory {
   public Client client(String clientId) throws SQLException {
     return db.transaction(conn -> {
       try (PreparedStatement q = conn.prepareStatement(
-          "SELECT user_id, signature_key, credential FROM ds_clients WHERE client_id = ?")) {
+          "SELECT user_id, signature_key, credential, cipher_suite FROM ds_clients WHERE client_id = ?")) {
         q.setString(1, clientId);
         try (ResultSet rs = q.executeQuery()) {
-          return rs.next() ? new Client(clientId, rs.getString(1), Bytes.wrap(rs.getBytes(2)), Bytes.wrap(rs.getBytes(3))) : null;
+          return rs.next()
+              ? new Client(clientId, rs.getString(1), Bytes.wrap(rs.getBytes(2)), Bytes.wrap(rs.getBytes(3)), rs.getInt(4)) : null;
         }
       }
     });

@@ -1,0 +1,66 @@
+package org.jmls.ds.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import org.jmls.crypto.CryptoException;
+import org.jmls.crypto.MlsCrypto;
+import org.jmls.crypto.Secret;
+
+/**
+ * A minimal signed HTTP client for the Delivery Service (one device). Returns the status and the
+ * parsed JSON body; callers interpret them.
+ */
+public final class DsClient {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  private final String base;
+  private final String clientId;
+  private final MlsCrypto crypto;
+  private final Secret signatureKey;
+
+  /** The outcome of one call. */
+  public record Response(int status, Map<String, Object> json, byte[] raw) {}
+
+  public DsClient(String base, String clientId, MlsCrypto crypto, Secret signatureKey) {
+    this.base = base;
+    this.clientId = clientId;
+    this.crypto = crypto;
+    this.signatureKey = signatureKey;
+  }
+
+  public String clientId() {
+    return clientId;
+  }
+
+  public Response call(String method, String path, Object jsonBody) throws IOException, InterruptedException, CryptoException {
+    byte[] body = jsonBody == null ? new byte[0] : JSON.writeValueAsBytes(jsonBody);
+    return send(method, path, body, "application/json");
+  }
+
+  public Response send(String method, String path, byte[] body, String contentType)
+      throws IOException, InterruptedException, CryptoException {
+    long ts = System.currentTimeMillis();
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
+        .header(SignedRequest.CLIENT, clientId)
+        .header(SignedRequest.TIMESTAMP, Long.toString(ts))
+        .header(SignedRequest.SIGNATURE, SignedRequest.sign(crypto, signatureKey, method, path, ts, clientId, body))
+        .header("Content-Type", contentType)
+        .method(method, body.length == 0 && method.equals("GET") ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofByteArray(body));
+    HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    Map<String, Object> json = null;
+    String type = r.headers().firstValue("Content-Type").orElse("");
+    if (type.startsWith("application/json") && r.body().length > 0) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> m = JSON.readValue(r.body(), Map.class);
+      json = m;
+    }
+    return new Response(r.statusCode(), json, r.body());
+  }
+}

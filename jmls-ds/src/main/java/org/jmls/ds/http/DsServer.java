@@ -1,0 +1,386 @@
+package org.jmls.ds.http;
+
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.websocket.WsContext;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jmls.Bytes;
+import org.jmls.MlsException;
+import org.jmls.ValidationException;
+import org.jmls.codec.DecodeException;
+import org.jmls.crypto.CipherSuite;
+import org.jmls.crypto.MlsCrypto;
+import org.jmls.ds.GroupDirectory;
+import org.jmls.ds.KeyPackageDirectory;
+import org.jmls.ds.StaleEpochException;
+import org.jmls.ds.store.Database;
+import org.jmls.group.GroupServices;
+import org.jmls.message.MlsMessage;
+
+/**
+ * The Delivery Service over HTTP (JSON metadata, MLS objects base64 in JSON or as {@code
+ * message/mls} bodies) with WebSocket wake-ups and long-poll. Every request but registration is
+ * authenticated by {@link SignedRequest}; a device reads only its own queue and uploads only its
+ * own KeyPackages; only members post to a group. Errors are JSON {@code {"error": rule, "message":
+ * text}} with a 4xx status; storage trouble is a 503.
+ */
+public final class DsServer implements AutoCloseable {
+  /** Largest accepted request body. */
+  public static final int MAX_BODY = 4 << 20;
+
+  private final Javalin app;
+  private final GroupServices services;
+  private final KeyPackageDirectory keyPackages;
+  private final GroupDirectory groups;
+  private final Map<String, Set<WsContext>> sockets = new ConcurrentHashMap<>();
+  private final Map<String, Object> waiters = new ConcurrentHashMap<>();
+
+  private static final class AuthException extends Exception {
+    private static final long serialVersionUID = 1L;
+    final int status;
+
+    AuthException(int status, String message) {
+      super(message);
+      this.status = status;
+    }
+  }
+
+  private DsServer(Database db, GroupServices services) {
+    this.services = services;
+    this.keyPackages = new KeyPackageDirectory(db, services);
+    this.groups = new GroupDirectory(db, services);
+    groups.onEnqueue(this::wake);
+    this.app = Javalin.create(cfg -> {
+      cfg.http.maxRequestSize = MAX_BODY;
+      cfg.showJavalinBanner = false;
+    });
+    routes();
+  }
+
+  /** Starts the DS on {@code host:port} (0 for a free port). */
+  public static DsServer start(String host, int port, Database db, GroupServices services) {
+    DsServer s = new DsServer(db, services);
+    s.app.start(host, port);
+    return s;
+  }
+
+  public int port() {
+    return app.port();
+  }
+
+  @Override
+  public void close() {
+    app.stop();
+  }
+
+  private void wake(Set<String> clients) {
+    for (String c : clients) {
+      Object w = waiters.get(c);
+      if (w != null) {
+        synchronized (w) {
+          w.notifyAll();
+        }
+      }
+      for (WsContext ws : sockets.getOrDefault(c, Set.of())) {
+        try {
+          ws.send("{\"type\":\"wake\"}");
+        } catch (RuntimeException ignored) {
+          // a closed socket is dropped by its close handler
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private static void error(Context ctx, int status, String rule, String message) {
+    ctx.status(status).json(Map.of("error", rule, "message", message));
+  }
+
+  private static byte[] b64(Map<?, ?> body, String field) throws ValidationException {
+    Object v = body.get(field);
+    if (!(v instanceof String)) {
+      throw new ValidationException("ds.request-field", "field '" + field + "' (base64) is missing");
+    }
+    try {
+      return Base64.getDecoder().decode((String) v);
+    } catch (IllegalArgumentException e) {
+      throw new ValidationException("ds.request-field", "field '" + field + "' is not base64");
+    }
+  }
+
+  private static String str(Map<?, ?> body, String field) throws ValidationException {
+    Object v = body.get(field);
+    if (!(v instanceof String) || ((String) v).isEmpty()) {
+      throw new ValidationException("ds.request-field", "field '" + field + "' (text) is missing");
+    }
+    return (String) v;
+  }
+
+  private static Map<?, ?> json(Context ctx) throws ValidationException {
+    try {
+      Map<?, ?> m = ctx.bodyAsClass(Map.class);
+      if (m == null) {
+        throw new ValidationException("ds.request-body", "a JSON object body is required");
+      }
+      return m;
+    } catch (RuntimeException e) {
+      throw new ValidationException("ds.request-body", "the body is not a JSON object");
+    }
+  }
+
+  private static MlsMessage mls(byte[] b) throws ValidationException {
+    try {
+      return MlsMessage.fromBytes(b);
+    } catch (DecodeException e) {
+      throw new ValidationException("ds.mls-decode", "an MLS message does not decode: " + e.getMessage());
+    }
+  }
+
+  private static String enc(Bytes b) {
+    return Base64.getEncoder().encodeToString(b.unsafeArray());
+  }
+
+  /** Verifies the signed-request headers; returns the authenticated device. */
+  private KeyPackageDirectory.Client authenticate(Context ctx) throws AuthException, SQLException {
+    String client = ctx.header(SignedRequest.CLIENT);
+    String ts = ctx.header(SignedRequest.TIMESTAMP);
+    String sig = ctx.header(SignedRequest.SIGNATURE);
+    if (client == null || ts == null || sig == null) {
+      throw new AuthException(401, "signed request headers are missing");
+    }
+    long t;
+    try {
+      t = Long.parseLong(ts);
+    } catch (NumberFormatException e) {
+      throw new AuthException(401, "bad timestamp");
+    }
+    if (Math.abs(services.clock().millis() - t) > SignedRequest.SKEW_MILLIS) {
+      throw new AuthException(401, "timestamp outside the accepted window; check the device clock");
+    }
+    KeyPackageDirectory.Client c = keyPackages.client(client);
+    if (c == null) {
+      throw new AuthException(401, "unknown device; register first");
+    }
+    CipherSuite suite = CipherSuite.of(c.cipherSuite());
+    MlsCrypto crypto = services.provider().suite(suite);
+    if (!SignedRequest.verify(crypto, c.signatureKey(), ctx.method().name(), pathOf(ctx), t, client, ctx.bodyAsBytes(), sig)) {
+      throw new AuthException(401, "the request signature does not verify");
+    }
+    return c;
+  }
+
+  static String pathOf(Context ctx) {
+    String q = ctx.queryString();
+    return q == null || q.isEmpty() ? ctx.path() : ctx.path() + "?" + q;
+  }
+
+  @FunctionalInterface
+  private interface Handler {
+    void handle(Context ctx, KeyPackageDirectory.Client client) throws Exception;
+  }
+
+  private io.javalin.http.Handler signed(Handler h) {
+    return ctx -> {
+      try {
+        h.handle(ctx, authenticate(ctx));
+      } catch (AuthException e) {
+        error(ctx, e.status, "ds.unauthenticated", e.getMessage());
+      }
+    };
+  }
+
+  // ------------------------------------------------------------------ routes
+
+  private void routes() {
+    app.exception(StaleEpochException.class, (e, ctx) ->
+        ctx.status(409).json(Map.of("error", "ds.stale-epoch", "message", e.getMessage(), "currentEpoch", e.currentEpoch())));
+    app.exception(ValidationException.class, (e, ctx) -> {
+      int status = e.ruleId().equals("ds.not-a-member") || e.ruleId().equals("ds.foreign-key-package")
+          || e.ruleId().equals("ds.external-joins-disabled") ? 403 : e.ruleId().equals("ds.unknown-group") ? 404 : 400;
+      error(ctx, status, e.ruleId(), e.getMessage());
+    });
+    app.exception(MlsException.class, (e, ctx) -> error(ctx, 400, "ds.invalid", e.getMessage()));
+    app.exception(SQLException.class, (e, ctx) -> error(ctx, 503, "ds.storage", "storage unavailable; retry"));
+    app.exception(Exception.class, (e, ctx) -> error(ctx, 400, "ds.bad-request", String.valueOf(e.getMessage())));
+
+    app.get("/health", ctx -> ctx.json(Map.of("status", "ok")));
+
+    // Registration proves possession of the signature key by signing the request with it.
+    app.post("/ds/clients", ctx -> {
+      Map<?, ?> body = json(ctx);
+      String clientId = str(body, "clientId");
+      String userId = str(body, "userId");
+      Bytes key = Bytes.wrap(b64(body, "signatureKey"));
+      Bytes credential = Bytes.wrap(b64(body, "credential"));
+      int suiteId = body.get("cipherSuite") instanceof Number ? ((Number) body.get("cipherSuite")).intValue() : 1;
+      CipherSuite suite = CipherSuite.of(suiteId);
+      if (suite == null) {
+        throw new ValidationException("ds.cipher-suite", "unsupported cipher suite " + suiteId);
+      }
+      String ts = ctx.header(SignedRequest.TIMESTAMP);
+      String sig = ctx.header(SignedRequest.SIGNATURE);
+      long t = ts == null ? 0 : Long.parseLong(ts);
+      if (sig == null || !clientId.equals(ctx.header(SignedRequest.CLIENT))
+          || Math.abs(services.clock().millis() - t) > SignedRequest.SKEW_MILLIS
+          || !SignedRequest.verify(services.provider().suite(suite), key, "POST", pathOf(ctx), t, clientId, ctx.bodyAsBytes(), sig)) {
+        error(ctx, 401, "ds.proof-of-possession", "sign the registration with the key being registered");
+        return;
+      }
+      org.jmls.message.Credential cred;
+      try {
+        cred = org.jmls.codec.TlsReader.decode(credential.unsafeArray(), org.jmls.message.Credential::decode);
+      } catch (DecodeException e) {
+        throw new ValidationException("ds.credential-decode", "the credential does not decode");
+      }
+      services.credentials().validate(cred, key);
+      keyPackages.register(new KeyPackageDirectory.Client(clientId, userId, key, credential, suiteId));
+      ctx.status(201).json(Map.of("clientId", clientId));
+    });
+
+    app.post("/ds/key-packages", signed((ctx, c) -> {
+      Map<?, ?> body = json(ctx);
+      Object list = body.get("keyPackages");
+      if (!(list instanceof List)) {
+        throw new ValidationException("ds.request-field", "field 'keyPackages' (list) is missing");
+      }
+      List<KeyPackageDirectory.Upload> batch = new ArrayList<>();
+      for (Object o : (List<?>) list) {
+        if (!(o instanceof Map)) {
+          throw new ValidationException("ds.request-field", "each KeyPackage entry is an object");
+        }
+        Map<?, ?> e = (Map<?, ?>) o;
+        batch.add(new KeyPackageDirectory.Upload(Bytes.wrap(b64(e, "data")), Boolean.TRUE.equals(e.get("lastResort"))));
+      }
+      ctx.status(201).json(Map.of("stored", keyPackages.upload(c.clientId(), batch)));
+    }));
+
+    app.post("/ds/key-packages/claim", signed((ctx, c) -> {
+      Map<?, ?> body = json(ctx);
+      int suite = body.get("cipherSuite") instanceof Number ? ((Number) body.get("cipherSuite")).intValue() : 1;
+      List<Map<String, Object>> out = new ArrayList<>();
+      for (KeyPackageDirectory.Claimed k : keyPackages.claim(str(body, "userId"), suite)) {
+        out.add(Map.of("clientId", k.clientId(), "data", enc(k.keyPackageMessage()), "lastResort", k.lastResort()));
+      }
+      ctx.json(Map.of("keyPackages", out));
+    }));
+
+    app.get("/ds/key-packages/stock", signed((ctx, c) -> {
+      List<Map<String, Object>> out = new ArrayList<>();
+      for (KeyPackageDirectory.Stock s : keyPackages.stock(c.clientId())) {
+        out.add(Map.of("cipherSuite", s.suite(), "oneTimeLeft", s.oneTimeLeft(), "hasLastResort", s.hasLastResort(),
+            "low", s.low(), "rotateLastResort", s.rotateLastResort()));
+      }
+      ctx.json(Map.of("stock", out));
+    }));
+
+    app.post("/ds/groups", signed((ctx, c) -> {
+      Map<?, ?> body = json(ctx);
+      groups.create(c.clientId(), mls(b64(body, "groupInfo")), !Boolean.FALSE.equals(body.get("publicHandshakes")),
+          Boolean.TRUE.equals(body.get("externalJoins")));
+      ctx.status(201).json(Map.of("created", true));
+    }));
+
+    app.post("/ds/groups/commit", signed((ctx, c) -> {
+      Map<?, ?> body = json(ctx);
+      MlsMessage welcome = body.get("welcome") instanceof String ? mls(b64(body, "welcome")) : null;
+      List<String> added = strings(body.get("added"));
+      List<String> removed = strings(body.get("removed"));
+      GroupDirectory.Accepted a = groups.commit(c.clientId(), mls(b64(body, "commit")), welcome, mls(b64(body, "groupInfo")),
+          added, removed);
+      ctx.json(Map.of("epoch", a.epoch(), "seq", a.logSeq()));
+    }));
+
+    app.post("/ds/messages", signed((ctx, c) -> {
+      ctx.json(Map.of("seq", groups.post(c.clientId(), mls(ctx.bodyAsBytes()))));
+    }));
+
+    app.get("/ds/queue", signed((ctx, c) -> {
+      long after = ctx.queryParamAsClass("after", Long.class).getOrDefault(0L);
+      int limit = ctx.queryParamAsClass("limit", Integer.class).getOrDefault(100);
+      long wait = Math.min(30_000, ctx.queryParamAsClass("wait", Long.class).getOrDefault(0L));
+      List<GroupDirectory.Delivery> got = groups.fetch(c.clientId(), after, limit);
+      long deadline = System.currentTimeMillis() + wait;
+      while (got.isEmpty() && System.currentTimeMillis() < deadline) {
+        Object w = waiters.computeIfAbsent(c.clientId(), k -> new Object());
+        synchronized (w) {
+          w.wait(Math.max(1, Math.min(250, deadline - System.currentTimeMillis())));
+        }
+        got = groups.fetch(c.clientId(), after, limit);
+      }
+      List<Map<String, Object>> out = new ArrayList<>();
+      for (GroupDirectory.Delivery d : got) {
+        out.add(Map.of("seq", d.seq(), "groupId", HexFormat.of().formatHex(d.groupId().unsafeArray()),
+            "kind", d.kind().name().toLowerCase(java.util.Locale.ROOT), "data", enc(d.message())));
+      }
+      ctx.json(Map.of("messages", out));
+    }));
+
+    app.post("/ds/queue/ack", signed((ctx, c) -> {
+      Map<?, ?> body = json(ctx);
+      if (!(body.get("upto") instanceof Number)) {
+        throw new ValidationException("ds.request-field", "field 'upto' (number) is missing");
+      }
+      ctx.json(Map.of("removed", groups.ack(c.clientId(), ((Number) body.get("upto")).longValue())));
+    }));
+
+    app.get("/ds/groups/{groupId}/group-info", signed((ctx, c) -> {
+      byte[] gid;
+      try {
+        gid = HexFormat.of().parseHex(ctx.pathParam("groupId"));
+      } catch (IllegalArgumentException e) {
+        throw new ValidationException("ds.group-id", "the group id is hex");
+      }
+      ctx.contentType("message/mls").result(groups.groupInfo(Bytes.wrap(gid)).toByteArray());
+    }));
+
+    app.ws("/ds/ws", ws -> {
+      ws.onConnect(ctx -> {
+        String client = ctx.header(SignedRequest.CLIENT);
+        String ts = ctx.header(SignedRequest.TIMESTAMP);
+        String sig = ctx.header(SignedRequest.SIGNATURE);
+        KeyPackageDirectory.Client c = client == null ? null : keyPackages.client(client);
+        boolean ok = false;
+        if (c != null && ts != null && sig != null) {
+          long t = Long.parseLong(ts);
+          ok = Math.abs(services.clock().millis() - t) <= SignedRequest.SKEW_MILLIS
+              && SignedRequest.verify(services.provider().suite(CipherSuite.of(c.cipherSuite())), c.signatureKey(), "GET", "/ds/ws", t,
+                  client, new byte[0], sig);
+        }
+        if (!ok) {
+          ctx.closeSession(4401, "unauthenticated");
+          return;
+        }
+        ctx.attribute("client", client);
+        sockets.computeIfAbsent(client, k -> ConcurrentHashMap.newKeySet()).add(ctx);
+      });
+      ws.onClose(ctx -> {
+        String client = ctx.attribute("client");
+        if (client != null) {
+          sockets.getOrDefault(client, Set.of()).remove(ctx);
+        }
+      });
+    });
+  }
+
+  private static List<String> strings(Object o) throws ValidationException {
+    List<String> out = new ArrayList<>();
+    if (o == null) {
+      return out;
+    }
+    if (!(o instanceof List)) {
+      throw new ValidationException("ds.request-field", "a list of device ids was expected");
+    }
+    for (Object x : (List<?>) o) {
+      out.add(String.valueOf(x));
+    }
+    return out;
+  }
+}

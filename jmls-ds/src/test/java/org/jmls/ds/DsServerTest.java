@@ -1,0 +1,181 @@
+package org.jmls.ds;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.jmls.Bytes;
+import org.jmls.crypto.CipherSuite;
+import org.jmls.crypto.KeyPair;
+import org.jmls.crypto.MlsCrypto;
+import org.jmls.ds.http.DsClient;
+import org.jmls.ds.http.DsServer;
+import org.jmls.ds.store.Database;
+import org.jmls.group.Group;
+import org.jmls.group.GroupConfig;
+import org.jmls.group.GroupServices;
+import org.jmls.group.KeyPackageBundle;
+import org.jmls.group.KeyPackages;
+import org.jmls.message.Credential;
+import org.jmls.message.KeyPackage;
+import org.jmls.message.Lifetime;
+import org.jmls.message.MlsMessage;
+import org.jmls.message.Proposal;
+import org.jmls.message.Welcome;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** A real DS on a random loopback port, driven over HTTP, on both databases. */
+class DsServerTest {
+  private static final CipherSuite SUITE = CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519;
+  private static final GroupServices S = GroupServices.development();
+  private static final MlsCrypto C = S.provider().suite(SUITE);
+
+  private static String b64(byte[] b) {
+    return Base64.getEncoder().encodeToString(b);
+  }
+
+  private static byte[] unb64(Object s) {
+    return Base64.getDecoder().decode((String) s);
+  }
+
+  private static final class Device {
+    final DsClient http;
+    final KeyPackageBundle kp;
+    Group group;
+    long seq;
+
+    Device(String base, String id) throws Exception {
+      KeyPair sig = C.generateSignatureKeyPair();
+      long now = S.clock().instant().getEpochSecond();
+      kp = KeyPackages.create(C, new Credential.Basic(Bytes.wrap(id.getBytes())), sig, KeyPackages.defaultCapabilities(SUITE),
+          new Lifetime(now - 60, now + 86400), List.of(), List.of());
+      http = new DsClient(base, id, C, sig.privateKey());
+      DsClient.Response r = http.call("POST", "/ds/clients", Map.of("clientId", id, "userId", id,
+          "signatureKey", b64(sig.publicKey().toByteArray()),
+          "credential", b64(kp.keyPackage().leafNode().credential().toByteArray()), "cipherSuite", 1));
+      assertEquals(201, r.status(), String.valueOf(r.json()));
+      r = http.call("POST", "/ds/key-packages", Map.of("keyPackages",
+          List.of(Map.of("data", b64(MlsMessage.of(kp.keyPackage()).toByteArray()), "lastResort", false))));
+      assertEquals(201, r.status(), String.valueOf(r.json()));
+    }
+
+    void sync() throws Exception {
+      DsClient.Response r = http.call("GET", "/ds/queue?after=" + seq + "&wait=2000", null);
+      assertEquals(200, r.status());
+      for (Object o : (List<?>) r.json().get("messages")) {
+        Map<?, ?> m = (Map<?, ?>) o;
+        MlsMessage msg = MlsMessage.fromBytes(unb64(m.get("data")));
+        if ("welcome".equals(m.get("kind"))) {
+          group = Group.join(S, GroupConfig.defaults(), (Welcome) msg.body(), kp, null);
+        } else if ("commit".equals(m.get("kind"))) {
+          if (group.hasPendingCommit()) {
+            group.discardPendingCommit();
+          }
+          group.merge((Group.StagedCommit) group.process(msg));
+        } else {
+          group.process(msg);
+        }
+        seq = ((Number) m.get("seq")).longValue();
+      }
+      assertEquals(200, http.call("POST", "/ds/queue/ack", Map.of("upto", seq)).status());
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgres"})
+  void groupFormation_messaging_commitRace_andRefusals_overHttp(String db) throws Exception {
+    try (Database d = Databases.fresh(db); DsServer ds = DsServer.start("127.0.0.1", 0, d, S)) {
+      String base = "http://127.0.0.1:" + ds.port();
+      Device alice = new Device(base, "alice@example.com/1");
+      Device bob = new Device(base, "bob@example.com/1");
+      Device carol = new Device(base, "carol@example.com/1");
+
+      alice.group = Group.create(S, GroupConfig.defaults(), Bytes.wrap(new byte[] {1, 2, 3}), alice.kp, List.of());
+      assertEquals(201, alice.http.call("POST", "/ds/groups", Map.of("groupInfo", b64(alice.group.groupInfo(true).toByteArray()),
+          "publicHandshakes", true, "externalJoins", true)).status());
+      List<Proposal> adds = new ArrayList<>();
+      for (String user : new String[] {"bob@example.com/1", "carol@example.com/1"}) {
+        DsClient.Response claim = alice.http.call("POST", "/ds/key-packages/claim", Map.of("userId", user, "cipherSuite", 1));
+        assertEquals(200, claim.status());
+        Map<?, ?> k = (Map<?, ?>) ((List<?>) claim.json().get("keyPackages")).get(0);
+        adds.add(new Proposal.Add((KeyPackage) MlsMessage.fromBytes(unb64(k.get("data"))).body()));
+      }
+      Group.CommitResult r = alice.group.commit(adds, false);
+      DsClient.Response accepted = alice.http.call("POST", "/ds/groups/commit", Map.of("commit", b64(r.commit().toByteArray()),
+          "welcome", b64(r.welcome().toByteArray()), "groupInfo", b64(r.groupInfo().toByteArray())));
+      assertEquals(200, accepted.status(), String.valueOf(accepted.json()));
+      alice.group.mergePendingCommit();
+      bob.sync();
+      carol.sync();
+      assertEquals(alice.group.epochAuthenticator(), bob.group.epochAuthenticator());
+
+      // Messaging: Bob posts, Alice and Carol receive in order.
+      assertEquals(200, bob.http.send("POST", "/ds/messages", bob.group.encrypt("hi".getBytes(), new byte[0]).toByteArray(),
+          "message/mls").status());
+      alice.sync();
+      carol.sync();
+
+      // Commit race: all three commit for the same epoch; exactly one 200, the others 409 with the current epoch.
+      ExecutorService pool = Executors.newFixedThreadPool(3);
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<Integer>> statuses = new ArrayList<>();
+      for (Device dev : new Device[] {alice, bob, carol}) {
+        Group.CommitResult c = dev.group.commit(List.of(), true);
+        statuses.add(pool.submit(() -> {
+          go.await();
+          DsClient.Response resp = dev.http.call("POST", "/ds/groups/commit",
+              Map.of("commit", b64(c.commit().toByteArray()), "groupInfo", b64(c.groupInfo().toByteArray())));
+          if (resp.status() == 200) {
+            dev.group.mergePendingCommit();
+          } else {
+            assertEquals(2L, ((Number) resp.json().get("currentEpoch")).longValue());
+          }
+          return resp.status();
+        }));
+      }
+      go.countDown();
+      List<Integer> got = new ArrayList<>();
+      for (Future<Integer> f : statuses) {
+        got.add(f.get());
+      }
+      pool.shutdown();
+      assertEquals(1, got.stream().filter(s -> s == 200).count(), got.toString());
+      assertEquals(2, got.stream().filter(s -> s == 409).count(), got.toString());
+      for (Device dev : new Device[] {alice, bob, carol}) {
+        dev.sync();
+      }
+      assertEquals(alice.group.epochAuthenticator(), bob.group.epochAuthenticator());
+      assertEquals(alice.group.epochAuthenticator(), carol.group.epochAuthenticator());
+
+      // Refusals: unauthenticated, non-member, malformed bodies: 4xx with a JSON error, never a 500.
+      HttpClient plain = HttpClient.newHttpClient();
+      HttpResponse<String> anon = plain.send(HttpRequest.newBuilder(URI.create(base + "/ds/queue")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(401, anon.statusCode());
+      assertTrue(anon.body().contains("ds.unauthenticated"));
+      Device eve = new Device(base, "eve@example.com/1");
+      assertEquals(403, eve.http.send("POST", "/ds/messages", bob.group.encrypt("x".getBytes(), new byte[0]).toByteArray(),
+          "message/mls").status());
+      DsClient.Response garbage = eve.http.send("POST", "/ds/messages", new byte[] {1, 2, 3}, "message/mls");
+      assertEquals(400, garbage.status());
+      assertNotNull(garbage.json().get("error"));
+      assertEquals(400, eve.http.send("POST", "/ds/groups/commit", "{not json".getBytes(), "application/json").status());
+      assertEquals(400, eve.http.call("POST", "/ds/key-packages", Map.of("keyPackages", List.of(Map.of("data", "%%%")))).status());
+      DsClient.Response gi = eve.http.call("GET", "/ds/groups/010203/group-info", null);
+      assertEquals(200, gi.status());
+    }
+  }
+}
