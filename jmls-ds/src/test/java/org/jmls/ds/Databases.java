@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jmls.ds.store.Database;
 
 /** Fresh databases for storage tests: SQLite in a temp folder, or a new database in one embedded PostgreSQL. */
-final class Databases {
+public final class Databases {
   private static EmbeddedPostgres postgres;
   private static final AtomicInteger counter = new AtomicInteger();
 
@@ -29,14 +29,19 @@ final class Databases {
   }
 
   static Database fresh(String kind) throws Exception {
+    return freshWith(kind, "db/ds");
+  }
+
+  /** A fresh database migrated with the scripts under {@code migrations} (shared with jmls-as tests). */
+  public static Database freshWith(String kind, String migrations) throws Exception {
     if (kind.equals("sqlite")) {
-      return Database.sqlite(Files.createTempDirectory("jmls-ds"), "ds", "db/ds");
+      return Database.sqlite(Files.createTempDirectory("jmls-store"), "store", migrations);
     }
     EmbeddedPostgres pg = postgres();
     String name = "t" + counter.incrementAndGet();
     try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
       s.execute("CREATE DATABASE " + name);
     }
-    return Database.postgres(pg.getJdbcUrl("postgres", name), "postgres", "postgres", "db/ds");
+    return Database.postgres(pg.getJdbcUrl("postgres", name), "postgres", "postgres", migrations);
   }
 }

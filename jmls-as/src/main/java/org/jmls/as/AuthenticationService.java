@@ -1,0 +1,321 @@
+package org.jmls.as;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.jmls.Bytes;
+import org.jmls.ValidationException;
+import org.jmls.codec.TlsWriter;
+import org.jmls.crypto.CipherSuite;
+import org.jmls.crypto.CryptoProvider;
+import org.jmls.crypto.MlsCrypto;
+import org.jmls.ds.store.Database;
+import org.jmls.message.Credential;
+
+/**
+ * The Authentication Service (RFC 9750 §4): accounts created by an operator or redeemed with
+ * one-time invite codes, enrolment of device signature keys (proof of possession: the request is
+ * signed with the key being certified; the AS never sees private keys), revocation with a signed
+ * list, and an append-only audit log of every issuance and revocation. All state is in the database.
+ */
+public final class AuthenticationService {
+  static final String ENROL_LABEL = "jmls AS enrolment";
+
+  private final Database db;
+  private final CryptoProvider provider;
+  private final Clock clock;
+  private final SecureRandom random = new SecureRandom();
+  private final CertificateAuthority ca;
+  private final long lifetimeSeconds;
+  private final boolean developmentMode;
+
+  /** Opens the AS, generating and storing its root on first start. */
+  public AuthenticationService(Database db, CryptoProvider provider, Clock clock, String deploymentName, long lifetimeSeconds,
+      boolean developmentMode) throws SQLException, IOException {
+    this.db = db;
+    this.provider = provider;
+    this.clock = clock;
+    this.lifetimeSeconds = lifetimeSeconds;
+    this.developmentMode = developmentMode;
+    byte[][] stored = db.transaction(c -> {
+      try (PreparedStatement q = c.prepareStatement("SELECT private_key, certificate FROM as_root WHERE id = 1");
+          ResultSet rs = q.executeQuery()) {
+        return rs.next() ? new byte[][] {rs.getBytes(1), rs.getBytes(2)} : null;
+      }
+    });
+    if (stored != null) {
+      ca = CertificateAuthority.load(stored[0], stored[1], random);
+    } else {
+      CertificateAuthority fresh = CertificateAuthority.generate(deploymentName + " MLS root", now(), 10, random);
+      byte[] cert = fresh.root().getEncoded();
+      db.transaction(c -> {
+        try (PreparedStatement ins = c.prepareStatement(
+            "INSERT INTO as_root (id, private_key, certificate, created_at) VALUES (1, ?, ?, ?)")) {
+          ins.setBytes(1, fresh.privateKeyBytes());
+          ins.setBytes(2, cert);
+          ins.setLong(3, now());
+          ins.executeUpdate();
+        }
+        audit(c, "system", "root-created", "subject=" + fresh.root().getSubject());
+        return null;
+      });
+      ca = fresh;
+    }
+  }
+
+  private long now() {
+    return clock.instant().getEpochSecond();
+  }
+
+  public X509CertificateHolder root() {
+    return ca.root();
+  }
+
+  public boolean developmentMode() {
+    return developmentMode;
+  }
+
+  private void audit(Connection c, String actor, String action, String detail) throws SQLException {
+    long seq;
+    try (PreparedStatement q = c.prepareStatement("SELECT COALESCE(MAX(seq), 0) + 1 FROM as_audit"); ResultSet rs = q.executeQuery()) {
+      rs.next();
+      seq = rs.getLong(1);
+    }
+    try (PreparedStatement ins = c.prepareStatement("INSERT INTO as_audit (seq, at, actor, action, detail) VALUES (?, ?, ?, ?, ?)")) {
+      ins.setLong(1, seq);
+      ins.setLong(2, now());
+      ins.setString(3, actor);
+      ins.setString(4, action);
+      ins.setString(5, detail);
+      ins.executeUpdate();
+    }
+  }
+
+  /** Creates an account (operator action). Idempotent. */
+  public void createAccount(String user, String operator) throws SQLException, ValidationException {
+    if (!user.matches("[^@\\s/]+@[^@\\s/]+")) {
+      throw new ValidationException("as.user-id", "a user id has the form user@domain");
+    }
+    db.transaction(c -> {
+      try (PreparedStatement q = c.prepareStatement("SELECT 1 FROM as_accounts WHERE user_id = ?")) {
+        q.setString(1, user);
+        try (ResultSet rs = q.executeQuery()) {
+          if (rs.next()) {
+            return null;
+          }
+        }
+      }
+      try (PreparedStatement ins = c.prepareStatement("INSERT INTO as_accounts (user_id, created_at) VALUES (?, ?)")) {
+        ins.setString(1, user);
+        ins.setLong(2, now());
+        ins.executeUpdate();
+      }
+      audit(c, operator, "account-created", user);
+      return null;
+    });
+  }
+
+  /** A one-time invite code for {@code user}, valid for {@code seconds} (operator action). */
+  public String createInvite(String user, long seconds, String operator) throws SQLException, ValidationException {
+    createAccount(user, operator);
+    byte[] code = new byte[16];
+    random.nextBytes(code);
+    String text = HexFormat.of().formatHex(code);
+    db.transaction(c -> {
+      try (PreparedStatement ins = c.prepareStatement("INSERT INTO as_invites (code_hash, user_id, expires_at, used) VALUES (?, ?, ?, 0)")) {
+        ins.setBytes(1, hash(text));
+        ins.setString(2, user);
+        ins.setLong(3, now() + seconds);
+        ins.executeUpdate();
+      }
+      audit(c, operator, "invite-created", user);
+      return null;
+    });
+    return text;
+  }
+
+  private byte[] hash(String code) {
+    return provider.hash(org.jmls.crypto.HashAlgorithm.SHA256, code.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** EnrolTBS: what a device signs to prove possession of the key it asks to certify. */
+  public static byte[] enrolTbs(String user, String device, int suite, Bytes signatureKey, long timestampMillis) {
+    return new TlsWriter().opaque(user.getBytes(StandardCharsets.UTF_8)).opaque(device.getBytes(StandardCharsets.UTF_8))
+        .u16(suite).opaque(signatureKey).u64(timestampMillis).toByteArray();
+  }
+
+  /** An enrolment request. Exactly one of invite code and operator authorization is needed. */
+  public record Enrolment(String user, String device, int cipherSuite, Bytes signatureKey, long timestampMillis, Bytes proof,
+      String inviteCode, boolean operatorAuthorized) {}
+
+  /** An issued credential and its serial (hex). */
+  public record Issued(Credential credential, String serial, long notAfter) {}
+
+  /**
+   * Issues an x509 credential after checking authorization (operator, invite code, or development
+   * mode) and proof of possession (the device signed EnrolTBS with the key to certify, at most five
+   * minutes ago). Appended to the audit log.
+   */
+  public Issued enrol(Enrolment e) throws SQLException, ValidationException, IOException {
+    CipherSuite suite = CipherSuite.of(e.cipherSuite());
+    if (suite == null) {
+      throw new ValidationException("as.cipher-suite", "unsupported cipher suite " + e.cipherSuite());
+    }
+    if (e.device().isEmpty() || e.device().contains("/") || e.device().length() > 64) {
+      throw new ValidationException("as.device-id", "a device id is 1-64 characters without '/'");
+    }
+    MlsCrypto c = provider.suite(suite);
+    if (Math.abs(clock.millis() - e.timestampMillis()) > 5 * 60 * 1000) {
+      throw new ValidationException("as.stale-request", "the enrolment request is too old; check the device clock");
+    }
+    if (!c.verifyWithLabel(e.signatureKey(), ENROL_LABEL, enrolTbs(e.user(), e.device(), e.cipherSuite(), e.signatureKey(),
+        e.timestampMillis()), e.proof())) {
+      throw new ValidationException("as.proof-of-possession", "the request is not signed with the key to certify");
+    }
+    String actor = e.operatorAuthorized() ? "operator" : e.inviteCode() != null ? "invite" : "development";
+    if (!e.operatorAuthorized() && e.inviteCode() == null && !developmentMode) {
+      throw new ValidationException("as.unauthorized", "enrolment needs an invite code or operator authorization");
+    }
+    long now = now();
+    X509CertificateHolder cert = ca.issue(e.user(), e.device(), suite.signature(), e.signatureKey(), now, lifetimeSeconds);
+    String serial = cert.getSerialNumber().toString(16);
+    byte[] der = cert.getEncoded();
+    Boolean ok = db.transaction(conn -> {
+      if (e.inviteCode() != null && !e.operatorAuthorized()) {
+        try (PreparedStatement u = conn.prepareStatement(
+            "UPDATE as_invites SET used = 1 WHERE code_hash = ? AND user_id = ? AND used = 0 AND expires_at > ?")) {
+          u.setBytes(1, hash(e.inviteCode()));
+          u.setString(2, e.user());
+          u.setLong(3, now);
+          if (u.executeUpdate() != 1) {
+            return false;
+          }
+        }
+      } else if (developmentMode) {
+        try (PreparedStatement q = conn.prepareStatement("SELECT 1 FROM as_accounts WHERE user_id = ?")) {
+          q.setString(1, e.user());
+          try (ResultSet rs = q.executeQuery()) {
+            if (!rs.next()) {
+              try (PreparedStatement ins = conn.prepareStatement("INSERT INTO as_accounts (user_id, created_at) VALUES (?, ?)")) {
+                ins.setString(1, e.user());
+                ins.setLong(2, now);
+                ins.executeUpdate();
+              }
+            }
+          }
+        }
+      }
+      try (PreparedStatement q = conn.prepareStatement("SELECT 1 FROM as_accounts WHERE user_id = ?")) {
+        q.setString(1, e.user());
+        try (ResultSet rs = q.executeQuery()) {
+          if (!rs.next()) {
+            return false;
+          }
+        }
+      }
+      try (PreparedStatement ins = conn.prepareStatement("INSERT INTO as_certificates "
+          + "(serial, user_id, device_id, signature_key, not_after, revoked_at, der) VALUES (?, ?, ?, ?, ?, NULL, ?)")) {
+        ins.setString(1, serial);
+        ins.setString(2, e.user());
+        ins.setString(3, e.device());
+        ins.setBytes(4, e.signatureKey().unsafeArray());
+        ins.setLong(5, now + lifetimeSeconds);
+        ins.setBytes(6, der);
+        ins.executeUpdate();
+      }
+      audit(conn, actor, "issued", "serial=" + serial + " user=" + e.user() + " device=" + e.device());
+      return true;
+    });
+    if (!ok) {
+      throw new ValidationException("as.unauthorized", "unknown account, or the invite code is invalid, used or expired");
+    }
+    return new Issued(new Credential.X509(List.of(Bytes.wrap(der))), serial, now + lifetimeSeconds);
+  }
+
+  /** Revokes a certificate (operator action). */
+  public void revoke(String serial, String operator) throws SQLException, ValidationException {
+    int n = db.transaction(c -> {
+      try (PreparedStatement u = c.prepareStatement("UPDATE as_certificates SET revoked_at = ? WHERE serial = ? AND revoked_at IS NULL")) {
+        u.setLong(1, now());
+        u.setString(2, serial);
+        int updated = u.executeUpdate();
+        if (updated == 1) {
+          audit(c, operator, "revoked", "serial=" + serial);
+        }
+        return updated;
+      }
+    });
+    if (n != 1) {
+      throw new ValidationException("as.unknown-certificate", "no unrevoked certificate with serial " + serial);
+    }
+  }
+
+  /** Whether {@code serial} is revoked; unknown serials count as revoked. */
+  public boolean isRevoked(String serial) throws SQLException {
+    return db.transaction(c -> {
+      try (PreparedStatement q = c.prepareStatement("SELECT revoked_at FROM as_certificates WHERE serial = ?")) {
+        q.setString(1, serial);
+        try (ResultSet rs = q.executeQuery()) {
+          if (!rs.next()) {
+            return true;
+          }
+          rs.getLong(1);
+          return !rs.wasNull();
+        }
+      }
+    });
+  }
+
+  /** The revoked serials, newline-separated, with the root's Ed25519 signature over that text. */
+  public record RevocationList(String serials, long issuedAt, Bytes signature) {}
+
+  public RevocationList revocationList() throws SQLException {
+    List<String> serials = db.transaction(c -> {
+      List<String> out = new ArrayList<>();
+      try (PreparedStatement q = c.prepareStatement("SELECT serial FROM as_certificates WHERE revoked_at IS NOT NULL ORDER BY serial");
+          ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+      return out;
+    });
+    long at = now();
+    String text = at + "\n" + String.join("\n", serials);
+    return new RevocationList(String.join("\n", serials), at, ca.sign(text.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** The audit log, oldest first, as lines {@code seq at actor action detail}. */
+  public List<String> audit() throws SQLException {
+    return db.transaction(c -> {
+      List<String> out = new ArrayList<>();
+      try (PreparedStatement q = c.prepareStatement("SELECT seq, at, actor, action, detail FROM as_audit ORDER BY seq");
+          ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getLong(1) + " " + rs.getLong(2) + " " + rs.getString(3) + " " + rs.getString(4) + " " + rs.getString(5));
+        }
+      }
+      return out;
+    });
+  }
+
+  /** A validator for this deployment's credentials, checking revocation against this AS. */
+  public X509CredentialValidator validator(boolean allowBasic) {
+    return new X509CredentialValidator(ca.root(), clock, serial -> {
+      try {
+        return isRevoked(serial);
+      } catch (SQLException e) {
+        throw new ValidationException("as.revocation-unavailable", "revocation status unavailable");
+      }
+    }, allowBasic);
+  }
+}
