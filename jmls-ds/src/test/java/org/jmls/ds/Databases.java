@@ -14,7 +14,7 @@ public final class Databases {
 
   private Databases() {}
 
-  static synchronized EmbeddedPostgres postgres() throws Exception {
+  public static synchronized EmbeddedPostgres postgres() throws Exception {
     if (postgres == null) {
       postgres = EmbeddedPostgres.builder().start();
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {

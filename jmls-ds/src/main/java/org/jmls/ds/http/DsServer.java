@@ -52,21 +52,31 @@ public final class DsServer implements AutoCloseable {
     }
   }
 
-  private DsServer(Database db, GroupServices services) {
+  private DsServer(Javalin app, Database db, GroupServices services) {
     this.services = services;
     this.keyPackages = new KeyPackageDirectory(db, services);
     this.groups = new GroupDirectory(db, services);
     groups.onEnqueue(this::wake);
-    this.app = Javalin.create(cfg -> {
-      cfg.http.maxRequestSize = MAX_BODY;
-      cfg.showJavalinBanner = false;
-    });
+    this.app = app;
     routes();
   }
 
-  /** Starts the DS on {@code host:port} (0 for a free port). */
+  /** A Javalin app configured as jmls servers expect (body limit, no banner). */
+  public static Javalin newApp() {
+    return Javalin.create(cfg -> {
+      cfg.http.maxRequestSize = MAX_BODY;
+      cfg.showJavalinBanner = false;
+    });
+  }
+
+  /** Installs the DS routes (under /ds/) on an app that may serve other things too. */
+  public static DsServer install(Javalin app, Database db, GroupServices services) {
+    return new DsServer(app, db, services);
+  }
+
+  /** Starts the DS alone on {@code host:port} (0 for a free port). */
   public static DsServer start(String host, int port, Database db, GroupServices services) {
-    DsServer s = new DsServer(db, services);
+    DsServer s = new DsServer(newApp(), db, services);
     s.app.start(host, port);
     return s;
   }
@@ -100,7 +110,8 @@ public final class DsServer implements AutoCloseable {
 
   // ------------------------------------------------------------------ helpers
 
-  private static void error(Context ctx, int status, String rule, String message) {
+  /** Writes a JSON error body: {"error": rule, "message": text}. */
+  public static void error(Context ctx, int status, String rule, String message) {
     ctx.status(status).json(Map.of("error", rule, "message", message));
   }
 
@@ -202,16 +213,14 @@ public final class DsServer implements AutoCloseable {
   private void routes() {
     app.exception(StaleEpochException.class, (e, ctx) ->
         ctx.status(409).json(Map.of("error", "ds.stale-epoch", "message", e.getMessage(), "currentEpoch", e.currentEpoch())));
-    app.exception(ValidationException.class, (e, ctx) -> {
-      int status = e.ruleId().equals("ds.not-a-member") || e.ruleId().equals("ds.foreign-key-package")
-          || e.ruleId().equals("ds.external-joins-disabled") ? 403 : e.ruleId().equals("ds.unknown-group") ? 404 : 400;
-      error(ctx, status, e.ruleId(), e.getMessage());
-    });
+    app.exception(ValidationException.class, (e, ctx) -> error(ctx, statusFor(e.ruleId()), e.ruleId(), e.getMessage()));
     app.exception(MlsException.class, (e, ctx) -> error(ctx, 400, "ds.invalid", e.getMessage()));
     app.exception(SQLException.class, (e, ctx) -> error(ctx, 503, "ds.storage", "storage unavailable; retry"));
     app.exception(Exception.class, (e, ctx) -> error(ctx, 400, "ds.bad-request", String.valueOf(e.getMessage())));
 
-    app.get("/health", ctx -> ctx.json(Map.of("status", "ok")));
+    if (!healthInstalled(app)) {
+      app.get("/health", ctx -> ctx.json(Map.of("status", "ok")));
+    }
 
     // Registration proves possession of the signature key by signing the request with it.
     app.post("/ds/clients", ctx -> {
@@ -368,6 +377,30 @@ public final class DsServer implements AutoCloseable {
         }
       });
     });
+  }
+
+  /** The HTTP status for a refusal by rule: 403 for permission, 404 for unknown things, else 400. */
+  public static int statusFor(String rule) {
+    switch (rule) {
+      case "ds.not-a-member":
+      case "ds.foreign-key-package":
+      case "ds.external-joins-disabled":
+      case "as.unauthorized":
+      case "as.admin-required":
+        return 403;
+      case "ds.unknown-group":
+      case "as.unknown-certificate":
+        return 404;
+      default:
+        return 400;
+    }
+  }
+
+  private static final Set<Javalin> HEALTH = java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>());
+
+  /** Whether /health is already served by this app (several APIs may share one app). */
+  public static synchronized boolean healthInstalled(Javalin app) {
+    return !HEALTH.add(app);
   }
 
   private static List<String> strings(Object o) throws ValidationException {

@@ -35,7 +35,17 @@ public final class Database implements AutoCloseable {
     this.dataSource = dataSource;
     this.dialect = dialect;
     this.closer = closer;
-    Flyway.configure().dataSource(dataSource).locations("classpath:" + migrations).load().migrate();
+    var flyway = Flyway.configure().dataSource(dataSource).locations("classpath:" + migrations);
+    if (dialect == Dialect.POSTGRESQL) {
+      // Each service in its own schema, so the AS and the DS can share one PostgreSQL database.
+      flyway.schemas(schemaFor(migrations));
+    }
+    flyway.load().migrate();
+  }
+
+  /** The PostgreSQL schema of a service: {@code db/ds} -> {@code jmls_ds}. */
+  static String schemaFor(String migrations) {
+    return "jmls_" + migrations.substring(migrations.lastIndexOf('/') + 1).replaceAll("[^A-Za-z0-9_]", "_");
   }
 
   /**
@@ -63,7 +73,8 @@ public final class Database implements AutoCloseable {
     cfg.setUsername(user);
     cfg.setPassword(password);
     cfg.setMaximumPoolSize(16);
-    cfg.setPoolName("jmls-postgres");
+    cfg.setSchema(schemaFor(migrations));
+    cfg.setPoolName("jmls-postgres-" + schemaFor(migrations));
     HikariDataSource ds = new HikariDataSource(cfg);
     return new Database(ds, Dialect.POSTGRESQL, ds::close, migrations);
   }

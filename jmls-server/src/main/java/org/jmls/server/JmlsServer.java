@@ -1,0 +1,127 @@
+package org.jmls.server;
+
+import io.javalin.Javalin;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.HexFormat;
+import org.jmls.as.AsServer;
+import org.jmls.as.AuthenticationService;
+import org.jmls.crypto.DefaultCryptoProvider;
+import org.jmls.ds.http.DsServer;
+import org.jmls.ds.store.Database;
+import org.jmls.group.GroupServices;
+import org.jmls.group.PskStore;
+
+/**
+ * The AS and the DS in one process (or either alone): {@code /as/}, {@code /ds/}, {@code GET
+ * /health}, {@code GET /openapi.json}, {@code GET /metrics}. SQLite files in a data folder by
+ * default; one PostgreSQL database when configured (all state is in the database, so several
+ * processes can share it).
+ */
+public final class JmlsServer implements AutoCloseable {
+  /** Which services to run. */
+  public enum Role { BOTH, AS, DS }
+
+  /** Startup settings. */
+  public record Config(Role role, Path dataDir, String host, int port, String postgresUrl, String postgresUser,
+      String postgresPassword, String adminToken, boolean developmentMode, long credentialLifetimeSeconds) {}
+
+  private final Javalin app;
+  private final Database asDb;
+  private final Database dsDb;
+  private final String adminToken;
+
+  private JmlsServer(Javalin app, Database asDb, Database dsDb, String adminToken) {
+    this.app = app;
+    this.asDb = asDb;
+    this.dsDb = dsDb;
+    this.adminToken = adminToken;
+  }
+
+  private static Database open(Config c, String name) throws IOException {
+    String migrations = "db/" + name;
+    return c.postgresUrl() == null ? Database.sqlite(c.dataDir(), name, migrations)
+        : Database.postgres(c.postgresUrl(), c.postgresUser(), c.postgresPassword(), migrations);
+  }
+
+  /** Starts the configured services; returns once they listen. */
+  public static JmlsServer start(Config c) throws Exception {
+    Files.createDirectories(c.dataDir());
+    String token = c.adminToken();
+    if (token == null) {
+      Path file = c.dataDir().resolve("admin-token");
+      if (Files.exists(file)) {
+        token = Files.readString(file).trim();
+      } else {
+        byte[] t = new byte[24];
+        new SecureRandom().nextBytes(t);
+        token = HexFormat.of().formatHex(t);
+        Files.writeString(file, token + "\n");
+        try {
+          Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException ignored) {
+          // not a POSIX file system
+        }
+      }
+    }
+    Javalin app = DsServer.newApp();
+    PrometheusRegistry registry = new PrometheusRegistry();
+    Counter requests = Counter.builder().name("jmls_http_requests_total").help("HTTP requests by method, route and status")
+        .labelNames("method", "route", "status").register(registry);
+    app.after(ctx -> requests.labelValues(ctx.method().name(), ctx.endpointHandlerPath(), Integer.toString(ctx.statusCode())).inc());
+    app.get("/metrics", ctx -> {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      new PrometheusTextFormatWriter(false).write(out, registry.scrape());
+      ctx.contentType(PrometheusTextFormatWriter.CONTENT_TYPE).result(out.toByteArray());
+    });
+    app.get("/openapi.json", ctx -> {
+      try (InputStream in = JmlsServer.class.getResourceAsStream("/openapi.json")) {
+        ctx.contentType("application/json").result(in.readAllBytes());
+      }
+    });
+    Database asDb = null;
+    Database dsDb = null;
+    AuthenticationService as = null;
+    if (c.role() != Role.DS) {
+      asDb = open(c, "as");
+      as = new AuthenticationService(asDb, DefaultCryptoProvider.instance(), Clock.systemUTC(), "jmls", c.credentialLifetimeSeconds(),
+          c.developmentMode());
+      AsServer.install(app, as, token);
+    }
+    if (c.role() != Role.AS) {
+      dsDb = open(c, "ds");
+      GroupServices services = new GroupServices(DefaultCryptoProvider.instance(), Clock.systemUTC(),
+          as != null ? as.validator(c.developmentMode()) : org.jmls.group.CredentialValidator.ACCEPT_ALL, PskStore.NONE, null);
+      DsServer.install(app, dsDb, services);
+    }
+    app.start(c.host(), c.port());
+    return new JmlsServer(app, asDb, dsDb, token);
+  }
+
+  public int port() {
+    return app.port();
+  }
+
+  public String adminToken() {
+    return adminToken;
+  }
+
+  @Override
+  public void close() {
+    app.stop();
+    if (asDb != null) {
+      asDb.close();
+    }
+    if (dsDb != null) {
+      dsDb.close();
+    }
+  }
+}
