@@ -9,7 +9,10 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "jmls 0.1.0-SNAPSHOT",
     description = "Messaging Layer Security (RFC 9420 / RFC 9750) for the JVM.",
-    subcommands = {VectorsCommand.class, InteropCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      VectorsCommand.class, ServerCommand.class, ServerCommand.AsOnly.class, ServerCommand.DsOnly.class,
+      InteropCommand.class, CommandLine.HelpCommand.class
+    })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
