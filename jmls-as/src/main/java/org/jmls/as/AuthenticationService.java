@@ -170,6 +170,9 @@ public final class AuthenticationService {
     if (suite == null) {
       throw new ValidationException("as.cipher-suite", "unsupported cipher suite " + e.cipherSuite());
     }
+    if (!e.user().matches("[^@\\s/]+@[^@\\s/]+")) {
+      throw new ValidationException("as.user-id", "a user id has the form user@domain");
+    }
     if (e.device().isEmpty() || e.device().contains("/") || e.device().length() > 64) {
       throw new ValidationException("as.device-id", "a device id is 1-64 characters without '/'");
     }
@@ -200,7 +203,8 @@ public final class AuthenticationService {
             return false;
           }
         }
-      } else if (developmentMode) {
+      } else {
+        // Operator-authorized (or development-mode) enrolment creates the account if needed.
         try (PreparedStatement q = conn.prepareStatement("SELECT 1 FROM as_accounts WHERE user_id = ?")) {
           q.setString(1, e.user());
           try (ResultSet rs = q.executeQuery()) {
