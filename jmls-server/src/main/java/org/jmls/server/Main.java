@@ -1,0 +1,22 @@
+package org.jmls.server;
+
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Plain entry point (no CLI parsing library) used to run the services as a separate process in
+ * tests: {@code Main DATA_DIR PORT ADMIN_TOKEN [JDBC_URL USER PASSWORD]}. {@code ./jmls server} is
+ * the person-facing command.
+ */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) throws Exception {
+    String url = args.length > 3 ? args[3] : null;
+    JmlsServer s = JmlsServer.start(new JmlsServer.Config(JmlsServer.Role.BOTH, Path.of(args[0]), "127.0.0.1",
+        Integer.parseInt(args[1]), url, args.length > 4 ? args[4] : null, args.length > 5 ? args[5] : null, args[2], false, 86400));
+    System.out.println("ready " + s.port());
+    System.out.flush();
+    new CountDownLatch(1).await();
+  }
+}
