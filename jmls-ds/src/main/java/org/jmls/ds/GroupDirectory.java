@@ -64,6 +64,17 @@ public final class GroupDirectory {
 
   /** How many epochs back application messages are still accepted. */
   public static final int RECENT_EPOCHS = 3;
+  /** Largest group the DS accepts (members after a commit). */
+  public static final int DEFAULT_MAX_GROUP_SIZE = 100_000;
+  /** How long an unacknowledged queued message is kept (30 days). */
+  public static final long DEFAULT_RETENTION_SECONDS = 30L * 86400;
+
+  private volatile int maxGroupSize = DEFAULT_MAX_GROUP_SIZE;
+
+  /** Sets the largest accepted group size (abuse limit). */
+  public void maxGroupSize(int n) {
+    this.maxGroupSize = n;
+  }
 
   private final Database db;
   private final GroupServices services;
@@ -402,6 +413,12 @@ public final class GroupDirectory {
           enqueue(c, m, groupId, Kind.COMMIT, commit.toByteArray());
         }
       }
+      Set<String> after = new LinkedHashSet<>(roster);
+      after.removeAll(leavers);
+      after.addAll(joiners);
+      if (after.size() > maxGroupSize) {
+        return new ValidationException("ds.group-too-large", "groups on this DS hold at most " + maxGroupSize + " members");
+      }
       for (String l : leavers) {
         try (PreparedStatement d = c.prepareStatement("DELETE FROM ds_group_members WHERE group_id = ? AND client_id = ?")) {
           d.setBytes(1, groupId.unsafeArray());
@@ -533,6 +550,17 @@ public final class GroupDirectory {
       try (PreparedStatement d = c.prepareStatement("DELETE FROM ds_queue WHERE client_id = ? AND seq <= ?")) {
         d.setString(1, client);
         d.setLong(2, uptoSeq);
+        return d.executeUpdate();
+      }
+    });
+  }
+
+  /** Deletes queued messages older than {@code retentionSeconds}; returns how many. */
+  public int pruneQueues(long retentionSeconds) throws SQLException {
+    long cutoff = now() - retentionSeconds;
+    return db.transaction(c -> {
+      try (PreparedStatement d = c.prepareStatement("DELETE FROM ds_queue WHERE enqueued_at < ?")) {
+        d.setLong(1, cutoff);
         return d.executeUpdate();
       }
     });

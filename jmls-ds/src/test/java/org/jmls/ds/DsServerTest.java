@@ -176,6 +176,28 @@ class DsServerTest {
       assertEquals(400, eve.http.call("POST", "/ds/key-packages", Map.of("keyPackages", List.of(Map.of("data", "%%%")))).status());
       DsClient.Response gi = eve.http.call("GET", "/ds/groups/010203/group-info", null);
       assertEquals(200, gi.status());
+
+      // Abuse limits: a group-size cap and a per-device request rate.
+      ds.groups().maxGroupSize(3);
+      Device dave = new Device(base, "dave@example.com/1");
+      DsClient.Response claimDave = alice.http.call("POST", "/ds/key-packages/claim", Map.of("userId", "dave@example.com/1"));
+      Map<?, ?> dk = (Map<?, ?>) ((List<?>) claimDave.json().get("keyPackages")).get(0);
+      Group.CommitResult tooBig = alice.group.commit(List.of(new Proposal.Add((KeyPackage) MlsMessage.fromBytes(unb64(dk.get("data"))).body())), false);
+      DsClient.Response refused = alice.http.call("POST", "/ds/groups/commit", Map.of("commit", b64(tooBig.commit().toByteArray()),
+          "welcome", b64(tooBig.welcome().toByteArray()), "groupInfo", b64(tooBig.groupInfo().toByteArray())));
+      assertEquals(400, refused.status());
+      assertEquals("ds.group-too-large", refused.json().get("error"));
+      alice.group.discardPendingCommit();
+      ds.rateLimit(5);
+      int limited = 0;
+      for (int i = 0; i < 40; i++) {
+        if (dave.http.call("GET", "/ds/key-packages/stock", null).status() == 429) {
+          limited++;
+        }
+      }
+      assertTrue(limited > 0, "no request was rate limited");
+      assertTrue(ds.groups().pruneQueues(-3600) >= 0);
+      assertEquals(List.of(), ds.groups().fetch(bob.http.clientId(), 0, 100), "retention pruning empties old queues");
     }
   }
 }

@@ -41,6 +41,22 @@ public final class DsServer implements AutoCloseable {
   private final GroupDirectory groups;
   private final Map<String, Set<WsContext>> sockets = new ConcurrentHashMap<>();
   private final Map<String, Object> waiters = new ConcurrentHashMap<>();
+  private final Map<String, long[]> buckets = new ConcurrentHashMap<>();
+  /** Default requests per second a device may sustain (token bucket, burst of 4x). */
+  public static final int RATE_PER_SECOND = 200;
+  private volatile int ratePerSecond = RATE_PER_SECOND;
+
+  /** Sets the per-device request rate (abuse limit). */
+  public DsServer rateLimit(int perSecond) {
+    this.ratePerSecond = perSecond;
+    buckets.clear();
+    return this;
+  }
+
+  /** The group directory behind this server (for operator settings such as the maximum group size). */
+  public GroupDirectory groups() {
+    return groups;
+  }
 
   private static final class AuthException extends Exception {
     private static final long serialVersionUID = 1L;
@@ -200,12 +216,38 @@ public final class DsServer implements AutoCloseable {
 
   private io.javalin.http.Handler signed(Handler h) {
     return ctx -> {
+      KeyPackageDirectory.Client client;
       try {
-        h.handle(ctx, authenticate(ctx));
+        client = authenticate(ctx);
       } catch (AuthException e) {
         error(ctx, e.status, "ds.unauthenticated", e.getMessage());
+        return;
       }
+      if (!allow(client.clientId())) {
+        ctx.header("Retry-After", "1");
+        error(ctx, 429, "ds.rate-limited", "too many requests from this device; retry in a second");
+        return;
+      }
+      h.handle(ctx, client);
     };
+  }
+
+  /** Per-device token bucket (abuse limit); state is per process. */
+  private boolean allow(String client) {
+    long now = System.nanoTime();
+    int rate = ratePerSecond;
+    long[] b = buckets.computeIfAbsent(client, k -> new long[] {4L * rate * 1000, now});
+    synchronized (b) {
+      long capacity = 4L * rate * 1000;
+      long refill = (now - b[1]) / 1_000_000 * rate;
+      b[0] = Math.min(capacity, b[0] + refill);
+      b[1] = now;
+      if (b[0] < 1000) {
+        return false;
+      }
+      b[0] -= 1000;
+      return true;
+    }
   }
 
   // ------------------------------------------------------------------ routes
