@@ -555,6 +555,43 @@ public final class GroupDirectory {
     });
   }
 
+  /** One entry of a group's handshake log. */
+  public record LogEntry(long seq, long epoch, Kind kind, String sender, Bytes message) {}
+
+  /**
+   * Up to {@code limit} entries of the group's handshake log after {@code afterSeq}, for a member
+   * catching up from any point (RFC 9750 §5.2).
+   */
+  public List<LogEntry> log(String requester, Bytes gid, long afterSeq, int limit) throws SQLException, ValidationException {
+    Object r = db.transaction(c -> {
+      if (row(c, gid) == null) {
+        return new ValidationException("ds.unknown-group", "no such group");
+      }
+      if (!members(c, gid).contains(requester)) {
+        return new ValidationException("ds.not-a-member", "only members read a group's log");
+      }
+      List<LogEntry> out = new ArrayList<>();
+      try (PreparedStatement q = c.prepareStatement("SELECT seq, epoch, kind, sender, message FROM ds_group_log "
+          + "WHERE group_id = ? AND seq > ? ORDER BY seq LIMIT ?")) {
+        q.setBytes(1, gid.unsafeArray());
+        q.setLong(2, afterSeq);
+        q.setInt(3, Math.max(1, Math.min(limit, 1000)));
+        try (ResultSet rs = q.executeQuery()) {
+          while (rs.next()) {
+            out.add(new LogEntry(rs.getLong(1), rs.getLong(2), Kind.of(rs.getInt(3)), rs.getString(4), Bytes.wrap(rs.getBytes(5))));
+          }
+        }
+      }
+      return out;
+    });
+    if (r instanceof ValidationException) {
+      throw (ValidationException) r;
+    }
+    @SuppressWarnings("unchecked")
+    List<LogEntry> entries = (List<LogEntry>) r;
+    return entries;
+  }
+
   /** Deletes queued messages older than {@code retentionSeconds}; returns how many. */
   public int pruneQueues(long retentionSeconds) throws SQLException {
     long cutoff = now() - retentionSeconds;

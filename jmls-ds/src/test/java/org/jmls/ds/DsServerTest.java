@@ -177,6 +177,46 @@ class DsServerTest {
       DsClient.Response gi = eve.http.call("GET", "/ds/groups/010203/group-info", null);
       assertEquals(200, gi.status());
 
+      // The group log lets a member catch up from any point; non-members may not read it.
+      DsClient.Response log = alice.http.call("GET", "/ds/groups/010203/log?after=0&limit=100", null);
+      assertEquals(200, log.status());
+      assertEquals(2, ((List<?>) log.json().get("entries")).size(), "the adding commit and the race winner");
+      assertEquals(403, eve.http.call("GET", "/ds/groups/010203/log", null).status());
+
+      // A GroupInfo that does not match the group the DS computed is refused (RFC 9750 §5.5).
+      Group.CommitResult c2 = alice.group.commit(List.of(), true);
+      DsClient.Response planted = alice.http.call("POST", "/ds/groups/commit", Map.of("commit", b64(c2.commit().toByteArray()),
+          "groupInfo", b64(alice.group.groupInfo(true).toByteArray())));
+      assertEquals(400, planted.status());
+      assertEquals("rfc9750-5.5.group-info-context", planted.json().get("error"));
+      alice.group.discardPendingCommit();
+
+      // WebSocket push: a content-free wake-up when the device's queue grows.
+      java.util.concurrent.BlockingQueue<String> wakes = new java.util.concurrent.LinkedBlockingQueue<>();
+      long ts = System.currentTimeMillis();
+      java.net.http.WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder()
+          .header(org.jmls.ds.http.SignedRequest.CLIENT, alice.http.clientId())
+          .header(org.jmls.ds.http.SignedRequest.TIMESTAMP, Long.toString(ts))
+          .header(org.jmls.ds.http.SignedRequest.SIGNATURE,
+              org.jmls.ds.http.SignedRequest.sign(C, alice.kp.signatureKey(), "GET", "/ds/ws", ts, alice.http.clientId(), new byte[0]))
+          .buildAsync(URI.create("ws://127.0.0.1:" + ds.port() + "/ds/ws"), new java.net.http.WebSocket.Listener() {
+            @Override
+            public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket w, CharSequence data, boolean last) {
+              wakes.add(data.toString());
+              w.request(1);
+              return null;
+            }
+          }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+      Thread.sleep(200);
+      assertEquals(200, bob.http.send("POST", "/ds/messages", bob.group.encrypt("ping".getBytes(), new byte[0]).toByteArray(),
+          "message/mls").status());
+      String wake = wakes.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertNotNull(wake, "no WebSocket wake-up");
+      assertTrue(wake.contains("wake"));
+      ws.abort();
+      alice.sync();
+      carol.sync();
+
       // Abuse limits: a group-size cap and a per-device request rate.
       ds.groups().maxGroupSize(3);
       Device dave = new Device(base, "dave@example.com/1");

@@ -100,7 +100,22 @@ public final class JmlsServer implements AutoCloseable {
       dsDb = open(c, "ds");
       GroupServices services = new GroupServices(DefaultCryptoProvider.instance(), Clock.systemUTC(),
           as != null ? as.validator(c.developmentMode()) : org.jmls.group.CredentialValidator.ACCEPT_ALL, PskStore.NONE, null);
-      DsServer.install(app, dsDb, services);
+      DsServer ds = DsServer.install(app, dsDb, services);
+      org.jmls.ds.KeyPackageDirectory kps = new org.jmls.ds.KeyPackageDirectory(dsDb, services);
+      // Hourly housekeeping: expired and consumed KeyPackages, queued messages past retention.
+      java.util.concurrent.ScheduledExecutorService housekeeping = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "jmls-ds-housekeeping");
+        t.setDaemon(true);
+        return t;
+      });
+      housekeeping.scheduleAtFixedRate(() -> {
+        try {
+          kps.prune();
+          ds.groups().pruneQueues(org.jmls.ds.GroupDirectory.DEFAULT_RETENTION_SECONDS);
+        } catch (java.sql.SQLException e) {
+          // storage briefly unavailable: the next run retries
+        }
+      }, 1, 60, java.util.concurrent.TimeUnit.MINUTES);
     }
     app.start(c.host(), c.port());
     return new JmlsServer(app, asDb, dsDb, token);

@@ -382,6 +382,23 @@ public final class DsServer implements AutoCloseable {
       ctx.json(Map.of("removed", groups.ack(c.clientId(), ((Number) body.get("upto")).longValue())));
     }));
 
+    app.get("/ds/groups/{groupId}/log", signed((ctx, c) -> {
+      byte[] gid;
+      try {
+        gid = HexFormat.of().parseHex(ctx.pathParam("groupId"));
+      } catch (IllegalArgumentException e) {
+        throw new ValidationException("ds.group-id", "the group id is hex");
+      }
+      long after = ctx.queryParamAsClass("after", Long.class).getOrDefault(0L);
+      int limit = ctx.queryParamAsClass("limit", Integer.class).getOrDefault(100);
+      List<Map<String, Object>> out = new ArrayList<>();
+      for (GroupDirectory.LogEntry e : groups.log(c.clientId(), Bytes.wrap(gid), after, limit)) {
+        out.add(Map.of("seq", e.seq(), "epoch", e.epoch(), "kind", e.kind().name().toLowerCase(java.util.Locale.ROOT),
+            "sender", e.sender(), "data", enc(e.message())));
+      }
+      ctx.json(Map.of("entries", out));
+    }));
+
     app.get("/ds/groups/{groupId}/group-info", signed((ctx, c) -> {
       byte[] gid;
       try {
