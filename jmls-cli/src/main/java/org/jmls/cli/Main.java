@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     version = "jmls 0.1.0-SNAPSHOT",
     description = "Messaging Layer Security (RFC 9420 / RFC 9750) for the JVM.",
     subcommands = {
-      VectorsCommand.class, ServerCommand.class, ServerCommand.AsOnly.class, ServerCommand.DsOnly.class,
+      DemoCommand.class, VectorsCommand.class, ServerCommand.class, ServerCommand.AsOnly.class, ServerCommand.DsOnly.class,
       InteropCommand.class, CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

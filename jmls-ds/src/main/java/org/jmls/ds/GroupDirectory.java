@@ -204,6 +204,17 @@ public final class GroupDirectory {
     }
   }
 
+  private static Set<String> clientsOf(Connection c, Map<Integer, LeafNode> leaves) throws SQLException {
+    Set<String> out = new LinkedHashSet<>();
+    for (LeafNode leaf : leaves.values()) {
+      String id = clientWithKey(c, leaf.signatureKey());
+      if (id != null) {
+        out.add(id);
+      }
+    }
+    return out;
+  }
+
   private static String clientWithKeyPackage(Connection c, Bytes ref) throws SQLException {
     try (PreparedStatement q = c.prepareStatement("SELECT client_id FROM ds_key_packages WHERE ref = ?")) {
       q.setBytes(1, ref.unsafeArray());
@@ -363,24 +374,23 @@ public final class GroupDirectory {
         }
         try {
           PublicGroup pg = publicState(groupId, r, c);
-          Map<Integer, LeafNode> before = pg.members();
-          PublicGroup.CommitOutcome out = pg.handle(commit);
+          Set<String> before = clientsOf(c, pg.members());
+          pg.handle(commit);
           pg.checkGroupInfo(gi);
-          for (int leaf : out.removed()) {
-            String id = clientWithKey(c, before.get(leaf).signatureKey());
-            if (id != null) {
+          // The roster follows the tree: devices whose leaves left or arrived (a resync keeps the device).
+          Set<String> after = clientsOf(c, pg.members());
+          for (String id : before) {
+            if (!after.contains(id)) {
               leavers.add(id);
             }
           }
-          Map<Integer, LeafNode> after = pg.members();
-          for (Map.Entry<Integer, LeafNode> e : after.entrySet()) {
-            LeafNode old = before.get(e.getKey());
-            if (old == null || !old.signatureKey().equals(e.getValue().signatureKey())) {
-              String id = clientWithKey(c, e.getValue().signatureKey());
-              if (id != null) {
-                joiners.add(id);
-              }
+          for (String id : after) {
+            if (!before.contains(id)) {
+              joiners.add(id);
             }
+          }
+          if (external && after.contains(sender)) {
+            joiners.add(sender);
           }
           next[0] = pg;
         } catch (MlsException e) {

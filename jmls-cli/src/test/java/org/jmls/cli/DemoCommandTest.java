@@ -1,0 +1,33 @@
+package org.jmls.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+
+/** `jmls demo` runs to the end against embedded servers and every member agrees. */
+class DemoCommandTest {
+  @ParameterizedTest
+  @ValueSource(strings = {"1", "2"})
+  void demo_runsToTheEnd_allMembersAgree(String suite) {
+    PrintStream old = System.out;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int code;
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      code = new CommandLine(new Main()).execute("demo", "--suite", suite);
+    } finally {
+      System.setOut(old);
+    }
+    String text = out.toString(StandardCharsets.UTF_8);
+    assertEquals(0, code, text);
+    assertTrue(text.contains("Demo complete: all members agree."), text);
+    assertTrue(text.contains("rejoins by external commit"), text);
+    assertTrue(text.contains("\"I'm back\""), text);
+  }
+}

@@ -1,0 +1,413 @@
+package org.jmls.client;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.jmls.Bytes;
+import org.jmls.MlsException;
+import org.jmls.as.AuthenticationService;
+import org.jmls.as.X509CredentialValidator;
+import org.jmls.as.X509Credentials;
+import org.jmls.codec.TlsReader;
+import org.jmls.crypto.CipherSuite;
+import org.jmls.crypto.DefaultCryptoProvider;
+import org.jmls.crypto.KeyPair;
+import org.jmls.crypto.MlsCrypto;
+import org.jmls.ds.http.DsClient;
+import org.jmls.group.Group;
+import org.jmls.group.GroupConfig;
+import org.jmls.group.GroupServices;
+import org.jmls.group.KeyPackageBundle;
+import org.jmls.group.KeyPackages;
+import org.jmls.message.Credential;
+import org.jmls.message.GroupInfo;
+import org.jmls.message.KeyPackage;
+import org.jmls.message.LeafNode;
+import org.jmls.message.Lifetime;
+import org.jmls.message.MlsMessage;
+import org.jmls.message.Proposal;
+import org.jmls.message.Welcome;
+
+/**
+ * One device of one user against a jmls AS and DS (RFC 9750): enrols (the signature key is made
+ * here and never leaves the device), registers, keeps KeyPackages stocked, creates and joins
+ * groups, adds and removes users (all their devices), sends and receives, and recovers after state
+ * loss by external commit. Commit races are handled: when the DS reports another commit won, the
+ * client processes the winner and re-issues its intent (bounded retries). Not thread-safe.
+ */
+public final class MlsClient {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int RETRIES = 8;
+
+  /** A message received by {@link #sync()}. */
+  public record Received(Bytes groupId, String fromUser, String fromDevice, String text) {}
+
+  /** Observes what crosses the wire: operation name, bytes, epoch after. */
+  @FunctionalInterface
+  public interface WireLog {
+    void sent(String what, int bytes, long epoch);
+  }
+
+  private final String base;
+  private final String user;
+  private final String device;
+  private final CipherSuite suite;
+  private final MlsCrypto crypto;
+  private final HttpClient http = HttpClient.newHttpClient();
+  private KeyPair signature;
+  private Credential credential;
+  private DsClient ds;
+  private GroupServices services;
+  private final Map<Bytes, KeyPackageBundle> keyPackages = new LinkedHashMap<>();
+  private final Map<Bytes, Group> groups = new LinkedHashMap<>();
+  private long queueSeq;
+  private final List<String> problems = new ArrayList<>();
+  private WireLog wire = (w, b, e) -> {};
+
+  public MlsClient(String baseUrl, String user, String device, CipherSuite suite) {
+    this.base = baseUrl;
+    this.user = user;
+    this.device = device;
+    this.suite = suite;
+    this.crypto = DefaultCryptoProvider.instance().suite(suite);
+  }
+
+  public String user() {
+    return user;
+  }
+
+  public String device() {
+    return device;
+  }
+
+  public String clientId() {
+    return user + "/" + device;
+  }
+
+  public void onWire(WireLog log) {
+    this.wire = log;
+  }
+
+  private Map<?, ?> post(String path, Object body, String bearer) throws IOException, InterruptedException {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+    if (bearer != null) {
+      b.header("Authorization", "Bearer " + bearer);
+    }
+    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    Map<?, ?> m = JSON.readValue(r.body(), Map.class);
+    if (r.statusCode() >= 300) {
+      throw new ClientException(path + " refused (" + r.statusCode() + "): " + m.get("message"));
+    }
+    return m;
+  }
+
+  private static String b64(byte[] b) {
+    return Base64.getEncoder().encodeToString(b);
+  }
+
+  private static byte[] unb64(Object o) {
+    return Base64.getDecoder().decode((String) o);
+  }
+
+  /**
+   * Enrols with the AS (operator token or invite code), registers with the DS, and uploads
+   * {@code oneTime} KeyPackages plus a last-resort one. The signature private key stays here.
+   */
+  public void enrol(String adminToken, String inviteCode, int oneTime) throws Exception {
+    signature = crypto.generateSignatureKeyPair();
+    long ts = System.currentTimeMillis();
+    Bytes proof = crypto.signWithLabel(signature.privateKey(), "jmls AS enrolment",
+        AuthenticationService.enrolTbs(user, device, suite.id(), signature.publicKey(), ts));
+    Map<String, Object> req = new LinkedHashMap<>(Map.of("user", user, "device", device, "cipherSuite", suite.id(),
+        "signatureKey", b64(signature.publicKey().toByteArray()), "timestamp", ts, "proof", b64(proof.toByteArray())));
+    if (inviteCode != null) {
+      req.put("inviteCode", inviteCode);
+    }
+    Map<?, ?> issued = post("/as/enrol", req, adminToken);
+    credential = TlsReader.decode(unb64(issued.get("credential")), Credential::decode);
+    byte[] root = http.send(HttpRequest.newBuilder(URI.create(base + "/as/root")).build(), HttpResponse.BodyHandlers.ofByteArray()).body();
+    X509CredentialValidator validator = new X509CredentialValidator(new X509CertificateHolder(root), java.time.Clock.systemUTC(),
+        serial -> false, false);
+    services = GroupServices.development().withCredentials(validator);
+    ds = new DsClient(base, clientId(), crypto, signature.privateKey());
+    DsClient.Response reg = ds.call("POST", "/ds/clients", Map.of("clientId", clientId(), "userId", user,
+        "signatureKey", b64(signature.publicKey().toByteArray()), "credential", b64(credential.toByteArray()), "cipherSuite", suite.id()));
+    check(reg, 201, "registration");
+    publishKeyPackages(oneTime, true);
+  }
+
+  private static void check(DsClient.Response r, int expected, String what) {
+    if (r.status() != expected) {
+      throw new ClientException(what + " refused (" + r.status() + "): " + (r.json() == null ? "" : r.json().get("message")));
+    }
+  }
+
+  /** Uploads {@code n} fresh one-time KeyPackages (and a last-resort one when asked). */
+  public void publishKeyPackages(int n, boolean lastResort) throws Exception {
+    List<Map<String, Object>> batch = new ArrayList<>();
+    long now = System.currentTimeMillis() / 1000;
+    for (int i = 0; i < n + (lastResort ? 1 : 0); i++) {
+      KeyPackageBundle kp = KeyPackages.create(crypto, credential, signature, KeyPackages.defaultCapabilities(suite),
+          new Lifetime(now - 60, now + 30L * 86400), List.of(), List.of());
+      keyPackages.put(KeyPackages.ref(crypto, kp.keyPackage()), kp);
+      batch.add(Map.of("data", b64(MlsMessage.of(kp.keyPackage()).toByteArray()), "lastResort", i == n));
+    }
+    check(ds.call("POST", "/ds/key-packages", Map.of("keyPackages", batch)), 201, "KeyPackage upload");
+  }
+
+  /** Creates a group (PublicMessage handshakes, external joins allowed) with this device as its only member. */
+  public Bytes createGroup(String name) throws Exception {
+    Bytes gid = Bytes.wrap(crypto.randomBytes(16));
+    KeyPackageBundle own = keyPackages.values().iterator().next();
+    Group g = Group.create(services, GroupConfig.defaults(), gid, own, List.of());
+    MlsMessage gi = g.groupInfo(true);
+    check(ds.call("POST", "/ds/groups", Map.of("groupInfo", b64(gi.toByteArray()), "publicHandshakes", true, "externalJoins", true)),
+        201, "group creation");
+    groups.put(gid, g);
+    wire.sent("GroupInfo (create " + name + ")", gi.toByteArray().length, g.epoch());
+    return gid;
+  }
+
+  private Group group(Bytes gid) {
+    Group g = groups.get(gid);
+    if (g == null) {
+      throw new ClientException("this device is not in group " + gid.hex());
+    }
+    return g;
+  }
+
+  /** The intent behind a commit, re-computed after losing a race. */
+  @FunctionalInterface
+  private interface Intent {
+    List<Proposal> proposals(Group g) throws Exception;
+  }
+
+  /** Commits {@code intent}; on a lost race, catches up and retries. */
+  private long commit(Bytes gid, String what, Intent intent, boolean forcePath) throws Exception {
+    for (int attempt = 0; attempt < RETRIES; attempt++) {
+      Group g = group(gid);
+      Group.CommitResult c = g.commit(intent.proposals(g), forcePath);
+      Map<String, Object> body = new LinkedHashMap<>(Map.of("commit", b64(c.commit().toByteArray()),
+          "groupInfo", b64(c.groupInfo().toByteArray())));
+      if (c.welcome() != null) {
+        body.put("welcome", b64(c.welcome().toByteArray()));
+      }
+      DsClient.Response r = ds.call("POST", "/ds/groups/commit", body);
+      if (r.status() == 200) {
+        g.mergePendingCommit();
+        wire.sent(what + ": commit", c.commit().toByteArray().length, g.epoch());
+        if (c.welcome() != null) {
+          wire.sent(what + ": Welcome", c.welcome().toByteArray().length, g.epoch());
+        }
+        return g.epoch();
+      }
+      g.discardPendingCommit();
+      if (r.status() != 409) {
+        check(r, 200, what);
+      }
+      sync();
+    }
+    throw new ClientException(what + " lost " + RETRIES + " commit races in a row; try again later");
+  }
+
+  /** Adds every device of {@code otherUser} that is not yet in the group (claims one KeyPackage per device). */
+  public long addUser(Bytes gid, String otherUser) throws Exception {
+    return commit(gid, "add " + otherUser, g -> {
+      DsClient.Response claim = ds.call("POST", "/ds/key-packages/claim", Map.of("userId", otherUser, "cipherSuite", suite.id()));
+      check(claim, 200, "KeyPackage claim");
+      List<Proposal> adds = new ArrayList<>();
+      for (Object o : (List<?>) claim.json().get("keyPackages")) {
+        KeyPackage kp = (KeyPackage) MlsMessage.fromBytes(unb64(((Map<?, ?>) o).get("data"))).body();
+        if (g.tree().leafWithSignatureKey(kp.leafNode().signatureKey()) < 0 && !kp.leafNode().signatureKey().equals(signature.publicKey())) {
+          adds.add(new Proposal.Add(kp));
+        }
+      }
+      if (adds.isEmpty()) {
+        throw new ClientException(otherUser + " has no device to add (no KeyPackages, or all already in the group)");
+      }
+      return adds;
+    }, false);
+  }
+
+  /** Refreshes this device's keys (a commit with a path: forward secrecy and post-compromise security). */
+  public long updateKeys(Bytes gid) throws Exception {
+    return commit(gid, "update keys", g -> List.of(), true);
+  }
+
+  /** Commits the pending proposals (for example someone's SelfRemove). */
+  public long commitPending(Bytes gid) throws Exception {
+    return commit(gid, "commit pending proposals", g -> List.of(), false);
+  }
+
+  /** Asks to leave: a SelfRemove proposal that another member commits. */
+  public void leave(Bytes gid) throws Exception {
+    MlsMessage m = group(gid).proposeSelfRemove();
+    check(ds.send("POST", "/ds/messages", m.toByteArray(), "message/mls"), 200, "leave");
+    wire.sent("SelfRemove proposal", m.toByteArray().length, group(gid).epoch());
+  }
+
+  /** Sends a text message. */
+  public void send(Bytes gid, String text) throws Exception {
+    MlsMessage m = group(gid).encrypt(text.getBytes(java.nio.charset.StandardCharsets.UTF_8), new byte[0]);
+    check(ds.send("POST", "/ds/messages", m.toByteArray(), "message/mls"), 200, "send");
+    wire.sent("application message", m.toByteArray().length, group(gid).epoch());
+  }
+
+  /** Fetches and processes the queue in order, acknowledging what was processed; returns the texts received. */
+  public List<Received> sync() throws Exception {
+    List<Received> out = new ArrayList<>();
+    problems.clear();
+    while (true) {
+      DsClient.Response r = ds.call("GET", "/ds/queue?after=" + queueSeq + "&limit=200", null);
+      check(r, 200, "queue fetch");
+      List<?> msgs = (List<?>) r.json().get("messages");
+      if (msgs.isEmpty()) {
+        return out;
+      }
+      for (Object o : msgs) {
+        Map<?, ?> m = (Map<?, ?>) o;
+        MlsMessage msg = MlsMessage.fromBytes(unb64(m.get("data")));
+        Bytes gid = Bytes.wrap(HexFormat.of().parseHex((String) m.get("groupId")));
+        try {
+          process(m, msg, gid, out);
+        } catch (MlsException e) {
+          problems.add(m.get("kind") + " #" + m.get("seq") + ": " + e.getMessage());
+        }
+        queueSeq = ((Number) m.get("seq")).longValue();
+      }
+      check(ds.call("POST", "/ds/queue/ack", Map.of("upto", queueSeq)), 200, "ack");
+    }
+  }
+
+  private void process(Map<?, ?> m, MlsMessage msg, Bytes gid, List<Received> out) throws Exception {
+        switch ((String) m.get("kind")) {
+          case "welcome":
+            join((Welcome) msg.body());
+            break;
+          case "commit": {
+            Group g = groups.get(gid);
+            if (g != null) {
+              if (g.hasPendingCommit()) {
+                g.discardPendingCommit();
+              }
+              Group.StagedCommit s = (Group.StagedCommit) g.process(msg);
+              g.merge(s);
+              if (s.removesMe()) {
+                groups.remove(gid);
+              }
+            }
+            break;
+          }
+          default: {
+            Group g = groups.get(gid);
+            if (g != null) {
+              Group.Processed p = g.process(msg);
+              if (p instanceof Group.ApplicationMessage) {
+                Group.ApplicationMessage a = (Group.ApplicationMessage) p;
+                LeafNode sender = g.members().get(a.senderLeaf());
+                out.add(new Received(gid, X509Credentials.user(sender.credential()), X509Credentials.client(sender.credential()),
+                    new String(a.data().toByteArray(), java.nio.charset.StandardCharsets.UTF_8)));
+              }
+            }
+          }
+        }
+  }
+
+  private void join(Welcome w) throws Exception {
+    for (Map.Entry<Bytes, KeyPackageBundle> e : keyPackages.entrySet()) {
+      if (org.jmls.framing.WelcomeOpener.find(w, e.getKey()) != null) {
+        Group g = Group.join(services, GroupConfig.defaults(), w, e.getValue(), null);
+        groups.put(g.groupId(), g);
+        return;
+      }
+    }
+  }
+
+  /**
+   * Rejoins a group after losing its state (RFC 9750 §5.8): fetches the GroupInfo from the DS and
+   * commits externally, removing this device's old leaf.
+   */
+  public long recover(Bytes gid) throws Exception {
+    for (int attempt = 0; attempt < RETRIES; attempt++) {
+      DsClient.Response r = ds.call("GET", "/ds/groups/" + gid.hex() + "/group-info", null);
+      if (r.status() != 200) {
+        throw new ClientException("the group does not allow rejoining (" + r.status() + ")");
+      }
+      GroupInfo gi = (GroupInfo) MlsMessage.fromBytes(r.raw()).body();
+      int old = -1;
+      org.jmls.tree.RatchetTree tree = org.jmls.tree.RatchetTree.fromNodes(crypto,
+          org.jmls.extension.RatchetTree.from(org.jmls.message.Extension.find(gi.extensions(), org.jmls.message.Extension.RATCHET_TREE)).nodes());
+      for (int l = 0; l < tree.leafCount(); l++) {
+        LeafNode leaf = tree.leaf(l);
+        if (leaf != null && X509Credentials.client(leaf.credential()).equals(clientId())) {
+          old = l;
+        }
+      }
+      KeyPackageBundle template = keyPackages.values().iterator().next();
+      Group.ExternalJoin j = Group.externalJoin(services, GroupConfig.defaults(), gi, null, template.keyPackage().leafNode(),
+          signature.privateKey(), old);
+      DsClient.Response c = ds.call("POST", "/ds/groups/commit", Map.of("commit", b64(j.commit().toByteArray()),
+          "groupInfo", b64(j.group().groupInfo(true).toByteArray())));
+      if (c.status() == 200) {
+        groups.put(gid, j.group());
+        wire.sent("external commit (rejoin)", j.commit().toByteArray().length, j.group().epoch());
+        return j.group().epoch();
+      }
+      if (c.status() != 409) {
+        check(c, 200, "rejoin");
+      }
+    }
+    throw new ClientException("rejoin lost " + RETRIES + " commit races in a row");
+  }
+
+  /** Forgets every group's local state (what a lost device or reinstall looks like). */
+  public void loseState() {
+    groups.clear();
+  }
+
+  /** Messages the last {@link #sync()} could not process (skipped, with the reason). */
+  public List<String> lastSyncProblems() {
+    return List.copyOf(problems);
+  }
+
+  public Bytes epochAuthenticator(Bytes gid) {
+    return group(gid).epochAuthenticator();
+  }
+
+  public long epoch(Bytes gid) {
+    return group(gid).epoch();
+  }
+
+  public boolean inGroup(Bytes gid) {
+    return groups.containsKey(gid);
+  }
+
+  /** Members as "user (device)" lines, with verified identities from their credentials. */
+  public List<String> members(Bytes gid) throws MlsException {
+    List<String> out = new ArrayList<>();
+    for (LeafNode l : group(gid).members().values()) {
+      out.add(X509Credentials.client(l.credential()));
+    }
+    return out;
+  }
+
+  /** A failure of a client operation, as one clear sentence. */
+  public static final class ClientException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public ClientException(String message) {
+      super(message);
+    }
+  }
+}
