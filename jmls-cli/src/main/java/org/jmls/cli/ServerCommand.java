@@ -35,6 +35,9 @@ class ServerCommand implements Callable<Integer> {
   @Option(names = "--dev", description = "Development mode: enrolment without invite codes, basic credentials accepted. Never in production.")
   boolean dev;
 
+  @Option(names = "--as-url", description = "For 'jmls ds' alone: base URL of the AS whose credentials the DS accepts.")
+  String asUrl;
+
   @Option(names = "--credential-days", defaultValue = "90", description = "Lifetime of issued credentials in days (default ${DEFAULT-VALUE}).")
   int credentialDays;
 
@@ -45,7 +48,7 @@ class ServerCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     JmlsServer s = JmlsServer.start(new JmlsServer.Config(role(), data, host, port, postgres, postgresUser, postgresPassword,
-        adminToken, dev, credentialDays * 86400L));
+        adminToken, dev, credentialDays * 86400L, asUrl));
     String base = "http://" + host + ":" + s.port();
     String what = role() == JmlsServer.Role.BOTH ? "AS and DS" : role().name();
     System.out.println("jmls " + what + " listening on " + base
@@ -75,7 +78,7 @@ class ServerCommand implements Callable<Integer> {
   }
 
   @Command(name = "ds", mixinStandardHelpOptions = true,
-      description = "Run the Delivery Service alone (without the AS beside it, credentials are not checked: development only).")
+      description = "Run the Delivery Service alone; it checks credentials with the AS at --as-url (or accepts any with --dev).")
   static final class DsOnly extends ServerCommand {
     @Override
     JmlsServer.Role role() {

@@ -32,7 +32,43 @@ public final class JmlsServer implements AutoCloseable {
 
   /** Startup settings. */
   public record Config(Role role, Path dataDir, String host, int port, String postgresUrl, String postgresUser,
-      String postgresPassword, String adminToken, boolean developmentMode, long credentialLifetimeSeconds) {}
+      String postgresPassword, String adminToken, boolean developmentMode, long credentialLifetimeSeconds, String asUrl) {
+    /** Settings without a remote AS (both services in one process, or the AS alone). */
+    public Config(Role role, Path dataDir, String host, int port, String postgresUrl, String postgresUser,
+        String postgresPassword, String adminToken, boolean developmentMode, long credentialLifetimeSeconds) {
+      this(role, dataDir, host, port, postgresUrl, postgresUser, postgresPassword, adminToken, developmentMode,
+          credentialLifetimeSeconds, null);
+    }
+  }
+
+  /**
+   * Credential checks for a DS deployed apart from its AS: the root certificate fetched from the
+   * AS at startup, revocation asked of the AS's status endpoint on every check (a revoked answer is
+   * remembered; a not-revoked one is not, so a revocation takes effect at once).
+   */
+  static org.jmls.group.CredentialValidator remoteAs(String asUrl, boolean allowBasic) throws Exception {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    byte[] root = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(asUrl + "/as/root")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofByteArray()).body();
+    java.util.Map<String, long[]> cache = new java.util.concurrent.ConcurrentHashMap<>();
+    return new org.jmls.as.X509CredentialValidator(new org.bouncycastle.cert.X509CertificateHolder(root), Clock.systemUTC(), serial -> {
+      long now = System.currentTimeMillis();
+      if (cache.containsKey(serial)) {
+        return true;
+      }
+      try {
+        java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create(asUrl + "/as/status/" + serial)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        boolean revoked = r.statusCode() != 200 || !r.body().contains("\"revoked\":false");
+        if (revoked) {
+          cache.put(serial, new long[] {1, now});
+        }
+        return revoked;
+      } catch (java.io.IOException | InterruptedException e) {
+        throw new org.jmls.ValidationException("as.revocation-unavailable", "the AS revocation status is unreachable");
+      }
+    }, allowBasic);
+  }
 
   private final Javalin app;
   private final Database asDb;
@@ -98,8 +134,17 @@ public final class JmlsServer implements AutoCloseable {
     }
     if (c.role() != Role.AS) {
       dsDb = open(c, "ds");
-      GroupServices services = new GroupServices(DefaultCryptoProvider.instance(), Clock.systemUTC(),
-          as != null ? as.validator(c.developmentMode()) : org.jmls.group.CredentialValidator.ACCEPT_ALL, PskStore.NONE, null);
+      org.jmls.group.CredentialValidator credentials;
+      if (as != null) {
+        credentials = as.validator(c.developmentMode());
+      } else if (c.asUrl() != null) {
+        credentials = remoteAs(c.asUrl(), c.developmentMode());
+      } else if (c.developmentMode()) {
+        credentials = org.jmls.group.CredentialValidator.ACCEPT_ALL;
+      } else {
+        throw new IllegalArgumentException("a DS without its AS needs the AS URL (--as-url) or development mode (--dev)");
+      }
+      GroupServices services = new GroupServices(DefaultCryptoProvider.instance(), Clock.systemUTC(), credentials, PskStore.NONE, null);
       DsServer ds = DsServer.install(app, dsDb, services);
       org.jmls.ds.KeyPackageDirectory kps = new org.jmls.ds.KeyPackageDirectory(dsDb, services);
       // Hourly housekeeping: expired and consumed KeyPackages, queued messages past retention.

@@ -109,4 +109,31 @@ class JmlsServerTest {
       assertTrue(call(s, "GET", "/as/audit", null, s.adminToken()).body().contains("revoked serial=" + serial));
     }
   }
+
+  @org.junit.jupiter.api.Test
+  void dsAlone_checksCredentialsWithTheRemoteAs() throws Exception {
+    try (JmlsServer as = JmlsServer.start(new JmlsServer.Config(JmlsServer.Role.AS, Files.createTempDirectory("jmls-as"), "127.0.0.1", 0,
+        null, null, null, "adm", false, 86400));
+        JmlsServer ds = JmlsServer.start(new JmlsServer.Config(JmlsServer.Role.DS, Files.createTempDirectory("jmls-ds"), "127.0.0.1", 0,
+            null, null, null, "adm", false, 86400, "http://127.0.0.1:" + as.port()))) {
+      KeyPair key = C.generateSignatureKeyPair();
+      long ts = System.currentTimeMillis();
+      Bytes proof = C.signWithLabel(key.privateKey(), "jmls AS enrolment",
+          AuthenticationService.enrolTbs("zoe@example.com", "p", SUITE.id(), key.publicKey(), ts));
+      HttpResponse<String> issued = call(as, "POST", "/as/enrol", Map.of("user", "zoe@example.com", "device", "p", "cipherSuite", 1,
+          "signatureKey", Base64.getEncoder().encodeToString(key.publicKey().toByteArray()), "timestamp", ts,
+          "proof", Base64.getEncoder().encodeToString(proof.toByteArray())), "adm");
+      assertEquals(201, issued.statusCode(), issued.body());
+      DsClient client = new DsClient("http://127.0.0.1:" + ds.port(), "zoe@example.com/p", C, key.privateKey());
+      Map<String, Object> reg = Map.of("clientId", "zoe@example.com/p", "userId", "zoe@example.com",
+          "signatureKey", Base64.getEncoder().encodeToString(key.publicKey().toByteArray()), "credential", json(issued).get("credential"));
+      assertEquals(201, client.call("POST", "/ds/clients", reg).status());
+      assertEquals(200, call(as, "POST", "/as/revoke", Map.of("serial", json(issued).get("serial")), "adm").statusCode());
+      DsClient other = new DsClient("http://127.0.0.1:" + ds.port(), "zoe@example.com/q", C, key.privateKey());
+      Map<String, Object> reg2 = new java.util.HashMap<>(reg);
+      reg2.put("clientId", "zoe@example.com/q");
+      DsClient.Response refused = other.call("POST", "/ds/clients", reg2);
+      assertEquals("as.revoked", refused.json().get("error"));
+    }
+  }
 }
