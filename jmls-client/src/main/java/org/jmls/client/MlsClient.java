@@ -73,6 +73,8 @@ public final class MlsClient {
   private long queueSeq;
   private final List<String> problems = new ArrayList<>();
   private WireLog wire = (w, b, e) -> {};
+  private ClientStore store;
+  private final java.util.Set<Bytes> forgotten = new java.util.HashSet<>();
 
   public MlsClient(String baseUrl, String user, String device, CipherSuite suite) {
     this.base = baseUrl;
@@ -136,15 +138,20 @@ public final class MlsClient {
     }
     Map<?, ?> issued = post("/as/enrol", req, adminToken);
     credential = TlsReader.decode(unb64(issued.get("credential")), Credential::decode);
+    connect();
+    DsClient.Response reg = ds.call("POST", "/ds/clients", Map.of("clientId", clientId(), "userId", user,
+        "signatureKey", b64(signature.publicKey().toByteArray()), "credential", b64(credential.toByteArray()), "cipherSuite", suite.id()));
+    check(reg, 201, "registration");
+    publishKeyPackages(oneTime, true);
+  }
+
+  /** Fetches the AS root (credentials of other members are checked against it) and opens the DS client. */
+  private void connect() throws Exception {
     byte[] root = http.send(HttpRequest.newBuilder(URI.create(base + "/as/root")).build(), HttpResponse.BodyHandlers.ofByteArray()).body();
     X509CredentialValidator validator = new X509CredentialValidator(new X509CertificateHolder(root), java.time.Clock.systemUTC(),
         serial -> false, false);
     services = GroupServices.development().withCredentials(validator);
     ds = new DsClient(base, clientId(), crypto, signature.privateKey());
-    DsClient.Response reg = ds.call("POST", "/ds/clients", Map.of("clientId", clientId(), "userId", user,
-        "signatureKey", b64(signature.publicKey().toByteArray()), "credential", b64(credential.toByteArray()), "cipherSuite", suite.id()));
-    check(reg, 201, "registration");
-    publishKeyPackages(oneTime, true);
   }
 
   private static void check(DsClient.Response r, int expected, String what) {
@@ -163,6 +170,7 @@ public final class MlsClient {
       keyPackages.put(KeyPackages.ref(crypto, kp.keyPackage()), kp);
       batch.add(Map.of("data", b64(MlsMessage.of(kp.keyPackage()).toByteArray()), "lastResort", i == n));
     }
+    persist();
     check(ds.call("POST", "/ds/key-packages", Map.of("keyPackages", batch)), 201, "KeyPackage upload");
   }
 
@@ -175,6 +183,7 @@ public final class MlsClient {
     check(ds.call("POST", "/ds/groups", Map.of("groupInfo", b64(gi.toByteArray()), "publicHandshakes", true, "externalJoins", true)),
         201, "group creation");
     groups.put(gid, g);
+    persist();
     wire.sent("GroupInfo (create " + name + ")", gi.toByteArray().length, g.epoch());
     return gid;
   }
@@ -206,6 +215,7 @@ public final class MlsClient {
       DsClient.Response r = ds.call("POST", "/ds/groups/commit", body);
       if (r.status() == 200) {
         g.mergePendingCommit();
+        persist();
         wire.sent(what + ": commit", c.commit().toByteArray().length, g.epoch());
         if (c.welcome() != null) {
           wire.sent(what + ": Welcome", c.welcome().toByteArray().length, g.epoch());
@@ -216,7 +226,7 @@ public final class MlsClient {
       if (r.status() != 409) {
         check(r, 200, what);
       }
-      sync();
+      drain();
     }
     throw new ClientException(what + " lost " + RETRIES + " commit races in a row; try again later");
   }
@@ -253,6 +263,7 @@ public final class MlsClient {
   /** Asks to leave: a SelfRemove proposal that another member commits. */
   public void leave(Bytes gid) throws Exception {
     MlsMessage m = group(gid).proposeSelfRemove();
+    persist();
     check(ds.send("POST", "/ds/messages", m.toByteArray(), "message/mls"), 200, "leave");
     wire.sent("SelfRemove proposal", m.toByteArray().length, group(gid).epoch());
   }
@@ -260,20 +271,34 @@ public final class MlsClient {
   /** Sends a text message. */
   public void send(Bytes gid, String text) throws Exception {
     MlsMessage m = group(gid).encrypt(text.getBytes(java.nio.charset.StandardCharsets.UTF_8), new byte[0]);
+    // The ratchet advanced: persist before posting, so a crash can never reuse a generation.
+    persist();
     check(ds.send("POST", "/ds/messages", m.toByteArray(), "message/mls"), 200, "send");
     wire.sent("application message", m.toByteArray().length, group(gid).epoch());
   }
 
-  /** Fetches and processes the queue in order, acknowledging what was processed; returns the texts received. */
+  private final List<Received> inbox = new ArrayList<>();
+
+  /**
+   * Fetches and processes the queue in order, acknowledging what was processed; returns the texts
+   * received since the last call (including those picked up while catching up after a lost commit race).
+   */
   public List<Received> sync() throws Exception {
-    List<Received> out = new ArrayList<>();
+    drain();
+    List<Received> out = new ArrayList<>(inbox);
+    inbox.clear();
+    return out;
+  }
+
+  private void drain() throws Exception {
+    List<Received> out = inbox;
     problems.clear();
     while (true) {
       DsClient.Response r = ds.call("GET", "/ds/queue?after=" + queueSeq + "&limit=200", null);
       check(r, 200, "queue fetch");
       List<?> msgs = (List<?>) r.json().get("messages");
       if (msgs.isEmpty()) {
-        return out;
+        return;
       }
       for (Object o : msgs) {
         Map<?, ?> m = (Map<?, ?>) o;
@@ -286,6 +311,8 @@ public final class MlsClient {
         }
         queueSeq = ((Number) m.get("seq")).longValue();
       }
+      // Persist the processed state before acknowledging, so nothing acknowledged is lost in a crash.
+      persist();
       check(ds.call("POST", "/ds/queue/ack", Map.of("upto", queueSeq)), 200, "ack");
     }
   }
@@ -305,6 +332,7 @@ public final class MlsClient {
               g.merge(s);
               if (s.removesMe()) {
                 groups.remove(gid);
+                forgotten.add(gid);
               }
             }
             break;
@@ -361,6 +389,8 @@ public final class MlsClient {
           "groupInfo", b64(j.group().groupInfo(true).toByteArray())));
       if (c.status() == 200) {
         groups.put(gid, j.group());
+        forgotten.remove(gid);
+        persist();
         wire.sent("external commit (rejoin)", j.commit().toByteArray().length, j.group().epoch());
         return j.group().epoch();
       }
@@ -371,9 +401,76 @@ public final class MlsClient {
     throw new ClientException("rejoin lost " + RETRIES + " commit races in a row");
   }
 
+  /**
+   * Keeps this client's whole state in {@code store} from now on: identity (signature key,
+   * credential), KeyPackage secrets, every group's state, queue position. Written after every
+   * operation, before a message is posted or a queue position acknowledged, in one transaction.
+   */
+  public void persistTo(ClientStore s) throws Exception {
+    this.store = s;
+    persist();
+  }
+
+  private void persist() throws Exception {
+    if (store == null || signature == null) {
+      return;
+    }
+    Map<String, byte[]> w = new LinkedHashMap<>();
+    org.jmls.codec.TlsWriter id = new org.jmls.codec.TlsWriter();
+    id.opaque(user.getBytes(java.nio.charset.StandardCharsets.UTF_8)).opaque(device.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        .u16(suite.id()).opaque(signature.privateKey().unsafeArray()).opaque(signature.publicKey()).u64(queueSeq);
+    credential.encode(id);
+    w.put("identity", id.toByteArray());
+    for (Map.Entry<Bytes, KeyPackageBundle> e : keyPackages.entrySet()) {
+      org.jmls.codec.TlsWriter kp = new org.jmls.codec.TlsWriter();
+      e.getValue().keyPackage().encode(kp);
+      kp.opaque(e.getValue().initKey().unsafeArray()).opaque(e.getValue().encryptionKey().unsafeArray());
+      w.put("kp/" + e.getKey().hex(), kp.toByteArray());
+    }
+    for (Map.Entry<Bytes, Group> e : groups.entrySet()) {
+      w.put("group/" + e.getKey().hex(), e.getValue().save());
+    }
+    for (Bytes gid : forgotten) {
+      w.put("group/" + gid.hex(), null);
+    }
+    forgotten.clear();
+    store.putAll(w);
+  }
+
+  /** Restarts a client from its store (the same device, same state); talks to the servers at {@code baseUrl}. */
+  public static MlsClient restore(String baseUrl, ClientStore s) throws Exception {
+    byte[] id = s.get("identity");
+    if (id == null) {
+      throw new ClientException("the store holds no client; enrol first");
+    }
+    TlsReader r = new TlsReader(id);
+    String user = new String(r.opaque().toByteArray(), java.nio.charset.StandardCharsets.UTF_8);
+    String device = new String(r.opaque().toByteArray(), java.nio.charset.StandardCharsets.UTF_8);
+    CipherSuite suite = CipherSuite.of(r.u16());
+    MlsClient c = new MlsClient(baseUrl, user, device, suite);
+    c.signature = new KeyPair(org.jmls.crypto.Secret.wrap(r.opaque().toByteArray()), r.opaque());
+    c.queueSeq = r.u64();
+    c.credential = Credential.decode(r);
+    c.connect();
+    for (String name : s.names("kp/")) {
+      TlsReader k = new TlsReader(s.get(name));
+      KeyPackage kp = KeyPackage.decode(k);
+      c.keyPackages.put(Bytes.fromHex(name.substring(3)), new KeyPackageBundle(kp, org.jmls.crypto.Secret.wrap(k.opaque().toByteArray()),
+          org.jmls.crypto.Secret.wrap(k.opaque().toByteArray()), c.signature.privateKey()));
+    }
+    for (String name : s.names("group/")) {
+      Group g = Group.load(c.services, s.get(name));
+      c.groups.put(g.groupId(), g);
+    }
+    c.store = s;
+    return c;
+  }
+
   /** Forgets every group's local state (what a lost device or reinstall looks like). */
-  public void loseState() {
+  public void loseState() throws Exception {
+    forgotten.addAll(groups.keySet());
     groups.clear();
+    persist();
   }
 
   /** Messages the last {@link #sync()} could not process (skipped, with the reason). */
