@@ -318,38 +318,38 @@ public final class MlsClient {
   }
 
   private void process(Map<?, ?> m, MlsMessage msg, Bytes gid, List<Received> out) throws Exception {
-        switch ((String) m.get("kind")) {
-          case "welcome":
-            join((Welcome) msg.body());
-            break;
-          case "commit": {
-            Group g = groups.get(gid);
-            if (g != null) {
-              if (g.hasPendingCommit()) {
-                g.discardPendingCommit();
-              }
-              Group.StagedCommit s = (Group.StagedCommit) g.process(msg);
-              g.merge(s);
-              if (s.removesMe()) {
-                groups.remove(gid);
-                forgotten.add(gid);
-              }
-            }
-            break;
+    switch ((String) m.get("kind")) {
+      case "welcome":
+        join((Welcome) msg.body());
+        break;
+      case "commit": {
+        Group g = groups.get(gid);
+        if (g != null) {
+          if (g.hasPendingCommit()) {
+            g.discardPendingCommit();
           }
-          default: {
-            Group g = groups.get(gid);
-            if (g != null) {
-              Group.Processed p = g.process(msg);
-              if (p instanceof Group.ApplicationMessage) {
-                Group.ApplicationMessage a = (Group.ApplicationMessage) p;
-                LeafNode sender = g.members().get(a.senderLeaf());
-                out.add(new Received(gid, X509Credentials.user(sender.credential()), X509Credentials.client(sender.credential()),
-                    new String(a.data().toByteArray(), java.nio.charset.StandardCharsets.UTF_8)));
-              }
-            }
+          Group.StagedCommit s = (Group.StagedCommit) g.process(msg);
+          g.merge(s);
+          if (s.removesMe()) {
+            groups.remove(gid);
+            forgotten.add(gid);
           }
         }
+        break;
+      }
+      default: {
+        Group g = groups.get(gid);
+        if (g != null) {
+          Group.Processed p = g.process(msg);
+          if (p instanceof Group.ApplicationMessage) {
+            Group.ApplicationMessage a = (Group.ApplicationMessage) p;
+            LeafNode sender = g.members().get(a.senderLeaf());
+            out.add(new Received(gid, X509Credentials.user(sender.credential()), X509Credentials.client(sender.credential()),
+                new String(a.data().toByteArray(), java.nio.charset.StandardCharsets.UTF_8)));
+          }
+        }
+      }
+    }
   }
 
   private void join(Welcome w) throws Exception {

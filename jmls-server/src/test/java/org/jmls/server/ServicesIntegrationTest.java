@@ -50,7 +50,6 @@ class ServicesIntegrationTest {
     int rounds = Integer.parseInt(System.getenv().getOrDefault("JMLS_RACE_ROUNDS", "200"));
     try (JmlsServer s = start(db)) {
       String base = "http://127.0.0.1:" + s.port();
-      org.jmls.as.X509CredentialValidator unused = null;
       GroupServices services = GroupServices.development();
       List<Member> members = new ArrayList<>();
       for (int i = 0; i < 50; i++) {
@@ -133,7 +132,7 @@ class ServicesIntegrationTest {
             new org.jmls.crypto.KeyPair(bob.kp.signatureKey(), bob.kp.keyPackage().leafNode().signatureKey()),
             org.jmls.group.KeyPackages.defaultCapabilities(Member.SUITE), new org.jmls.message.Lifetime(now - 60, now + 86400),
             List.of(), List.of());
-        more.add(Map.of("data", Member.b64(MlsMessage.of(kp.keyPackage()).toByteArray()), "lastResort", i == 8 ? false : false));
+        more.add(Map.of("data", Member.b64(MlsMessage.of(kp.keyPackage()).toByteArray()), "lastResort", false));
       }
       var last = org.jmls.group.KeyPackages.create(Member.C, bob.kp.keyPackage().leafNode().credential(),
           new org.jmls.crypto.KeyPair(bob.kp.signatureKey(), bob.kp.keyPackage().leafNode().signatureKey()),
