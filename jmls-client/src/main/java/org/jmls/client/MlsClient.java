@@ -250,6 +250,22 @@ public final class MlsClient {
     }, false);
   }
 
+  /** Removes every device of {@code otherUser} from the group. */
+  public long removeUser(Bytes gid, String otherUser) throws Exception {
+    return commit(gid, "remove " + otherUser, g -> {
+      List<Proposal> removes = new ArrayList<>();
+      for (Map.Entry<Integer, LeafNode> e : g.members().entrySet()) {
+        if (X509Credentials.user(e.getValue().credential()).equals(otherUser) && e.getKey() != g.myLeafIndex()) {
+          removes.add(new Proposal.Remove(e.getKey()));
+        }
+      }
+      if (removes.isEmpty()) {
+        throw new ClientException(otherUser + " has no device in this group");
+      }
+      return removes;
+    }, false);
+  }
+
   /** Refreshes this device's keys (a commit with a path: forward secrecy and post-compromise security). */
   public long updateKeys(Bytes gid) throws Exception {
     return commit(gid, "update keys", g -> List.of(), true);

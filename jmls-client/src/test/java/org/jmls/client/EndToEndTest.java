@@ -153,6 +153,12 @@ class EndToEndTest {
       syncAll();
       everyoneTalks(groups);
 
+      // Alice removes Carol (both devices) from g1; Carol's devices stop receiving g1 messages.
+      aliceD1.removeUser(g1, "carol@example.com");
+      syncAll();
+      assertEquals(4, aliceD1.members(g1).size());
+      everyoneTalks(groups);
+
       Bytes auth1 = aliceD1.epochAuthenticator(g1);
       Bytes auth2 = bobD1.epochAuthenticator(g2);
       for (MlsClient c : devices.values()) {
