@@ -174,6 +174,34 @@ public final class MlsClient {
     check(ds.call("POST", "/ds/key-packages", Map.of("keyPackages", batch)), 201, "KeyPackage upload");
   }
 
+  /**
+   * Keeps the KeyPackage stock up (RFC 9750 §5.1): uploads one-time KeyPackages when the DS reports
+   * fewer than {@code target} left, and a fresh last-resort one after the current one was handed
+   * out. Returns how many were uploaded.
+   */
+  public int replenishKeyPackages(int target) throws Exception {
+    DsClient.Response r = ds.call("GET", "/ds/key-packages/stock", null);
+    check(r, 200, "stock query");
+    int oneTimeLeft = 0;
+    boolean rotate = false;
+    boolean hasLastResort = false;
+    for (Object o : (List<?>) r.json().get("stock")) {
+      Map<?, ?> st = (Map<?, ?>) o;
+      if (((Number) st.get("cipherSuite")).intValue() == suite.id()) {
+        oneTimeLeft = ((Number) st.get("oneTimeLeft")).intValue();
+        rotate = Boolean.TRUE.equals(st.get("rotateLastResort"));
+        hasLastResort = Boolean.TRUE.equals(st.get("hasLastResort"));
+      }
+    }
+    int missing = Math.max(0, target - oneTimeLeft);
+    boolean lastResort = rotate || !hasLastResort;
+    if (missing == 0 && !lastResort) {
+      return 0;
+    }
+    publishKeyPackages(missing, lastResort);
+    return missing + (lastResort ? 1 : 0);
+  }
+
   /** Creates a group (PublicMessage handshakes, external joins allowed) with this device as its only member. */
   public Bytes createGroup(String name) throws Exception {
     Bytes gid = Bytes.wrap(crypto.randomBytes(16));

@@ -159,6 +159,11 @@ class EndToEndTest {
       assertEquals(4, aliceD1.members(g1).size());
       everyoneTalks(groups);
 
+      // KeyPackage stock: claims used up Carol's one-time KeyPackages; replenishment restores it.
+      MlsClient carolD1 = devices.get("carol@example.com/d1");
+      assertTrue(carolD1.replenishKeyPackages(4) > 0);
+      assertEquals(0, carolD1.replenishKeyPackages(4));
+
       Bytes auth1 = aliceD1.epochAuthenticator(g1);
       Bytes auth2 = bobD1.epochAuthenticator(g2);
       for (MlsClient c : devices.values()) {
