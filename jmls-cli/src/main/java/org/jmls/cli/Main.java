@@ -11,6 +11,8 @@ import picocli.CommandLine.Command;
     description = "Messaging Layer Security (RFC 9420 / RFC 9750) for the JVM.",
     subcommands = {
       DemoCommand.class, VectorsCommand.class, ServerCommand.class, ServerCommand.AsOnly.class, ServerCommand.DsOnly.class,
+      ClientCommands.Register.class, ClientCommands.GroupCmd.class, ClientCommands.Members.class, ClientCommands.Send.class,
+      ClientCommands.Read.class, ClientCommands.Watch.class,
       InteropCommand.class, CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
