@@ -278,6 +278,29 @@ public final class MlsClient {
     }, false);
   }
 
+  /**
+   * Brings this user's other devices into every group this device is in (RFC 9750 §5.10): for each
+   * group, the user's devices that are not yet members are added. Returns the number of groups
+   * changed.
+   */
+  public int addMyNewDevices() throws Exception {
+    int changed = 0;
+    for (Bytes gid : new ArrayList<>(groups.keySet())) {
+      try {
+        addUser(gid, user);
+        changed++;
+      } catch (ClientException nothingToAdd) {
+        // every device of this user is already in this group
+      }
+    }
+    return changed;
+  }
+
+  /** The groups this device is in. */
+  public List<Bytes> groups() {
+    return List.copyOf(groups.keySet());
+  }
+
   /** Removes every device of {@code otherUser} from the group. */
   public long removeUser(Bytes gid, String otherUser) throws Exception {
     return commit(gid, "remove " + otherUser, g -> {

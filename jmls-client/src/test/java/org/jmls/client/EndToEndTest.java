@@ -159,6 +159,15 @@ class EndToEndTest {
       assertEquals(4, aliceD1.members(g1).size());
       everyoneTalks(groups);
 
+      // A third device of Alice enrols; her phone brings it into both of her groups (RFC 9750 §5.10).
+      MlsClient aliceD3 = new MlsClient(base(), "alice@example.com", "d3", SUITE);
+      aliceD3.enrol("admin", null, 4);
+      devices.put("alice@example.com/d3", aliceD3);
+      assertEquals(2, aliceD1.addMyNewDevices());
+      syncAll();
+      assertEquals(2, aliceD3.groups().size());
+      everyoneTalks(groups);
+
       // KeyPackage stock: claims used up Carol's one-time KeyPackages; replenishment restores it.
       MlsClient carolD1 = devices.get("carol@example.com/d1");
       assertTrue(carolD1.replenishKeyPackages(4) > 0);
