@@ -112,6 +112,13 @@ public final class AsServer {
           "serial", issued.serial(), "notAfter", issued.notAfter()));
     });
 
+    app.post("/as/renew", ctx -> {
+      Map<?, ?> body = json(ctx);
+      AuthenticationService.Issued issued = as.renew(str(body, "serial"), num(body, "timestamp"), Bytes.wrap(b64(body, "proof")));
+      ctx.status(201).json(Map.of("credential", Base64.getEncoder().encodeToString(issued.credential().toByteArray()),
+          "serial", issued.serial(), "notAfter", issued.notAfter()));
+    });
+
     app.post("/as/revoke", ctx -> {
       requireAdmin(ctx);
       String serial = str(json(ctx), "serial");

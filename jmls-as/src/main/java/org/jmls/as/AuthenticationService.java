@@ -245,6 +245,75 @@ public final class AuthenticationService {
     return new Issued(new Credential.X509(List.of(Bytes.wrap(der))), serial, now + lifetimeSeconds);
   }
 
+  /** RenewTBS: what a device signs to renew its certificate with the same key. */
+  public static byte[] renewTbs(String serial, long timestampMillis) {
+    return new TlsWriter().opaque(serial.getBytes(StandardCharsets.UTF_8)).u64(timestampMillis).toByteArray();
+  }
+
+  /**
+   * Renews a certificate before it expires: the holder of the current (valid, unrevoked)
+   * certificate's key signs RenewTBS; a new certificate for the same user, device and key is
+   * issued. No operator or invite needed: possession of the certified key is the authorization.
+   */
+  public Issued renew(String serial, long timestampMillis, Bytes proof) throws SQLException, ValidationException, IOException {
+    record Current(String user, String device, Bytes key, X509CertificateHolder cert) {}
+    Current cur = db.transaction(c -> {
+      try (PreparedStatement q = c.prepareStatement(
+          "SELECT user_id, device_id, signature_key, der, revoked_at FROM as_certificates WHERE serial = ?")) {
+        q.setString(1, serial);
+        try (ResultSet rs = q.executeQuery()) {
+          if (!rs.next()) {
+            return null;
+          }
+          rs.getLong(5);
+          if (!rs.wasNull()) {
+            return null;
+          }
+          try {
+            return new Current(rs.getString(1), rs.getString(2), Bytes.wrap(rs.getBytes(3)), new X509CertificateHolder(rs.getBytes(4)));
+          } catch (IOException e) {
+            return null;
+          }
+        }
+      }
+    });
+    if (cur == null || !cur.cert().isValidOn(new java.util.Date(clock.millis()))) {
+      throw new ValidationException("as.unauthorized", "only a valid, unrevoked certificate can be renewed; enrol again");
+    }
+    if (Math.abs(clock.millis() - timestampMillis) > 5 * 60 * 1000) {
+      throw new ValidationException("as.stale-request", "the renewal request is too old; check the device clock");
+    }
+    CipherSuite suite = null;
+    for (CipherSuite cs : CipherSuite.values()) {
+      if (provider.suite(cs).verifyWithLabel(cur.key(), "jmls AS renewal", renewTbs(serial, timestampMillis), proof)) {
+        suite = cs;
+        break;
+      }
+    }
+    if (suite == null) {
+      throw new ValidationException("as.proof-of-possession", "the renewal is not signed with the certified key");
+    }
+    long now = now();
+    X509CertificateHolder cert = ca.issue(cur.user(), cur.device(), suite.signature(), cur.key(), now, lifetimeSeconds);
+    String newSerial = cert.getSerialNumber().toString(16);
+    byte[] der = cert.getEncoded();
+    db.transaction(conn -> {
+      try (PreparedStatement ins = conn.prepareStatement("INSERT INTO as_certificates "
+          + "(serial, user_id, device_id, signature_key, not_after, revoked_at, der) VALUES (?, ?, ?, ?, ?, NULL, ?)")) {
+        ins.setString(1, newSerial);
+        ins.setString(2, cur.user());
+        ins.setString(3, cur.device());
+        ins.setBytes(4, cur.key().unsafeArray());
+        ins.setLong(5, now + lifetimeSeconds);
+        ins.setBytes(6, der);
+        ins.executeUpdate();
+      }
+      audit(conn, cur.user() + "/" + cur.device(), "renewed", "serial=" + newSerial + " replaces=" + serial);
+      return null;
+    });
+    return new Issued(new Credential.X509(List.of(Bytes.wrap(der))), newSerial, now + lifetimeSeconds);
+  }
+
   /** Revokes a certificate (operator action). */
   public void revoke(String serial, String operator) throws SQLException, ValidationException {
     int n = db.transaction(c -> {

@@ -301,6 +301,33 @@ public final class MlsClient {
     return List.copyOf(groups.keySet());
   }
 
+  /**
+   * Renews this device's credential with the AS (signed with the device key; no operator needed)
+   * and puts it into every group with a commit (RFC 9750 §6 credential rotation). New KeyPackages
+   * carry it from now on.
+   */
+  public void renewCredential() throws Exception {
+    org.bouncycastle.cert.X509CertificateHolder cert = X509Credentials.leaf(credential);
+    String serial = cert.getSerialNumber().toString(16);
+    long ts = System.currentTimeMillis();
+    Bytes proof = crypto.signWithLabel(signature.privateKey(), "jmls AS renewal", AuthenticationService.renewTbs(serial, ts));
+    Map<?, ?> issued = post("/as/renew", Map.of("serial", serial, "timestamp", ts, "proof", b64(proof.toByteArray())), null);
+    credential = TlsReader.decode(unb64(issued.get("credential")), Credential::decode);
+    for (Bytes gid : new ArrayList<>(groups.keySet())) {
+      Credential fresh = credential;
+      commit(gid, "renew credential", g -> {
+        g.useCredential(fresh);
+        return List.of();
+      }, true);
+    }
+    persist();
+  }
+
+  /** When this device's certificate expires (epoch seconds): renew before then. */
+  public long credentialNotAfter() throws Exception {
+    return X509Credentials.leaf(credential).getNotAfter().getTime() / 1000;
+  }
+
   /** Removes every device of {@code otherUser} from the group. */
   public long removeUser(Bytes gid, String otherUser) throws Exception {
     return commit(gid, "remove " + otherUser, g -> {

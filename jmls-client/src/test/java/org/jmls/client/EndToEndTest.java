@@ -168,6 +168,14 @@ class EndToEndTest {
       assertEquals(2, aliceD3.groups().size());
       everyoneTalks(groups);
 
+      // Credential rotation: Bob's phone renews its certificate with the AS and updates its leaf in both groups.
+      long before = bobD1.credentialNotAfter();
+      Thread.sleep(1100);
+      bobD1.renewCredential();
+      assertTrue(bobD1.credentialNotAfter() > before);
+      syncAll();
+      everyoneTalks(groups);
+
       // KeyPackage stock: claims used up Carol's one-time KeyPackages; replenishment restores it.
       MlsClient carolD1 = devices.get("carol@example.com/d1");
       assertTrue(carolD1.replenishKeyPackages(4) > 0);

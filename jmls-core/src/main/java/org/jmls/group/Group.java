@@ -163,6 +163,7 @@ public final class Group {
   private StagedCommit pendingCommit;
   private boolean active = true;
   private Proposal.ReInit reinit;
+  private org.jmls.message.Credential nextCredential;
 
   private Group(GroupServices services, GroupConfig config, MlsCrypto crypto, Secret signatureKey, EpochState state) {
     this.services = services;
@@ -746,6 +747,14 @@ public final class Group {
     return propose(new Proposal.SelfRemove());
   }
 
+  /**
+   * Puts {@code credential} (for the same signature key, e.g. a renewed certificate) into this
+   * member's leaf with the next commit, which then always carries a path.
+   */
+  public void useCredential(org.jmls.message.Credential credential) {
+    this.nextCredential = credential;
+  }
+
   /** An Update proposal with a fresh leaf encryption key (§12.1.2). */
   public MlsMessage proposeUpdate() throws ValidationException, CryptoException {
     LeafNode cur = state.tree.leaf(state.myLeaf);
@@ -810,8 +819,14 @@ public final class Group {
     UpdatePath path = null;
     TreeKem.PendingPath pendingPath = null;
     long newEpoch = epoch() + 1;
-    if (applied.pathRequired || forcePath) {
-      pendingPath = TreeKem.createPath(tree, state.myLeaf, tree.leaf(state.myLeaf), signatureKey, groupId());
+    if (applied.pathRequired || forcePath || nextCredential != null) {
+      LeafNode base = tree.leaf(state.myLeaf);
+      if (nextCredential != null) {
+        base = new LeafNode(base.encryptionKey(), base.signatureKey(), nextCredential, base.capabilities(), base.leafNodeSource(),
+            base.lifetime(), base.parentHash(), base.extensions(), base.signature());
+        services.credentials().validate(nextCredential, base.signatureKey());
+      }
+      pendingPath = TreeKem.createPath(tree, state.myLeaf, base, signatureKey, groupId());
       GroupContext provisional = new GroupContext(ProtocolVersion.MLS10, crypto.cipherSuite().id(), groupId(), newEpoch,
           Bytes.wrap(tree.treeHash()), state.context.confirmedTranscriptHash(), applied.extensions);
       path = pendingPath.encrypt(provisional.toByteArray(), joiners, services.executor());
@@ -914,6 +929,7 @@ public final class Group {
     }
     StagedCommit s = pendingCommit;
     pendingCommit = null;
+    nextCredential = null;
     install(s);
   }
 
