@@ -138,8 +138,8 @@ final class ClientCommands {
     }
   }
 
-  @Command(name = "add", mixinStandardHelpOptions = true, description = "Add every device of USER to group NAME.")
-  static final class Add implements Callable<Integer> {
+  /** A membership change of USER in group NAME. */
+  abstract static class GroupUserCommand implements Callable<Integer> {
     @Mixin Common common;
 
     @Parameters(index = "0", paramLabel = "NAME")
@@ -148,33 +148,46 @@ final class ClientCommands {
     @Parameters(index = "1", paramLabel = "USER")
     String user;
 
+    /** Applies the change; returns the new epoch. */
+    abstract long apply(MlsClient c, Bytes gid) throws Exception;
+
+    /** "added" or "removed". */
+    abstract String verb();
+
     @Override
     public Integer call() {
       return withClient(common, (c, store) -> {
-        long epoch = c.addUser(group(store, name), user);
-        common.print("added " + user + " to " + name + " (epoch " + epoch + ")", Map.of("group", name, "added", user, "epoch", epoch));
+        long epoch = apply(c, group(store, name));
+        common.print(verb() + " " + user + (verb().equals("added") ? " to " : " from ") + name + " (epoch " + epoch + ")",
+            Map.of("group", name, verb(), user, "epoch", epoch));
         return 0;
       });
     }
   }
 
-  @Command(name = "remove", mixinStandardHelpOptions = true, description = "Remove every device of USER from group NAME.")
-  static final class Remove implements Callable<Integer> {
-    @Mixin Common common;
-
-    @Parameters(index = "0", paramLabel = "NAME")
-    String name;
-
-    @Parameters(index = "1", paramLabel = "USER")
-    String user;
+  @Command(name = "add", mixinStandardHelpOptions = true, description = "Add every device of USER to group NAME.")
+  static final class Add extends GroupUserCommand {
+    @Override
+    long apply(MlsClient c, Bytes gid) throws Exception {
+      return c.addUser(gid, user);
+    }
 
     @Override
-    public Integer call() {
-      return withClient(common, (c, store) -> {
-        long epoch = c.removeUser(group(store, name), user);
-        common.print("removed " + user + " from " + name + " (epoch " + epoch + ")", Map.of("group", name, "removed", user, "epoch", epoch));
-        return 0;
-      });
+    String verb() {
+      return "added";
+    }
+  }
+
+  @Command(name = "remove", mixinStandardHelpOptions = true, description = "Remove every device of USER from group NAME.")
+  static final class Remove extends GroupUserCommand {
+    @Override
+    long apply(MlsClient c, Bytes gid) throws Exception {
+      return c.removeUser(gid, user);
+    }
+
+    @Override
+    String verb() {
+      return "removed";
     }
   }
 
