@@ -85,8 +85,12 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println("     " + c.clientId() + ": X.509 credential issued, 3 one-time + 1 last-resort KeyPackages uploaded");
       }
 
-      say("Alice creates a group and adds Bob (the DS hands out one of Bob's KeyPackages; Bob joins from the Welcome).");
-      Bytes g = alice.createGroup("friends");
+      say("Alice creates a group whose policy (agreed in the group context) makes Alice and Bob admins, and adds Bob"
+          + " (the DS hands out one of Bob's KeyPackages; Bob joins from the Welcome).");
+      org.jmls.client.GroupPolicy d = org.jmls.client.GroupPolicy.defaults("alice@example.com");
+      Bytes g = alice.createGroup("friends", new org.jmls.client.GroupPolicy(d.allowedSuites(),
+          List.of("alice@example.com", "bob@example.com"), true, d.maximumForwardDistance(), d.outOfOrderTolerance(),
+          d.keyPackageLifetimeSeconds(), d.selfUpdateIntervalSeconds(), d.maxStalenessSeconds()));
       alice.addUser(g, "bob@example.com");
       bob.sync();
       System.out.println("     members: " + alice.members(g));

@@ -75,6 +75,77 @@ public final class MlsClient {
   private WireLog wire = (w, b, e) -> {};
   private ClientStore store;
   private final java.util.Set<Bytes> forgotten = new java.util.HashSet<>();
+  private java.time.Clock clock = java.time.Clock.systemUTC();
+  /** Per group: when each member leaf (by encryption key) was first seen here; the policy's staleness is judged on it. */
+  private final Map<Bytes, Map<Bytes, Long>> leafSeen = new LinkedHashMap<>();
+
+  /** The clock used for policy timers (self-update interval, staleness). */
+  public void clock(java.time.Clock c) {
+    this.clock = c;
+  }
+
+  private void observe(Bytes gid) {
+    Group g = groups.get(gid);
+    if (g == null) {
+      leafSeen.remove(gid);
+      return;
+    }
+    long now = clock.instant().getEpochSecond();
+    Map<Bytes, Long> seen = leafSeen.computeIfAbsent(gid, k -> new LinkedHashMap<>());
+    java.util.Set<Bytes> current = new java.util.HashSet<>();
+    for (LeafNode leaf : g.members().values()) {
+      current.add(leaf.encryptionKey());
+      seen.putIfAbsent(leaf.encryptionKey(), now);
+    }
+    seen.keySet().retainAll(current);
+  }
+
+  /**
+   * Applies the time-based parts of each group's policy (RFC 9750 §7): refreshes this device's keys
+   * when its leaf is older than the self-update interval, and, as an admin, removes devices whose
+   * leaves have not changed for longer than the staleness limit. Returns a line per action taken.
+   */
+  public List<String> maintain() throws Exception {
+    List<String> actions = new ArrayList<>();
+    long now = clock.instant().getEpochSecond();
+    for (Bytes gid : new ArrayList<>(groups.keySet())) {
+      Group g = groups.get(gid);
+      GroupPolicy policy = GroupPolicy.of(g.context());
+      if (policy == null) {
+        continue;
+      }
+      observe(gid);
+      Map<Bytes, Long> seen = leafSeen.get(gid);
+      LeafNode mine = g.members().get(g.myLeafIndex());
+      if (now - seen.getOrDefault(mine.encryptionKey(), now) > policy.selfUpdateIntervalSeconds()) {
+        updateKeys(gid);
+        actions.add("updated own keys in " + gid.hex());
+      }
+      if (!policy.isAdmin(user)) {
+        continue;
+      }
+      List<Integer> stale = new ArrayList<>();
+      for (Map.Entry<Integer, LeafNode> e : groups.get(gid).members().entrySet()) {
+        Long first = seen.get(e.getValue().encryptionKey());
+        if (e.getKey() != groups.get(gid).myLeafIndex() && first != null && now - first > policy.maxStalenessSeconds()) {
+          stale.add(e.getKey());
+        }
+      }
+      if (!stale.isEmpty()) {
+        commit(gid, "remove stale members", gr -> {
+          List<Proposal> removes = new ArrayList<>();
+          for (int leaf : stale) {
+            if (gr.members().containsKey(leaf)) {
+              removes.add(new Proposal.Remove(leaf));
+            }
+          }
+          return removes;
+        }, false);
+        actions.add("removed " + stale.size() + " stale device(s) from " + gid.hex());
+      }
+    }
+    return actions;
+  }
 
   public MlsClient(String baseUrl, String user, String device, CipherSuite suite) {
     this.base = baseUrl;
@@ -150,7 +221,7 @@ public final class MlsClient {
     byte[] root = http.send(HttpRequest.newBuilder(URI.create(base + "/as/root")).build(), HttpResponse.BodyHandlers.ofByteArray()).body();
     X509CredentialValidator validator = new X509CredentialValidator(new X509CertificateHolder(root), java.time.Clock.systemUTC(),
         serial -> false, false);
-    services = GroupServices.development().withCredentials(validator);
+    services = GroupServices.development().withCredentials(validator).withProposalValidator(GroupPolicy.VALIDATOR);
     ds = new DsClient(base, clientId(), crypto, signature.privateKey());
   }
 
@@ -165,7 +236,12 @@ public final class MlsClient {
     List<Map<String, Object>> batch = new ArrayList<>();
     long now = System.currentTimeMillis() / 1000;
     for (int i = 0; i < n + (lastResort ? 1 : 0); i++) {
-      KeyPackageBundle kp = KeyPackages.create(crypto, credential, signature, KeyPackages.defaultCapabilities(suite),
+      org.jmls.message.Capabilities base = KeyPackages.defaultCapabilities(suite);
+      List<Integer> ext = new ArrayList<>(base.extensions());
+      ext.add(GroupPolicy.EXTENSION_TYPE);
+      org.jmls.message.Capabilities caps = new org.jmls.message.Capabilities(base.versions(), base.cipherSuites(), ext,
+          base.proposals(), base.credentials());
+      KeyPackageBundle kp = KeyPackages.create(crypto, credential, signature, caps,
           new Lifetime(now - 60, now + 30L * 86400), List.of(), List.of());
       keyPackages.put(KeyPackages.ref(crypto, kp.keyPackage()), kp);
       batch.add(Map.of("data", b64(MlsMessage.of(kp.keyPackage()).toByteArray()), "lastResort", i == n));
@@ -202,15 +278,28 @@ public final class MlsClient {
     return missing + (lastResort ? 1 : 0);
   }
 
-  /** Creates a group (PublicMessage handshakes, external joins allowed) with this device as its only member. */
+  /** Creates a group with this user as its only admin ({@link GroupPolicy#defaults}). */
   public Bytes createGroup(String name) throws Exception {
+    return createGroup(name, GroupPolicy.defaults(user));
+  }
+
+  /**
+   * Creates a group governed by {@code policy} (agreed in the GroupContext, enforced by every
+   * member), with this device as its only member. Handshakes are PublicMessages, so the DS can
+   * verify every commit.
+   */
+  public Bytes createGroup(String name, GroupPolicy policy) throws Exception {
+    if (!policy.allowedSuites().contains(suite.id())) {
+      throw new ClientException("the policy does not allow this device's cipher suite " + suite.id());
+    }
     Bytes gid = Bytes.wrap(crypto.randomBytes(16));
     KeyPackageBundle own = keyPackages.values().iterator().next();
-    Group g = Group.create(services, GroupConfig.defaults(), gid, own, List.of());
+    Group g = Group.create(services, policy.config(), gid, own, List.of(policy.toExtension()));
     MlsMessage gi = g.groupInfo(true);
-    check(ds.call("POST", "/ds/groups", Map.of("groupInfo", b64(gi.toByteArray()), "publicHandshakes", true, "externalJoins", true)),
-        201, "group creation");
+    check(ds.call("POST", "/ds/groups", Map.of("groupInfo", b64(gi.toByteArray()), "publicHandshakes", true,
+        "externalJoins", policy.externalJoins())), 201, "group creation");
     groups.put(gid, g);
+    observe(gid);
     persist();
     wire.sent("GroupInfo (create " + name + ")", gi.toByteArray().length, g.epoch());
     return gid;
@@ -243,6 +332,7 @@ public final class MlsClient {
       DsClient.Response r = ds.call("POST", "/ds/groups/commit", body);
       if (r.status() == 200) {
         g.mergePendingCommit();
+        observe(gid);
         persist();
         wire.sent(what + ": commit", c.commit().toByteArray().length, g.epoch());
         if (c.welcome() != null) {
@@ -286,6 +376,10 @@ public final class MlsClient {
   public int addMyNewDevices() throws Exception {
     int changed = 0;
     for (Bytes gid : new ArrayList<>(groups.keySet())) {
+      GroupPolicy policy = GroupPolicy.of(group(gid).context());
+      if (policy != null && !policy.isAdmin(user)) {
+        continue; // only the group's admins may add devices there
+      }
       try {
         addUser(gid, user);
         changed++;
@@ -451,6 +545,7 @@ public final class MlsClient {
       if (org.jmls.framing.WelcomeOpener.find(w, e.getKey()) != null) {
         Group g = Group.join(services, GroupConfig.defaults(), w, e.getValue(), null);
         groups.put(g.groupId(), g);
+        observe(g.groupId());
         return;
       }
     }

@@ -101,7 +101,10 @@ class EndToEndTest {
       aliceD1.addUser(g1, "carol@example.com");
       aliceD1.addUser(g1, "alice@example.com");
       syncAll();
-      Bytes g2 = bobD1.createGroup("g2");
+      GroupPolicy shared = GroupPolicy.defaults("bob@example.com");
+      Bytes g2 = bobD1.createGroup("g2", new GroupPolicy(shared.allowedSuites(), List.of("bob@example.com", "alice@example.com"),
+          shared.externalJoins(), shared.maximumForwardDistance(), shared.outOfOrderTolerance(), shared.keyPackageLifetimeSeconds(),
+          shared.selfUpdateIntervalSeconds(), shared.maxStalenessSeconds()));
       bobD1.addUser(g2, "alice@example.com");
       bobD1.addUser(g2, "bob@example.com");
       syncAll();
@@ -109,6 +112,11 @@ class EndToEndTest {
       assertEquals(6, aliceD1.members(g1).size());
       assertEquals(4, bobD1.members(g2).size());
       everyoneTalks(groups);
+
+      // The group's policy is enforced by every member: Carol is not an admin of g1.
+      org.jmls.ValidationException notAdmin = assertThrows(org.jmls.ValidationException.class,
+          () -> devices.get("carol@example.com/d1").removeUser(g1, "bob@example.com"));
+      assertEquals("policy.admin-only", notAdmin.ruleId());
 
       // A commit race: three devices update their keys at once; the losers catch up and re-issue.
       ExecutorService pool = Executors.newFixedThreadPool(3);

@@ -1096,7 +1096,7 @@ public final class Group {
       KeyPackages.validate(crypto, services, ((Proposal.Add) p).keyPackage(), state.context.extensions(),
           services.clock().instant().getEpochSecond());
     }
-    services.proposals().validate(p, s);
+    services.proposals().validate(p, s, state.context, state.tree);
     Bytes ref = crypto.makeProposalRef(ac.toByteArray());
     proposals.put(ref, new CachedProposal(p, s, ref));
     return new ProposalReceived(p, s, ref);

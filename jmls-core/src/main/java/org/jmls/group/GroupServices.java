@@ -26,6 +26,16 @@ public record GroupServices(
   public interface ProposalValidator {
     void validate(org.jmls.message.Proposal proposal, org.jmls.message.Sender sender) throws org.jmls.ValidationException;
 
+    /**
+     * The same check with the group it happens in: the GroupContext (where policies agreed by the
+     * group live, e.g. in an application extension) and the tree (to resolve who the sender is).
+     * Defaults to {@link #validate(org.jmls.message.Proposal, org.jmls.message.Sender)}.
+     */
+    default void validate(org.jmls.message.Proposal proposal, org.jmls.message.Sender sender, org.jmls.message.GroupContext context,
+        org.jmls.tree.RatchetTree tree) throws org.jmls.ValidationException {
+      validate(proposal, sender);
+    }
+
     /** Accepts every proposal of the RFC's types and refuses application-defined ones. */
     ProposalValidator RFC_ONLY = (p, s) -> {
       if (p instanceof org.jmls.message.Proposal.Unknown) {

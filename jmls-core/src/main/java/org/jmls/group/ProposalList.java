@@ -71,7 +71,7 @@ final class ProposalList {
     int externalInits = 0;
     for (Entry e : entries) {
       Proposal p = e.proposal();
-      services.proposals().validate(p, e.sender());
+      services.proposals().validate(p, e.sender(), st.context, st.tree);
       out.pathRequired |= pathRequired(p.proposalType());
       if (p instanceof Proposal.GroupContextExtensions) {
         gce.add(e);

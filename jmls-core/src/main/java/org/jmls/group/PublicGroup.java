@@ -148,7 +148,7 @@ public final class PublicGroup {
     }
     if (pm.content().contentType() == ContentType.PROPOSAL) {
       Proposal p = (Proposal) pm.content().content();
-      services.proposals().validate(p, s);
+      services.proposals().validate(p, s, context, tree);
       Bytes ref = crypto.makeProposalRef(ac.toByteArray());
       proposals.put(ref, new ProposalList.Entry(p, s, ref));
       return null;

@@ -1,0 +1,127 @@
+package org.jmls.client;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.jmls.Bytes;
+import org.jmls.ValidationException;
+import org.jmls.as.X509Credentials;
+import org.jmls.codec.DecodeException;
+import org.jmls.codec.TlsReader;
+import org.jmls.codec.TlsWriter;
+import org.jmls.group.GroupConfig;
+import org.jmls.group.GroupServices;
+import org.jmls.message.Extension;
+import org.jmls.message.GroupContext;
+import org.jmls.message.LeafNode;
+import org.jmls.message.Proposal;
+import org.jmls.message.Sender;
+import org.jmls.message.SenderType;
+import org.jmls.schedule.OutOfOrderPolicy;
+import org.jmls.tree.RatchetTree;
+
+/**
+ * A group's operating policy (RFC 9750 §7), agreed by all members because it lives in the
+ * GroupContext (application extension {@value #EXTENSION_TYPE}): allowed cipher suites, who may add
+ * and remove members (admins, by user id; empty means everyone), whether external joins are
+ * allowed, out-of-order tolerance, KeyPackage lifetime, how often members refresh their keys, and
+ * how long a member may go without refreshing before admins remove it. Every member enforces it
+ * through {@link #VALIDATOR}.
+ */
+public record GroupPolicy(
+    List<Integer> allowedSuites,
+    List<String> admins,
+    boolean externalJoins,
+    int maximumForwardDistance,
+    int outOfOrderTolerance,
+    long keyPackageLifetimeSeconds,
+    long selfUpdateIntervalSeconds,
+    long maxStalenessSeconds) {
+
+  /** The GroupContext extension type carrying the policy (private-use range). */
+  public static final int EXTENSION_TYPE = 0xF0A0;
+
+  public GroupPolicy {
+    allowedSuites = List.copyOf(allowedSuites);
+    admins = List.copyOf(admins);
+  }
+
+  /** All suites, {@code admin} as the only admin, external joins allowed (state-loss recovery), daily updates, 30 days staleness. */
+  public static GroupPolicy defaults(String admin) {
+    return new GroupPolicy(List.of(1, 2, 3, 4, 5, 6, 7), List.of(admin), true, 1000, 5, 30L * 86400, 86400, 30L * 86400);
+  }
+
+  public GroupConfig config() {
+    return GroupConfig.defaults().withEncryptedHandshakes(false);
+  }
+
+  public OutOfOrderPolicy outOfOrder() {
+    return new OutOfOrderPolicy(maximumForwardDistance, outOfOrderTolerance);
+  }
+
+  public boolean isAdmin(String user) {
+    return admins.isEmpty() || admins.contains(user);
+  }
+
+  public Extension toExtension() {
+    TlsWriter w = new TlsWriter();
+    w.u16Vector(allowedSuites);
+    int start = w.beginVector();
+    for (String a : admins) {
+      w.opaque(a.getBytes(StandardCharsets.UTF_8));
+    }
+    w.endVector(start);
+    w.u8(externalJoins ? 1 : 0).u32(maximumForwardDistance).u32(outOfOrderTolerance).u64(keyPackageLifetimeSeconds)
+        .u64(selfUpdateIntervalSeconds).u64(maxStalenessSeconds);
+    return new Extension(EXTENSION_TYPE, Bytes.wrap(w.toByteArray()));
+  }
+
+  /** The policy of a group, or null when its context carries none. */
+  public static GroupPolicy of(GroupContext context) throws ValidationException {
+    Extension e = Extension.find(context.extensions(), EXTENSION_TYPE);
+    if (e == null) {
+      return null;
+    }
+    try {
+      return TlsReader.decode(e.extensionData().unsafeArray(), r -> {
+        List<Integer> suites = r.u16Vector();
+        List<String> admins = new ArrayList<>();
+        for (Bytes a : r.vector(TlsReader::opaque)) {
+          admins.add(new String(a.toByteArray(), StandardCharsets.UTF_8));
+        }
+        return new GroupPolicy(suites, admins, r.u8() == 1, r.u32(), r.u32(), r.u64(), r.u64(), r.u64());
+      });
+    } catch (DecodeException ex) {
+      throw new ValidationException("policy.decode", "the group's policy extension does not decode");
+    }
+  }
+
+  /** Enforces the policy of the group a proposal is made in (groups without a policy are unaffected). */
+  public static final GroupServices.ProposalValidator VALIDATOR = new GroupServices.ProposalValidator() {
+    @Override
+    public void validate(Proposal p, Sender s) {}
+
+    @Override
+    public void validate(Proposal p, Sender s, GroupContext context, RatchetTree tree) throws ValidationException {
+      GroupPolicy policy = of(context);
+      if (policy == null) {
+        return;
+      }
+      if (p instanceof Proposal.ExternalInit && !policy.externalJoins()) {
+        throw new ValidationException("policy.external-joins", "this group's policy does not allow external joins");
+      }
+      boolean restricted = p instanceof Proposal.Add || p instanceof Proposal.Remove || p instanceof Proposal.GroupContextExtensions
+          || p instanceof Proposal.ReInit;
+      if (!restricted || policy.admins().isEmpty()) {
+        return;
+      }
+      if (s.senderType() == SenderType.NEW_MEMBER_COMMIT && p instanceof Proposal.Remove) {
+        return; // an external rejoin removes the joiner's own old leaf; checked by the external-commit rules
+      }
+      LeafNode leaf = s.senderType() == SenderType.MEMBER ? tree.leaf(s.index()) : null;
+      if (leaf == null || !policy.isAdmin(X509Credentials.user(leaf.credential()))) {
+        throw new ValidationException("policy.admin-only", "only this group's admins " + policy.admins() + " may add, remove or reconfigure");
+      }
+    }
+  };
+}
