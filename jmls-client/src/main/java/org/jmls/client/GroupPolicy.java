@@ -13,6 +13,7 @@ import org.jmls.group.GroupConfig;
 import org.jmls.group.GroupServices;
 import org.jmls.message.Extension;
 import org.jmls.message.GroupContext;
+import org.jmls.message.KeyPackage;
 import org.jmls.message.LeafNode;
 import org.jmls.message.Proposal;
 import org.jmls.message.Sender;
@@ -51,8 +52,25 @@ public record GroupPolicy(
     return new GroupPolicy(List.of(1, 2, 3, 4, 5, 6, 7), List.of(admin), true, 1000, 5, 30L * 86400, 86400, 30L * 86400);
   }
 
+  /** The member settings this policy implies: public handshakes and the policy's out-of-order limits. */
   public GroupConfig config() {
-    return GroupConfig.defaults().withEncryptedHandshakes(false);
+    return GroupConfig.defaults().withEncryptedHandshakes(false).withOutOfOrder(outOfOrder());
+  }
+
+  /** The settings for a member of the group with this context: its policy's, or the defaults when it has none. */
+  public static GroupConfig configFor(GroupContext context) throws ValidationException {
+    GroupPolicy policy = of(context);
+    return policy == null ? GroupConfig.defaults() : policy.config();
+  }
+
+  /**
+   * Whether a KeyPackage is fresh enough to be added under this policy: it was made (its lifetime
+   * began, less the minute of clock-skew allowance clients put before it) no more than the
+   * policy's KeyPackage lifetime before {@code now} (epoch seconds). Judged by the committer only,
+   * so that members with different clocks never disagree about a commit.
+   */
+  public boolean freshEnough(KeyPackage kp, long now) {
+    return now - kp.leafNode().lifetime().notBefore() <= keyPackageLifetimeSeconds + 60;
   }
 
   public OutOfOrderPolicy outOfOrder() {

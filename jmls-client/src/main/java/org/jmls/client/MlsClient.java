@@ -25,7 +25,6 @@ import org.jmls.crypto.KeyPair;
 import org.jmls.crypto.MlsCrypto;
 import org.jmls.ds.http.DsClient;
 import org.jmls.group.Group;
-import org.jmls.group.GroupConfig;
 import org.jmls.group.GroupServices;
 import org.jmls.group.KeyPackageBundle;
 import org.jmls.group.KeyPackages;
@@ -305,7 +304,7 @@ public final class MlsClient {
     return gid;
   }
 
-  private Group group(Bytes gid) {
+  Group group(Bytes gid) {
     Group g = groups.get(gid);
     if (g == null) {
       throw new ClientException("this device is not in group " + gid.hex());
@@ -355,11 +354,22 @@ public final class MlsClient {
       DsClient.Response claim = ds.call("POST", "/ds/key-packages/claim", Map.of("userId", otherUser, "cipherSuite", suite.id()));
       check(claim, 200, "KeyPackage claim");
       List<Proposal> adds = new ArrayList<>();
+      GroupPolicy policy = GroupPolicy.of(g.context());
+      long now = clock.instant().getEpochSecond();
+      int stale = 0;
       for (Object o : (List<?>) claim.json().get("keyPackages")) {
         KeyPackage kp = (KeyPackage) MlsMessage.fromBytes(unb64(((Map<?, ?>) o).get("data"))).body();
         if (g.tree().leafWithSignatureKey(kp.leafNode().signatureKey()) < 0 && !kp.leafNode().signatureKey().equals(signature.publicKey())) {
-          adds.add(new Proposal.Add(kp));
+          if (policy != null && !policy.freshEnough(kp, now)) {
+            stale++; // older than the group's KeyPackage lifetime: that device must publish fresh ones
+          } else {
+            adds.add(new Proposal.Add(kp));
+          }
         }
+      }
+      if (adds.isEmpty() && stale > 0) {
+        throw new ClientException(otherUser + "'s KeyPackages are older than this group's KeyPackage lifetime ("
+            + policy.keyPackageLifetimeSeconds() + " s); " + otherUser + " must publish fresh ones (replenish) before being added");
       }
       if (adds.isEmpty()) {
         throw new ClientException(otherUser + " has no device to add (no KeyPackages, or all already in the group)");
@@ -543,7 +553,7 @@ public final class MlsClient {
   private void join(Welcome w) throws Exception {
     for (Map.Entry<Bytes, KeyPackageBundle> e : keyPackages.entrySet()) {
       if (org.jmls.framing.WelcomeOpener.find(w, e.getKey()) != null) {
-        Group g = Group.join(services, GroupConfig.defaults(), w, e.getValue(), null);
+        Group g = Group.join(services, GroupPolicy::configFor, w, e.getValue(), null);
         groups.put(g.groupId(), g);
         observe(g.groupId());
         return;
@@ -572,7 +582,7 @@ public final class MlsClient {
         }
       }
       KeyPackageBundle template = keyPackages.values().iterator().next();
-      Group.ExternalJoin j = Group.externalJoin(services, GroupConfig.defaults(), gi, null, template.keyPackage().leafNode(),
+      Group.ExternalJoin j = Group.externalJoin(services, GroupPolicy.configFor(gi.groupContext()), gi, null, template.keyPackage().leafNode(),
           signature.privateKey(), old);
       DsClient.Response c = ds.call("POST", "/ds/groups/commit", Map.of("commit", b64(j.commit().toByteArray()),
           "groupInfo", b64(j.group().groupInfo(true).toByteArray())));

@@ -1,6 +1,7 @@
 package org.jmls.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -11,6 +12,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import org.jmls.Bytes;
 import org.jmls.crypto.CipherSuite;
+import org.jmls.schedule.OutOfOrderPolicy;
 import org.jmls.server.JmlsServer;
 import org.junit.jupiter.api.Test;
 
@@ -50,6 +52,43 @@ class GroupPolicyTest {
       assertEquals(List.of("alice@example.com/a"), alice.members(g));
       bob.sync();
       assertTrue(!bob.inGroup(g));
+    }
+  }
+
+  @Test
+  void outOfOrderLimitsReachEveryMember_andStaleKeyPackagesAreRefused() throws Exception {
+    try (JmlsServer s = JmlsServer.start(new JmlsServer.Config(JmlsServer.Role.BOTH, Files.createTempDirectory("jmls-policy"), "127.0.0.1", 0,
+        null, null, null, "adm", false, 86400))) {
+      String base = "http://127.0.0.1:" + s.port();
+      MlsClient alice = new MlsClient(base, "alice@example.com", "a", SUITE);
+      MlsClient bob = new MlsClient(base, "bob@example.com", "b", SUITE);
+      MlsClient carol = new MlsClient(base, "carol@example.com", "c", SUITE);
+      alice.enrol("adm", null, 2);
+      bob.enrol("adm", null, 2);
+      carol.enrol("adm", null, 2);
+      GroupPolicy d = GroupPolicy.defaults("alice@example.com");
+      GroupPolicy policy = new GroupPolicy(d.allowedSuites(), List.of("alice@example.com"), true, 200, 3, 3600, 86400, 30L * 86400);
+      Bytes g = alice.createGroup("p", policy);
+      alice.addUser(g, "bob@example.com");
+      bob.sync();
+      OutOfOrderPolicy expected = new OutOfOrderPolicy(200, 3);
+      assertEquals(expected, alice.group(g).config().outOfOrder(), "creator");
+      assertEquals(expected, bob.group(g).config().outOfOrder(), "joiner by Welcome");
+
+      // Two hours on, Carol's KeyPackages (made now) are older than the policy's one hour: refused,
+      // and Alice's group is untouched.
+      long epoch = alice.group(g).epoch();
+      alice.clock(Clock.fixed(Instant.now().plus(Duration.ofHours(2)), ZoneOffset.UTC));
+      MlsClient.ClientException e = assertThrows(MlsClient.ClientException.class, () -> alice.addUser(g, "carol@example.com"));
+      assertTrue(e.getMessage().contains("older than this group's KeyPackage lifetime"), e.getMessage());
+      assertEquals(epoch, alice.group(g).epoch());
+      alice.clock(Clock.systemUTC());
+      alice.addUser(g, "carol@example.com");
+      carol.sync();
+      bob.sync();
+      assertEquals(alice.epochAuthenticator(g), carol.epochAuthenticator(g));
+      assertEquals(alice.epochAuthenticator(g), bob.epochAuthenticator(g));
+      assertEquals(expected, carol.group(g).config().outOfOrder());
     }
   }
 }

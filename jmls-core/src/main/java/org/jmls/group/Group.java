@@ -210,6 +210,21 @@ public final class Group {
    */
   public static Group join(GroupServices services, GroupConfig config, Welcome welcome, KeyPackageBundle bundle,
       List<Node> treeOutOfBand) throws ValidationException, CryptoException {
+    return join(services, gc -> config, welcome, bundle, treeOutOfBand);
+  }
+
+  /** Chooses a joiner's settings from the group's context (for settings the group agrees on in an extension). */
+  @FunctionalInterface
+  public interface ConfigChooser {
+    GroupConfig choose(GroupContext context) throws ValidationException;
+  }
+
+  /**
+   * As {@link #join(GroupServices, GroupConfig, Welcome, KeyPackageBundle, List)}, with the settings
+   * chosen from the GroupContext once the Welcome is decrypted and before the tree is validated.
+   */
+  public static Group join(GroupServices services, ConfigChooser chooser, Welcome welcome, KeyPackageBundle bundle,
+      List<Node> treeOutOfBand) throws ValidationException, CryptoException {
     KeyPackage kp = bundle.keyPackage();
     if (welcome.cipherSuite() != kp.cipherSuite()) {
       throw new ValidationException("rfc9420-12.4.3.1.cipher-suite", "the Welcome's suite differs from the KeyPackage's");
@@ -250,6 +265,7 @@ public final class Group {
     if (linking > 0 && gc.epoch() != 1) {
       throw new ValidationException("rfc9420-12.4.3.1.linking-epoch", "a reinit/branch Welcome must be for epoch 1");
     }
+    GroupConfig config = java.util.Objects.requireNonNull(chooser.choose(gc), "config");
     org.jmls.tree.RatchetTree tree = verifiedTree(c, services, config, gi, treeOutOfBand);
     int myLeaf = tree.leafWithSignatureKey(kp.leafNode().signatureKey());
     if (myLeaf < 0 || !kp.leafNode().equals(tree.leaf(myLeaf))) {

@@ -39,6 +39,10 @@ public record GroupConfig(
     return new GroupConfig(encrypt, paddingBlock, outOfOrder, pastEpochs, ratchetTreeInWelcome, checkLifetimesOnJoin);
   }
 
+  public GroupConfig withOutOfOrder(OutOfOrderPolicy policy) {
+    return new GroupConfig(encryptHandshakes, paddingBlock, policy, pastEpochs, ratchetTreeInWelcome, checkLifetimesOnJoin);
+  }
+
   public GroupConfig withPaddingBlock(int block) {
     return new GroupConfig(encryptHandshakes, block, outOfOrder, pastEpochs, ratchetTreeInWelcome, checkLifetimesOnJoin);
   }
