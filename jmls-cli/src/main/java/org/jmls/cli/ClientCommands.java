@@ -288,9 +288,27 @@ final class ClientCommands {
     public Integer call() {
       return withClient(common, (c, store) -> {
         long end = seconds == 0 ? Long.MAX_VALUE : System.currentTimeMillis() + seconds * 1000;
-        while (System.currentTimeMillis() < end) {
-          readOnce(common, c, store);
-          Thread.sleep(500);
+        java.util.concurrent.Semaphore wake = new java.util.concurrent.Semaphore(0);
+        AutoCloseable socket = null;
+        long idle = 30_000; // with the WebSocket open, a safety re-read every 30 s
+        try {
+          socket = c.wakeups(wake::release);
+        } catch (Exception e) {
+          idle = 1_000;
+          System.err.println("live updates unavailable (" + e.getMessage() + "); checking every second instead");
+        }
+        try {
+          while (System.currentTimeMillis() < end) {
+            readOnce(common, c, store);
+            long left = end - System.currentTimeMillis();
+            if (wake.tryAcquire(Math.max(1, Math.min(idle, left)), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+              wake.drainPermits();
+            }
+          }
+        } finally {
+          if (socket != null) {
+            socket.close();
+          }
         }
         return 0;
       });

@@ -54,6 +54,21 @@ class ClientCommandsTest {
       assertTrue(run(concat(new String[] {"send", "friends", "hello bob"}, alice)).startsWith("0|sent"));
       String read = run(concat(new String[] {"read", "--json"}, bob));
       assertTrue(read.contains("\"text\":\"hello bob\"") && read.contains("\"device\":\"alice@example.com/phone\""), read);
+      // watch: live over the DS WebSocket. The safety re-read is every 30 s, so within this 8 s
+      // window the message can only be shown because a wake-up arrived.
+      Thread sender = new Thread(() -> {
+        try {
+          Thread.sleep(2500);
+          new CommandLine(new Main()).execute(concat(new String[] {"send", "friends", "live one"}, alice));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      sender.start();
+      String watched = run(concat(new String[] {"watch", "--seconds", "8"}, bob));
+      sender.join();
+      assertTrue(watched.contains("] alice@example.com/phone: live one"), watched);
+      assertTrue(!watched.contains("live updates unavailable"), watched);
       String missing = run(concat(new String[] {"send", "nosuchgroup", "x"}, alice));
       assertEquals("1|error: no group named 'nosuchgroup' on this device; create it or check 'jmls read'", missing.trim());
       String noKey = run("read", "--url", url, "--store", dir.resolve("bob.db").toString());

@@ -488,6 +488,15 @@ public final class MlsClient {
     return out;
   }
 
+  /**
+   * Live delivery: {@code onWake} runs whenever the DS signals over its WebSocket that this device's
+   * queue grew; call {@link #sync()} then. Close the returned handle to stop.
+   */
+  public AutoCloseable wakeups(Runnable onWake) throws Exception {
+    java.net.http.WebSocket ws = ds.openWakeups(onWake);
+    return ws::abort;
+  }
+
   private void drain() throws Exception {
     List<Received> out = inbox;
     problems.clear();

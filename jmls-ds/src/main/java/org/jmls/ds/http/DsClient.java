@@ -63,4 +63,34 @@ public final class DsClient {
     }
     return new Response(r.statusCode(), json, r.body());
   }
+
+  /**
+   * Opens the DS's WebSocket ({@code /ds/ws}, authenticated like every request): {@code onWake}
+   * runs on each content-free wake-up, sent when this device's queue grows. The socket carries no
+   * message content; fetch the queue after a wake-up. Abort the returned socket when done.
+   */
+  public java.net.http.WebSocket openWakeups(Runnable onWake)
+      throws IOException, InterruptedException, CryptoException {
+    long ts = System.currentTimeMillis();
+    URI uri = URI.create(base.replaceFirst("^http", "ws") + "/ds/ws");
+    java.net.http.WebSocket.Listener listener = new java.net.http.WebSocket.Listener() {
+      @Override
+      public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket ws, CharSequence data, boolean last) {
+        if (last) {
+          onWake.run();
+        }
+        ws.request(1);
+        return null;
+      }
+    };
+    try {
+      return http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
+          .header(SignedRequest.CLIENT, clientId)
+          .header(SignedRequest.TIMESTAMP, Long.toString(ts))
+          .header(SignedRequest.SIGNATURE, SignedRequest.sign(crypto, signatureKey, "GET", "/ds/ws", ts, clientId, new byte[0]))
+          .buildAsync(uri, listener).get(15, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IOException("the DS refused or did not answer the WebSocket: " + e.getMessage(), e);
+    }
+  }
 }
