@@ -259,6 +259,10 @@ final class ClientCommands {
     for (String problem : c.lastSyncProblems()) {
       System.err.println("skipped " + problem);
     }
+    for (MlsClient.Gap gap : c.lastSyncGaps()) {
+      System.err.println("missing " + gap.count() + " message(s) from " + gap.fromDevice() + " in "
+          + names.getOrDefault(gap.groupId().hex(), gap.groupId().hex()) + " (epoch " + gap.epoch() + "): lost on the way, or still to come");
+    }
     return got.size();
   }
 

@@ -8,6 +8,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -500,6 +501,7 @@ public final class MlsClient {
   private void drain() throws Exception {
     List<Received> out = inbox;
     problems.clear();
+    gaps.clear();
     while (true) {
       DsClient.Response r = ds.call("GET", "/ds/queue?after=" + queueSeq + "&limit=200", null);
       check(r, 200, "queue fetch");
@@ -553,6 +555,7 @@ public final class MlsClient {
             LeafNode sender = g.members().get(a.senderLeaf());
             out.add(new Received(gid, X509Credentials.user(sender.credential()), X509Credentials.client(sender.credential()),
                 new String(a.data().toByteArray(), java.nio.charset.StandardCharsets.UTF_8)));
+            noteGeneration(gid, a, X509Credentials.client(sender.credential()));
           }
         }
       }
@@ -679,6 +682,38 @@ public final class MlsClient {
     forgotten.addAll(groups.keySet());
     groups.clear();
     persist();
+  }
+
+  /**
+   * Generations of a sender's application ratchet that were skipped between two messages received
+   * from it in one epoch: those messages were lost, or arrive later (RFC 9420 §9.4).
+   */
+  public record Gap(Bytes groupId, String fromDevice, long epoch, int firstMissing, int lastMissing) {
+    public int count() {
+      return lastMissing - firstMissing + 1;
+    }
+  }
+
+  /** Per group, epoch and sender leaf: the highest application generation received. */
+  private final Map<Bytes, java.util.TreeMap<Long, Map<Integer, Integer>>> generations = new HashMap<>();
+  private final List<Gap> gaps = new ArrayList<>();
+
+  private void noteGeneration(Bytes gid, Group.ApplicationMessage a, String device) {
+    java.util.TreeMap<Long, Map<Integer, Integer>> byEpoch = generations.computeIfAbsent(gid, k -> new java.util.TreeMap<>());
+    Map<Integer, Integer> bySender = byEpoch.computeIfAbsent(a.epoch(), k -> new HashMap<>());
+    Integer last = bySender.get(a.senderLeaf());
+    if (last != null && a.generation() > last + 1) {
+      gaps.add(new Gap(gid, device, a.epoch(), last + 1, a.generation() - 1));
+    }
+    if (last == null || a.generation() > last) {
+      bySender.put(a.senderLeaf(), a.generation());
+    }
+    byEpoch.headMap(a.epoch() - 3).clear(); // past epochs beyond the retained ones cannot deliver anything more
+  }
+
+  /** Gaps in senders' generations seen by the last {@link #sync()}. */
+  public List<Gap> lastSyncGaps() {
+    return List.copyOf(gaps);
   }
 
   /** Messages the last {@link #sync()} could not process (skipped, with the reason). */

@@ -128,6 +128,16 @@ public final class Framing {
   public static AuthenticatedContent fromPrivate(
       MlsCrypto c, PrivateMessage m, SecretTree tree, Secret senderDataSecret, int leafCount)
       throws ValidationException, CryptoException {
+    return open(c, m, tree, senderDataSecret, leafCount).content();
+  }
+
+  /** A decrypted PrivateMessage with the sender's ratchet generation it was encrypted under. */
+  public record Opened(AuthenticatedContent content, int generation) {}
+
+  /** As {@link #fromPrivate}, also returning the generation (for gap detection, RFC 9420 §9.4). */
+  public static Opened open(
+      MlsCrypto c, PrivateMessage m, SecretTree tree, Secret senderDataSecret, int leafCount)
+      throws ValidationException, CryptoException {
     byte[] ct = m.ciphertext().unsafeArray();
     RatchetKey sdk = SecretTree.senderDataKey(c, senderDataSecret, ct);
     byte[] sdBytes;
@@ -158,6 +168,6 @@ public final class Framing {
       Arrays.fill(pt, (byte) 0);
     }
     FramedContent fc = new FramedContent(m.groupId(), m.epoch(), Sender.member(sd.leafIndex()), m.authenticatedData(), pmc.content());
-    return new AuthenticatedContent(WireFormat.MLS_PRIVATE_MESSAGE, fc, pmc.auth());
+    return new Opened(new AuthenticatedContent(WireFormat.MLS_PRIVATE_MESSAGE, fc, pmc.auth()), sd.generation());
   }
 }

@@ -71,8 +71,13 @@ public final class Group {
   /** The outcome of {@link #process}. */
   public sealed interface Processed permits ApplicationMessage, ProposalReceived, StagedCommit {}
 
-  /** Decrypted and verified application data from {@code senderLeaf} in {@code epoch}. */
-  public record ApplicationMessage(int senderLeaf, long epoch, Bytes data, Bytes authenticatedData) implements Processed {
+  /**
+   * Decrypted and verified application data from {@code senderLeaf} in {@code epoch}, sent under
+   * that sender's application ratchet {@code generation} (consecutive per sender and epoch, so a
+   * jump shows messages that were lost or are still to come).
+   */
+  public record ApplicationMessage(int senderLeaf, long epoch, int generation, Bytes data, Bytes authenticatedData)
+      implements Processed {
     @Override
     public String toString() {
       return "ApplicationMessage[leaf=" + senderLeaf + ", epoch=" + epoch + ", " + data.length() + " bytes]";
@@ -987,6 +992,7 @@ public final class Group {
     }
     AuthenticatedContent ac;
     EpochState st;
+    int generation = -1;
     if (message.body() instanceof PublicMessage) {
       PublicMessage pm = (PublicMessage) message.body();
       FramedContent fc = pm.content();
@@ -1010,14 +1016,16 @@ public final class Group {
       if (pm.contentType() != ContentType.APPLICATION && !config.encryptHandshakes()) {
         throw new ValidationException("policy.handshake-wire-format", "this group's handshakes must be PublicMessages");
       }
-      ac = decryptPrivate(pm, st);
+      Framing.Opened opened = decryptPrivate(pm, st);
+      ac = opened.content();
+      generation = opened.generation();
     } else {
       throw new ValidationException("rfc9420-6.wire-format", "a " + message.wireFormat() + " is not processed by a group");
     }
     switch (ac.content().contentType()) {
       case APPLICATION:
         ApplicationData ad = (ApplicationData) ac.content().content();
-        return new ApplicationMessage(ac.content().sender().index(), ac.content().epoch(), ad.data(),
+        return new ApplicationMessage(ac.content().sender().index(), ac.content().epoch(), generation, ad.data(),
             ac.content().authenticatedData());
       case PROPOSAL:
         return receiveProposal(ac);
@@ -1036,8 +1044,9 @@ public final class Group {
     }
   }
 
-  private AuthenticatedContent decryptPrivate(PrivateMessage pm, EpochState st) throws ValidationException, CryptoException {
-    AuthenticatedContent ac = Framing.fromPrivate(crypto, pm, st.secretTree, st.secrets.senderDataSecret(), st.tree.leafCount());
+  private Framing.Opened decryptPrivate(PrivateMessage pm, EpochState st) throws ValidationException, CryptoException {
+    Framing.Opened opened = Framing.open(crypto, pm, st.secretTree, st.secrets.senderDataSecret(), st.tree.leafCount());
+    AuthenticatedContent ac = opened.content();
     LeafNode sender = st.tree.leaf(ac.content().sender().index());
     if (sender == null) {
       throw new ValidationException("rfc9420-6.3.2.sender-blank", "the sender's leaf is blank");
@@ -1045,7 +1054,7 @@ public final class Group {
     if (!Framing.verifySignature(crypto, ac, st.context, sender.signatureKey())) {
       throw new ValidationException("rfc9420-6.1.signature", "the signature does not verify");
     }
-    return ac;
+    return opened;
   }
 
   private void verifyPublicSender(PublicMessage pm, EpochState st) throws ValidationException {
