@@ -16,6 +16,7 @@ import java.util.Map;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.jmls.Bytes;
 import org.jmls.MlsException;
+import org.jmls.ValidationException;
 import org.jmls.as.AuthenticationService;
 import org.jmls.as.X509CredentialValidator;
 import org.jmls.as.X509Credentials;
@@ -526,8 +527,67 @@ public final class MlsClient {
     }
   }
 
+  /** Most messages held per group while waiting for the commit they depend on. */
+  static final int EARLY_LIMIT = 256;
+
+  /** An undecodable-yet message: it belongs to an epoch this device has not reached. */
+  private record Early(String kind, byte[] message) {}
+
+  /** Per group, messages for epochs ahead of this device's, in arrival order (persisted with the state). */
+  private final Map<Bytes, List<Early>> early = new HashMap<>();
+
+  private static long epochOf(MlsMessage msg) {
+    if (msg.body() instanceof org.jmls.message.PrivateMessage) {
+      return ((org.jmls.message.PrivateMessage) msg.body()).epoch();
+    }
+    if (msg.body() instanceof org.jmls.message.PublicMessage) {
+      return ((org.jmls.message.PublicMessage) msg.body()).content().epoch();
+    }
+    return -1;
+  }
+
   private void process(Map<?, ?> m, MlsMessage msg, Bytes gid, List<Received> out) throws Exception {
-    switch ((String) m.get("kind")) {
+    process((String) m.get("kind"), msg, gid, out);
+  }
+
+  /**
+   * Processes one message of {@code kind}; one for an epoch this device has not reached yet is held
+   * (up to {@link #EARLY_LIMIT} per group) and processed once the commit it depends on is merged.
+   */
+  private void process(String kind, MlsMessage msg, Bytes gid, List<Received> out) throws Exception {
+    Group current = kind.equals("welcome") ? null : groups.get(gid);
+    if (current != null && epochOf(msg) > current.epoch()) {
+      List<Early> held = early.computeIfAbsent(gid, k -> new ArrayList<>());
+      if (held.size() >= EARLY_LIMIT) {
+        throw new ValidationException("client.early-limit", "more than " + EARLY_LIMIT
+            + " messages are waiting for an earlier commit in this group; dropped one for epoch " + epochOf(msg));
+      }
+      held.add(new Early(kind, msg.toByteArray()));
+      return;
+    }
+    long before = current == null ? -1 : current.epoch();
+    processNow(kind, msg, gid, out);
+    Group after = groups.get(gid);
+    if (after != null && after.epoch() > before && early.containsKey(gid)) {
+      List<Early> held = early.remove(gid);
+      for (Early e : held) {
+        try {
+          process(e.kind(), MlsMessage.fromBytes(e.message()), gid, out);
+        } catch (MlsException ex) {
+          problems.add("held " + e.kind() + " for epoch " + epochOf(MlsMessage.fromBytes(e.message())) + ": " + ex.getMessage());
+        }
+      }
+    }
+  }
+
+  /** Processes one message as {@link #sync()} does, and persists the result (for other transports and tests). */
+  void receive(String kind, MlsMessage msg, Bytes gid, List<Received> out) throws Exception {
+    process(kind, msg, gid, out);
+    persist();
+  }
+
+  private void processNow(String kind, MlsMessage msg, Bytes gid, List<Received> out) throws Exception {
+    switch (kind) {
       case "welcome":
         join((Welcome) msg.body());
         break;
@@ -643,6 +703,19 @@ public final class MlsClient {
     }
     for (Bytes gid : forgotten) {
       w.put("group/" + gid.hex(), null);
+      early.remove(gid);
+    }
+    for (String name : store.names("early/")) {
+      w.put(name, null);
+    }
+    for (Map.Entry<Bytes, List<Early>> e : early.entrySet()) {
+      org.jmls.codec.TlsWriter held = new org.jmls.codec.TlsWriter();
+      int start = held.beginVector();
+      for (Early x : e.getValue()) {
+        held.opaque(x.kind().getBytes(java.nio.charset.StandardCharsets.UTF_8)).opaque(x.message());
+      }
+      held.endVector(start);
+      w.put("early/" + e.getKey().hex(), held.toByteArray());
     }
     forgotten.clear();
     store.putAll(w);
@@ -672,6 +745,11 @@ public final class MlsClient {
     for (String name : s.names("group/")) {
       Group g = Group.load(c.services, s.get(name));
       c.groups.put(g.groupId(), g);
+    }
+    for (String name : s.names("early/")) {
+      List<Early> held = TlsReader.decode(s.get(name), er -> er.vector(x -> new Early(
+          new String(x.opaque().toByteArray(), java.nio.charset.StandardCharsets.UTF_8), x.opaque().toByteArray())));
+      c.early.put(Bytes.fromHex(name.substring(6)), new ArrayList<>(held));
     }
     c.store = s;
     return c;
