@@ -127,10 +127,14 @@ final class ClientCommands {
     @Parameters(paramLabel = "NAME")
     String name;
 
+    @Option(names = "--encrypted-handshakes", description = "Send proposals and commits as PrivateMessage: the DS sees who is"
+        + " in the group but not what changes (it trusts members' roster declarations instead of verifying commits).")
+    boolean encryptedHandshakes;
+
     @Override
     public Integer call() {
       return withClient(common, (c, store) -> {
-        Bytes gid = c.createGroup(name);
+        Bytes gid = c.createGroup(name, org.jmls.client.GroupPolicy.defaults(c.user()).withEncryptedHandshakes(encryptedHandshakes));
         store.putAll(Map.of("alias/" + name, gid.toByteArray()));
         common.print("created group " + name + " (" + gid.hex() + ")", Map.of("group", name, "groupId", gid.hex()));
         return 0;

@@ -90,7 +90,7 @@ final class DemoCommand implements Callable<Integer> {
       org.jmls.client.GroupPolicy d = org.jmls.client.GroupPolicy.defaults("alice@example.com");
       Bytes g = alice.createGroup("friends", new org.jmls.client.GroupPolicy(d.allowedSuites(),
           List.of("alice@example.com", "bob@example.com"), true, d.maximumForwardDistance(), d.outOfOrderTolerance(),
-          d.keyPackageLifetimeSeconds(), d.selfUpdateIntervalSeconds(), d.maxStalenessSeconds()));
+          d.keyPackageLifetimeSeconds(), d.selfUpdateIntervalSeconds(), d.maxStalenessSeconds(), false));
       alice.addUser(g, "bob@example.com");
       bob.sync();
       System.out.println("     members: " + alice.members(g));

@@ -69,6 +69,13 @@ class ClientCommandsTest {
       sender.join();
       assertTrue(watched.contains("] alice@example.com/phone: live one"), watched);
       assertTrue(!watched.contains("live updates unavailable"), watched);
+      // A group with encrypted handshakes: same commands, the DS only sees PrivateMessages.
+      assertTrue(run(concat(new String[] {"group", "create", "quiet", "--encrypted-handshakes"}, alice)).startsWith("0|created group quiet"));
+      assertTrue(run(concat(new String[] {"group", "add", "quiet", "bob@example.com"}, alice)).startsWith("0|added bob@example.com"));
+      assertTrue(run(concat(new String[] {"send", "quiet", "psst"}, alice)).startsWith("0|sent"));
+      String quiet = run(concat(new String[] {"read", "--json"}, bob));
+      assertTrue(quiet.contains("\"text\":\"psst\""), quiet);
+      assertTrue(run(concat(new String[] {"members", "quiet"}, alice)).contains("bob@example.com/laptop"));
       String missing = run(concat(new String[] {"send", "nosuchgroup", "x"}, alice));
       assertEquals("1|error: no group named 'nosuchgroup' on this device; create it or check 'jmls read'", missing.trim());
       String noKey = run("read", "--url", url, "--store", dir.resolve("bob.db").toString());

@@ -37,7 +37,8 @@ public record GroupPolicy(
     int outOfOrderTolerance,
     long keyPackageLifetimeSeconds,
     long selfUpdateIntervalSeconds,
-    long maxStalenessSeconds) {
+    long maxStalenessSeconds,
+    boolean encryptedHandshakes) {
 
   /** The GroupContext extension type carrying the policy (private-use range). */
   public static final int EXTENSION_TYPE = 0xF0A0;
@@ -47,14 +48,23 @@ public record GroupPolicy(
     admins = List.copyOf(admins);
   }
 
-  /** All suites, {@code admin} as the only admin, external joins allowed (state-loss recovery), daily updates, 30 days staleness. */
+  /**
+   * All suites, {@code admin} as the only admin, external joins allowed (state-loss recovery), daily
+   * updates, 30 days staleness, public handshakes (the DS verifies every commit).
+   */
   public static GroupPolicy defaults(String admin) {
-    return new GroupPolicy(List.of(1, 2, 3, 4, 5, 6, 7), List.of(admin), true, 1000, 5, 30L * 86400, 86400, 30L * 86400);
+    return new GroupPolicy(List.of(1, 2, 3, 4, 5, 6, 7), List.of(admin), true, 1000, 5, 30L * 86400, 86400, 30L * 86400, false);
   }
 
-  /** The member settings this policy implies: public handshakes and the policy's out-of-order limits. */
+  /** The member settings this policy implies: its handshake wire format and out-of-order limits. */
   public GroupConfig config() {
-    return GroupConfig.defaults().withEncryptedHandshakes(false).withOutOfOrder(outOfOrder());
+    return GroupConfig.defaults().withEncryptedHandshakes(encryptedHandshakes).withOutOfOrder(outOfOrder());
+  }
+
+  /** This policy with handshakes sent as PrivateMessage (true: the DS sees no proposal or commit content) or PublicMessage. */
+  public GroupPolicy withEncryptedHandshakes(boolean encrypted) {
+    return new GroupPolicy(allowedSuites, admins, externalJoins, maximumForwardDistance, outOfOrderTolerance,
+        keyPackageLifetimeSeconds, selfUpdateIntervalSeconds, maxStalenessSeconds, encrypted);
   }
 
   /** The settings for a member of the group with this context: its policy's, or the defaults when it has none. */
@@ -90,7 +100,7 @@ public record GroupPolicy(
     }
     w.endVector(start);
     w.u8(externalJoins ? 1 : 0).u32(maximumForwardDistance).u32(outOfOrderTolerance).u64(keyPackageLifetimeSeconds)
-        .u64(selfUpdateIntervalSeconds).u64(maxStalenessSeconds);
+        .u64(selfUpdateIntervalSeconds).u64(maxStalenessSeconds).u8(encryptedHandshakes ? 1 : 0);
     return new Extension(EXTENSION_TYPE, Bytes.wrap(w.toByteArray()));
   }
 
@@ -107,7 +117,7 @@ public record GroupPolicy(
         for (Bytes a : r.vector(TlsReader::opaque)) {
           admins.add(new String(a.toByteArray(), StandardCharsets.UTF_8));
         }
-        return new GroupPolicy(suites, admins, r.u8() == 1, r.u32(), r.u32(), r.u64(), r.u64(), r.u64());
+        return new GroupPolicy(suites, admins, r.u8() == 1, r.u32(), r.u32(), r.u64(), r.u64(), r.u64(), r.u8() == 1);
       });
     } catch (DecodeException ex) {
       throw new ValidationException("policy.decode", "the group's policy extension does not decode");

@@ -13,6 +13,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.jmls.Bytes;
 import org.jmls.MlsException;
@@ -297,13 +298,18 @@ public final class MlsClient {
     KeyPackageBundle own = keyPackages.values().iterator().next();
     Group g = Group.create(services, policy.config(), gid, own, List.of(policy.toExtension()));
     MlsMessage gi = g.groupInfo(true);
-    check(ds.call("POST", "/ds/groups", Map.of("groupInfo", b64(gi.toByteArray()), "publicHandshakes", true,
+    check(ds.call("POST", "/ds/groups", Map.of("groupInfo", b64(gi.toByteArray()), "publicHandshakes", !policy.encryptedHandshakes(),
         "externalJoins", policy.externalJoins())), 201, "group creation");
     groups.put(gid, g);
     observe(gid);
     persist();
     wire.sent("GroupInfo (create " + name + ")", gi.toByteArray().length, g.epoch());
     return gid;
+  }
+
+  /** This device's signed connection to the DS (for tests and tools in this package). */
+  DsClient dsClient() {
+    return ds;
   }
 
   Group group(Bytes gid) {
@@ -320,6 +326,31 @@ public final class MlsClient {
     List<Proposal> proposals(Group g) throws Exception;
   }
 
+  private static Set<String> clientsOf(java.util.Collection<LeafNode> leaves) throws ValidationException {
+    Set<String> out = new java.util.TreeSet<>();
+    for (LeafNode l : leaves) {
+      out.add(X509Credentials.client(l.credential()));
+    }
+    return out;
+  }
+
+  /** The members (leaf index to leaf) of the ratchet tree carried in a GroupInfo's ratchet_tree extension. */
+  private Map<Integer, LeafNode> treeOf(MlsMessage groupInfo) throws Exception {
+    org.jmls.message.GroupInfo gi = (org.jmls.message.GroupInfo) groupInfo.body();
+    org.jmls.message.Extension e = org.jmls.message.Extension.find(gi.extensions(), org.jmls.message.Extension.RATCHET_TREE);
+    if (e == null) {
+      throw new ClientException("the GroupInfo carries no ratchet tree");
+    }
+    org.jmls.tree.RatchetTree tree = org.jmls.tree.RatchetTree.fromNodes(crypto, org.jmls.extension.RatchetTree.from(e).nodes());
+    Map<Integer, LeafNode> out = new LinkedHashMap<>();
+    for (int l = 0; l < tree.leafCount(); l++) {
+      if (tree.leaf(l) != null) {
+        out.put(l, tree.leaf(l));
+      }
+    }
+    return out;
+  }
+
   /** Commits {@code intent}; on a lost race, catches up and retries. */
   private long commit(Bytes gid, String what, Intent intent, boolean forcePath) throws Exception {
     for (int attempt = 0; attempt < RETRIES; attempt++) {
@@ -329,6 +360,14 @@ public final class MlsClient {
           "groupInfo", b64(c.groupInfo().toByteArray())));
       if (c.welcome() != null) {
         body.put("welcome", b64(c.welcome().toByteArray()));
+      }
+      if (g.config().encryptHandshakes()) {
+        // The DS cannot read an encrypted commit: declare the roster change (RFC 9750 §5.5 leaves the
+        // DS to trust members here). Devices are compared by client id, so a resync keeps its device.
+        Set<String> before = clientsOf(g.members().values());
+        Set<String> after = clientsOf(treeOf(c.groupInfo()).values());
+        body.put("added", after.stream().filter(d -> !before.contains(d)).sorted().toList());
+        body.put("removed", before.stream().filter(d -> !after.contains(d)).sorted().toList());
       }
       DsClient.Response r = ds.call("POST", "/ds/groups/commit", body);
       if (r.status() == 200) {
@@ -643,14 +682,12 @@ public final class MlsClient {
       if (r.status() != 200) {
         throw new ClientException("the group does not allow rejoining (" + r.status() + ")");
       }
-      GroupInfo gi = (GroupInfo) MlsMessage.fromBytes(r.raw()).body();
+      MlsMessage published = MlsMessage.fromBytes(r.raw());
+      GroupInfo gi = (GroupInfo) published.body();
       int old = -1;
-      org.jmls.tree.RatchetTree tree = org.jmls.tree.RatchetTree.fromNodes(crypto,
-          org.jmls.extension.RatchetTree.from(org.jmls.message.Extension.find(gi.extensions(), org.jmls.message.Extension.RATCHET_TREE)).nodes());
-      for (int l = 0; l < tree.leafCount(); l++) {
-        LeafNode leaf = tree.leaf(l);
-        if (leaf != null && X509Credentials.client(leaf.credential()).equals(clientId())) {
-          old = l;
+      for (Map.Entry<Integer, LeafNode> leaf : treeOf(published).entrySet()) {
+        if (X509Credentials.client(leaf.getValue().credential()).equals(clientId())) {
+          old = leaf.getKey();
         }
       }
       KeyPackageBundle template = keyPackages.values().iterator().next();

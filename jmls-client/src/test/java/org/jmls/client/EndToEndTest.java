@@ -104,7 +104,7 @@ class EndToEndTest {
       GroupPolicy shared = GroupPolicy.defaults("bob@example.com");
       Bytes g2 = bobD1.createGroup("g2", new GroupPolicy(shared.allowedSuites(), List.of("bob@example.com", "alice@example.com"),
           shared.externalJoins(), shared.maximumForwardDistance(), shared.outOfOrderTolerance(), shared.keyPackageLifetimeSeconds(),
-          shared.selfUpdateIntervalSeconds(), shared.maxStalenessSeconds()));
+          shared.selfUpdateIntervalSeconds(), shared.maxStalenessSeconds(), true)); // encrypted handshakes
       bobD1.addUser(g2, "alice@example.com");
       bobD1.addUser(g2, "bob@example.com");
       syncAll();
@@ -207,6 +207,27 @@ class EndToEndTest {
       }
       int total = expected.values().stream().mapToInt(List::size).sum();
       assertTrue(total > 100, "messages checked: " + total);
+
+      // g2 runs with encrypted handshakes: the DS log holds its members' commits as PrivateMessages
+      // (only external rejoins are public, as RFC 9420 §12.4.3.2 requires), and every member applies it.
+      assertTrue(bobD1.group(g2).config().encryptHandshakes() && aliceD1.group(g2).config().encryptHandshakes());
+      org.jmls.ds.http.DsClient.Response log = bobD1.dsClient().call("GET", "/ds/groups/" + g2.hex() + "/log?limit=1000", null);
+      assertEquals(200, log.status());
+      int privateCommits = 0;
+      for (Object o : (List<?>) log.json().get("entries")) {
+        Map<?, ?> e = (Map<?, ?>) o;
+        if (!"commit".equals(e.get("kind"))) {
+          continue;
+        }
+        org.jmls.message.MlsMessage m = org.jmls.message.MlsMessage.fromBytes(java.util.Base64.getDecoder().decode((String) e.get("data")));
+        if (m.body() instanceof org.jmls.message.PrivateMessage) {
+          privateCommits++;
+        } else {
+          assertEquals(org.jmls.message.SenderType.NEW_MEMBER_COMMIT,
+              ((org.jmls.message.PublicMessage) m.body()).content().sender().senderType(), "a member's commit in the clear");
+        }
+      }
+      assertTrue(privateCommits >= 2, "encrypted commits in g2: " + privateCommits);
     } finally {
       server.close();
     }

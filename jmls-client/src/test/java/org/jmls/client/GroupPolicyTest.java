@@ -32,7 +32,7 @@ class GroupPolicyTest {
       Instant t0 = Instant.now();
       alice.clock(Clock.fixed(t0, ZoneOffset.UTC));
       GroupPolicy d = GroupPolicy.defaults("alice@example.com");
-      GroupPolicy policy = new GroupPolicy(d.allowedSuites(), List.of("alice@example.com"), true, 1000, 5, 86400, 100, 250);
+      GroupPolicy policy = new GroupPolicy(d.allowedSuites(), List.of("alice@example.com"), true, 1000, 5, 86400, 100, 250, false);
       Bytes g = alice.createGroup("p", policy);
       alice.addUser(g, "bob@example.com");
       bob.sync();
@@ -67,7 +67,7 @@ class GroupPolicyTest {
       bob.enrol("adm", null, 2);
       carol.enrol("adm", null, 2);
       GroupPolicy d = GroupPolicy.defaults("alice@example.com");
-      GroupPolicy policy = new GroupPolicy(d.allowedSuites(), List.of("alice@example.com"), true, 200, 3, 3600, 86400, 30L * 86400);
+      GroupPolicy policy = new GroupPolicy(d.allowedSuites(), List.of("alice@example.com"), true, 200, 3, 3600, 86400, 30L * 86400, false);
       Bytes g = alice.createGroup("p", policy);
       alice.addUser(g, "bob@example.com");
       bob.sync();
