@@ -36,6 +36,14 @@ final class ClientCommands {
     @Option(names = "--json", description = "Machine-readable output.")
     boolean json;
 
+    @Option(names = "--progress", negatable = true, description = "Show the steps of long operations on stderr"
+        + " (default: when stderr is a terminal and output is not --json).")
+    Boolean progress;
+
+    boolean showProgress() {
+      return progress != null ? progress : !json && System.console() != null;
+    }
+
     ClientStore open() throws Exception {
       if (keyFile != null) {
         return ClientStore.openWithKey(store, Files.readAllBytes(keyFile));
@@ -60,6 +68,10 @@ final class ClientCommands {
   static int withClient(Common c, Body body) {
     try (ClientStore store = c.open()) {
       MlsClient client = MlsClient.restore(c.url, store);
+      if (c.showProgress()) {
+        client.onProgress(step -> System.err.println("  .. " + step));
+        client.onWire((what, bytes, epoch) -> System.err.println("  .. sent " + what + ": " + bytes + " bytes, now at epoch " + epoch));
+      }
       return body.run(client, store);
     } catch (Exception e) {
       System.err.println("error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));

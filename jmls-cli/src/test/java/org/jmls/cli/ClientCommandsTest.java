@@ -71,7 +71,9 @@ class ClientCommandsTest {
       assertTrue(!watched.contains("live updates unavailable"), watched);
       // A group with encrypted handshakes: same commands, the DS only sees PrivateMessages.
       assertTrue(run(concat(new String[] {"group", "create", "quiet", "--encrypted-handshakes"}, alice)).startsWith("0|created group quiet"));
-      assertTrue(run(concat(new String[] {"group", "add", "quiet", "bob@example.com"}, alice)).startsWith("0|added bob@example.com"));
+      String adding = run(concat(new String[] {"group", "add", "quiet", "bob@example.com", "--progress"}, alice));
+      assertTrue(adding.startsWith("0|  .. claiming a KeyPackage for every device of bob@example.com")
+          && adding.contains("  .. sent add bob@example.com: commit: ") && adding.contains("added bob@example.com"), adding);
       assertTrue(run(concat(new String[] {"send", "quiet", "psst"}, alice)).startsWith("0|sent"));
       String quiet = run(concat(new String[] {"read", "--json"}, bob));
       assertTrue(quiet.contains("\"text\":\"psst\""), quiet);

@@ -75,6 +75,7 @@ public final class MlsClient {
   private long queueSeq;
   private final List<String> problems = new ArrayList<>();
   private WireLog wire = (w, b, e) -> {};
+  private java.util.function.Consumer<String> progress = s -> {};
   private ClientStore store;
   private final java.util.Set<Bytes> forgotten = new java.util.HashSet<>();
   private java.time.Clock clock = java.time.Clock.systemUTC();
@@ -171,6 +172,11 @@ public final class MlsClient {
 
   public void onWire(WireLog log) {
     this.wire = log;
+  }
+
+  /** Observes the steps of long operations (claims, lost commit races, catching up), one sentence each. */
+  public void onProgress(java.util.function.Consumer<String> steps) {
+    this.progress = steps;
   }
 
   private Map<?, ?> post(String path, Object body, String bearer) throws IOException, InterruptedException {
@@ -384,6 +390,8 @@ public final class MlsClient {
       if (r.status() != 409) {
         check(r, 200, what);
       }
+      progress.accept(what + ": another member's commit won epoch " + g.epoch() + "; catching up, then retrying ("
+          + (attempt + 2) + "/" + RETRIES + ")");
       drain();
     }
     throw new ClientException(what + " lost " + RETRIES + " commit races in a row; try again later");
@@ -392,6 +400,7 @@ public final class MlsClient {
   /** Adds every device of {@code otherUser} that is not yet in the group (claims one KeyPackage per device). */
   public long addUser(Bytes gid, String otherUser) throws Exception {
     return commit(gid, "add " + otherUser, g -> {
+      progress.accept("claiming a KeyPackage for every device of " + otherUser);
       DsClient.Response claim = ds.call("POST", "/ds/key-packages/claim", Map.of("userId", otherUser, "cipherSuite", suite.id()));
       check(claim, 200, "KeyPackage claim");
       List<Proposal> adds = new ArrayList<>();
@@ -549,6 +558,7 @@ public final class MlsClient {
       if (msgs.isEmpty()) {
         return;
       }
+      progress.accept("processing " + msgs.size() + " queued message(s)");
       for (Object o : msgs) {
         Map<?, ?> m = (Map<?, ?>) o;
         MlsMessage msg = MlsMessage.fromBytes(unb64(m.get("data")));

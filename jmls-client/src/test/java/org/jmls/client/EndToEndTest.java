@@ -125,10 +125,13 @@ class EndToEndTest {
         MlsClient c = devices.get(id);
         racing.add(pool.submit(() -> c.updateKeys(g1)));
       }
+      java.util.Set<Long> won = new java.util.TreeSet<>();
       for (Future<Long> f : racing) {
-        f.get();
+        won.add(f.get());
       }
       pool.shutdown();
+      assertEquals(3, won.size(), "each update committed in its own epoch: " + won);
+      assertEquals(2, won.stream().mapToLong(Long::longValue).max().getAsLong() - won.stream().mapToLong(Long::longValue).min().getAsLong());
       syncAll();
       everyoneTalks(groups);
 
