@@ -357,10 +357,49 @@ public final class MlsClient {
     return out;
   }
 
+  /** A commit posted but not known to have won: the epoch it was made in, its bytes, the state if it won. */
+  private record PendingCommit(long epoch, byte[] commit, byte[] state) {}
+
+  private final Map<Bytes, PendingCommit> pendingCommits = new LinkedHashMap<>();
+
+  /** Runs when the DS's answer to a commit arrives, before it is acted on (tests simulate a crash there). */
+  java.util.function.IntConsumer afterPost = status -> {};
+
+  /**
+   * Settles commits whose DS answer never arrived (a crash or a lost connection while posting): the
+   * DS's log says which commit was accepted in that epoch; the merged state is kept only if it was
+   * this device's. Otherwise the group stays where it was and the winner arrives through the queue.
+   */
+  private void resolvePendingCommits() throws Exception {
+    for (Map.Entry<Bytes, PendingCommit> e : new ArrayList<>(pendingCommits.entrySet())) {
+      Bytes gid = e.getKey();
+      PendingCommit pc = e.getValue();
+      DsClient.Response r = ds.call("GET", "/ds/groups/" + gid.hex() + "/log?epoch=" + pc.epoch(), null);
+      if (r.status() == 429 || r.status() >= 500) {
+        check(r, 200, "settling an unanswered commit");
+      }
+      boolean won = false;
+      if (r.status() == 200) {
+        for (Object o : (List<?>) r.json().get("entries")) {
+          won |= java.util.Arrays.equals(pc.commit(), unb64(((Map<?, ?>) o).get("data")));
+        }
+      }
+      if (won && groups.containsKey(gid) && groups.get(gid).epoch() == pc.epoch()) {
+        groups.put(gid, Group.load(services, pc.state()));
+        observe(gid);
+        progress.accept("a commit posted before a crash had won epoch " + pc.epoch() + "; its state is kept");
+      }
+      pendingCommits.remove(gid);
+      persist();
+    }
+  }
+
   /** Commits {@code intent}; on a lost race, catches up and retries. */
   private long commit(Bytes gid, String what, Intent intent, boolean forcePath) throws Exception {
+    resolvePendingCommits();
     for (int attempt = 0; attempt < RETRIES; attempt++) {
       Group g = group(gid);
+      byte[] rollback = g.save();
       Group.CommitResult c = g.commit(intent.proposals(g), forcePath);
       Map<String, Object> body = new LinkedHashMap<>(Map.of("commit", b64(c.commit().toByteArray()),
           "groupInfo", b64(c.groupInfo().toByteArray())));
@@ -375,9 +414,24 @@ public final class MlsClient {
         body.put("added", after.stream().filter(d -> !before.contains(d)).sorted().toList());
         body.put("removed", before.stream().filter(d -> !after.contains(d)).sorted().toList());
       }
-      DsClient.Response r = ds.call("POST", "/ds/groups/commit", body);
+      // Merge speculatively and record the outcome-to-be before posting: if this device dies while
+      // the DS decides, the next sync asks the DS which commit won the epoch and keeps this state
+      // only if it was ours (never half-merged, never a lost epoch).
+      long epochBefore = g.epoch();
+      g.mergePendingCommit();
+      pendingCommits.put(gid, new PendingCommit(epochBefore, c.commit().toByteArray(), g.save()));
+      groups.put(gid, Group.load(services, rollback));
+      persist();
+      DsClient.Response r;
+      try {
+        r = ds.call("POST", "/ds/groups/commit", body);
+      } catch (IOException e) {
+        throw new ClientException(what + ": the DS did not answer (" + e.getMessage() + "); the next sync learns whether the commit won");
+      }
+      afterPost.accept(r.status());
+      pendingCommits.remove(gid);
       if (r.status() == 200) {
-        g.mergePendingCommit();
+        groups.put(gid, g);
         observe(gid);
         persist();
         wire.sent(what + ": commit", c.commit().toByteArray().length, g.epoch());
@@ -386,11 +440,11 @@ public final class MlsClient {
         }
         return g.epoch();
       }
-      g.discardPendingCommit();
+      persist(); // the group is back at its state before this commit
       if (r.status() != 409) {
         check(r, 200, what);
       }
-      progress.accept(what + ": another member's commit won epoch " + g.epoch() + "; catching up, then retrying ("
+      progress.accept(what + ": another member's commit won epoch " + epochBefore + "; catching up, then retrying ("
           + (attempt + 2) + "/" + RETRIES + ")");
       drain();
     }
@@ -548,6 +602,7 @@ public final class MlsClient {
   }
 
   private void drain() throws Exception {
+    resolvePendingCommits();
     List<Received> out = inbox;
     problems.clear();
     gaps.clear();
@@ -755,6 +810,13 @@ public final class MlsClient {
     for (String name : store.names("early/")) {
       w.put(name, null);
     }
+    for (String name : store.names("pending/")) {
+      w.put(name, null);
+    }
+    for (Map.Entry<Bytes, PendingCommit> e : pendingCommits.entrySet()) {
+      w.put("pending/" + e.getKey().hex(), new org.jmls.codec.TlsWriter().u64(e.getValue().epoch()).opaque(e.getValue().commit())
+          .opaque(e.getValue().state()).toByteArray());
+    }
     for (Map.Entry<Bytes, List<Early>> e : early.entrySet()) {
       org.jmls.codec.TlsWriter held = new org.jmls.codec.TlsWriter();
       int start = held.beginVector();
@@ -792,6 +854,10 @@ public final class MlsClient {
     for (String name : s.names("group/")) {
       Group g = Group.load(c.services, s.get(name));
       c.groups.put(g.groupId(), g);
+    }
+    for (String name : s.names("pending/")) {
+      PendingCommit pc = TlsReader.decode(s.get(name), pr -> new PendingCommit(pr.u64(), pr.opaque().toByteArray(), pr.opaque().toByteArray()));
+      c.pendingCommits.put(Bytes.fromHex(name.substring(8)), pc);
     }
     for (String name : s.names("early/")) {
       List<Early> held = TlsReader.decode(s.get(name), er -> er.vector(x -> new Early(

@@ -573,6 +573,15 @@ public final class GroupDirectory {
    * catching up from any point (RFC 9750 §5.2).
    */
   public List<LogEntry> log(String requester, Bytes gid, long afterSeq, int limit) throws SQLException, ValidationException {
+    return log(requester, gid, afterSeq, limit, null);
+  }
+
+  /**
+   * As {@link #log(String, Bytes, long, int)}; with {@code commitEpoch}, only the commit made in that
+   * epoch (at most one entry: one commit per epoch).
+   */
+  public List<LogEntry> log(String requester, Bytes gid, long afterSeq, int limit, Long commitEpoch)
+      throws SQLException, ValidationException {
     Object r = db.transaction(c -> {
       if (row(c, gid) == null) {
         return new ValidationException("ds.unknown-group", "no such group");
@@ -582,10 +591,15 @@ public final class GroupDirectory {
       }
       List<LogEntry> out = new ArrayList<>();
       try (PreparedStatement q = c.prepareStatement("SELECT seq, epoch, kind, sender, message FROM ds_group_log "
-          + "WHERE group_id = ? AND seq > ? ORDER BY seq LIMIT ?")) {
-        q.setBytes(1, gid.unsafeArray());
-        q.setLong(2, afterSeq);
-        q.setInt(3, Math.max(1, Math.min(limit, 1000)));
+          + "WHERE group_id = ? AND seq > ?" + (commitEpoch == null ? "" : " AND epoch = ? AND kind = ?") + " ORDER BY seq LIMIT ?")) {
+        int i = 1;
+        q.setBytes(i++, gid.unsafeArray());
+        q.setLong(i++, afterSeq);
+        if (commitEpoch != null) {
+          q.setLong(i++, commitEpoch);
+          q.setInt(i++, Kind.COMMIT.code);
+        }
+        q.setInt(i, Math.max(1, Math.min(limit, 1000)));
         try (ResultSet rs = q.executeQuery()) {
           while (rs.next()) {
             out.add(new LogEntry(rs.getLong(1), rs.getLong(2), Kind.of(rs.getInt(3)), rs.getString(4), Bytes.wrap(rs.getBytes(5))));

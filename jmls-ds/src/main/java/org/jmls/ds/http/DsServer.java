@@ -392,7 +392,8 @@ public final class DsServer implements AutoCloseable {
       long after = ctx.queryParamAsClass("after", Long.class).getOrDefault(0L);
       int limit = ctx.queryParamAsClass("limit", Integer.class).getOrDefault(100);
       List<Map<String, Object>> out = new ArrayList<>();
-      for (GroupDirectory.LogEntry e : groups.log(c.clientId(), Bytes.wrap(gid), after, limit)) {
+      Long epoch = ctx.queryParamAsClass("epoch", Long.class).allowNullable().get();
+      for (GroupDirectory.LogEntry e : groups.log(c.clientId(), Bytes.wrap(gid), after, limit, epoch)) {
         out.add(Map.of("seq", e.seq(), "epoch", e.epoch(), "kind", e.kind().name().toLowerCase(java.util.Locale.ROOT),
             "sender", e.sender(), "data", enc(e.message())));
       }
