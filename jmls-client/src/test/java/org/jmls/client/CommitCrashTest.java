@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.jmls.Bytes;
-import org.jmls.crypto.CipherSuite;
 import org.jmls.server.JmlsServer;
 import org.junit.jupiter.api.Test;
 
@@ -17,20 +16,15 @@ import org.junit.jupiter.api.Test;
  * way it ends in step with the group, without rejoining.
  */
 class CommitCrashTest {
-  private static final CipherSuite SUITE = CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519;
-
   static final class Crash extends RuntimeException {}
 
   @Test
   void crashAfterTheDsAnswered_wonAndLost() throws Exception {
     Path dir = Files.createTempDirectory("jmls-crash");
-    try (JmlsServer s = JmlsServer.start(new JmlsServer.Config(JmlsServer.Role.BOTH, dir.resolve("srv"), "127.0.0.1", 0,
-        null, null, null, "adm", false, 86400))) {
+    try (JmlsServer s = TestServers.start(dir.resolve("srv"))) {
       String base = "http://127.0.0.1:" + s.port();
-      MlsClient alice = new MlsClient(base, "alice@example.com", "a", SUITE);
-      MlsClient bob = new MlsClient(base, "bob@example.com", "b", SUITE);
-      alice.enrol("adm", null, 2);
-      bob.enrol("adm", null, 2);
+      MlsClient alice = TestServers.enrolled(s, "alice@example.com", "a");
+      MlsClient bob = TestServers.enrolled(s, "bob@example.com", "b");
       ClientStore store = ClientStore.open(dir.resolve("alice.db"), "pw".toCharArray());
       alice.persistTo(store);
       Bytes g = alice.createGroup("crash");

@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.jmls.Bytes;
-import org.jmls.crypto.CipherSuite;
 import org.jmls.group.Group;
 import org.jmls.message.MlsMessage;
 import org.jmls.server.JmlsServer;
@@ -22,14 +21,10 @@ class EarlyMessageTest {
   @Test
   void heldUntilItsCommit_acrossARestart_andBounded() throws Exception {
     Path dir = Files.createTempDirectory("jmls-early");
-    try (JmlsServer s = JmlsServer.start(new JmlsServer.Config(JmlsServer.Role.BOTH, dir.resolve("srv"), "127.0.0.1", 0,
-        null, null, null, "adm", false, 86400))) {
+    try (JmlsServer s = TestServers.start(dir.resolve("srv"))) {
       String base = "http://127.0.0.1:" + s.port();
-      CipherSuite suite = CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519;
-      MlsClient alice = new MlsClient(base, "alice@example.com", "a", suite);
-      MlsClient bob = new MlsClient(base, "bob@example.com", "b", suite);
-      alice.enrol("adm", null, 2);
-      bob.enrol("adm", null, 2);
+      MlsClient alice = TestServers.enrolled(s, "alice@example.com", "a");
+      MlsClient bob = TestServers.enrolled(s, "bob@example.com", "b");
       ClientStore store = ClientStore.open(dir.resolve("bob.db"), "pw".toCharArray());
       bob.persistTo(store);
       Bytes g = alice.createGroup("early");

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.nio.file.Files;
 import java.util.List;
 import org.jmls.Bytes;
-import org.jmls.crypto.CipherSuite;
 import org.jmls.server.JmlsServer;
 import org.junit.jupiter.api.Test;
 
@@ -13,14 +12,9 @@ import org.junit.jupiter.api.Test;
 class GapReportTest {
   @Test
   void skippedGenerationsAreReported() throws Exception {
-    try (JmlsServer s = JmlsServer.start(new JmlsServer.Config(JmlsServer.Role.BOTH, Files.createTempDirectory("jmls-gap"), "127.0.0.1", 0,
-        null, null, null, "adm", false, 86400))) {
-      String base = "http://127.0.0.1:" + s.port();
-      CipherSuite suite = CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519;
-      MlsClient alice = new MlsClient(base, "alice@example.com", "a", suite);
-      MlsClient bob = new MlsClient(base, "bob@example.com", "b", suite);
-      alice.enrol("adm", null, 2);
-      bob.enrol("adm", null, 2);
+    try (JmlsServer s = TestServers.start(Files.createTempDirectory("jmls-gap"))) {
+      MlsClient alice = TestServers.enrolled(s, "alice@example.com", "a");
+      MlsClient bob = TestServers.enrolled(s, "bob@example.com", "b");
       Bytes g = alice.createGroup("gap");
       alice.addUser(g, "bob@example.com");
       bob.sync();

@@ -11,24 +11,17 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import org.jmls.Bytes;
-import org.jmls.crypto.CipherSuite;
 import org.jmls.schedule.OutOfOrderPolicy;
 import org.jmls.server.JmlsServer;
 import org.junit.jupiter.api.Test;
 
 /** The time-based policy: members refresh their keys on schedule; admins remove devices that went stale. */
 class GroupPolicyTest {
-  private static final CipherSuite SUITE = CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519;
-
   @Test
   void selfUpdateInterval_andStaleMemberRemoval() throws Exception {
-    try (JmlsServer s = JmlsServer.start(new JmlsServer.Config(JmlsServer.Role.BOTH, Files.createTempDirectory("jmls-policy"), "127.0.0.1", 0,
-        null, null, null, "adm", false, 86400))) {
-      String base = "http://127.0.0.1:" + s.port();
-      MlsClient alice = new MlsClient(base, "alice@example.com", "a", SUITE);
-      MlsClient bob = new MlsClient(base, "bob@example.com", "b", SUITE);
-      alice.enrol("adm", null, 2);
-      bob.enrol("adm", null, 2);
+    try (JmlsServer s = TestServers.start(Files.createTempDirectory("jmls-policy"))) {
+      MlsClient alice = TestServers.enrolled(s, "alice@example.com", "a");
+      MlsClient bob = TestServers.enrolled(s, "bob@example.com", "b");
       Instant t0 = Instant.now();
       alice.clock(Clock.fixed(t0, ZoneOffset.UTC));
       GroupPolicy d = GroupPolicy.defaults("alice@example.com");
@@ -57,15 +50,10 @@ class GroupPolicyTest {
 
   @Test
   void outOfOrderLimitsReachEveryMember_andStaleKeyPackagesAreRefused() throws Exception {
-    try (JmlsServer s = JmlsServer.start(new JmlsServer.Config(JmlsServer.Role.BOTH, Files.createTempDirectory("jmls-policy"), "127.0.0.1", 0,
-        null, null, null, "adm", false, 86400))) {
-      String base = "http://127.0.0.1:" + s.port();
-      MlsClient alice = new MlsClient(base, "alice@example.com", "a", SUITE);
-      MlsClient bob = new MlsClient(base, "bob@example.com", "b", SUITE);
-      MlsClient carol = new MlsClient(base, "carol@example.com", "c", SUITE);
-      alice.enrol("adm", null, 2);
-      bob.enrol("adm", null, 2);
-      carol.enrol("adm", null, 2);
+    try (JmlsServer s = TestServers.start(Files.createTempDirectory("jmls-policy"))) {
+      MlsClient alice = TestServers.enrolled(s, "alice@example.com", "a");
+      MlsClient bob = TestServers.enrolled(s, "bob@example.com", "b");
+      MlsClient carol = TestServers.enrolled(s, "carol@example.com", "c");
       GroupPolicy d = GroupPolicy.defaults("alice@example.com");
       GroupPolicy policy = new GroupPolicy(d.allowedSuites(), List.of("alice@example.com"), true, 200, 3, 3600, 86400, 30L * 86400, false);
       Bytes g = alice.createGroup("p", policy);
