@@ -362,6 +362,9 @@ public final class MlsClient {
 
   private final Map<Bytes, PendingCommit> pendingCommits = new LinkedHashMap<>();
 
+  /** Per group with a commit being posted: the state before it, which is what the store holds meanwhile. */
+  private final Map<Bytes, byte[]> inFlight = new HashMap<>();
+
   /** Runs when the DS's answer to a commit arrives, before it is acted on (tests simulate a crash there). */
   java.util.function.IntConsumer afterPost = status -> {};
 
@@ -420,18 +423,23 @@ public final class MlsClient {
       long epochBefore = g.epoch();
       g.mergePendingCommit();
       pendingCommits.put(gid, new PendingCommit(epochBefore, c.commit().toByteArray(), g.save()));
-      groups.put(gid, Group.load(services, rollback));
-      persist();
+      inFlight.put(gid, rollback);
       DsClient.Response r;
       try {
+        persist(); // the store keeps the state before this commit until the DS's answer is known
         r = ds.call("POST", "/ds/groups/commit", body);
-      } catch (IOException e) {
-        throw new ClientException(what + ": the DS did not answer (" + e.getMessage() + "); the next sync learns whether the commit won");
+        afterPost.accept(r.status());
+      } catch (Exception e) {
+        groups.put(gid, Group.load(services, rollback)); // the pending record settles it on the next sync
+        if (e instanceof IOException) {
+          throw new ClientException(what + ": the DS did not answer (" + e.getMessage() + "); the next sync learns whether the commit won");
+        }
+        throw e;
+      } finally {
+        inFlight.remove(gid);
       }
-      afterPost.accept(r.status());
       pendingCommits.remove(gid);
       if (r.status() == 200) {
-        groups.put(gid, g);
         observe(gid);
         persist();
         wire.sent(what + ": commit", c.commit().toByteArray().length, g.epoch());
@@ -440,6 +448,7 @@ public final class MlsClient {
         }
         return g.epoch();
       }
+      groups.put(gid, Group.load(services, rollback));
       persist(); // the group is back at its state before this commit
       if (r.status() != 409) {
         check(r, 200, what);
@@ -801,7 +810,8 @@ public final class MlsClient {
       w.put("kp/" + e.getKey().hex(), kp.toByteArray());
     }
     for (Map.Entry<Bytes, Group> e : groups.entrySet()) {
-      w.put("group/" + e.getKey().hex(), e.getValue().save());
+      byte[] before = inFlight.get(e.getKey());
+      w.put("group/" + e.getKey().hex(), before != null ? before : e.getValue().save());
     }
     for (Bytes gid : forgotten) {
       w.put("group/" + gid.hex(), null);

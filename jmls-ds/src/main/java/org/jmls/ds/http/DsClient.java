@@ -45,12 +45,9 @@ public final class DsClient {
 
   public Response send(String method, String path, byte[] body, String contentType)
       throws IOException, InterruptedException, CryptoException {
-    long ts = System.currentTimeMillis();
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
-        .header(SignedRequest.CLIENT, clientId)
-        .header(SignedRequest.TIMESTAMP, Long.toString(ts))
-        .header(SignedRequest.SIGNATURE, SignedRequest.sign(crypto, signatureKey, method, path, ts, clientId, body))
-        .header("Content-Type", contentType)
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
+    sign(method, path, body, b::header);
+    b.header("Content-Type", contentType)
         .method(method, body.length == 0 && method.equals("GET") ? HttpRequest.BodyPublishers.noBody()
             : HttpRequest.BodyPublishers.ofByteArray(body));
     HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -71,7 +68,6 @@ public final class DsClient {
    */
   public java.net.http.WebSocket openWakeups(Runnable onWake)
       throws IOException, InterruptedException, CryptoException {
-    long ts = System.currentTimeMillis();
     URI uri = URI.create(base.replaceFirst("^http", "ws") + "/ds/ws");
     java.net.http.WebSocket.Listener listener = new java.net.http.WebSocket.Listener() {
       @Override
@@ -84,13 +80,20 @@ public final class DsClient {
       }
     };
     try {
-      return http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
-          .header(SignedRequest.CLIENT, clientId)
-          .header(SignedRequest.TIMESTAMP, Long.toString(ts))
-          .header(SignedRequest.SIGNATURE, SignedRequest.sign(crypto, signatureKey, "GET", "/ds/ws", ts, clientId, new byte[0]))
-          .buildAsync(uri, listener).get(15, java.util.concurrent.TimeUnit.SECONDS);
+      java.net.http.WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
+      sign("GET", "/ds/ws", new byte[0], b::header);
+      return b.buildAsync(uri, listener).get(15, java.util.concurrent.TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
       throw new IOException("the DS refused or did not answer the WebSocket: " + e.getMessage(), e);
     }
+  }
+
+  /** Adds the signed-request headers ({@link SignedRequest}) for one request through {@code header}. */
+  private void sign(String method, String path, byte[] body, java.util.function.BiConsumer<String, String> header)
+      throws CryptoException {
+    long ts = System.currentTimeMillis();
+    header.accept(SignedRequest.CLIENT, clientId);
+    header.accept(SignedRequest.TIMESTAMP, Long.toString(ts));
+    header.accept(SignedRequest.SIGNATURE, SignedRequest.sign(crypto, signatureKey, method, path, ts, clientId, body));
   }
 }
