@@ -180,6 +180,12 @@ public final class Group {
 
   // ====================================================================== creation and joining
 
+  /** A member from an epoch state built elsewhere (test fixtures for large groups). */
+  static Group ofState(GroupServices services, GroupConfig config, Secret signatureKey, EpochState state) {
+    return new Group(services, config, state.tree.crypto(), signatureKey, state);
+  }
+
+
   /**
    * Creates a one-member group (RFC 9420 §11) with {@code own}'s leaf, a fresh random epoch secret,
    * and the given GroupContext extensions.

@@ -1,0 +1,57 @@
+package org.jmls.group;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import java.util.List;
+import org.jmls.crypto.CipherSuite;
+import org.jmls.message.MlsMessage;
+import org.jmls.message.Proposal;
+import org.jmls.message.Welcome;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The large-group fixture builds states that real members accept: a joiner validates the whole
+ * tree (parent hashes, leaf signatures, keys), and commits by leaf 0 and leaf 1 are processed by
+ * each other and by the joiner with agreeing epoch authenticators.
+ */
+class LargeGroupsTest {
+  private static final GroupServices S = GroupServices.development();
+
+  @ParameterizedTest
+  @ValueSource(ints = {2, 3, 37, 64, 300})
+  void populatedFixture_passesFullValidationAndCommitsWork(int members) throws Exception {
+    GroupConfig config = GroupConfig.defaults();
+    LargeGroups.Populated g = LargeGroups.populated(S, config, members);
+    Group a = g.first();
+    Group b = g.second();
+    assertEquals(members, a.members().size());
+    assertEquals(a.epochAuthenticator(), b.epochAuthenticator());
+
+    // Leaf 0 commits with a path; leaf 1 processes (it decrypts at its own leaf and derives every level above).
+    Group.CommitResult c1 = a.commit(List.of(), true);
+    b.merge((Group.StagedCommit) b.process(c1.commit()));
+    a.mergePendingCommit();
+    assertEquals(a.epochAuthenticator(), b.epochAuthenticator());
+
+    // A newcomer joins with the tree out of band and validates all of it.
+    KeyPackageBundle kp = GroupTest.member(CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519, "newcomer");
+    Group.CommitResult add = b.commit(List.of(), List.of(new Proposal.Add(kp.keyPackage())), true, false);
+    a.merge((Group.StagedCommit) a.process(add.commit()));
+    b.mergePendingCommit();
+    MlsMessage welcome = add.welcome();
+    assertNotNull(welcome);
+    Group c = Group.join(S, config, (Welcome) welcome.body(), kp, b.tree().toNodes());
+    assertEquals(b.epochAuthenticator(), c.epochAuthenticator());
+    assertEquals(members + 1, c.members().size());
+
+    // And the newcomer's commit reaches both original members.
+    Group.CommitResult c2 = c.commit(List.of(), true);
+    a.merge((Group.StagedCommit) a.process(c2.commit()));
+    b.merge((Group.StagedCommit) b.process(c2.commit()));
+    c.mergePendingCommit();
+    assertEquals(c.epochAuthenticator(), a.epochAuthenticator());
+    assertEquals(c.epochAuthenticator(), b.epochAuthenticator());
+  }
+}
