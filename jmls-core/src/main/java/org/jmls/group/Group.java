@@ -149,7 +149,49 @@ public final class Group {
   }
 
   /** What {@link #commit} produces: the commit to send, and a Welcome when members are added. */
-  public record CommitResult(MlsMessage commit, MlsMessage welcome, MlsMessage groupInfo) {}
+  public static final class CommitResult {
+    private final MlsMessage commit;
+    private final MlsMessage welcome;
+    private GroupInfoSigner signer;
+    private MlsMessage groupInfo;
+
+    CommitResult(MlsMessage commit, MlsMessage welcome, GroupInfoSigner signer) {
+      this.commit = commit;
+      this.welcome = welcome;
+      this.signer = signer;
+    }
+
+    /** The commit to send. */
+    public MlsMessage commit() {
+      return commit;
+    }
+
+    /** The Welcome for the members this commit adds, or null when it adds none. */
+    public MlsMessage welcome() {
+      return welcome;
+    }
+
+    /**
+     * The new epoch's GroupInfo, signed, with the ratchet tree and the external public key. Made on
+     * the first call (its size grows with the group, so a caller that does not need it pays nothing).
+     */
+    public synchronized MlsMessage groupInfo() {
+      if (groupInfo == null) {
+        try {
+          groupInfo = MlsMessage.of(signer.sign());
+        } catch (CryptoException e) {
+          throw new IllegalStateException("signing the GroupInfo failed", e);
+        }
+        signer = null;
+      }
+      return groupInfo;
+    }
+  }
+
+  @FunctionalInterface
+  interface GroupInfoSigner {
+    GroupInfo sign() throws CryptoException;
+  }
 
   private record CachedProposal(Proposal proposal, Sender sender, Bytes ref) {}
 
@@ -694,7 +736,7 @@ public final class Group {
    */
   public MlsMessage groupInfo(boolean withTree) throws CryptoException {
     Bytes tag = Bytes.wrap(state.secrets.confirmationTag(state.context.confirmedTranscriptHash().unsafeArray()));
-    return MlsMessage.of(signGroupInfo(state, tag, withTree));
+    return MlsMessage.of(signGroupInfo(state.context, state.tree, extPub(state), tag, withTree));
   }
 
   /** The resumption PSK of {@code epoch} of this group if still retained (§8.6), or null. */
@@ -864,6 +906,7 @@ public final class Group {
     } else {
       commitSecret = Secret.wrap(KeySchedule.zero(crypto));
     }
+    LeafValidation.checkCredentialTypes(state.tree, tree, applied, state.myLeaf);
     FramedContent fc = new FramedContent(groupId(), epoch(), Sender.member(state.myLeaf), Bytes.EMPTY, new Commit(refs, path));
     WireFormat wf = handshakeFormat();
     AuthenticatedContent unsignedTag = Framing.sign(crypto, wf, fc, state.context, signatureKey, Bytes.EMPTY);
@@ -881,9 +924,9 @@ public final class Group {
     Bytes interim = Bytes.wrap(TranscriptHash.interim(crypto, confirmed, tag.unsafeArray()));
     EpochState nextState = new EpochState(next, tree, interim, step.epoch(),
         new SecretTree(crypto, step.epoch().encryptionSecret(), tree.leafCount(), config.outOfOrder()), keys, state.myLeaf);
-    GroupInfo groupInfo = signGroupInfo(nextState, tag, treeInWelcome);
     MlsMessage welcome = null;
     if (joiners.length > 0) {
+      GroupInfo groupInfo = signGroupInfo(nextState.context, nextState.tree, extPub(nextState), tag, treeInWelcome);
       welcome = MlsMessage.of(buildWelcome(nextState, groupInfo, step, applied, pendingPath, psks));
     }
     step.welcomeSecret().destroy();
@@ -892,17 +935,27 @@ public final class Group {
       pendingPath.destroy();
     }
     pendingCommit = new StagedCommit(nextState, newEpoch, applied, state.myLeaf, false);
-    return new CommitResult(commitMsg, welcome, MlsMessage.of(signGroupInfo(nextState, tag, true)));
+    GroupContext giContext = nextState.context;
+    org.jmls.tree.RatchetTree giTree = nextState.tree;
+    Bytes giExtPub = extPub(nextState);
+    return new CommitResult(commitMsg, welcome, () -> signGroupInfo(giContext, giTree, giExtPub, tag, true));
   }
 
-  private GroupInfo signGroupInfo(EpochState st, Bytes confirmationTag, boolean withTree) throws CryptoException {
+  private static Bytes extPub(EpochState st) throws CryptoException {
+    return st.secrets.externalKeyPair().publicKey();
+  }
+
+  /** A GroupInfo signed by this member; {@code tree} is only read (the epoch's trees are not changed in place). */
+  private GroupInfo signGroupInfo(GroupContext context, org.jmls.tree.RatchetTree tree, Bytes externalPub,
+      Bytes confirmationTag, boolean withTree) throws CryptoException {
     List<Extension> ext = new ArrayList<>();
     if (withTree) {
-      ext.add(new RatchetTree(st.tree.toNodes()).toExtension());
+      ext.add(new RatchetTree(tree.toNodes()).toExtension());
     }
-    ext.add(new ExternalPub(st.secrets.externalKeyPair().publicKey()).toExtension());
-    GroupInfo unsigned = new GroupInfo(st.context, ext, confirmationTag, st.myLeaf, Bytes.EMPTY);
-    return new GroupInfo(st.context, ext, confirmationTag, st.myLeaf,
+    ext.add(new ExternalPub(externalPub).toExtension());
+    int signer = state.myLeaf;
+    GroupInfo unsigned = new GroupInfo(context, ext, confirmationTag, signer, Bytes.EMPTY);
+    return new GroupInfo(context, ext, confirmationTag, signer,
         crypto.signWithLabel(signatureKey, "GroupInfoTBS", unsigned.toBeSigned()));
   }
 
@@ -1209,7 +1262,7 @@ public final class Group {
     } else {
       commitSecret = Secret.wrap(KeySchedule.zero(crypto));
     }
-    LeafValidation.checkCredentialTypes(tree);
+    LeafValidation.checkCredentialTypes(state.tree, tree, applied, committer);
     byte[] confirmed = TranscriptHash.confirmed(crypto, state.interimTranscriptHash.unsafeArray(), ac);
     GroupContext next = new GroupContext(ProtocolVersion.MLS10, crypto.cipherSuite().id(), groupId(), newEpoch,
         Bytes.wrap(tree.treeHash()), Bytes.wrap(confirmed), applied.extensions);

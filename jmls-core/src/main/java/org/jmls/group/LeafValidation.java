@@ -102,19 +102,39 @@ final class LeafValidation {
    * by every member. O(n) once per tree, not per leaf.
    */
   static void checkCredentialTypes(RatchetTree tree) throws ValidationException {
-    Set<Integer> inUse = new HashSet<>();
-    for (int l = 0; l < tree.leafCount(); l++) {
-      LeafNode leaf = tree.leaf(l);
-      if (leaf != null) {
-        inUse.add(leaf.credential().credentialType());
+    checkCredentialTypes(null, tree, null, -1);
+  }
+
+  /**
+   * The same rule after a commit turned {@code before} (which met it) into {@code after}: when no
+   * credential type came into use, only the leaves the commit added or replaced (and the
+   * committer's) can break it, so only they are checked; otherwise the whole tree is.
+   */
+  static void checkCredentialTypes(RatchetTree before, RatchetTree after, ProposalList.Applied applied, int committer)
+      throws ValidationException {
+    Set<Integer> inUse = after.credentialTypesInUse();
+    if (before != null && before.credentialTypesInUse().containsAll(inUse)) {
+      List<Integer> changed = new java.util.ArrayList<>(applied.addedLeaves);
+      changed.addAll(applied.updatedLeaves);
+      if (committer >= 0) {
+        changed.add(committer);
       }
+      for (int l : changed) {
+        supportsAll(after, l, inUse);
+      }
+      return;
     }
-    for (int l = 0; l < tree.leafCount(); l++) {
-      LeafNode leaf = tree.leaf(l);
-      if (leaf != null && !leaf.capabilities().credentials().containsAll(inUse)) {
-        throw new ValidationException("rfc9420-7.3.credential-support",
-            "leaf " + l + " does not support every credential type in use " + inUse);
-      }
+    for (int l = 0; l < after.leafCount(); l++) {
+      supportsAll(after, l, inUse);
     }
   }
+
+  private static void supportsAll(RatchetTree tree, int l, Set<Integer> inUse) throws ValidationException {
+    LeafNode leaf = tree.leaf(l);
+    if (leaf != null && !leaf.capabilities().credentials().containsAll(inUse)) {
+      throw new ValidationException("rfc9420-7.3.credential-support",
+          "leaf " + l + " does not support every credential type in use " + inUse);
+    }
+  }
+
 }

@@ -191,7 +191,7 @@ public final class PublicGroup {
       }
       next.mergeUpdatePath(committer, commit.path());
     }
-    LeafValidation.checkCredentialTypes(next);
+    LeafValidation.checkCredentialTypes(tree, next, applied, commit.path() != null ? committer : -1);
     byte[] confirmed = TranscriptHash.confirmed(crypto, interim.unsafeArray(), ac);
     Bytes tag = ac.auth().confirmationTag();
     context = new GroupContext(ProtocolVersion.MLS10, context.cipherSuite(), context.groupId(), context.epoch() + 1,

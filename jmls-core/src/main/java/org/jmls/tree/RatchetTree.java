@@ -41,8 +41,10 @@ public final class RatchetTree {
   private Node[] nodes;
   private byte[][] hashes;
   private int leafCount;
-  private final Map<Bytes, Integer> encryptionKeys;
-  private final Map<Bytes, Integer> signatureKeys;
+  private final KeyIndex encryptionKeys;
+  private final KeyIndex signatureKeys;
+  /** Leaves per credential type in use, for the §7.3 credential rule without a scan of the tree. */
+  private final Map<Integer, Integer> credentialTypes;
   private long hashComputations;
 
   private RatchetTree(MlsCrypto crypto, int leafCount) {
@@ -50,8 +52,9 @@ public final class RatchetTree {
     this.leafCount = leafCount;
     this.nodes = new Node[TreeMath.nodeWidth(leafCount)];
     this.hashes = new byte[nodes.length][];
-    this.encryptionKeys = new HashMap<>();
-    this.signatureKeys = new HashMap<>();
+    this.encryptionKeys = new KeyIndex();
+    this.signatureKeys = new KeyIndex();
+    this.credentialTypes = new HashMap<>();
   }
 
   private RatchetTree(RatchetTree o) {
@@ -59,8 +62,9 @@ public final class RatchetTree {
     leafCount = o.leafCount;
     nodes = o.nodes.clone();
     hashes = o.hashes.clone();
-    encryptionKeys = new HashMap<>(o.encryptionKeys);
-    signatureKeys = new HashMap<>(o.signatureKeys);
+    encryptionKeys = o.encryptionKeys.copy();
+    signatureKeys = o.signatureKeys.copy();
+    credentialTypes = new HashMap<>(o.credentialTypes);
   }
 
   /** A one-member tree, as when creating a group (§11). */
@@ -152,7 +156,16 @@ public final class RatchetTree {
 
   /** Number of non-blank leaves. */
   public int memberCount() {
-    return signatureKeys.size();
+    int n = 0;
+    for (int v : credentialTypes.values()) {
+      n += v;
+    }
+    return n;
+  }
+
+  /** The credential types of the current leaves (§7.3: every member must support all of them). */
+  public java.util.Set<Integer> credentialTypesInUse() {
+    return java.util.Collections.unmodifiableSet(credentialTypes.keySet());
   }
 
   public Node node(int x) {
@@ -170,14 +183,12 @@ public final class RatchetTree {
 
   /** Leaf index holding {@code signatureKey}, or -1. */
   public int leafWithSignatureKey(Bytes signatureKey) {
-    Integer i = signatureKeys.get(signatureKey);
-    return i == null ? -1 : i;
+    return signatureKeys.get(signatureKey);
   }
 
   /** Node index holding {@code encryptionKey}, or -1. */
   public int nodeWithEncryptionKey(Bytes encryptionKey) {
-    Integer i = encryptionKeys.get(encryptionKey);
-    return i == null ? -1 : i;
+    return encryptionKeys.get(encryptionKey);
   }
 
   /** The wire form: nodes in array order, trailing blank nodes removed (§12.4.3.3). */
@@ -197,6 +208,7 @@ public final class RatchetTree {
       encryptionKeys.remove(encryptionKey(old), x);
       if (old instanceof LeafNode) {
         signatureKeys.remove(((LeafNode) old).signatureKey(), x / 2);
+        credentialTypes.computeIfPresent(((LeafNode) old).credential().credentialType(), (k, v) -> v == 1 ? null : v - 1);
       }
     }
     nodes[x] = n;
@@ -204,6 +216,7 @@ public final class RatchetTree {
       encryptionKeys.put(encryptionKey(n), x);
       if (n instanceof LeafNode) {
         signatureKeys.put(((LeafNode) n).signatureKey(), x / 2);
+        credentialTypes.merge(((LeafNode) n).credential().credentialType(), 1, Integer::sum);
       }
     }
     invalidate(x);

@@ -181,4 +181,43 @@ class GroupRejectionTest {
     KeyPackageBundle d = GroupTest.member(SUITE, "dave");
     assertRefused("rfc9420-12.4.2.confirmation-tag", forge(new Proposal.Add(d.keyPackage())));
   }
+
+  private static final int PRIVATE_CREDENTIAL = 0xF000;
+
+  /** A KeyPackage with {@code credential} whose capabilities list exactly {@code credentialTypes}. */
+  private static KeyPackageBundle withCredential(org.jmls.message.Credential credential, Integer... credentialTypes) throws Exception {
+    org.jmls.crypto.MlsCrypto c = S.provider().suite(SUITE);
+    org.jmls.message.Capabilities d = KeyPackages.defaultCapabilities(SUITE);
+    long now = S.clock().instant().getEpochSecond();
+    return KeyPackages.create(c, credential, c.generateSignatureKeyPair(),
+        new org.jmls.message.Capabilities(d.versions(), d.cipherSuites(), d.extensions(), d.proposals(), List.of(credentialTypes)),
+        new org.jmls.message.Lifetime(now - 60, now + 3600), List.of(), List.of());
+  }
+
+  @Test
+  void addBringingACredentialTypeNotEveryoneSupports_rfc9420_7_3() throws Exception {
+    KeyPackageBundle dave = withCredential(new org.jmls.message.Credential.Unknown(PRIVATE_CREDENTIAL, Bytes.wrap("dave".getBytes())),
+        org.jmls.message.Credential.BASIC, PRIVATE_CREDENTIAL);
+    // The committer refuses to build it, and a receiver refuses it when a committer does.
+    ValidationException e = assertThrows(ValidationException.class,
+        () -> alice.commit(List.of(new Proposal.Add(dave.keyPackage())), false));
+    assertEquals("rfc9420-7.3.credential-support", e.ruleId(), e.getMessage());
+    assertEquals(false, alice.hasPendingCommit());
+    assertRefused("rfc9420-7.3.credential-support", forge(new Proposal.Add(dave.keyPackage())));
+  }
+
+  @Test
+  void addOfAMemberLackingACredentialTypeInUse_rfc9420_7_3() throws Exception {
+    Integer[] both = {org.jmls.message.Credential.BASIC, PRIVATE_CREDENTIAL};
+    KeyPackageBundle a = withCredential(new org.jmls.message.Credential.Basic(Bytes.wrap("a".getBytes())), both);
+    KeyPackageBundle b = withCredential(new org.jmls.message.Credential.Unknown(PRIVATE_CREDENTIAL, Bytes.wrap("b".getBytes())), both);
+    Group ga = Group.create(S, GroupConfig.defaults(), Bytes.wrap(new byte[] {6}), a, List.of());
+    ga.commit(List.of(new Proposal.Add(b.keyPackage())), false);
+    ga.mergePendingCommit();
+    // Only basic credentials: the types in use do not change, so this is the check of the changed leaves alone.
+    KeyPackageBundle c = withCredential(new org.jmls.message.Credential.Basic(Bytes.wrap("c".getBytes())), org.jmls.message.Credential.BASIC);
+    ValidationException e = assertThrows(ValidationException.class,
+        () -> ga.commit(List.of(new Proposal.Add(c.keyPackage())), false));
+    assertEquals("rfc9420-7.3.credential-support", e.ruleId(), e.getMessage());
+  }
 }
