@@ -38,8 +38,8 @@ public final class RatchetTree {
   private static final int[] NONE = new int[0];
 
   private final MlsCrypto crypto;
-  private Node[] nodes;
-  private byte[][] hashes;
+  private CowArray<Node> nodes;
+  private CowArray<byte[]> hashes;
   private int leafCount;
   private final KeyIndex encryptionKeys;
   private final KeyIndex signatureKeys;
@@ -50,8 +50,8 @@ public final class RatchetTree {
   private RatchetTree(MlsCrypto crypto, int leafCount) {
     this.crypto = crypto;
     this.leafCount = leafCount;
-    this.nodes = new Node[TreeMath.nodeWidth(leafCount)];
-    this.hashes = new byte[nodes.length][];
+    this.nodes = new CowArray<>(TreeMath.nodeWidth(leafCount));
+    this.hashes = new CowArray<>(nodes.length());
     this.encryptionKeys = new KeyIndex();
     this.signatureKeys = new KeyIndex();
     this.credentialTypes = new HashMap<>();
@@ -60,8 +60,8 @@ public final class RatchetTree {
   private RatchetTree(RatchetTree o) {
     crypto = o.crypto;
     leafCount = o.leafCount;
-    nodes = o.nodes.clone();
-    hashes = o.hashes.clone();
+    nodes = o.nodes.copy();
+    hashes = o.hashes.copy();
     encryptionKeys = o.encryptionKeys.copy();
     signatureKeys = o.signatureKeys.copy();
     credentialTypes = new HashMap<>(o.credentialTypes);
@@ -117,8 +117,8 @@ public final class RatchetTree {
 
   private int countNonBlank() {
     int n = 0;
-    for (Node x : nodes) {
-      if (x != null) {
+    for (int i = 0; i < nodes.length(); i++) {
+      if (nodes.get(i) != null) {
         n++;
       }
     }
@@ -127,8 +127,8 @@ public final class RatchetTree {
 
   private int countNonBlankLeaves() {
     int n = 0;
-    for (int x = 0; x < nodes.length; x += 2) {
-      if (nodes[x] != null) {
+    for (int x = 0; x < nodes.length(); x += 2) {
+      if (nodes.get(x) != null) {
         n++;
       }
     }
@@ -151,7 +151,7 @@ public final class RatchetTree {
 
   /** Number of nodes of the full tree. */
   public int nodeCount() {
-    return nodes.length;
+    return nodes.length();
   }
 
   /** Number of non-blank leaves. */
@@ -169,16 +169,16 @@ public final class RatchetTree {
   }
 
   public Node node(int x) {
-    return nodes[x];
+    return nodes.get(x);
   }
 
   /** The leaf at {@code leafIndex}, or null if blank or outside the tree. */
   public LeafNode leaf(int leafIndex) {
-    return leafIndex >= 0 && leafIndex < leafCount ? (LeafNode) nodes[2 * leafIndex] : null;
+    return leafIndex >= 0 && leafIndex < leafCount ? (LeafNode) nodes.get(2 * leafIndex) : null;
   }
 
   public ParentNode parentNode(int x) {
-    return (ParentNode) nodes[x];
+    return (ParentNode) nodes.get(x);
   }
 
   /** Leaf index holding {@code signatureKey}, or -1. */
@@ -193,17 +193,21 @@ public final class RatchetTree {
 
   /** The wire form: nodes in array order, trailing blank nodes removed (§12.4.3.3). */
   public List<Node> toNodes() {
-    int end = nodes.length;
-    while (end > 0 && nodes[end - 1] == null) {
+    int end = nodes.length();
+    while (end > 0 && nodes.get(end - 1) == null) {
       end--;
     }
-    return Collections.unmodifiableList(Arrays.asList(Arrays.copyOf(nodes, end)));
+    Node[] out = new Node[end];
+    for (int x = 0; x < end; x++) {
+      out[x] = nodes.get(x);
+    }
+    return Collections.unmodifiableList(Arrays.asList(out));
   }
 
   // ------------------------------------------------------------------ mutation
 
   private void set(int x, Node n) {
-    Node old = nodes[x];
+    Node old = nodes.get(x);
     if (old != null) {
       encryptionKeys.remove(encryptionKey(old), x);
       if (old instanceof LeafNode) {
@@ -211,7 +215,7 @@ public final class RatchetTree {
         credentialTypes.computeIfPresent(((LeafNode) old).credential().credentialType(), (k, v) -> v == 1 ? null : v - 1);
       }
     }
-    nodes[x] = n;
+    nodes.set(x, n);
     if (n != null) {
       encryptionKeys.put(encryptionKey(n), x);
       if (n instanceof LeafNode) {
@@ -230,7 +234,7 @@ public final class RatchetTree {
   private void invalidate(int x) {
     int root = TreeMath.root(leafCount);
     while (true) {
-      hashes[x] = null;
+      hashes.set(x, null);
       if (x == root) {
         return;
       }
@@ -241,8 +245,8 @@ public final class RatchetTree {
   /** Doubles the tree (§7.7): the old tree becomes the left subtree of a new blank root. */
   private void extend() {
     int newLeaves = leafCount * 2;
-    nodes = Arrays.copyOf(nodes, TreeMath.nodeWidth(newLeaves));
-    hashes = Arrays.copyOf(hashes, nodes.length);
+    nodes.resize(TreeMath.nodeWidth(newLeaves));
+    hashes.resize(nodes.length());
     leafCount = newLeaves;
     // Only the new root (and the new all-blank right subtree) lack hashes; existing ones stay valid.
   }
@@ -251,7 +255,7 @@ public final class RatchetTree {
   private void truncate() {
     int last = -1;
     for (int l = leafCount - 1; l >= 0; l--) {
-      if (nodes[2 * l] != null) {
+      if (nodes.get(2 * l) != null) {
         last = l;
         break;
       }
@@ -263,13 +267,13 @@ public final class RatchetTree {
     if (newLeaves == leafCount) {
       return;
     }
-    for (int x = TreeMath.nodeWidth(newLeaves); x < nodes.length; x++) {
-      if (nodes[x] != null) {
+    for (int x = TreeMath.nodeWidth(newLeaves); x < nodes.length(); x++) {
+      if (nodes.get(x) != null) {
         set(x, null);
       }
     }
-    nodes = Arrays.copyOf(nodes, TreeMath.nodeWidth(newLeaves));
-    hashes = Arrays.copyOf(hashes, nodes.length);
+    nodes.resize(TreeMath.nodeWidth(newLeaves));
+    hashes.resize(nodes.length());
     leafCount = newLeaves;
   }
 
@@ -279,14 +283,14 @@ public final class RatchetTree {
    */
   public int addLeaf(LeafNode leaf) {
     int l = 0;
-    while (l < leafCount && nodes[2 * l] != null) {
+    while (l < leafCount && nodes.get(2 * l) != null) {
       l++;
     }
     if (l == leafCount) {
       extend();
     }
     for (int x : directPath(l)) {
-      ParentNode p = (ParentNode) nodes[x];
+      ParentNode p = (ParentNode) nodes.get(x);
       if (p != null) {
         List<Integer> unmerged = new ArrayList<>(p.unmergedLeaves());
         unmerged.add(l);
@@ -312,7 +316,7 @@ public final class RatchetTree {
 
   private void blankDirectPath(int leafIndex) {
     for (int x : directPath(leafIndex)) {
-      if (nodes[x] != null) {
+      if (nodes.get(x) != null) {
         set(x, null);
       }
     }
@@ -364,7 +368,7 @@ public final class RatchetTree {
   }
 
   private boolean resolutionIsEmpty(int x) {
-    if (nodes[x] != null) {
+    if (nodes.get(x) != null) {
       return false;
     }
     if (TreeMath.isLeaf(x)) {
@@ -381,7 +385,7 @@ public final class RatchetTree {
   }
 
   private void resolve(int x, List<Integer> out) {
-    Node n = nodes[x];
+    Node n = nodes.get(x);
     if (n != null) {
       out.add(x);
       if (n instanceof ParentNode) {
@@ -404,10 +408,10 @@ public final class RatchetTree {
 
   /** The tree hash of node {@code x}, from the cache where valid. The array must not be modified. */
   public byte[] treeHash(int x) {
-    byte[] h = hashes[x];
+    byte[] h = hashes.get(x);
     if (h == null) {
       h = computeHash(x, null);
-      hashes[x] = h;
+      hashes.set(x, h);
     }
     return h;
   }
@@ -423,9 +427,9 @@ public final class RatchetTree {
   private byte[] scratchHash(int x) {
     TlsWriter w = new TlsWriter(512);
     if (TreeMath.isLeaf(x)) {
-      w.u8(1).u32(x / 2).optional((LeafNode) nodes[x]);
+      w.u8(1).u32(x / 2).optional((LeafNode) nodes.get(x));
     } else {
-      w.u8(2).optional((ParentNode) nodes[x]);
+      w.u8(2).optional((ParentNode) nodes.get(x));
       w.opaque(scratchHash(TreeMath.left(x))).opaque(scratchHash(TreeMath.right(x)));
     }
     return crypto.hash(w.toByteArray());
@@ -440,13 +444,13 @@ public final class RatchetTree {
     hashComputations++;
     TlsWriter w = new TlsWriter(512);
     if (TreeMath.isLeaf(x)) {
-      LeafNode leaf = (LeafNode) nodes[x];
+      LeafNode leaf = (LeafNode) nodes.get(x);
       if (leaf != null && contains(excluded, x / 2)) {
         leaf = null;
       }
       w.u8(1).u32(x / 2).optional(leaf);
     } else {
-      ParentNode p = (ParentNode) nodes[x];
+      ParentNode p = (ParentNode) nodes.get(x);
       if (p != null && excluded != null && !p.unmergedLeaves().isEmpty()) {
         List<Integer> kept = new ArrayList<>();
         for (int l : p.unmergedLeaves()) {
@@ -502,7 +506,7 @@ public final class RatchetTree {
    * p's unmerged leaves removed.
    */
   public byte[] parentHash(int p, int s) {
-    ParentNode pn = (ParentNode) nodes[p];
+    ParentNode pn = (ParentNode) nodes.get(p);
     int[] excluded = pn.unmergedLeaves().stream().mapToInt(Integer::intValue).toArray();
     TlsWriter w = new TlsWriter(256);
     w.opaque(pn.encryptionKey()).opaque(pn.parentHash()).opaque(hashExcluding(s, excluded));
@@ -514,8 +518,8 @@ public final class RatchetTree {
    * descendant D must carry P's parent hash with the unmerged-leaf condition.
    */
   public void verifyParentHashes() throws ValidationException {
-    for (int p = 1; p < nodes.length; p += 2) {
-      if (nodes[p] == null) {
+    for (int p = 1; p < nodes.length(); p += 2) {
+      if (nodes.get(p) == null) {
         continue;
       }
       int matches = 0;
@@ -525,7 +529,7 @@ public final class RatchetTree {
         Bytes ph = Bytes.wrap(parentHash(p, s));
         int[] res = resolution(c);
         List<Integer> unmergedUnderC = new ArrayList<>();
-        for (int l : ((ParentNode) nodes[p]).unmergedLeaves()) {
+        for (int l : ((ParentNode) nodes.get(p)).unmergedLeaves()) {
           if (coversAny(c, new int[] {l})) {
             unmergedUnderC.add(2 * l);
           }
@@ -556,7 +560,7 @@ public final class RatchetTree {
   }
 
   private Bytes parentHashField(int d) {
-    Node n = nodes[d];
+    Node n = nodes.get(d);
     if (n instanceof ParentNode) {
       return ((ParentNode) n).parentHash();
     }
@@ -569,18 +573,18 @@ public final class RatchetTree {
    * and every non-blank node between them lists it too.
    */
   public void verifyUnmergedLeaves() throws ValidationException {
-    for (int p = 1; p < nodes.length; p += 2) {
-      ParentNode pn = (ParentNode) nodes[p];
+    for (int p = 1; p < nodes.length(); p += 2) {
+      ParentNode pn = (ParentNode) nodes.get(p);
       if (pn == null) {
         continue;
       }
       for (int l : pn.unmergedLeaves()) {
-        if (l < 0 || l >= leafCount || nodes[2 * l] == null || !coversAny(p, new int[] {l})) {
+        if (l < 0 || l >= leafCount || nodes.get(2 * l) == null || !coversAny(p, new int[] {l})) {
           throw new ValidationException(
               "rfc9420-12.4.3.1.unmerged-leaf", "parent " + p + " lists unmerged leaf " + l + " that is blank or not below it");
         }
         for (int x = TreeMath.parent(2 * l, leafCount); x != p; x = TreeMath.parent(x, leafCount)) {
-          ParentNode between = (ParentNode) nodes[x];
+          ParentNode between = (ParentNode) nodes.get(x);
           if (between != null && !between.unmergedLeaves().contains(l)) {
             throw new ValidationException(
                 "rfc9420-12.4.3.1.unmerged-leaf-chain", "node " + x + " between leaf " + l + " and " + p + " does not list it as unmerged");
@@ -604,7 +608,7 @@ public final class RatchetTree {
   public void verifyLeafSignatures(Bytes groupId, ExecutorService executor) throws ValidationException {
     if (executor == null) {
       for (int l = 0; l < leafCount; l++) {
-        if (nodes[2 * l] != null && !leafSignatureValid(l, groupId)) {
+        if (nodes.get(2 * l) != null && !leafSignatureValid(l, groupId)) {
           throw new ValidationException("rfc9420-7.3.leaf-signature", "leaf " + l + " has an invalid signature");
         }
       }
@@ -617,7 +621,7 @@ public final class RatchetTree {
       int to = (int) ((long) leafCount * (c + 1) / chunks);
       results.add(executor.submit(() -> {
         for (int l = from; l < to; l++) {
-          if (nodes[2 * l] != null && !leafSignatureValid(l, groupId)) {
+          if (nodes.get(2 * l) != null && !leafSignatureValid(l, groupId)) {
             return l;
           }
         }
