@@ -156,11 +156,7 @@ public final class RatchetTree {
 
   /** Number of non-blank leaves. */
   public int memberCount() {
-    int n = 0;
-    for (int v : credentialTypes.values()) {
-      n += v;
-    }
-    return n;
+    return signatureKeys.size();
   }
 
   /** The credential types of the current leaves (§7.3: every member must support all of them). */

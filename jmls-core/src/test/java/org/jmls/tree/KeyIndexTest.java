@@ -10,12 +10,26 @@ import java.util.Random;
 import org.jmls.Bytes;
 import org.junit.jupiter.api.Test;
 
-/** Copies of a KeyIndex stay independent through any mix of changes, folds included. */
+/** Copies of a KeyIndex stay independent through any mix of changes, with good and degenerate hashes. */
 class KeyIndexTest {
   @Test
   void copiesBehaveLikeIndependentMaps() {
+    run(new KeyIndex());
+  }
+
+  @Test
+  void fullHashCollisions() {
+    run(new KeyIndex(k -> k.unsafeArray()[1] & 3));
+  }
+
+  @Test
+  void hashesThatDifferOnlyInTheHighBits() {
+    run(new KeyIndex(k -> ((long) (k.unsafeArray()[1] & 0xFF)) << 56 | (k.unsafeArray()[0] & 1)));
+  }
+
+  private static void run(KeyIndex first) {
     Random r = new Random(7);
-    List<KeyIndex> indexes = new ArrayList<>(List.of(new KeyIndex()));
+    List<KeyIndex> indexes = new ArrayList<>(List.of(first));
     List<Map<Bytes, Integer>> models = new ArrayList<>(List.of(new HashMap<>()));
     Bytes[] keys = new Bytes[400];
     for (int i = 0; i < keys.length; i++) {
