@@ -27,6 +27,15 @@ public record RatchetTree(List<Node> nodes) {
     return TlsReader.decode(input, RatchetTree::decode);
   }
 
+  /**
+   * As {@link #fromBytes(byte[])} with another size limit than the decoder's default: a tree takes
+   * about 260 bytes per member with basic credentials, so groups past about 60,000 members need more
+   * than the default 16 MiB.
+   */
+  public static RatchetTree fromBytes(byte[] input, int maxSize) throws DecodeException {
+    return TlsReader.decode(input, RatchetTree::decode, maxSize);
+  }
+
   public static RatchetTree from(Extension e) throws DecodeException {
     return fromBytes(e.extensionData().unsafeArray());
   }
