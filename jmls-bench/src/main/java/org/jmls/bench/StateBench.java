@@ -25,7 +25,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * commits so the two retained past epochs exist): {@code save} and {@code load} of the whole
  * member state, and {@code heapPerMember}, the heap a loaded member retains divided by the member
  * count (used heap after full collections, before and after loading; reported as the auxiliary
- * counter {@code bytesPerMember}, with {@code stateBytes} the size of the saved state).
+ * counter {@code bytesPerMember}, with {@code stateBytes} the size of the saved state; one
+ * measurement, since JMH adds such counters up over iterations).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -89,6 +90,8 @@ public class StateBench {
   /** One measurement per iteration: the retained heap of one loaded member, per member. */
   @Benchmark
   @BenchmarkMode(Mode.SingleShotTime)
+  @Warmup(iterations = 0)
+  @Measurement(iterations = 1)
   public Group heapPerMember(Heap heap) throws Exception {
     MemoryMXBean m = ManagementFactory.getMemoryMXBean();
     long before = usedAfterGc(m);

@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
       DemoCommand.class, VectorsCommand.class, ServerCommand.class, ServerCommand.AsOnly.class, ServerCommand.DsOnly.class,
       ClientCommands.Register.class, ClientCommands.GroupCmd.class, ClientCommands.Members.class, ClientCommands.Send.class,
       ClientCommands.Read.class, ClientCommands.Watch.class,
-      InteropCommand.class, CommandLine.HelpCommand.class
+      InteropCommand.class, BenchCommand.class, CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

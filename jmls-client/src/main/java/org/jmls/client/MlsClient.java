@@ -462,30 +462,47 @@ public final class MlsClient {
 
   /** Adds every device of {@code otherUser} that is not yet in the group (claims one KeyPackage per device). */
   public long addUser(Bytes gid, String otherUser) throws Exception {
-    return commit(gid, "add " + otherUser, g -> {
-      progress.accept("claiming a KeyPackage for every device of " + otherUser);
-      DsClient.Response claim = ds.call("POST", "/ds/key-packages/claim", Map.of("userId", otherUser, "cipherSuite", suite.id()));
-      check(claim, 200, "KeyPackage claim");
+    return addUsers(gid, List.of(otherUser));
+  }
+
+  /**
+   * Adds every device of each of {@code users} that is not yet in the group, in one commit (one
+   * KeyPackage claimed per device). Fails, adding nobody, when a user has no device to add.
+   */
+  public long addUsers(Bytes gid, java.util.Collection<String> users) throws Exception {
+    if (users.isEmpty()) {
+      throw new IllegalArgumentException("no users to add");
+    }
+    String what = users.size() == 1 ? "add " + users.iterator().next() : "add " + users.size() + " users";
+    return commit(gid, what, g -> {
       List<Proposal> adds = new ArrayList<>();
       GroupPolicy policy = GroupPolicy.of(g.context());
       long now = clock.instant().getEpochSecond();
-      int stale = 0;
-      for (Object o : (List<?>) claim.json().get("keyPackages")) {
-        KeyPackage kp = (KeyPackage) MlsMessage.fromBytes(unb64(((Map<?, ?>) o).get("data"))).body();
-        if (g.tree().leafWithSignatureKey(kp.leafNode().signatureKey()) < 0 && !kp.leafNode().signatureKey().equals(signature.publicKey())) {
-          if (policy != null && !policy.freshEnough(kp, now)) {
-            stale++; // older than the group's KeyPackage lifetime: that device must publish fresh ones
-          } else {
-            adds.add(new Proposal.Add(kp));
+      java.util.Set<Bytes> chosen = new java.util.HashSet<>();
+      for (String otherUser : users) {
+        progress.accept("claiming a KeyPackage for every device of " + otherUser);
+        DsClient.Response claim = ds.call("POST", "/ds/key-packages/claim", Map.of("userId", otherUser, "cipherSuite", suite.id()));
+        check(claim, 200, "KeyPackage claim");
+        int stale = 0;
+        int before = adds.size();
+        for (Object o : (List<?>) claim.json().get("keyPackages")) {
+          KeyPackage kp = (KeyPackage) MlsMessage.fromBytes(unb64(((Map<?, ?>) o).get("data"))).body();
+          Bytes key = kp.leafNode().signatureKey();
+          if (g.tree().leafWithSignatureKey(key) < 0 && !key.equals(signature.publicKey()) && chosen.add(key)) {
+            if (policy != null && !policy.freshEnough(kp, now)) {
+              stale++; // older than the group's KeyPackage lifetime: that device must publish fresh ones
+            } else {
+              adds.add(new Proposal.Add(kp));
+            }
           }
         }
-      }
-      if (adds.isEmpty() && stale > 0) {
-        throw new ClientException(otherUser + "'s KeyPackages are older than this group's KeyPackage lifetime ("
-            + policy.keyPackageLifetimeSeconds() + " s); " + otherUser + " must publish fresh ones (replenish) before being added");
-      }
-      if (adds.isEmpty()) {
-        throw new ClientException(otherUser + " has no device to add (no KeyPackages, or all already in the group)");
+        if (adds.size() == before && stale > 0) {
+          throw new ClientException(otherUser + "'s KeyPackages are older than this group's KeyPackage lifetime ("
+              + policy.keyPackageLifetimeSeconds() + " s); " + otherUser + " must publish fresh ones (replenish) before being added");
+        }
+        if (adds.size() == before) {
+          throw new ClientException(otherUser + " has no device to add (no KeyPackages, or all already in the group)");
+        }
       }
       return adds;
     }, false);

@@ -43,10 +43,11 @@ final class EpochState {
     w.u32(myLeaf);
   }
 
-  static EpochState readFrom(MlsCrypto c, GroupConfig config, org.jmls.codec.TlsReader r)
+  /** Reads a state written by {@link #writeTo}; its tree shares storage with {@code similar} (or null) where equal. */
+  static EpochState readFrom(MlsCrypto c, GroupConfig config, org.jmls.codec.TlsReader r, RatchetTree similar)
       throws org.jmls.codec.DecodeException, org.jmls.ValidationException {
     GroupContext gc = GroupContext.decode(r);
-    RatchetTree tree = RatchetTree.fromNodes(c, Node.readTree(r));
+    RatchetTree tree = RatchetTree.fromNodes(c, Node.readTree(r), similar);
     Bytes interim = r.opaque();
     EpochSecrets secrets = EpochSecrets.readFrom(c, r);
     SecretTree st = SecretTree.readFrom(c, config.outOfOrder(), r);

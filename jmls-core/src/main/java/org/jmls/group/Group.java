@@ -635,7 +635,7 @@ public final class Group {
       Proposal reinit = r.optional(Proposal::decode);
       EpochState current;
       try {
-        current = EpochState.readFrom(c, config, r);
+        current = EpochState.readFrom(c, config, r, null);
         Group g = new Group(services, config, c, sig, current);
         g.active = active;
         g.reinit = (Proposal.ReInit) reinit;
@@ -644,7 +644,7 @@ public final class Group {
           throw r.error("implausible number of past epochs");
         }
         for (int i = 0; i < pastCount; i++) {
-          g.past.addLast(EpochState.readFrom(c, config, r));
+          g.past.addLast(EpochState.readFrom(c, config, r, (g.past.isEmpty() ? current : g.past.peekLast()).tree));
         }
         r.vector(x -> {
           Proposal p = Proposal.decode(x);

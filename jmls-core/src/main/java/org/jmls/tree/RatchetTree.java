@@ -81,6 +81,16 @@ public final class RatchetTree {
    * {@link #verifyLeafSignatures} and {@link #verifyUnmergedLeaves}.
    */
   public static RatchetTree fromNodes(MlsCrypto crypto, List<Node> list) throws ValidationException {
+    return fromNodes(crypto, list, null);
+  }
+
+  /**
+   * As {@link #fromNodes(MlsCrypto, List)}, sharing storage with {@code similar} (a neighbouring
+   * epoch's tree, or null) wherever the nodes are equal: the result costs memory in proportion to
+   * the differences, as if it had been derived from {@code similar} by commits. Leaves with equal
+   * capabilities share one Capabilities value.
+   */
+  public static RatchetTree fromNodes(MlsCrypto crypto, List<Node> list, RatchetTree similar) throws ValidationException {
     if (list.isEmpty()) {
       throw new ValidationException("rfc9420-12.4.3.3.empty-tree", "the ratchet tree has no nodes");
     }
@@ -94,15 +104,41 @@ public final class RatchetTree {
     while (TreeMath.nodeWidth(leaves) < list.size()) {
       leaves <<= 1;
     }
-    RatchetTree t = new RatchetTree(crypto, leaves);
-    for (int x = 0; x < list.size(); x++) {
-      Node n = list.get(x);
-      if (n == null) {
-        continue;
+    RatchetTree t;
+    if (similar == null || similar.crypto != crypto) {
+      t = new RatchetTree(crypto, leaves);
+    } else {
+      t = similar.copy();
+      int width = TreeMath.nodeWidth(leaves);
+      for (int x = width; x < t.nodes.length(); x++) {
+        if (t.nodes.get(x) != null) {
+          t.set(x, null);
+        }
       }
-      if (TreeMath.isLeaf(x) != (n instanceof LeafNode)) {
+      if (width != t.nodes.length()) {
+        // A node's subtree and hash do not depend on the tree's width, so cached hashes stay valid.
+        t.nodes.resize(width);
+        t.hashes.resize(width);
+        t.leafCount = leaves;
+      }
+    }
+    Map<org.jmls.message.Capabilities, org.jmls.message.Capabilities> capabilities = new HashMap<>();
+    for (int x = 0; x < t.nodes.length(); x++) {
+      Node n = x < list.size() ? list.get(x) : null;
+      if (n != null && TreeMath.isLeaf(x) != (n instanceof LeafNode)) {
         throw new ValidationException(
             "rfc9420-12.4.3.3.node-type", "node " + x + " is a " + n.nodeType() + " node at a " + (TreeMath.isLeaf(x) ? "leaf" : "parent") + " position");
+      }
+      Node old = t.nodes.get(x);
+      if (old == n || (old != null && old.equals(n))) {
+        continue;
+      }
+      if (n instanceof LeafNode l) {
+        org.jmls.message.Capabilities c = capabilities.putIfAbsent(l.capabilities(), l.capabilities());
+        if (c != null && c != l.capabilities()) {
+          n = new LeafNode(l.encryptionKey(), l.signatureKey(), l.credential(), c, l.leafNodeSource(), l.lifetime(),
+              l.parentHash(), l.extensions(), l.signature());
+        }
       }
       t.set(x, n);
     }

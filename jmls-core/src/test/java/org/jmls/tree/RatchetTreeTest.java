@@ -126,4 +126,51 @@ class RatchetTreeTest {
     assertEquals(-1, t.leafWithSignatureKey(leaf.signatureKey()));
     assertTrue(t.nodeWithEncryptionKey(leaf.encryptionKey()) < 0);
   }
+
+  @Test
+  void fromNodesSharingASimilarTree_isTheSameTree() throws Exception {
+    MlsCrypto c = DefaultCryptoProvider.instance().suite(CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519);
+    Random r = new Random(5);
+    for (int round = 0; round < 60; round++) {
+      RatchetTree similar = TestTrees.full(c, 1 << (1 + r.nextInt(6)), r.nextLong());
+      similar.treeHash(); // warm the cache the new tree may share
+      List<Node> nodes = new ArrayList<>(TestTrees.full(c, 1 << (1 + r.nextInt(6)), r.nextLong()).toNodes());
+      if (r.nextBoolean()) {
+        // Mostly the similar tree's nodes, a few changed or blanked, possibly another width.
+        List<Node> base = similar.toNodes();
+        for (int x = 0; x < nodes.size(); x++) {
+          if (x < base.size() && r.nextInt(8) != 0) {
+            nodes.set(x, base.get(x));
+          } else if (x != nodes.size() - 1 && r.nextInt(3) == 0) {
+            nodes.set(x, null);
+          }
+        }
+      }
+      RatchetTree plain = RatchetTree.fromNodes(c, nodes);
+      RatchetTree shared = RatchetTree.fromNodes(c, nodes, similar);
+      assertEquals(plain.toNodes(), shared.toNodes());
+      assertEquals(plain.leafCount(), shared.leafCount());
+      assertArrayEquals(plain.treeHashFromScratch(), shared.treeHash());
+      for (int x = 0; x < nodes.size(); x++) {
+        Node n = nodes.get(x);
+        if (n instanceof org.jmls.message.ParentNode p) {
+          assertEquals(x, shared.nodeWithEncryptionKey(p.encryptionKey()));
+        } else if (n instanceof org.jmls.message.LeafNode l) {
+          assertEquals(x, shared.nodeWithEncryptionKey(l.encryptionKey()));
+          assertEquals(x / 2, shared.leafWithSignatureKey(l.signatureKey()));
+        }
+      }
+      for (Node n : similar.toNodes()) {
+        if (n instanceof org.jmls.message.LeafNode l && !nodes.contains(n)) {
+          assertEquals(plain.leafWithSignatureKey(l.signatureKey()), shared.leafWithSignatureKey(l.signatureKey()));
+        }
+      }
+      assertEquals(plain.memberCount(), shared.memberCount());
+    }
+    // Duplicate keys are still refused when the rest is shared.
+    RatchetTree similar = TestTrees.full(c, 8, 1);
+    List<Node> dup = new ArrayList<>(similar.toNodes());
+    dup.set(4, dup.get(2));
+    assertThrows(ValidationException.class, () -> RatchetTree.fromNodes(c, dup, similar));
+  }
 }

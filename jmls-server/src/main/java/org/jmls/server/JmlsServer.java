@@ -74,6 +74,7 @@ public final class JmlsServer implements AutoCloseable {
   private final Database asDb;
   private final Database dsDb;
   private final String adminToken;
+  private DsServer ds;
 
   private JmlsServer(Javalin app, Database asDb, Database dsDb, String adminToken) {
     this.app = app;
@@ -125,6 +126,7 @@ public final class JmlsServer implements AutoCloseable {
     });
     Database asDb = null;
     Database dsDb = null;
+    DsServer dsServer = null;
     AuthenticationService as = null;
     if (c.role() != Role.DS) {
       asDb = open(c, "as");
@@ -146,6 +148,7 @@ public final class JmlsServer implements AutoCloseable {
       }
       GroupServices services = new GroupServices(DefaultCryptoProvider.instance(), Clock.systemUTC(), credentials, PskStore.NONE, null);
       DsServer ds = DsServer.install(app, dsDb, services);
+      dsServer = ds;
       org.jmls.ds.KeyPackageDirectory kps = new org.jmls.ds.KeyPackageDirectory(dsDb, services);
       // Hourly housekeeping: expired and consumed KeyPackages, queued messages past retention.
       java.util.concurrent.ScheduledExecutorService housekeeping = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -163,7 +166,14 @@ public final class JmlsServer implements AutoCloseable {
       }, 1, 60, java.util.concurrent.TimeUnit.MINUTES);
     }
     app.start(c.host(), c.port());
-    return new JmlsServer(app, asDb, dsDb, token);
+    JmlsServer server = new JmlsServer(app, asDb, dsDb, token);
+    server.ds = dsServer;
+    return server;
+  }
+
+  /** The Delivery Service of this process (for operator settings such as its rate limit), or null for an AS alone. */
+  public DsServer ds() {
+    return ds;
   }
 
   public int port() {

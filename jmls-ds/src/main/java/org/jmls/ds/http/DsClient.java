@@ -45,12 +45,7 @@ public final class DsClient {
 
   public Response send(String method, String path, byte[] body, String contentType)
       throws IOException, InterruptedException, CryptoException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
-    sign(method, path, body, b::header);
-    b.header("Content-Type", contentType)
-        .method(method, body.length == 0 && method.equals("GET") ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofByteArray(body));
-    HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> r = http.send(prepare(method, path, body, contentType), HttpResponse.BodyHandlers.ofByteArray());
     Map<String, Object> json = null;
     String type = r.headers().firstValue("Content-Type").orElse("");
     if (type.startsWith("application/json") && r.body().length > 0) {
@@ -59,6 +54,19 @@ public final class DsClient {
       json = m;
     }
     return new Response(r.statusCode(), json, r.body());
+  }
+
+  /**
+   * A signed request, to be sent by the caller's own HTTP client within the DS's clock window
+   * ({@link SignedRequest#SKEW_MILLIS}): for pipelines and load generators that sign ahead.
+   */
+  public HttpRequest prepare(String method, String path, byte[] body, String contentType) throws CryptoException {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
+    sign(method, path, body, b::header);
+    b.header("Content-Type", contentType)
+        .method(method, body.length == 0 && method.equals("GET") ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofByteArray(body));
+    return b.build();
   }
 
   /**

@@ -1,0 +1,337 @@
+package org.jmls.client;
+
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.jmls.Bytes;
+import org.jmls.crypto.CipherSuite;
+import org.jmls.ds.http.DsClient;
+import org.jmls.server.JmlsServer;
+
+/**
+ * Delivery Service load: an embedded AS+DS on loopback (SQLite or an embedded PostgreSQL), real
+ * enrolled devices in real MLS groups (created and joined through the client SDK), then a timed
+ * phase in which the groups' members post application messages as fast as the DS takes them, with
+ * {@code inFlight} requests outstanding, while the receiving members long-poll and acknowledge their
+ * queues. Messages and their signed requests are made before the timed phase, so the loader's own
+ * crypto does not compete with the DS for the machine's cores. Every delivery is checked against
+ * what was sent (exact bytes, no duplicates); accept latency is from posting to the DS's answer,
+ * delivery latency from posting to a receiver's fetch returning the message.
+ */
+public final class DsLoad {
+  private static final CipherSuite SUITE = CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519;
+
+  /** What to run. {@code receivers} members of each group fetch (all of them when it is ≥ the group size). */
+  public record Options(boolean postgres, int groupSize, int groups, int senders, int receivers, int seconds, int inFlight,
+      int payloadBytes, Consumer<String> progress) {}
+
+  /** What was measured in the timed phase. */
+  public record Result(String database, int groupSize, int groups, int devices, double seconds, long accepted, long refused,
+      long delivered, long expectedDeliveries, long duplicates, long unknown, double acceptedPerSecond,
+      double deliveredPerSecond, double acceptP50Ms, double acceptP99Ms, double deliveryP50Ms, double deliveryP99Ms) {
+    public String summary() {
+      return String.format(java.util.Locale.ROOT,
+          "%s, %d groups of %d (%d devices), %.1f s: accepted %d (%.0f msg/s), refused %d; delivered %d of %d expected"
+              + " (%.0f deliveries/s), duplicates %d, unknown %d; accept p50 %.1f ms p99 %.1f ms; delivery p50 %.1f ms p99 %.1f ms",
+          database, groups, groupSize, devices, seconds, accepted, acceptedPerSecond, refused, delivered, expectedDeliveries,
+          deliveredPerSecond, duplicates, unknown, acceptP50Ms, acceptP99Ms, deliveryP50Ms, deliveryP99Ms);
+    }
+  }
+
+  private DsLoad() {}
+
+  private record Prepared(Bytes message, HttpRequest request, int group, int member) {}
+
+  /** One fetching member's tally. */
+  private static final class Receiver {
+    long[] latencies = new long[4096];
+    int count;
+    final java.util.Set<Bytes> seen = new java.util.HashSet<>();
+
+    void record(long nanos) {
+      if (count == latencies.length) {
+        latencies = Arrays.copyOf(latencies, count * 2);
+      }
+      latencies[count++] = nanos;
+    }
+  }
+
+  public static Result run(Options o) throws Exception {
+    Path data = Files.createTempDirectory("jmls-ds-load");
+    AutoCloseable pg = null;
+    String pgUrl = null;
+    if (o.postgres()) {
+      io.zonky.test.db.postgres.embedded.EmbeddedPostgres e = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().start();
+      pg = e;
+      pgUrl = e.getJdbcUrl("postgres", "postgres");
+    }
+    JmlsServer server = JmlsServer.start(new JmlsServer.Config(JmlsServer.Role.BOTH, data, "127.0.0.1", 0, pgUrl,
+        o.postgres() ? "postgres" : null, o.postgres() ? "postgres" : null, "adm", false, 86400));
+    server.ds().rateLimit(1_000_000);
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      return measure(o, server, pool);
+    } finally {
+      pool.shutdownNow();
+      server.close();
+      if (pg != null) {
+        pg.close();
+      }
+    }
+  }
+
+  private static Result measure(Options o, JmlsServer server, ExecutorService pool) throws Exception {
+    String base = "http://127.0.0.1:" + server.port();
+    int n = o.groupSize();
+    int joiners = Math.min(n, Math.max(o.senders(), o.receivers()));
+    o.progress().accept("enrolling " + (o.groups() * n) + " devices");
+    MlsClient[][] devices = new MlsClient[o.groups()][n];
+    List<Future<?>> work = new ArrayList<>();
+    for (int g = 0; g < o.groups(); g++) {
+      for (int i = 0; i < n; i++) {
+        int gg = g;
+        int ii = i;
+        work.add(pool.submit(() -> {
+          MlsClient c = new MlsClient(base, "u" + gg + "-" + ii, "d", SUITE);
+          c.enrol("adm", null, 1);
+          devices[gg][ii] = c;
+          return null;
+        }));
+      }
+    }
+    await(work);
+    o.progress().accept("creating " + o.groups() + " groups of " + n + " (one commit adding everyone each)");
+    Bytes[] gids = new Bytes[o.groups()];
+    for (int g = 0; g < o.groups(); g++) {
+      int gg = g;
+      work.add(pool.submit(() -> {
+        MlsClient creator = devices[gg][0];
+        gids[gg] = creator.createGroup("load-" + gg);
+        List<String> others = new ArrayList<>();
+        for (int i = 1; i < n; i++) {
+          others.add(devices[gg][i].user());
+        }
+        creator.addUsers(gids[gg], others);
+        return null;
+      }));
+    }
+    await(work);
+    o.progress().accept("joining " + joiners + " members per group from their Welcomes");
+    for (int g = 0; g < o.groups(); g++) {
+      for (int i = 1; i < joiners; i++) {
+        MlsClient c = devices[g][i];
+        work.add(pool.submit(() -> c.sync()));
+      }
+    }
+    await(work);
+    for (int g = 0; g < o.groups(); g++) {
+      for (int i = 0; i < joiners; i++) {
+        if (!devices[g][i].epochAuthenticator(gids[g]).equals(devices[g][0].epochAuthenticator(gids[g]))) {
+          throw new IllegalStateException("member " + i + " of group " + g + " disagrees with the creator");
+        }
+      }
+    }
+
+    // Messages and their signed requests, made ahead: enough for the timed phase at up to 12,000 msg/s.
+    int senders = Math.min(n, o.senders());
+    int perSender = (int) Math.max(100, Math.min(200_000L, 12_000L * o.seconds() / ((long) o.groups() * senders)));
+    o.progress().accept("preparing " + ((long) perSender * senders * o.groups()) + " messages of " + o.payloadBytes() + " bytes");
+    Map<Bytes, Long> sentAt = new ConcurrentHashMap<>();
+    List<List<Prepared>> perDevice = new ArrayList<>();
+    List<Future<List<Prepared>>> made = new ArrayList<>();
+    for (int g = 0; g < o.groups(); g++) {
+      for (int i = 0; i < senders; i++) {
+        MlsClient c = devices[g][i];
+        Bytes gid = gids[g];
+        int gg = g;
+        int member = i;
+        made.add(pool.submit(() -> {
+          List<Prepared> out = new ArrayList<>(perSender);
+          DsClient ds = c.dsClient();
+          byte[] payload = new byte[o.payloadBytes()];
+          for (int k = 0; k < perSender; k++) {
+            byte[] wire = c.group(gid).encrypt(payload, new byte[0]).toByteArray();
+            out.add(new Prepared(Bytes.wrap(wire), ds.prepare("POST", "/ds/messages", wire, "message/mls"), gg, member));
+          }
+          return out;
+        }));
+      }
+    }
+    ConcurrentLinkedQueue<Prepared> queue = new ConcurrentLinkedQueue<>();
+    for (Future<List<Prepared>> f : made) {
+      perDevice.add(f.get());
+    }
+    // Interleave the senders so the DS sees every group and device at once.
+    for (int k = 0; k < perSender; k++) {
+      for (List<Prepared> l : perDevice) {
+        queue.add(l.get(k));
+      }
+    }
+
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).executor(Executors.newFixedThreadPool(4)).build();
+    AtomicBoolean sending = new AtomicBoolean(true);
+    AtomicBoolean receiving = new AtomicBoolean(true);
+    AtomicLong accepted = new AtomicLong();
+    AtomicLong refused = new AtomicLong();
+    AtomicLong delivered = new AtomicLong();
+    AtomicLong deliveredInWindow = new AtomicLong();
+    AtomicLong duplicates = new AtomicLong();
+    AtomicLong unknown = new AtomicLong();
+    AtomicLong expected = new AtomicLong();
+    int receivers = Math.min(n, o.receivers());
+    long[] acceptLatency = new long[queue.size()];
+    AtomicLong acceptCount = new AtomicLong();
+    List<Receiver> tallies = new ArrayList<>();
+    AtomicLong windowEnd = new AtomicLong(Long.MAX_VALUE);
+
+    o.progress().accept("timed phase: " + o.seconds() + " s, " + o.inFlight() + " requests in flight, "
+        + receivers + " receivers per group");
+    List<Thread> threads = new ArrayList<>();
+    for (int g = 0; g < o.groups(); g++) {
+      for (int i = 0; i < receivers; i++) {
+        MlsClient c = devices[g][i];
+        Receiver tally = new Receiver();
+        tallies.add(tally);
+        Thread t = new Thread(() -> {
+          long after = 0;
+          long lastAck = System.nanoTime();
+          while (receiving.get()) {
+            try {
+              DsClient.Response r = c.dsClient().send("GET", "/ds/queue?after=" + after + "&limit=1000&wait=200", new byte[0],
+                  "application/json");
+              long now = System.nanoTime();
+              if (r.status() != 200) {
+                continue;
+              }
+              for (Object m : (List<?>) r.json().get("messages")) {
+                Map<?, ?> e = (Map<?, ?>) m;
+                after = Math.max(after, ((Number) e.get("seq")).longValue());
+                if (!"application".equals(e.get("kind"))) {
+                  continue;
+                }
+                Bytes bytes = Bytes.wrap(Base64.getDecoder().decode((String) e.get("data")));
+                Long at = sentAt.get(bytes);
+                if (at == null) {
+                  unknown.incrementAndGet();
+                } else if (!tally.seen.add(bytes)) {
+                  duplicates.incrementAndGet();
+                } else {
+                  delivered.incrementAndGet();
+                  if (now <= windowEnd.get()) {
+                    deliveredInWindow.incrementAndGet();
+                  }
+                  tally.record(now - at);
+                }
+              }
+              if (now - lastAck > 1_000_000_000L && after > 0) {
+                c.dsClient().call("POST", "/ds/queue/ack", Map.of("upto", after));
+                lastAck = now;
+              }
+            } catch (Exception ex) {
+              if (receiving.get()) {
+                unknown.incrementAndGet();
+              }
+            }
+          }
+        }, "receiver-" + g + "-" + i);
+        t.setDaemon(true);
+        threads.add(t);
+        t.start();
+      }
+    }
+    Thread.sleep(300);
+    long start = System.nanoTime();
+    long stopAt = start + o.seconds() * 1_000_000_000L;
+    List<Thread> senderThreads = new ArrayList<>();
+    for (int s = 0; s < o.inFlight(); s++) {
+      Thread t = new Thread(() -> {
+        Prepared p;
+        while (sending.get() && System.nanoTime() < stopAt && (p = queue.poll()) != null) {
+          long t0 = System.nanoTime();
+          sentAt.put(p.message(), t0);
+          try {
+            HttpResponse<byte[]> r = http.send(p.request(), HttpResponse.BodyHandlers.ofByteArray());
+            long t1 = System.nanoTime();
+            if (r.statusCode() == 200) {
+              accepted.incrementAndGet();
+              expected.addAndGet(receivers - (p.member() < receivers ? 1 : 0));
+              int k = (int) acceptCount.getAndIncrement();
+              if (k < acceptLatency.length) {
+                acceptLatency[k] = t1 - t0;
+              }
+            } else {
+              refused.incrementAndGet();
+              sentAt.remove(p.message());
+            }
+          } catch (Exception e) {
+            refused.incrementAndGet();
+          }
+        }
+      }, "sender-" + s);
+      senderThreads.add(t);
+      t.start();
+    }
+    for (Thread t : senderThreads) {
+      t.join();
+    }
+    long end = System.nanoTime();
+    windowEnd.set(end);
+    double seconds = (end - start) / 1e9;
+    // Let the receivers drain what was accepted (bounded).
+    long drainUntil = System.nanoTime() + 30_000_000_000L;
+    while (delivered.get() < expected.get() && System.nanoTime() < drainUntil) {
+      Thread.sleep(50);
+    }
+    receiving.set(false);
+    for (Thread t : threads) {
+      t.join(5000);
+    }
+    long[] acc = Arrays.copyOf(acceptLatency, (int) Math.min(acceptLatency.length, acceptCount.get()));
+    Arrays.sort(acc);
+    int total = 0;
+    for (Receiver r : tallies) {
+      total += r.count;
+    }
+    long[] del = new long[total];
+    int at = 0;
+    for (Receiver r : tallies) {
+      System.arraycopy(r.latencies, 0, del, at, r.count);
+      at += r.count;
+    }
+    Arrays.sort(del);
+    return new Result(o.postgres() ? "PostgreSQL" : "SQLite", n, o.groups(), o.groups() * n, seconds, accepted.get(), refused.get(),
+        delivered.get(), expected.get(), duplicates.get(), unknown.get(), accepted.get() / seconds, deliveredInWindow.get() / seconds,
+        pct(acc, 50), pct(acc, 99), pct(del, 50), pct(del, 99));
+  }
+
+  private static double pct(long[] sorted, int p) {
+    if (sorted.length == 0) {
+      return Double.NaN;
+    }
+    int i = (int) Math.min(sorted.length - 1, Math.ceil(p / 100.0 * sorted.length) - 1);
+    return sorted[Math.max(0, i)] / 1e6;
+  }
+
+  private static void await(List<? extends Future<?>> work) throws Exception {
+    for (Future<?> f : work) {
+      f.get();
+    }
+    work.clear();
+  }
+}

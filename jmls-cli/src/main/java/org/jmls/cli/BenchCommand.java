@@ -1,0 +1,64 @@
+package org.jmls.cli;
+
+import java.util.concurrent.Callable;
+import org.jmls.client.DsLoad;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code jmls bench}: load generators (the JMH micro-benchmarks run from jmls-bench's jar, see BENCHMARKS.md). */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Load generators against embedded servers.",
+    subcommands = {BenchCommand.Ds.class})
+final class BenchCommand implements Runnable {
+  @Override
+  public void run() {
+    new picocli.CommandLine(this).usage(System.out);
+  }
+
+  @Command(name = "ds", mixinStandardHelpOptions = true,
+      description = {"Delivery Service load: an embedded AS+DS on loopback, real devices in real groups posting",
+          "application messages while members fetch them; prints messages/s accepted and delivered and p50/p99 latencies."})
+  static final class Ds implements Callable<Integer> {
+    @Option(names = "--postgres", description = "Use an embedded PostgreSQL instead of SQLite.")
+    boolean postgres;
+
+    @Option(names = "--group-size", defaultValue = "10", description = "Members per group (default ${DEFAULT-VALUE}).")
+    int groupSize;
+
+    @Option(names = "--groups", defaultValue = "20", description = "Number of groups (default ${DEFAULT-VALUE}).")
+    int groups;
+
+    @Option(names = "--senders", defaultValue = "10", description = "Sending members per group (default ${DEFAULT-VALUE}).")
+    int senders;
+
+    @Option(names = "--receivers", defaultValue = "10", description = "Fetching members per group (default ${DEFAULT-VALUE}).")
+    int receivers;
+
+    @Option(names = "--seconds", defaultValue = "15", description = "Length of the timed phase (default ${DEFAULT-VALUE}).")
+    int seconds;
+
+    @Option(names = "--in-flight", defaultValue = "64", description = "Concurrent posting requests (default ${DEFAULT-VALUE}).")
+    int inFlight;
+
+    @Option(names = "--payload", defaultValue = "100", description = "Application data bytes per message (default ${DEFAULT-VALUE}).")
+    int payload;
+
+    @Option(names = "--json", description = "Print the result as one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+      if (groupSize < 2 || groups < 1 || seconds < 1 || inFlight < 1 || senders < 1 || receivers < 1) {
+        System.err.println("jmls bench ds: sizes and counts must be positive (a group has at least 2 members)");
+        return 2;
+      }
+      DsLoad.Result r = DsLoad.run(new DsLoad.Options(postgres, groupSize, groups, senders, receivers, seconds, inFlight, payload,
+          step -> System.err.println("bench: " + step)));
+      if (json) {
+        System.out.println(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(r));
+      } else {
+        System.out.println(r.summary());
+      }
+      return r.unknown() == 0 && r.duplicates() == 0 && r.delivered() == r.expectedDeliveries() ? 0 : 1;
+    }
+  }
+}
