@@ -71,9 +71,10 @@ final class BenchGroups {
     for (int i = 1; i < n; i++) {
       adds.add(new Proposal.Add(kps.get(i).keyPackage()));
     }
-    Group.CommitResult r = first.commit(adds, true);
+    // The tree goes out of band: past about 60,000 members a Welcome carrying it exceeds the 16 MiB decoding default.
+    Group.CommitResult r = first.commit(List.of(), adds, true, false);
     first.mergePendingCommit();
-    Group second = Group.join(s, GroupConfig.defaults(), (Welcome) r.welcome().body(), kps.get(1), null);
+    Group second = Group.join(s, GroupConfig.defaults(), (Welcome) r.welcome().body(), kps.get(1), first.tree().toNodes());
     return check(new Pair(first, second), n);
   }
 

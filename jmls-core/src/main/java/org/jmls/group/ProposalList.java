@@ -180,9 +180,27 @@ final class ProposalList {
     }
     // 4. Adds, in order.
     Set<Bytes> addedSignatureKeys = new HashSet<>();
-    for (Entry e : adds) {
+    // Many Adds: their KeyPackage checks (two signatures each) run on the executor; verdicts are taken in order.
+    List<java.util.concurrent.Future<?>> checks = null;
+    if (services.executor() != null && adds.size() >= PARALLEL_ADDS) {
+      checks = new ArrayList<>(adds.size());
+      List<Extension> ext = out.extensions;
+      for (Entry e : adds) {
+        KeyPackage kp = ((Proposal.Add) e.proposal()).keyPackage();
+        checks.add(services.executor().submit(() -> {
+          KeyPackages.validate(c, services, kp, ext, nowSeconds);
+          return null;
+        }));
+      }
+    }
+    for (int i = 0; i < adds.size(); i++) {
+      Entry e = adds.get(i);
       KeyPackage kp = ((Proposal.Add) e.proposal()).keyPackage();
-      KeyPackages.validate(c, services, kp, out.extensions, nowSeconds);
+      if (checks == null) {
+        KeyPackages.validate(c, services, kp, out.extensions, nowSeconds);
+      } else {
+        verdict(checks, i);
+      }
       LeafNode leaf = kp.leafNode();
       if (!addedSignatureKeys.add(leaf.signatureKey())) {
         throw new ValidationException("rfc9420-12.2.duplicate-add", "two Adds for the same client");
@@ -198,6 +216,30 @@ final class ProposalList {
       out.addedKeyPackages.add(kp);
     }
     return out;
+  }
+
+  /** From this many Adds in one commit, their KeyPackages are checked in parallel (when an executor is given). */
+  static final int PARALLEL_ADDS = 16;
+
+  /** The outcome of check {@code i}; on failure the remaining checks are cancelled. */
+  private static void verdict(List<java.util.concurrent.Future<?>> checks, int i) throws ValidationException {
+    try {
+      checks.get(i).get();
+      return;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      checks.forEach(f -> f.cancel(true));
+      throw new ValidationException("jmls.interrupted", "interrupted while checking KeyPackages");
+    } catch (java.util.concurrent.ExecutionException e) {
+      checks.forEach(f -> f.cancel(true));
+      if (e.getCause() instanceof ValidationException v) {
+        throw v;
+      }
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
   }
 
   /**

@@ -46,6 +46,8 @@ public final class RatchetTree {
   /** Leaves per credential type in use, for the §7.3 credential rule without a scan of the tree. */
   private final Map<Integer, Integer> credentialTypes;
   private long hashComputations;
+  /** No leaf below this index is blank: where {@link #addLeaf} starts looking (bulk adds stay linear). */
+  private int firstFreeHint;
 
   private RatchetTree(MlsCrypto crypto, int leafCount) {
     this.crypto = crypto;
@@ -65,6 +67,7 @@ public final class RatchetTree {
     encryptionKeys = o.encryptionKeys.copy();
     signatureKeys = o.signatureKeys.copy();
     credentialTypes = new HashMap<>(o.credentialTypes);
+    firstFreeHint = o.firstFreeHint;
   }
 
   /** A one-member tree, as when creating a group (§11). */
@@ -248,6 +251,9 @@ public final class RatchetTree {
       }
     }
     nodes.set(x, n);
+    if (n == null && TreeMath.isLeaf(x) && x / 2 < firstFreeHint) {
+      firstFreeHint = x / 2;
+    }
     if (n != null) {
       encryptionKeys.put(encryptionKey(n), x);
       if (n instanceof LeafNode) {
@@ -314,10 +320,11 @@ public final class RatchetTree {
    * leaf index joins the unmerged leaves of every non-blank parent above it. Returns the leaf index.
    */
   public int addLeaf(LeafNode leaf) {
-    int l = 0;
+    int l = Math.min(firstFreeHint, leafCount);
     while (l < leafCount && nodes.get(2 * l) != null) {
       l++;
     }
+    firstFreeHint = l + 1;
     if (l == leafCount) {
       extend();
     }

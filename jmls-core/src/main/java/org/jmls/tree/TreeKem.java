@@ -171,9 +171,11 @@ public final class TreeKem {
     if (excludedLeaves == null || excludedLeaves.length == 0) {
       return res;
     }
-    return Arrays.stream(res)
-        .filter(r -> !(TreeMath.isLeaf(r) && Arrays.stream(excludedLeaves).anyMatch(l -> 2 * l == r)))
-        .toArray();
+    java.util.BitSet excluded = new java.util.BitSet();
+    for (int l : excludedLeaves) {
+      excluded.set(l);
+    }
+    return Arrays.stream(res).filter(r -> !(TreeMath.isLeaf(r) && excluded.get(r / 2))).toArray();
   }
 
   /**

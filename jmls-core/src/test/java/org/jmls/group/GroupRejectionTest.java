@@ -220,4 +220,33 @@ class GroupRejectionTest {
         () -> ga.commit(List.of(new Proposal.Add(c.keyPackage())), false));
     assertEquals("rfc9420-7.3.credential-support", e.ruleId(), e.getMessage());
   }
+
+  @Test
+  void manyAdds_checkedInParallel_refuseTheFirstBadKeyPackageInOrder() throws Exception {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      GroupServices parallel = S.withExecutor(pool);
+      KeyPackageBundle a = GroupTest.member(SUITE, "a");
+      Group ga = Group.create(parallel, GroupConfig.defaults(), Bytes.wrap(new byte[] {8}), a, List.of());
+      List<Proposal> adds = new ArrayList<>();
+      for (int i = 0; i < ProposalList.PARALLEL_ADDS + 4; i++) {
+        adds.add(new Proposal.Add(GroupTest.member(SUITE, "m" + i).keyPackage()));
+      }
+      List<Proposal> bad = new ArrayList<>(adds);
+      org.jmls.message.KeyPackage kp = ((Proposal.Add) bad.get(7)).keyPackage();
+      byte[] sig = kp.signature().toByteArray();
+      sig[3] ^= 1;
+      bad.set(7, new Proposal.Add(new org.jmls.message.KeyPackage(kp.version(), kp.cipherSuite(), kp.initKey(), kp.leafNode(),
+          kp.extensions(), Bytes.wrap(sig))));
+      bad.set(12, bad.get(11)); // a later duplicate: the earlier bad signature is what is reported
+      ValidationException e = assertThrows(ValidationException.class, () -> ga.commit(bad, false));
+      assertEquals("rfc9420-10.1.signature", e.ruleId(), e.getMessage());
+      Group.CommitResult ok = ga.commit(adds, false);
+      ga.mergePendingCommit();
+      assertEquals(adds.size() + 1, ga.members().size());
+      assertEquals(adds.size(), ((Welcome) ok.welcome().body()).secrets().size());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
 }
