@@ -43,14 +43,14 @@ public final class DsLoad {
 
   /** What was measured in the timed phase. */
   public record Result(String database, int groupSize, int groups, int devices, double seconds, long accepted, long refused,
-      long delivered, long expectedDeliveries, long duplicates, long unknown, double acceptedPerSecond,
+      long delivered, long expectedDeliveries, long duplicates, long unknown, long fetches, double acceptedPerSecond,
       double deliveredPerSecond, double acceptP50Ms, double acceptP99Ms, double deliveryP50Ms, double deliveryP99Ms) {
     public String summary() {
       return String.format(java.util.Locale.ROOT,
           "%s, %d groups of %d (%d devices), %.1f s: accepted %d (%.0f msg/s), refused %d; delivered %d of %d expected"
-              + " (%.0f deliveries/s), duplicates %d, unknown %d; accept p50 %.1f ms p99 %.1f ms; delivery p50 %.1f ms p99 %.1f ms",
+              + " (%.0f deliveries/s), duplicates %d, unknown %d, queue fetches %d; accept p50 %.1f ms p99 %.1f ms; delivery p50 %.1f ms p99 %.1f ms",
           database, groups, groupSize, devices, seconds, accepted, acceptedPerSecond, refused, delivered, expectedDeliveries,
-          deliveredPerSecond, duplicates, unknown, acceptP50Ms, acceptP99Ms, deliveryP50Ms, deliveryP99Ms);
+          deliveredPerSecond, duplicates, unknown, fetches, acceptP50Ms, acceptP99Ms, deliveryP50Ms, deliveryP99Ms);
     }
   }
 
@@ -108,7 +108,7 @@ public final class DsLoad {
         int gg = g;
         int ii = i;
         work.add(pool.submit(() -> {
-          MlsClient c = new MlsClient(base, "u" + gg + "-" + ii, "d", SUITE);
+          MlsClient c = new MlsClient(base, "u" + gg + "-" + ii + "@load.test", "d", SUITE);
           c.enrol("adm", null, 1);
           devices[gg][ii] = c;
           return null;
@@ -194,6 +194,7 @@ public final class DsLoad {
     AtomicLong duplicates = new AtomicLong();
     AtomicLong unknown = new AtomicLong();
     AtomicLong expected = new AtomicLong();
+    AtomicLong fetches = new AtomicLong();
     int receivers = Math.min(n, o.receivers());
     long[] acceptLatency = new long[queue.size()];
     AtomicLong acceptCount = new AtomicLong();
@@ -213,6 +214,7 @@ public final class DsLoad {
           long lastAck = System.nanoTime();
           while (receiving.get()) {
             try {
+              fetches.incrementAndGet();
               DsClient.Response r = c.dsClient().send("GET", "/ds/queue?after=" + after + "&limit=1000&wait=200", new byte[0],
                   "application/json");
               long now = System.nanoTime();
@@ -256,6 +258,13 @@ public final class DsLoad {
       }
     }
     Thread.sleep(300);
+    // JMLS_LOAD_JFR=file records a JDK Flight Recorder profile of the timed phase alone.
+    String jfrFile = System.getenv("JMLS_LOAD_JFR");
+    jdk.jfr.Recording jfr = null;
+    if (jfrFile != null) {
+      jfr = new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"));
+      jfr.start();
+    }
     long start = System.nanoTime();
     long stopAt = start + o.seconds() * 1_000_000_000L;
     List<Thread> senderThreads = new ArrayList<>();
@@ -292,7 +301,13 @@ public final class DsLoad {
     }
     long end = System.nanoTime();
     windowEnd.set(end);
+    if (jfr != null) {
+      jfr.stop();
+      jfr.dump(Path.of(jfrFile));
+      jfr.close();
+    }
     double seconds = (end - start) / 1e9;
+    long fetchesInWindow = fetches.get();
     // Let the receivers drain what was accepted (bounded).
     long drainUntil = System.nanoTime() + 30_000_000_000L;
     while (delivered.get() < expected.get() && System.nanoTime() < drainUntil) {
@@ -316,7 +331,7 @@ public final class DsLoad {
     }
     Arrays.sort(del);
     return new Result(o.postgres() ? "PostgreSQL" : "SQLite", n, o.groups(), o.groups() * n, seconds, accepted.get(), refused.get(),
-        delivered.get(), expected.get(), duplicates.get(), unknown.get(), accepted.get() / seconds, deliveredInWindow.get() / seconds,
+        delivered.get(), expected.get(), duplicates.get(), unknown.get(), fetchesInWindow, accepted.get() / seconds, deliveredInWindow.get() / seconds,
         pct(acc, 50), pct(acc, 99), pct(del, 50), pct(del, 99));
   }
 

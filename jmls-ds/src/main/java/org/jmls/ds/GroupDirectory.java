@@ -490,6 +490,13 @@ public final class GroupDirectory {
     if (type == ContentType.COMMIT) {
       throw new ValidationException("ds.commit-via-post", "commits go through the commit endpoint with their bundle");
     }
+    if (type == ContentType.APPLICATION) {
+      if (!(message.body() instanceof PrivateMessage)) {
+        throw new ValidationException("rfc9420-6.2.application-public", "application messages must be PrivateMessages");
+      }
+      postApplication(sender, gid, epoch, message.toByteArray());
+      return 0;
+    }
     touched.get().clear();
     Object result = db.transaction(c -> {
       GroupRow r = row(c, gid);
@@ -535,12 +542,216 @@ public final class GroupDirectory {
     return (Long) result;
   }
 
+  // ------------------------------------------------------------------ application messages, batched
+
+  /** Most application messages written in one transaction. */
+  static final int BATCH = 512;
+
+  /** An application message waiting for the batch writer. */
+  private static final class PendingPost {
+    final String sender;
+    final Bytes gid;
+    final long epoch;
+    final byte[] message;
+    final java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+
+    PendingPost(String sender, Bytes gid, long epoch, byte[] message) {
+      this.sender = sender;
+      this.gid = gid;
+      this.epoch = epoch;
+      this.message = message;
+    }
+  }
+
+  private final java.util.concurrent.LinkedBlockingQueue<PendingPost> posts = new java.util.concurrent.LinkedBlockingQueue<>();
+  private Thread writer;
+
+  /**
+   * Queues an application message for the writer, which commits whatever has gathered (up to
+   * {@value #BATCH}) in one transaction, and returns once this message's transaction committed (or
+   * throws why it was refused). Each message is checked on its own: one refusal does not affect the
+   * others in its batch. Under load this turns thousands of small transactions into a few large ones.
+   */
+  private void postApplication(String sender, Bytes gid, long epoch, byte[] message) throws SQLException, MlsException {
+    PendingPost p = new PendingPost(sender, gid, epoch, message);
+    posts.add(p);
+    synchronized (this) {
+      if (writer == null) {
+        writer = new Thread(this::writeLoop, "jmls-ds-writer");
+        writer.setDaemon(true);
+        writer.start();
+      }
+    }
+    try {
+      p.done.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SQLException("interrupted while waiting for the write", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable t = e.getCause();
+      if (t instanceof MlsException m) {
+        throw m;
+      }
+      if (t instanceof SQLException q) {
+        throw q;
+      }
+      throw new IllegalStateException(t);
+    }
+  }
+
+  private void writeLoop() {
+    List<PendingPost> batch = new ArrayList<>();
+    while (true) {
+      batch.clear();
+      try {
+        PendingPost first = posts.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+        if (first == null) {
+          synchronized (this) {
+            if (posts.isEmpty()) {
+              writer = null; // idle: a later post starts a new writer
+              return;
+            }
+          }
+          continue;
+        }
+        batch.add(first);
+      } catch (InterruptedException e) {
+        synchronized (this) {
+          writer = null;
+        }
+        return;
+      }
+      posts.drainTo(batch, BATCH - 1);
+      Map<PendingPost, MlsException> refused = new java.util.HashMap<>();
+      Set<String> reached = new LinkedHashSet<>();
+      try {
+        db.transaction(c -> {
+          refused.clear();
+          reached.clear();
+          writeBatch(c, batch, refused, reached);
+          return null;
+        });
+      } catch (SQLException | RuntimeException e) {
+        batch.forEach(p -> p.done.completeExceptionally(e));
+        continue;
+      }
+      for (PendingPost p : batch) {
+        MlsException why = refused.get(p);
+        if (why != null) {
+          p.done.completeExceptionally(why);
+        } else {
+          p.done.complete(null);
+        }
+      }
+      if (!reached.isEmpty()) {
+        onEnqueue.accept(Set.copyOf(reached));
+      }
+    }
+  }
+
+  /** One transaction's worth: per message, the same checks as a single post; queue heads read and written once per device. */
+  private void writeBatch(Connection c, List<PendingPost> batch, Map<PendingPost, MlsException> refused, Set<String> reached)
+      throws SQLException {
+    Map<Bytes, GroupRow> rows = new java.util.HashMap<>();
+    Map<Bytes, List<String>> rosters = new java.util.HashMap<>();
+    Map<String, long[]> heads = new java.util.LinkedHashMap<>(); // device -> {next seq, 1 if its head row exists}
+    long now = now();
+    long nextId;
+    try (PreparedStatement q = c.prepareStatement("SELECT COALESCE(MAX(id), 0) FROM ds_messages");
+        ResultSet rs = q.executeQuery()) {
+      rs.next();
+      nextId = rs.getLong(1) + 1;
+    }
+    byte[] none = new byte[0];
+    try (PreparedStatement ins = c.prepareStatement(
+        "INSERT INTO ds_queue (client_id, seq, group_id, kind, message, enqueued_at, message_id) VALUES (?, ?, ?, ?, ?, ?, ?)");
+        PreparedStatement msg = c.prepareStatement(
+            "INSERT INTO ds_messages (id, group_id, message, enqueued_at) VALUES (?, ?, ?, ?)")) {
+      for (PendingPost p : batch) {
+        GroupRow r = rows.containsKey(p.gid) ? rows.get(p.gid) : row(c, p.gid);
+        rows.put(p.gid, r);
+        if (r == null) {
+          refused.put(p, new ValidationException("ds.unknown-group", "no such group"));
+          continue;
+        }
+        List<String> roster = rosters.get(p.gid);
+        if (roster == null) {
+          roster = members(c, p.gid);
+          rosters.put(p.gid, roster);
+        }
+        if (!roster.contains(p.sender)) {
+          refused.put(p, new ValidationException("ds.not-a-member", "only members post to a group"));
+          continue;
+        }
+        if (p.epoch > r.epoch() || r.epoch() - p.epoch > RECENT_EPOCHS) {
+          refused.put(p, new ValidationException("ds.epoch-too-old",
+              "application messages are accepted for the last " + RECENT_EPOCHS + " epochs"));
+          continue;
+        }
+        long id = nextId++;
+        msg.setLong(1, id);
+        msg.setBytes(2, p.gid.unsafeArray());
+        msg.setBytes(3, p.message);
+        msg.setLong(4, now);
+        msg.addBatch();
+        for (String m : roster) {
+          if (m.equals(p.sender)) {
+            continue;
+          }
+          long[] head = heads.get(m);
+          if (head == null) {
+            head = readHead(c, m);
+            heads.put(m, head);
+          }
+          ins.setString(1, m);
+          ins.setLong(2, head[0]++);
+          ins.setBytes(3, p.gid.unsafeArray());
+          ins.setInt(4, Kind.APPLICATION.code);
+          ins.setBytes(5, none);
+          ins.setLong(6, now);
+          ins.setLong(7, id);
+          ins.addBatch();
+          reached.add(m);
+        }
+      }
+      msg.executeBatch();
+      ins.executeBatch();
+    }
+    try (PreparedStatement up = c.prepareStatement("UPDATE ds_queue_heads SET next_seq = ? WHERE client_id = ?");
+        PreparedStatement add = c.prepareStatement("INSERT INTO ds_queue_heads (client_id, next_seq) VALUES (?, ?)")) {
+      for (Map.Entry<String, long[]> e : heads.entrySet()) {
+        if (e.getValue()[1] == 1) {
+          up.setLong(1, e.getValue()[0]);
+          up.setString(2, e.getKey());
+          up.addBatch();
+        } else {
+          add.setString(1, e.getKey());
+          add.setLong(2, e.getValue()[0]);
+          add.addBatch();
+        }
+      }
+      up.executeBatch();
+      add.executeBatch();
+    }
+  }
+
+  private static long[] readHead(Connection c, String client) throws SQLException {
+    try (PreparedStatement q = c.prepareStatement("SELECT next_seq FROM ds_queue_heads WHERE client_id = ?")) {
+      q.setString(1, client);
+      try (ResultSet rs = q.executeQuery()) {
+        return rs.next() ? new long[] {rs.getLong(1), 1} : new long[] {1, 0};
+      }
+    }
+  }
+
   /** Up to {@code limit} queued messages of {@code client} after sequence {@code afterSeq}, in order. */
   public List<Delivery> fetch(String client, long afterSeq, int limit) throws SQLException {
     return db.transaction(c -> {
       List<Delivery> out = new ArrayList<>();
       try (PreparedStatement q = c.prepareStatement(
-          "SELECT seq, group_id, kind, message FROM ds_queue WHERE client_id = ? AND seq > ? ORDER BY seq LIMIT ?")) {
+          "SELECT q.seq, q.group_id, q.kind, CASE WHEN q.message_id IS NULL THEN q.message ELSE m.message END"
+              + " FROM ds_queue q LEFT JOIN ds_messages m ON m.id = q.message_id"
+              + " WHERE q.client_id = ? AND q.seq > ? ORDER BY q.seq LIMIT ?")) {
         q.setString(1, client);
         q.setLong(2, afterSeq);
         q.setInt(3, Math.max(1, Math.min(limit, 1000)));
@@ -616,13 +827,33 @@ public final class GroupDirectory {
     return entries;
   }
 
-  /** Deletes queued messages older than {@code retentionSeconds}; returns how many. */
+  /**
+   * Deletes queued messages older than {@code retentionSeconds}, then the shared message bodies no
+   * queue refers to any more (every id below the smallest one still referenced); returns how many
+   * queue entries went.
+   */
   public int pruneQueues(long retentionSeconds) throws SQLException {
     long cutoff = now() - retentionSeconds;
     return db.transaction(c -> {
+      int n;
       try (PreparedStatement d = c.prepareStatement("DELETE FROM ds_queue WHERE enqueued_at < ?")) {
         d.setLong(1, cutoff);
-        return d.executeUpdate();
+        n = d.executeUpdate();
+      }
+      try (PreparedStatement d = c.prepareStatement("DELETE FROM ds_messages WHERE id < COALESCE("
+          + "(SELECT MIN(message_id) FROM ds_queue WHERE message_id IS NOT NULL), (SELECT MAX(id) + 1 FROM ds_messages))")) {
+        d.executeUpdate();
+      }
+      return n;
+    });
+  }
+
+  /** Number of stored shared message bodies (operator metric and tests). */
+  public long storedMessages() throws SQLException {
+    return db.transaction(c -> {
+      try (PreparedStatement q = c.prepareStatement("SELECT COUNT(*) FROM ds_messages"); ResultSet rs = q.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
       }
     });
   }

@@ -81,8 +81,27 @@ public final class KeyPackageDirectory {
     }
   }
 
-  /** The registered device, or null. */
+  /** Registered devices already read: a registration never changes (same id, same key), so entries stay true. */
+  private final Map<String, Client> clients = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final int CLIENT_CACHE_LIMIT = 200_000;
+
+  /** The registered device, or null. Every signed request asks, so known devices are answered from memory. */
   public Client client(String clientId) throws SQLException {
+    Client known = clients.get(clientId);
+    if (known != null) {
+      return known;
+    }
+    Client c = lookUp(clientId);
+    if (c != null) {
+      if (clients.size() >= CLIENT_CACHE_LIMIT) {
+        clients.clear();
+      }
+      clients.put(clientId, c);
+    }
+    return c;
+  }
+
+  private Client lookUp(String clientId) throws SQLException {
     return db.transaction(conn -> {
       try (PreparedStatement q = conn.prepareStatement(
           "SELECT user_id, signature_key, credential, cipher_suite FROM ds_clients WHERE client_id = ?")) {

@@ -181,4 +181,80 @@ class GroupDirectoryTest {
       assertEquals(devices[0].group.epoch(), gi.groupContext().epoch());
     }
   }
+
+  /**
+   * Application messages posted concurrently from every member go through the batch writer: each
+   * arrives exactly once at every other member, in each sender's order, a refused one (stale epoch)
+   * does not disturb its batch, the body is stored once and pruned once everybody acknowledged it.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgres"})
+  void concurrentApplicationMessages_batched_exactlyOnceInOrder_storedOnce(String db) throws Exception {
+    try (Database d = Databases.fresh(db)) {
+      KeyPackageDirectory dir = new KeyPackageDirectory(d, S);
+      GroupDirectory groups = new GroupDirectory(d, S);
+      Device[] devices = formGroup(dir, groups, 4, true);
+      int perSender = 60;
+      List<List<MlsMessage>> sent = new ArrayList<>();
+      for (Device dev : devices) {
+        List<MlsMessage> mine = new ArrayList<>();
+        for (int i = 0; i < perSender; i++) {
+          mine.add(dev.group.encrypt((dev.id + "#" + i).getBytes(), new byte[0]));
+        }
+        sent.add(mine);
+      }
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(devices.length * 2);
+      List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+      for (int k = 0; k < devices.length; k++) {
+        Device dev = devices[k];
+        List<MlsMessage> mine = sent.get(k);
+        done.add(pool.submit(() -> {
+          for (MlsMessage m : mine) {
+            groups.post(dev.id, m);
+          }
+          return null;
+        }));
+        // A message for an epoch the group has not reached is refused, alone.
+        MlsMessage future = devices[k].group.encrypt("x".getBytes(), new byte[0]);
+        org.jmls.message.PrivateMessage pm = (org.jmls.message.PrivateMessage) future.body();
+        MlsMessage ahead = MlsMessage.of(new org.jmls.message.PrivateMessage(pm.groupId(), pm.epoch() + 1, pm.contentType(),
+            pm.authenticatedData(), pm.encryptedSenderData(), pm.ciphertext()));
+        done.add(pool.submit(() -> assertEquals("ds.epoch-too-old",
+            assertThrows(ValidationException.class, () -> groups.post(dev.id, ahead)).ruleId())));
+      }
+      for (java.util.concurrent.Future<?> f : done) {
+        f.get();
+      }
+      pool.shutdown();
+      assertEquals(devices.length * perSender, groups.storedMessages());
+      for (Device reader : devices) {
+        List<String> texts = new ArrayList<>();
+        for (GroupDirectory.Delivery del : groups.fetch(reader.id, reader.queueSeq, 1000)) {
+          Group.Processed p = reader.group.process(MlsMessage.fromBytes(del.message().unsafeArray()));
+          texts.add(new String(((Group.ApplicationMessage) p).data().toByteArray()));
+          reader.queueSeq = del.seq();
+        }
+        assertEquals((devices.length - 1) * perSender, texts.size(), reader.id);
+        assertEquals(texts.size(), new java.util.HashSet<>(texts).size(), "duplicates for " + reader.id);
+        for (Device writer : devices) {
+          if (writer == reader) {
+            continue;
+          }
+          List<String> fromWriter = texts.stream().filter(t -> t.startsWith(writer.id + "#")).toList();
+          for (int i = 0; i < perSender; i++) {
+            assertEquals(writer.id + "#" + i, fromWriter.get(i));
+          }
+        }
+      }
+      // Bodies go only when every recipient has acknowledged them.
+      for (int i = 0; i < devices.length - 1; i++) {
+        groups.ack(devices[i].id, devices[i].queueSeq);
+      }
+      groups.pruneQueues(GroupDirectory.DEFAULT_RETENTION_SECONDS);
+      assertTrue(groups.storedMessages() > 0, "a body the last member has not acknowledged was pruned");
+      groups.ack(devices[devices.length - 1].id, devices[devices.length - 1].queueSeq);
+      groups.pruneQueues(GroupDirectory.DEFAULT_RETENTION_SECONDS);
+      assertEquals(0, groups.storedMessages());
+    }
+  }
 }
