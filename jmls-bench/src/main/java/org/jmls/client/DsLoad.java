@@ -262,7 +262,7 @@ public final class DsLoad {
     String jfrFile = System.getenv("JMLS_LOAD_JFR");
     jdk.jfr.Recording jfr = null;
     if (jfrFile != null) {
-      jfr = new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"));
+      jfr = new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("default"));
       jfr.start();
     }
     long start = System.nanoTime();
