@@ -28,8 +28,9 @@ import org.jmls.server.JmlsServer;
  * Delivery Service load: an embedded AS+DS on loopback (SQLite or an embedded PostgreSQL), real
  * enrolled devices in real MLS groups (created and joined through the client SDK), then a timed
  * phase in which the groups' members post application messages as fast as the DS takes them, with
- * {@code inFlight} requests outstanding, while the receiving members long-poll and acknowledge their
- * queues. Messages and their signed requests are made before the timed phase, so the loader's own
+ * {@code inFlight} requests outstanding, while the receiving members take their queues: over
+ * WebSocket sessions (posts answered per message, queue pushed, acknowledged twice a second) or
+ * over HTTP (a signed request per post, long-polling fetches, acknowledgements once a second). Messages and their signed requests are made before the timed phase, so the loader's own
  * crypto does not compete with the DS for the machine's cores. Every delivery is checked against
  * what was sent (exact bytes, no duplicates); accept latency is from posting to the DS's answer,
  * delivery latency from posting to a receiver's fetch returning the message.
@@ -39,17 +40,18 @@ public final class DsLoad {
 
   /** What to run. {@code receivers} members of each group fetch (all of them when it is ≥ the group size). */
   public record Options(boolean postgres, int groupSize, int groups, int senders, int receivers, int seconds, int inFlight,
-      int payloadBytes, Consumer<String> progress) {}
+      int payloadBytes, boolean webSocket, Consumer<String> progress) {}
 
   /** What was measured in the timed phase. */
-  public record Result(String database, int groupSize, int groups, int devices, double seconds, long accepted, long refused,
+  public record Result(String database, String transport, int groupSize, int groups, int devices, double seconds, long accepted,
+      long refused,
       long delivered, long expectedDeliveries, long duplicates, long unknown, long fetches, double acceptedPerSecond,
       double deliveredPerSecond, double acceptP50Ms, double acceptP99Ms, double deliveryP50Ms, double deliveryP99Ms) {
     public String summary() {
       return String.format(java.util.Locale.ROOT,
-          "%s, %d groups of %d (%d devices), %.1f s: accepted %d (%.0f msg/s), refused %d; delivered %d of %d expected"
+          "%s over %s, %d groups of %d (%d devices), %.1f s: accepted %d (%.0f msg/s), refused %d; delivered %d of %d expected"
               + " (%.0f deliveries/s), duplicates %d, unknown %d, queue fetches %d; accept p50 %.1f ms p99 %.1f ms; delivery p50 %.1f ms p99 %.1f ms",
-          database, groups, groupSize, devices, seconds, accepted, acceptedPerSecond, refused, delivered, expectedDeliveries,
+          database, transport, groups, groupSize, devices, seconds, accepted, acceptedPerSecond, refused, delivered, expectedDeliveries,
           deliveredPerSecond, duplicates, unknown, fetches, acceptP50Ms, acceptP99Ms, deliveryP50Ms, deliveryP99Ms);
     }
   }
@@ -63,6 +65,8 @@ public final class DsLoad {
     long[] latencies = new long[4096];
     int count;
     final java.util.Set<Bytes> seen = new java.util.HashSet<>();
+    volatile long lastSeq;
+    org.jmls.ds.http.DsSession session;
 
     void record(long nanos) {
       if (count == latencies.length) {
@@ -167,7 +171,8 @@ public final class DsLoad {
           byte[] payload = new byte[o.payloadBytes()];
           for (int k = 0; k < perSender; k++) {
             byte[] wire = c.group(gid).encrypt(payload, new byte[0]).toByteArray();
-            out.add(new Prepared(Bytes.wrap(wire), ds.prepare("POST", "/ds/messages", wire, "message/mls"), gg, member));
+            out.add(new Prepared(Bytes.wrap(wire), o.webSocket() ? null : ds.prepare("POST", "/ds/messages", wire, "message/mls"),
+                gg, member));
           }
           return out;
         }));
@@ -204,11 +209,34 @@ public final class DsLoad {
     o.progress().accept("timed phase: " + o.seconds() + " s, " + o.inFlight() + " requests in flight, "
         + receivers + " receivers per group");
     List<Thread> threads = new ArrayList<>();
+    org.jmls.ds.http.DsSession[][] sessions = new org.jmls.ds.http.DsSession[o.groups()][];
     for (int g = 0; g < o.groups(); g++) {
-      for (int i = 0; i < receivers; i++) {
+      sessions[g] = new org.jmls.ds.http.DsSession[Math.max(senders, receivers)];
+      for (int i = 0; i < Math.max(senders, receivers); i++) {
         MlsClient c = devices[g][i];
-        Receiver tally = new Receiver();
-        tallies.add(tally);
+        Receiver tally = i < receivers ? new Receiver() : null;
+        if (tally != null) {
+          tallies.add(tally);
+        }
+        if (o.webSocket()) {
+          sessions[g][i] = c.dsClient().openSession(pushed -> {
+            if (tally == null) {
+              return;
+            }
+            tally.lastSeq = pushed.seq();
+            if ("application".equals(pushed.kind())) {
+              count(tally, sentAt, pushed.message(), System.nanoTime(), windowEnd, delivered, deliveredInWindow, duplicates, unknown);
+            }
+          });
+          if (tally != null) {
+            tally.session = sessions[g][i];
+            tally.session.deliver(0);
+          }
+          continue;
+        }
+        if (tally == null) {
+          continue;
+        }
         Thread t = new Thread(() -> {
           long after = 0;
           long lastAck = System.nanoTime();
@@ -228,18 +256,7 @@ public final class DsLoad {
                   continue;
                 }
                 Bytes bytes = Bytes.wrap(Base64.getDecoder().decode((String) e.get("data")));
-                Long at = sentAt.get(bytes);
-                if (at == null) {
-                  unknown.incrementAndGet();
-                } else if (!tally.seen.add(bytes)) {
-                  duplicates.incrementAndGet();
-                } else {
-                  delivered.incrementAndGet();
-                  if (now <= windowEnd.get()) {
-                    deliveredInWindow.incrementAndGet();
-                  }
-                  tally.record(now - at);
-                }
+                count(tally, sentAt, bytes, now, windowEnd, delivered, deliveredInWindow, duplicates, unknown);
               }
               if (now - lastAck > 1_000_000_000L && after > 0) {
                 c.dsClient().call("POST", "/ds/queue/ack", Map.of("upto", after));
@@ -256,6 +273,26 @@ public final class DsLoad {
         threads.add(t);
         t.start();
       }
+    }
+    if (o.webSocket()) {
+      // Pushed delivery is acknowledged twice a second, as a client would.
+      Thread acker = new Thread(() -> {
+        while (receiving.get()) {
+          for (Receiver r : tallies) {
+            if (r.lastSeq > 0) {
+              r.session.ack(r.lastSeq);
+            }
+          }
+          try {
+            Thread.sleep(500);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      }, "acker");
+      acker.setDaemon(true);
+      threads.add(acker);
+      acker.start();
     }
     Thread.sleep(300);
     // JMLS_LOAD_JFR=file records a JDK Flight Recorder profile of the timed phase alone.
@@ -275,9 +312,19 @@ public final class DsLoad {
           long t0 = System.nanoTime();
           sentAt.put(p.message(), t0);
           try {
-            HttpResponse<byte[]> r = http.send(p.request(), HttpResponse.BodyHandlers.ofByteArray());
+            boolean ok;
+            if (o.webSocket()) {
+              try {
+                sessions[p.group()][p.member()].post(p.message().unsafeArray()).get();
+                ok = true;
+              } catch (java.util.concurrent.ExecutionException e) {
+                ok = false;
+              }
+            } else {
+              ok = http.send(p.request(), HttpResponse.BodyHandlers.ofByteArray()).statusCode() == 200;
+            }
             long t1 = System.nanoTime();
-            if (r.statusCode() == 200) {
+            if (ok) {
               accepted.incrementAndGet();
               expected.addAndGet(receivers - (p.member() < receivers ? 1 : 0));
               int k = (int) acceptCount.getAndIncrement();
@@ -317,6 +364,13 @@ public final class DsLoad {
     for (Thread t : threads) {
       t.join(5000);
     }
+    for (org.jmls.ds.http.DsSession[] row : sessions) {
+      for (org.jmls.ds.http.DsSession session : row) {
+        if (session != null) {
+          session.close();
+        }
+      }
+    }
     long[] acc = Arrays.copyOf(acceptLatency, (int) Math.min(acceptLatency.length, acceptCount.get()));
     Arrays.sort(acc);
     int total = 0;
@@ -330,9 +384,26 @@ public final class DsLoad {
       at += r.count;
     }
     Arrays.sort(del);
-    return new Result(o.postgres() ? "PostgreSQL" : "SQLite", n, o.groups(), o.groups() * n, seconds, accepted.get(), refused.get(),
+    return new Result(o.postgres() ? "PostgreSQL" : "SQLite", o.webSocket() ? "WebSocket" : "HTTP", n, o.groups(), o.groups() * n, seconds, accepted.get(), refused.get(),
         delivered.get(), expected.get(), duplicates.get(), unknown.get(), fetchesInWindow, accepted.get() / seconds, deliveredInWindow.get() / seconds,
         pct(acc, 50), pct(acc, 99), pct(del, 50), pct(del, 99));
+  }
+
+  /** Counts one received application message against what was sent. */
+  private static void count(Receiver tally, Map<Bytes, Long> sentAt, Bytes bytes, long now, AtomicLong windowEnd,
+      AtomicLong delivered, AtomicLong deliveredInWindow, AtomicLong duplicates, AtomicLong unknown) {
+    Long at = sentAt.get(bytes);
+    if (at == null) {
+      unknown.incrementAndGet();
+    } else if (!tally.seen.add(bytes)) {
+      duplicates.incrementAndGet();
+    } else {
+      delivered.incrementAndGet();
+      if (now <= windowEnd.get()) {
+        deliveredInWindow.incrementAndGet();
+      }
+      tally.record(now - at);
+    }
   }
 
   private static double pct(long[] sorted, int p) {

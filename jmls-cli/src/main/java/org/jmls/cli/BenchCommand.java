@@ -42,17 +42,26 @@ final class BenchCommand implements Runnable {
     @Option(names = "--payload", defaultValue = "100", description = "Application data bytes per message (default ${DEFAULT-VALUE}).")
     int payload;
 
+    @Option(names = "--transport", defaultValue = "ws",
+        description = "ws: WebSocket sessions (posts without per-message signatures, pushed delivery); http: a signed"
+            + " request per post and long-polling fetches (default ${DEFAULT-VALUE}).")
+    String transport;
+
     @Option(names = "--json", description = "Print the result as one JSON object.")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
+      if (!transport.equals("ws") && !transport.equals("http")) {
+        System.err.println("jmls bench ds: --transport is ws or http");
+        return 2;
+      }
       if (groupSize < 2 || groups < 1 || seconds < 1 || inFlight < 1 || senders < 1 || receivers < 1) {
         System.err.println("jmls bench ds: sizes and counts must be positive (a group has at least 2 members)");
         return 2;
       }
       DsLoad.Result r = DsLoad.run(new DsLoad.Options(postgres, groupSize, groups, senders, receivers, seconds, inFlight, payload,
-          step -> System.err.println("bench: " + step)));
+          transport.equals("ws"), step -> System.err.println("bench: " + step)));
       if (json) {
         System.out.println(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(r));
       } else {

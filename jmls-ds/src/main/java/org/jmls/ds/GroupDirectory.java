@@ -87,6 +87,17 @@ public final class GroupDirectory {
     this.onEnqueue = listener;
   }
 
+  private volatile java.util.function.Consumer<Map<String, List<Delivery>>> onDeliveries = m -> onEnqueue.accept(m.keySet());
+
+  /**
+   * Called after each committed batch of application messages with what each device received, in
+   * sequence order (so a push channel can send it without reading it back). Defaults to the
+   * {@link #onEnqueue} listener with the devices.
+   */
+  public void onDeliveries(java.util.function.Consumer<Map<String, List<Delivery>>> listener) {
+    this.onDeliveries = listener;
+  }
+
   private void notifyTouched() {
     Set<String> t = touched.get();
     if (!t.isEmpty()) {
@@ -491,11 +502,7 @@ public final class GroupDirectory {
       throw new ValidationException("ds.commit-via-post", "commits go through the commit endpoint with their bundle");
     }
     if (type == ContentType.APPLICATION) {
-      if (!(message.body() instanceof PrivateMessage)) {
-        throw new ValidationException("rfc9420-6.2.application-public", "application messages must be PrivateMessages");
-      }
-      postApplication(sender, gid, epoch, message.toByteArray());
-      return 0;
+      return await(postAsync(sender, message));
     }
     touched.get().clear();
     Object result = db.transaction(c -> {
@@ -567,13 +574,27 @@ public final class GroupDirectory {
   private Thread writer;
 
   /**
-   * Queues an application message for the writer, which commits whatever has gathered (up to
-   * {@value #BATCH}) in one transaction, and returns once this message's transaction committed (or
-   * throws why it was refused). Each message is checked on its own: one refusal does not affect the
-   * others in its batch. Under load this turns thousands of small transactions into a few large ones.
+   * As {@link #post}, completing when the message is stored (or failing with why it was refused).
+   * Application messages (PrivateMessages) go to the writer, which commits whatever has gathered
+   * (up to {@value #BATCH}) in one transaction; each message is checked on its own, so one refusal
+   * does not affect the others in its batch. Under load this turns thousands of small transactions
+   * into a few large ones. Other messages are posted on the caller's thread.
    */
-  private void postApplication(String sender, Bytes gid, long epoch, byte[] message) throws SQLException, MlsException {
-    PendingPost p = new PendingPost(sender, gid, epoch, message);
+  public java.util.concurrent.CompletableFuture<Long> postAsync(String sender, MlsMessage message) {
+    if (!(message.body() instanceof PrivateMessage pm) || pm.contentType() != ContentType.APPLICATION) {
+      // Handshake messages are rare and checked in depth: the caller's thread does it.
+      java.util.concurrent.CompletableFuture<Long> f = new java.util.concurrent.CompletableFuture<>();
+      try {
+        if (message.body() instanceof PublicMessage pub && pub.content().contentType() == ContentType.APPLICATION) {
+          throw new ValidationException("rfc9420-6.2.application-public", "application messages must be PrivateMessages");
+        }
+        f.complete(post(sender, message));
+      } catch (SQLException | MlsException | RuntimeException e) {
+        f.completeExceptionally(e);
+      }
+      return f;
+    }
+    PendingPost p = new PendingPost(sender, pm.groupId(), pm.epoch(), message.toByteArray());
     posts.add(p);
     synchronized (this) {
       if (writer == null) {
@@ -582,8 +603,12 @@ public final class GroupDirectory {
         writer.start();
       }
     }
+    return p.done.thenApply(v -> 0L);
+  }
+
+  private static long await(java.util.concurrent.CompletableFuture<Long> f) throws SQLException, MlsException {
     try {
-      p.done.get();
+      return f.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new SQLException("interrupted while waiting for the write", e);
@@ -623,7 +648,7 @@ public final class GroupDirectory {
       }
       posts.drainTo(batch, BATCH - 1);
       Map<PendingPost, MlsException> refused = new java.util.HashMap<>();
-      Set<String> reached = new LinkedHashSet<>();
+      Map<String, List<Delivery>> reached = new java.util.LinkedHashMap<>();
       try {
         db.transaction(c -> {
           refused.clear();
@@ -644,13 +669,14 @@ public final class GroupDirectory {
         }
       }
       if (!reached.isEmpty()) {
-        onEnqueue.accept(Set.copyOf(reached));
+        onDeliveries.accept(reached);
       }
     }
   }
 
   /** One transaction's worth: per message, the same checks as a single post; queue heads read and written once per device. */
-  private void writeBatch(Connection c, List<PendingPost> batch, Map<PendingPost, MlsException> refused, Set<String> reached)
+  private void writeBatch(Connection c, List<PendingPost> batch, Map<PendingPost, MlsException> refused,
+      Map<String, List<Delivery>> reached)
       throws SQLException {
     Map<Bytes, GroupRow> rows = new java.util.HashMap<>();
     Map<Bytes, List<String>> rosters = new java.util.HashMap<>();
@@ -689,6 +715,7 @@ public final class GroupDirectory {
           continue;
         }
         long id = nextId++;
+        Bytes body = Bytes.wrap(p.message);
         msg.setLong(1, id);
         msg.setBytes(2, p.gid.unsafeArray());
         msg.setBytes(3, p.message);
@@ -711,7 +738,7 @@ public final class GroupDirectory {
           ins.setLong(6, now);
           ins.setLong(7, id);
           ins.addBatch();
-          reached.add(m);
+          reached.computeIfAbsent(m, k -> new ArrayList<>()).add(new Delivery(head[0] - 1, p.gid, Kind.APPLICATION, body));
         }
       }
       msg.executeBatch();

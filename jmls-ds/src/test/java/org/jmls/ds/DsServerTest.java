@@ -240,4 +240,93 @@ class DsServerTest {
       assertEquals(List.of(), ds.groups().fetch(bob.http.clientId(), 0, 100), "retention pruning empties old queues");
     }
   }
+
+  /**
+   * The WebSocket session: posts without a signature per message, pushed delivery in sequence
+   * order from a cursor (messages queued before the session, a commit queued by another path, and
+   * batched application messages, none skipped or repeated), refusals answered per request, acks.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgres"})
+  void webSocketSession_postsAndPushedDelivery(String db) throws Exception {
+    try (Database d = Databases.fresh(db); DsServer ds = DsServer.start("127.0.0.1", 0, d, S)) {
+      String base = "http://127.0.0.1:" + ds.port();
+      Device alice = new Device(base, "alice@example.com/1");
+      Device bob = new Device(base, "bob@example.com/1");
+      alice.group = Group.create(S, GroupConfig.defaults(), Bytes.wrap(new byte[] {4, 5, 6}), alice.kp, List.of());
+      assertEquals(201, alice.http.call("POST", "/ds/groups", Map.of("groupInfo", b64(alice.group.groupInfo(true).toByteArray()),
+          "publicHandshakes", true, "externalJoins", false)).status());
+      DsClient.Response claim = alice.http.call("POST", "/ds/key-packages/claim", Map.of("userId", "bob@example.com/1", "cipherSuite", 1));
+      Map<?, ?> k = (Map<?, ?>) ((List<?>) claim.json().get("keyPackages")).get(0);
+      Group.CommitResult r = alice.group.commit(List.of(new Proposal.Add((KeyPackage) MlsMessage.fromBytes(unb64(k.get("data"))).body())), false);
+      assertEquals(200, alice.http.call("POST", "/ds/groups/commit", Map.of("commit", b64(r.commit().toByteArray()),
+          "welcome", b64(r.welcome().toByteArray()), "groupInfo", b64(r.groupInfo().toByteArray()))).status());
+      alice.group.mergePendingCommit();
+      bob.sync();
+
+      // Two messages queued for Alice before her session exists.
+      for (String t : new String[] {"early-1", "early-2"}) {
+        assertEquals(200, bob.http.send("POST", "/ds/messages", bob.group.encrypt(t.getBytes(), new byte[0]).toByteArray(),
+            "message/mls").status());
+      }
+      java.util.concurrent.BlockingQueue<org.jmls.ds.http.DsSession.Pushed> pushed = new java.util.concurrent.LinkedBlockingQueue<>();
+      try (org.jmls.ds.http.DsSession aliceSession = alice.http.openSession(pushed::add);
+          org.jmls.ds.http.DsSession bobSession = bob.http.openSession(p -> { })) {
+        aliceSession.deliver(alice.seq);
+        // Bob posts 50 over his session, a commit of Bob's is queued by the HTTP path in the middle, then 50 more.
+        List<java.util.concurrent.CompletableFuture<Void>> posted = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+          posted.add(bobSession.post(bob.group.encrypt(("ws-" + i).getBytes(), new byte[0]).toByteArray()));
+        }
+        for (java.util.concurrent.CompletableFuture<Void> f : posted) {
+          f.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        Group.CommitResult update = bob.group.commit(List.of(), true);
+        assertEquals(200, bob.http.call("POST", "/ds/groups/commit", Map.of("commit", b64(update.commit().toByteArray()),
+            "groupInfo", b64(update.groupInfo().toByteArray()))).status());
+        bob.group.mergePendingCommit();
+        posted.clear();
+        for (int i = 50; i < 100; i++) {
+          posted.add(bobSession.post(bob.group.encrypt(("ws-" + i).getBytes(), new byte[0]).toByteArray()));
+        }
+        for (java.util.concurrent.CompletableFuture<Void> f : posted) {
+          f.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        // A refused post is answered with its rule, and the session goes on.
+        java.util.concurrent.ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(
+            java.util.concurrent.ExecutionException.class, () -> bobSession.post(new byte[] {0, 1, 2}).get(10, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals("ds.decode", ((org.jmls.ValidationException) refused.getCause()).ruleId());
+
+        List<String> expected = new ArrayList<>(List.of("early-1", "early-2"));
+        for (int i = 0; i < 50; i++) {
+          expected.add("ws-" + i);
+        }
+        expected.add("<commit>");
+        for (int i = 50; i < 100; i++) {
+          expected.add("ws-" + i);
+        }
+        List<String> texts = new ArrayList<>();
+        long last = alice.seq;
+        while (texts.size() < expected.size()) {
+          org.jmls.ds.http.DsSession.Pushed p = pushed.poll(20, java.util.concurrent.TimeUnit.SECONDS);
+          assertNotNull(p, "push stopped after " + texts.size() + " messages: " + texts);
+          assertEquals(last + 1, p.seq(), "pushes come in sequence order, none skipped");
+          last = p.seq();
+          MlsMessage m = MlsMessage.fromBytes(p.message().unsafeArray());
+          if (p.kind().equals("commit")) {
+            alice.group.merge((Group.StagedCommit) alice.group.process(m));
+            texts.add("<commit>");
+          } else {
+            texts.add(new String(((Group.ApplicationMessage) alice.group.process(m)).data().toByteArray()));
+          }
+        }
+        assertEquals(expected, texts);
+        assertEquals(alice.group.epochAuthenticator(), bob.group.epochAuthenticator());
+        aliceSession.ack(last);
+        Thread.sleep(300);
+        assertEquals(List.of(), ds.groups().fetch(alice.http.clientId(), 0, 10), "acknowledged over the session");
+        assertEquals(null, pushed.poll(300, java.util.concurrent.TimeUnit.MILLISECONDS), "nothing pushed twice");
+      }
+    }
+  }
 }

@@ -96,6 +96,23 @@ public final class DsClient {
     }
   }
 
+  /**
+   * Opens a WebSocket session ({@link DsSession}) on {@code /ds/ws}, authenticated like every
+   * request: for posting without a signature per message and for pushed delivery.
+   */
+  public DsSession openSession(DsSession.Listener listener) throws IOException, InterruptedException, CryptoException {
+    URI uri = URI.create(base.replaceFirst("^http", "ws") + "/ds/ws");
+    DsSession session = new DsSession(listener);
+    try {
+      java.net.http.WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
+      sign("GET", "/ds/ws", new byte[0], b::header);
+      session.attach(b.buildAsync(uri, session.socketListener()).get(15, java.util.concurrent.TimeUnit.SECONDS));
+      return session;
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IOException("the DS refused or did not answer the WebSocket: " + e.getMessage(), e);
+    }
+  }
+
   /** Adds the signed-request headers ({@link SignedRequest}) for one request through {@code header}. */
   private void sign(String method, String path, byte[] body, java.util.function.BiConsumer<String, String> header)
       throws CryptoException {

@@ -39,7 +39,8 @@ public final class DsServer implements AutoCloseable {
   private final GroupServices services;
   private final KeyPackageDirectory keyPackages;
   private final GroupDirectory groups;
-  private final Map<String, Set<WsContext>> sockets = new ConcurrentHashMap<>();
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+  private final Map<String, Set<Channel>> sockets = new ConcurrentHashMap<>();
   private final Map<String, Object> waiters = new ConcurrentHashMap<>();
   private final Map<String, long[]> buckets = new ConcurrentHashMap<>();
   /** Default requests per second a device may sustain (token bucket, burst of 4x). */
@@ -73,6 +74,7 @@ public final class DsServer implements AutoCloseable {
     this.keyPackages = new KeyPackageDirectory(db, services);
     this.groups = new GroupDirectory(db, services);
     groups.onEnqueue(this::wake);
+    groups.onDeliveries(this::deliver);
     this.app = app;
     routes();
   }
@@ -104,6 +106,22 @@ public final class DsServer implements AutoCloseable {
   @Override
   public void close() {
     app.stop();
+    pushPool.shutdownNow();
+  }
+
+  /** Freshly stored application messages: waiting long-polls are woken, delivering channels get them pushed. */
+  private void deliver(Map<String, List<GroupDirectory.Delivery>> byClient) {
+    for (Map.Entry<String, List<GroupDirectory.Delivery>> e : byClient.entrySet()) {
+      Object w = waiters.get(e.getKey());
+      if (w != null) {
+        synchronized (w) {
+          w.notifyAll();
+        }
+      }
+      for (Channel ch : sockets.getOrDefault(e.getKey(), Set.of())) {
+        pushPool.execute(() -> ch.offer(e.getValue()));
+      }
+    }
   }
 
   private void wake(Set<String> clients) {
@@ -114,12 +132,8 @@ public final class DsServer implements AutoCloseable {
           w.notifyAll();
         }
       }
-      for (WsContext ws : sockets.getOrDefault(c, Set.of())) {
-        try {
-          ws.send("{\"type\":\"wake\"}");
-        } catch (RuntimeException ignored) {
-          // a closed socket is dropped by its close handler
-        }
+      for (Channel ch : sockets.getOrDefault(c, Set.of())) {
+        pushPool.execute(ch::wake);
       }
     }
   }
@@ -418,25 +432,208 @@ public final class DsServer implements AutoCloseable {
         KeyPackageDirectory.Client c = client == null ? null : keyPackages.client(client);
         boolean ok = false;
         if (c != null && ts != null && sig != null) {
-          long t = Long.parseLong(ts);
-          ok = Math.abs(services.clock().millis() - t) <= SignedRequest.SKEW_MILLIS
-              && SignedRequest.verify(services.provider().suite(CipherSuite.of(c.cipherSuite())), c.signatureKey(), "GET", "/ds/ws", t,
-                  client, new byte[0], sig);
+          try {
+            long t = Long.parseLong(ts);
+            ok = Math.abs(services.clock().millis() - t) <= SignedRequest.SKEW_MILLIS
+                && SignedRequest.verify(services.provider().suite(CipherSuite.of(c.cipherSuite())), c.signatureKey(), "GET", "/ds/ws", t,
+                    client, new byte[0], sig);
+          } catch (NumberFormatException e) {
+            ok = false;
+          }
         }
         if (!ok) {
           ctx.closeSession(4401, "unauthenticated");
           return;
         }
+        ctx.session.setMaxBinaryMessageSize(MAX_BODY);
+        ctx.session.setMaxTextMessageSize(64 * 1024);
         ctx.attribute("client", client);
-        sockets.computeIfAbsent(client, k -> ConcurrentHashMap.newKeySet()).add(ctx);
+        Channel ch = new Channel(ctx, client);
+        ctx.attribute("channel", ch);
+        sockets.computeIfAbsent(client, k -> ConcurrentHashMap.newKeySet()).add(ch);
       });
       ws.onClose(ctx -> {
         String client = ctx.attribute("client");
-        if (client != null) {
-          sockets.getOrDefault(client, Set.of()).remove(ctx);
+        Channel ch = ctx.attribute("channel");
+        if (client != null && ch != null) {
+          sockets.getOrDefault(client, Set.of()).remove(ch);
+        }
+      });
+      ws.onBinaryMessage(ctx -> {
+        Channel ch = ctx.attribute("channel");
+        if (ch != null) {
+          ch.post(ctx.data(), ctx.offset(), ctx.length());
+        }
+      });
+      ws.onMessage(ctx -> {
+        Channel ch = ctx.attribute("channel");
+        if (ch != null) {
+          ch.control(ctx.message());
         }
       });
     });
+  }
+
+  // ------------------------------------------------------------------ WebSocket channel
+
+  /** Sends, replies and pushes off the writer's and Jetty's threads, so neither waits on a slow socket. */
+  private final java.util.concurrent.ExecutorService pushPool = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+    Thread t = new Thread(r, "jmls-ds-push");
+    t.setDaemon(true);
+    return t;
+  });
+
+  /**
+   * One authenticated WebSocket (RFC 9750 §5.2 push delivery). Without a {@code deliver} request it
+   * only carries content-free wake-ups. Text frames from the device: {@code {"type":"deliver",
+   * "after":N}} (push every queued message after sequence N, then each new one as it is queued) and
+   * {@code {"type":"ack","upto":N}}. Binary frames from the device post a message: uint32 request
+   * id, then the MLSMessage; the answer is {@code {"type":"posted","id":..}} or {@code
+   * {"type":"refused","id":..,"error":rule,"message":..}}. Pushed messages are binary frames:
+   * uint8 1, uint64 seq, uint8 kind (1 proposal, 2 commit, 3 application, 4 welcome), group_id<V>,
+   * then the MLSMessage; they come in sequence order with none skipped.
+   */
+  private final class Channel {
+    private final WsContext ws;
+    private final String client;
+    /** Last sequence pushed; -1 while the device has not asked for delivery. */
+    private long lastSent = -1;
+
+    Channel(WsContext ws, String client) {
+      this.ws = ws;
+      this.client = client;
+    }
+
+    void post(byte[] data, int offset, int length) {
+      if (length < 4) {
+        sendText(Map.of("type", "refused", "id", -1, "error", "ds.request-field", "message", "a post frame starts with a uint32 id"));
+        return;
+      }
+      long id = ((data[offset] & 0xFFL) << 24) | ((data[offset + 1] & 0xFF) << 16) | ((data[offset + 2] & 0xFF) << 8)
+          | (data[offset + 3] & 0xFF);
+      if (!allow(client)) {
+        refuse(id, "ds.rate-limited", "too many requests from this device; retry in a second");
+        return;
+      }
+      MlsMessage m;
+      try {
+        m = MlsMessage.fromBytes(java.util.Arrays.copyOfRange(data, offset + 4, offset + length));
+      } catch (DecodeException e) {
+        refuse(id, "ds.decode", e.getMessage());
+        return;
+      }
+      groups.postAsync(client, m).whenCompleteAsync((seq, err) -> {
+        if (err == null) {
+          sendText(Map.of("type", "posted", "id", id));
+          return;
+        }
+        Throwable t = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+        if (t instanceof StaleEpochException st) {
+          refuse(id, "ds.stale-epoch", st.getMessage());
+        } else if (t instanceof MlsException me) {
+          refuse(id, me instanceof ValidationException v ? v.ruleId() : "ds.refused", me.getMessage());
+        } else {
+          refuse(id, "ds.storage", "the message could not be stored; retry");
+        }
+      }, pushPool);
+    }
+
+    private void refuse(long id, String rule, String message) {
+      sendText(Map.of("type", "refused", "id", id, "error", rule, "message", String.valueOf(message)));
+    }
+
+    void control(String text) {
+      Map<?, ?> m;
+      try {
+        m = JSON.readValue(text, Map.class);
+      } catch (java.io.IOException e) {
+        sendText(Map.of("type", "error", "error", "ds.request-field", "message", "control frames are JSON objects"));
+        return;
+      }
+      Object type = m.get("type");
+      try {
+        if ("deliver".equals(type) && m.get("after") instanceof Number n) {
+          long after = n.longValue();
+          pushPool.execute(() -> start(after));
+        } else if ("ack".equals(type) && m.get("upto") instanceof Number n) {
+          groups.ack(client, n.longValue());
+        } else {
+          sendText(Map.of("type", "error", "error", "ds.request-field", "message", "unknown control frame"));
+        }
+      } catch (SQLException e) {
+        sendText(Map.of("type", "error", "error", "ds.storage", "message", "storage unavailable; retry"));
+      }
+    }
+
+    private synchronized void start(long after) {
+      lastSent = Math.max(0, after);
+      drain();
+    }
+
+    /** New messages of this device, straight from the writer: pushed when they follow on, else read back. */
+    synchronized void offer(List<GroupDirectory.Delivery> ds) {
+      if (lastSent < 0) {
+        sendText(Map.of("type", "wake"));
+        return;
+      }
+      if (ds.isEmpty()) {
+        return;
+      }
+      if (ds.get(0).seq() > lastSent + 1) {
+        drain(); // something queued by another path came first: read everything after lastSent
+        return;
+      }
+      for (GroupDirectory.Delivery d : ds) {
+        if (d.seq() > lastSent) {
+          push(d);
+        }
+      }
+    }
+
+    /** A wake-up: a delivering channel reads what is new, another one tells the device to fetch. */
+    synchronized void wake() {
+      if (lastSent < 0) {
+        sendText(Map.of("type", "wake"));
+      } else {
+        drain();
+      }
+    }
+
+    private void drain() {
+      try {
+        List<GroupDirectory.Delivery> got;
+        do {
+          got = groups.fetch(client, lastSent, 1000);
+          for (GroupDirectory.Delivery d : got) {
+            push(d);
+          }
+        } while (got.size() == 1000);
+      } catch (SQLException e) {
+        // storage briefly unavailable: the next wake-up or offer reads again from lastSent
+      }
+    }
+
+    private void push(GroupDirectory.Delivery d) {
+      org.jmls.codec.TlsWriter w = new org.jmls.codec.TlsWriter(32 + d.message().length());
+      w.u8(1).u64(d.seq()).u8(d.kind().ordinal() + 1).opaque(d.groupId()).raw(d.message().unsafeArray());
+      try {
+        ws.send(java.nio.ByteBuffer.wrap(w.toByteArray()));
+        lastSent = d.seq();
+      } catch (RuntimeException e) {
+        // closed: its close handler drops it; a new channel starts from the device's own cursor
+      }
+    }
+
+    private void sendText(Map<String, ?> m) {
+      try {
+        String text = JSON.writeValueAsString(m);
+        synchronized (this) {
+          ws.send(text);
+        }
+      } catch (java.io.IOException | RuntimeException e) {
+        // closed socket
+      }
+    }
   }
 
   /** The HTTP status for a refusal by rule: 403 for permission, 404 for unknown things, else 400. */
