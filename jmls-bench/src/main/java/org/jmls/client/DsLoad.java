@@ -209,6 +209,8 @@ public final class DsLoad {
     o.progress().accept("timed phase: " + o.seconds() + " s, " + o.inFlight() + " requests in flight, "
         + receivers + " receivers per group");
     List<Thread> threads = new ArrayList<>();
+    // One HTTP client (one selector thread) for all the simulated devices' sessions.
+    HttpClient shared = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     org.jmls.ds.http.DsSession[][] sessions = new org.jmls.ds.http.DsSession[o.groups()][];
     for (int g = 0; g < o.groups(); g++) {
       sessions[g] = new org.jmls.ds.http.DsSession[Math.max(senders, receivers)];
@@ -219,7 +221,7 @@ public final class DsLoad {
           tallies.add(tally);
         }
         if (o.webSocket()) {
-          sessions[g][i] = c.dsClient().openSession(pushed -> {
+          sessions[g][i] = c.dsClient().sharing(shared).openSession(pushed -> {
             if (tally == null) {
               return;
             }
@@ -299,7 +301,8 @@ public final class DsLoad {
     String jfrFile = System.getenv("JMLS_LOAD_JFR");
     jdk.jfr.Recording jfr = null;
     if (jfrFile != null) {
-      jfr = new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("default"));
+      jfr = new jdk.jfr.Recording();
+      jfr.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(10)).withStackTrace();
       jfr.start();
     }
     long start = System.nanoTime();

@@ -18,7 +18,7 @@ import org.jmls.crypto.Secret;
  */
 public final class DsClient {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  private final HttpClient http;
   private final String base;
   private final String clientId;
   private final MlsCrypto crypto;
@@ -28,10 +28,23 @@ public final class DsClient {
   public record Response(int status, Map<String, Object> json, byte[] raw) {}
 
   public DsClient(String base, String clientId, MlsCrypto crypto, Secret signatureKey) {
+    this(base, clientId, crypto, signatureKey, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build());
+  }
+
+  private DsClient(String base, String clientId, MlsCrypto crypto, Secret signatureKey, HttpClient http) {
+    this.http = http;
     this.base = base;
     this.clientId = clientId;
     this.crypto = crypto;
     this.signatureKey = signatureKey;
+  }
+
+  /**
+   * The same device over another HTTP client: many devices in one process (bots, load generators)
+   * can share one client and its connection threads.
+   */
+  public DsClient sharing(HttpClient client) {
+    return new DsClient(base, clientId, crypto, signatureKey, client);
   }
 
   public String clientId() {

@@ -493,6 +493,8 @@ public final class DsServer implements AutoCloseable {
    * uint8 1, uint64 seq, uint8 kind (1 proposal, 2 commit, 3 application, 4 welcome), group_id<V>,
    * then the MLSMessage; they come in sequence order with none skipped.
    */
+  private static final org.eclipse.jetty.websocket.api.WriteCallback NO_CALLBACK = new org.eclipse.jetty.websocket.api.WriteCallback() {};
+
   private final class Channel {
     private final WsContext ws;
     private final String client;
@@ -617,7 +619,8 @@ public final class DsServer implements AutoCloseable {
       org.jmls.codec.TlsWriter w = new org.jmls.codec.TlsWriter(32 + d.message().length());
       w.u8(1).u64(d.seq()).u8(d.kind().ordinal() + 1).opaque(d.groupId()).raw(d.message().unsafeArray());
       try {
-        ws.send(java.nio.ByteBuffer.wrap(w.toByteArray()));
+        // Queued on the session in order (Jetty's frame flusher); this thread does not wait for the socket.
+        ws.session.getRemote().sendBytes(java.nio.ByteBuffer.wrap(w.toByteArray()), NO_CALLBACK);
         lastSent = d.seq();
       } catch (RuntimeException e) {
         // closed: its close handler drops it; a new channel starts from the device's own cursor
@@ -628,7 +631,7 @@ public final class DsServer implements AutoCloseable {
       try {
         String text = JSON.writeValueAsString(m);
         synchronized (this) {
-          ws.send(text);
+          ws.session.getRemote().sendString(text, NO_CALLBACK);
         }
       } catch (java.io.IOException | RuntimeException e) {
         // closed socket
