@@ -36,7 +36,7 @@ final class BenchCommand implements Runnable {
     @Option(names = "--seconds", defaultValue = "15", description = "Length of the timed phase (default ${DEFAULT-VALUE}).")
     int seconds;
 
-    @Option(names = "--in-flight", defaultValue = "64", description = "Concurrent posting requests (default ${DEFAULT-VALUE}).")
+    @Option(names = "--in-flight", defaultValue = "16", description = "Concurrent posting requests (default ${DEFAULT-VALUE}).")
     int inFlight;
 
     @Option(names = "--payload", defaultValue = "100", description = "Application data bytes per message (default ${DEFAULT-VALUE}).")
