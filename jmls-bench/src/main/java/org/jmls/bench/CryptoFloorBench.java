@@ -42,6 +42,8 @@ public class CryptoFloorBench {
   private byte[] aeadSealed;
   private byte[] ikm;
 
+  private byte[] peer;
+
   @Setup
   public void setup() throws Exception {
     c = DefaultCryptoProvider.instance().suite(CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519);
@@ -51,6 +53,7 @@ public class CryptoFloorBench {
     sealed = c.encryptWithLabel(hpke.publicKey(), "bench", new byte[0], message);
     aeadSealed = c.aeadSeal(key, nonce, new byte[0], message);
     ikm = c.randomBytes(32);
+    peer = c.generateHpkeKeyPair().publicKey().toByteArray();
   }
 
   @Benchmark
@@ -66,6 +69,12 @@ public class CryptoFloorBench {
   @Benchmark
   public KeyPair x25519DeriveKeyPair() throws Exception {
     return c.deriveKeyPair(ikm);
+  }
+
+  /** One X25519 Diffie-Hellman: the KEM's core operation (HPKE seal does two: ephemeral key and DH; open does one). */
+  @Benchmark
+  public byte[] x25519Dh() throws Exception {
+    return c.provider().dh(org.jmls.crypto.KemAlgorithm.DHKEM_X25519, hpke.privateKey().unsafeArray(), peer);
   }
 
   @Benchmark
