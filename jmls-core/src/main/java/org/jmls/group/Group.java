@@ -607,7 +607,10 @@ public final class Group {
     return w.toByteArray();
   }
 
-  /** Restores a group saved by {@link #save()}; fails with a DecodeException on any corruption. */
+  /**
+   * Restores a group saved by {@link #save()}; fails with a DecodeException on any corruption. There
+   * is no size limit beyond the input's own length: states of large groups run to tens of megabytes.
+   */
   public static Group load(GroupServices services, byte[] blob) throws org.jmls.codec.DecodeException {
     return org.jmls.codec.TlsReader.decode(blob, r -> {
       byte[] magic = r.fixed(STATE_MAGIC.length);
@@ -665,7 +668,7 @@ public final class Group {
       } catch (ValidationException | ClassCastException | IllegalArgumentException e) {
         throw r.error("inconsistent group state: " + e.getMessage());
       }
-    });
+    }, Integer.MAX_VALUE); // a state grows with the group (about 780 bytes per member at 10^5); it is already in memory
   }
 
   // ====================================================================== accessors

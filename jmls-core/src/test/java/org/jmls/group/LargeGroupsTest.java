@@ -54,4 +54,24 @@ class LargeGroupsTest {
     assertEquals(c.epochAuthenticator(), a.epochAuthenticator());
     assertEquals(c.epochAuthenticator(), b.epochAuthenticator());
   }
+
+  /** A group state past the decoder's 16 MiB default (here about 20 MB) saves and loads, and the loaded member works. */
+  @org.junit.jupiter.api.Test
+  void stateOfALargeGroup_savesAndLoadsPastTheDefaultDecodeLimit() throws Exception {
+    GroupConfig config = GroupConfig.defaults();
+    LargeGroups.Populated g = LargeGroups.populated(S, config, 25_000);
+    Group a = g.first();
+    Group b = g.second();
+    for (int i = 0; i < 2; i++) { // two past epochs, as a member keeps by default
+      b.merge((Group.StagedCommit) b.process(a.commit(List.of(), true).commit()));
+      a.mergePendingCommit();
+    }
+    byte[] saved = b.save();
+    org.junit.jupiter.api.Assertions.assertTrue(saved.length > 16 << 20, "state of " + saved.length + " bytes");
+    Group loaded = Group.load(S, saved);
+    assertEquals(b.epochAuthenticator(), loaded.epochAuthenticator());
+    loaded.merge((Group.StagedCommit) loaded.process(a.commit(List.of(), true).commit()));
+    a.mergePendingCommit();
+    assertEquals(a.epochAuthenticator(), loaded.epochAuthenticator());
+  }
 }
