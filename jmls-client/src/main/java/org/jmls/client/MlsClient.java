@@ -807,6 +807,7 @@ public final class MlsClient {
    */
   public void persistTo(ClientStore s) throws Exception {
     this.store = s;
+    persisted.clear();
     persist();
   }
 
@@ -826,9 +827,25 @@ public final class MlsClient {
       kp.opaque(e.getValue().initKey().unsafeArray()).opaque(e.getValue().encryptionKey().unsafeArray());
       w.put("kp/" + e.getKey().hex(), kp.toByteArray());
     }
+    // Only groups that changed since they were last written: a send in one group does not rewrite the others.
+    Map<Bytes, Object[]> written = new LinkedHashMap<>();
     for (Map.Entry<Bytes, Group> e : groups.entrySet()) {
       byte[] before = inFlight.get(e.getKey());
-      w.put("group/" + e.getKey().hex(), before != null ? before : e.getValue().save());
+      Group g = e.getValue();
+      if (before != null) {
+        w.put("group/" + e.getKey().hex(), before);
+        written.put(e.getKey(), null); // what is stored is not this object's state
+        continue;
+      }
+      Object[] last = persisted.get(e.getKey());
+      if (last != null && last[0] == g && (Long) last[1] == g.changes()) {
+        continue;
+      }
+      w.put("group/" + e.getKey().hex(), g.save());
+      written.put(e.getKey(), new Object[] {g, g.changes()});
+    }
+    for (Bytes gid : forgotten) {
+      written.put(gid, null);
     }
     for (Bytes gid : forgotten) {
       w.put("group/" + gid.hex(), null);
@@ -853,9 +870,19 @@ public final class MlsClient {
       held.endVector(start);
       w.put("early/" + e.getKey().hex(), held.toByteArray());
     }
-    forgotten.clear();
     store.putAll(w);
+    forgotten.clear();
+    written.forEach((gid, v) -> {
+      if (v == null) {
+        persisted.remove(gid);
+      } else {
+        persisted.put(gid, v);
+      }
+    });
   }
+
+  /** Per group, the Group object and its {@link Group#changes()} count as last written to the store. */
+  private final Map<Bytes, Object[]> persisted = new java.util.HashMap<>();
 
   /** Restarts a client from its store (the same device, same state); talks to the servers at {@code baseUrl}. */
   public static MlsClient restore(String baseUrl, ClientStore s) throws Exception {
@@ -881,6 +908,7 @@ public final class MlsClient {
     for (String name : s.names("group/")) {
       Group g = Group.load(c.services, s.get(name));
       c.groups.put(g.groupId(), g);
+      c.persisted.put(g.groupId(), new Object[] {g, g.changes()});
     }
     for (String name : s.names("pending/")) {
       PendingCommit pc = TlsReader.decode(s.get(name), pr -> new PendingCommit(pr.u64(), pr.opaque().toByteArray(), pr.opaque().toByteArray()));

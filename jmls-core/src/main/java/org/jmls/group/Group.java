@@ -211,6 +211,7 @@ public final class Group {
   private boolean active = true;
   private Proposal.ReInit reinit;
   private org.jmls.message.Credential nextCredential;
+  private long changes;
 
   private Group(GroupServices services, GroupConfig config, MlsCrypto crypto, Secret signatureKey, EpochState state) {
     this.services = services;
@@ -673,6 +674,15 @@ public final class Group {
 
   // ====================================================================== accessors
 
+  /**
+   * Counts calls that may change this member's state (sending, receiving, proposing, committing,
+   * merging): a caller that stores states can skip a group whose count has not moved since it was
+   * last saved. A fresh or loaded group starts at 0.
+   */
+  public long changes() {
+    return changes;
+  }
+
   public MlsCrypto crypto() {
     return crypto;
   }
@@ -782,6 +792,7 @@ public final class Group {
 
   /** Encrypts application data (§6.3); fails while proposals await a commit (§12.4). */
   public MlsMessage encrypt(byte[] data, byte[] authenticatedData) throws ValidationException, CryptoException {
+    changes++;
     requireActive();
     if (!proposals.isEmpty()) {
       throw new ValidationException("rfc9420-12.4.pending-proposals", "commit the pending proposals before sending application data");
@@ -793,6 +804,7 @@ public final class Group {
 
   /** Sends {@code p} as a proposal (by reference in a later commit); it is cached like a received one. */
   public MlsMessage propose(Proposal p) throws ValidationException, CryptoException {
+    changes++;
     requireActive();
     FramedContent fc = new FramedContent(groupId(), epoch(), Sender.member(state.myLeaf), Bytes.EMPTY, p);
     AuthenticatedContent ac = Framing.sign(crypto, handshakeFormat(), fc, state.context, signatureKey, null);
@@ -816,6 +828,7 @@ public final class Group {
    * reference; the group needs every member to list the type in its capabilities.
    */
   public MlsMessage proposeSelfRemove() throws ValidationException, CryptoException {
+    changes++;
     return propose(new Proposal.SelfRemove());
   }
 
@@ -824,11 +837,13 @@ public final class Group {
    * member's leaf with the next commit, which then always carries a path.
    */
   public void useCredential(org.jmls.message.Credential credential) {
+    changes++;
     this.nextCredential = credential;
   }
 
   /** An Update proposal with a fresh leaf encryption key (§12.1.2). */
   public MlsMessage proposeUpdate() throws ValidationException, CryptoException {
+    changes++;
     LeafNode cur = state.tree.leaf(state.myLeaf);
     KeyPair enc = crypto.generateHpkeKeyPair();
     LeafNode unsigned = new LeafNode(enc.publicKey(), cur.signatureKey(), cur.credential(), cur.capabilities(),
@@ -864,6 +879,7 @@ public final class Group {
    */
   public CommitResult commit(List<Bytes> byReference, List<Proposal> byValue, boolean forcePath, boolean treeInWelcome)
       throws ValidationException, CryptoException {
+    changes++;
     requireActive();
     List<ProposalList.Entry> entries = new ArrayList<>();
     List<ProposalOrRef> refs = new ArrayList<>();
@@ -1007,6 +1023,7 @@ public final class Group {
 
   /** Installs this member's own pending commit once the Delivery Service accepted it. */
   public void mergePendingCommit() {
+    changes++;
     if (pendingCommit == null) {
       throw new IllegalStateException("no pending commit");
     }
@@ -1018,6 +1035,7 @@ public final class Group {
 
   /** Drops this member's pending commit (another commit won the epoch). */
   public void discardPendingCommit() {
+    changes++;
     if (pendingCommit != null && pendingCommit.next != null) {
       pendingCommit.next.destroy();
       pendingCommit = null;
@@ -1048,6 +1066,7 @@ public final class Group {
    * and returned staged, to be applied with {@link #merge}. A refused message changes nothing.
    */
   public Processed process(MlsMessage message) throws ValidationException, CryptoException {
+    changes++;
     requireActive();
     if (message.version() != ProtocolVersion.MLS10) {
       throw new ValidationException("rfc9420-6.version", "protocol version " + message.version() + " is not mls10");
@@ -1328,6 +1347,7 @@ public final class Group {
 
   /** Applies a commit staged by {@link #process}. The old epoch is kept per {@link GroupConfig#pastEpochs()}. */
   public void merge(StagedCommit staged) {
+    changes++;
     Objects.requireNonNull(staged, "staged");
     if (staged.newEpoch() != epoch() + 1) {
       throw new IllegalStateException("the staged commit is not for the current epoch");
