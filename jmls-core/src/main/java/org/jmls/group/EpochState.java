@@ -1,5 +1,6 @@
 package org.jmls.group;
 
+import java.util.List;
 import org.jmls.Bytes;
 import org.jmls.crypto.MlsCrypto;
 import org.jmls.message.Node;
@@ -34,8 +35,34 @@ final class EpochState {
   }
 
   void writeTo(org.jmls.codec.TlsWriter w) {
+    writeTo(w, null);
+  }
+
+  /**
+   * Writes this state; with {@code base} (a neighbouring epoch's tree, written just before), the
+   * tree is written as its differences from {@code base}: a node count, then (index, node) for
+   * every node that differs. Epochs differ in O(log n) nodes, so past epochs cost little.
+   */
+  void writeTo(org.jmls.codec.TlsWriter w, RatchetTree base) {
     context.encode(w);
-    Node.writeTree(w, tree.toNodes());
+    List<Node> nodes = tree.toNodes();
+    if (base == null) {
+      Node.writeTree(w, nodes);
+    } else {
+      List<Node> from = base.toNodes();
+      w.u32(nodes.size());
+      int start = w.beginVector();
+      for (int x = 0; x < nodes.size(); x++) {
+        Node n = nodes.get(x);
+        if (!java.util.Objects.equals(n, x < from.size() ? from.get(x) : null)) {
+          w.u32(x).u8(n == null ? 0 : 1);
+          if (n != null) {
+            Node.write(w, n);
+          }
+        }
+      }
+      w.endVector(start);
+    }
     w.opaque(interimTranscriptHash);
     secrets.writeTo(w);
     secretTree.writeTo(w);
@@ -46,8 +73,43 @@ final class EpochState {
   /** Reads a state written by {@link #writeTo}; its tree shares storage with {@code similar} (or null) where equal. */
   static EpochState readFrom(MlsCrypto c, GroupConfig config, org.jmls.codec.TlsReader r, RatchetTree similar)
       throws org.jmls.codec.DecodeException, org.jmls.ValidationException {
+    return readFrom(c, config, r, similar, false);
+  }
+
+  /** As {@link #readFrom(MlsCrypto, GroupConfig, org.jmls.codec.TlsReader, RatchetTree)}; {@code diff}: the tree was written against {@code similar}. */
+  static EpochState readFrom(MlsCrypto c, GroupConfig config, org.jmls.codec.TlsReader r, RatchetTree similar, boolean diff)
+      throws org.jmls.codec.DecodeException, org.jmls.ValidationException {
     GroupContext gc = GroupContext.decode(r);
-    RatchetTree tree = RatchetTree.fromNodes(c, Node.readTree(r), similar);
+    List<Node> nodes;
+    if (!diff) {
+      nodes = Node.readTree(r);
+    } else {
+      long size = r.u32() & 0xFFFFFFFFL;
+      List<int[]> at = new java.util.ArrayList<>();
+      List<Node> changed = new java.util.ArrayList<>();
+      r.vector(x -> {
+        int index = x.u32();
+        if (index < 0 || index >= size || (!at.isEmpty() && index <= at.get(at.size() - 1)[0])) {
+          throw x.error("tree difference out of order or out of range");
+        }
+        at.add(new int[] {index});
+        changed.add(x.optional(Node::read));
+        return Boolean.TRUE;
+      });
+      List<Node> from = similar.toNodes();
+      // No list larger than the base tree or the last changed node: a corrupt count cannot make us allocate.
+      if (size > Math.max(from.size(), at.isEmpty() ? 0 : at.get(at.size() - 1)[0] + 1)) {
+        throw r.error("tree difference names " + size + " nodes");
+      }
+      nodes = new java.util.ArrayList<>(from.subList(0, (int) Math.min(size, from.size())));
+      while (nodes.size() < size) {
+        nodes.add(null);
+      }
+      for (int i = 0; i < at.size(); i++) {
+        nodes.set(at.get(i)[0], changed.get(i));
+      }
+    }
+    RatchetTree tree = RatchetTree.fromNodes(c, nodes, similar);
     Bytes interim = r.opaque();
     EpochSecrets secrets = EpochSecrets.readFrom(c, r);
     SecretTree st = SecretTree.readFrom(c, config.outOfOrder(), r);

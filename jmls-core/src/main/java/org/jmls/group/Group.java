@@ -564,7 +564,7 @@ public final class Group {
 
   private static final byte[] STATE_MAGIC = "JMLS-GROUP".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   /** Version of the {@link #save()} format; {@link #load} reads every version up to this one. */
-  public static final int STATE_VERSION = 1;
+  public static final int STATE_VERSION = 2;
 
   /**
    * The whole member state as a versioned binary blob: configuration, signature key, current and
@@ -585,8 +585,10 @@ public final class Group {
     w.optional(reinit);
     state.writeTo(w);
     w.u32(past.size());
+    org.jmls.tree.RatchetTree previous = state.tree;
     for (EpochState p : past) {
-      p.writeTo(w);
+      p.writeTo(w, previous); // version 2: past trees as differences from the epoch written before
+      previous = p.tree;
     }
     int start = w.beginVector();
     for (CachedProposal cp : proposals.values()) {
@@ -648,7 +650,7 @@ public final class Group {
           throw r.error("implausible number of past epochs");
         }
         for (int i = 0; i < pastCount; i++) {
-          g.past.addLast(EpochState.readFrom(c, config, r, (g.past.isEmpty() ? current : g.past.peekLast()).tree));
+          g.past.addLast(EpochState.readFrom(c, config, r, (g.past.isEmpty() ? current : g.past.peekLast()).tree, version >= 2));
         }
         r.vector(x -> {
           Proposal p = Proposal.decode(x);

@@ -67,9 +67,46 @@ class GroupPersistenceTest {
     alice.save();
   }
 
+  /**
+   * Bob's view after the tree changed shape twice (an add that doubles it, then a remove), so his
+   * two past epochs are written as differences from their neighbours; and a message Alice sent in
+   * the oldest of them, still readable.
+   */
+  private static Object[] withPastEpochs() throws Exception {
+    Group[] g = pair(GroupConfig.defaults());
+    Group alice = g[0];
+    Group bob = g[1];
+    MlsMessage late = alice.encrypt("from epoch 1".getBytes(), new byte[0]);
+    List<Proposal> adds = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      adds.add(new Proposal.Add(GroupTest.member(SUITE, "extra" + i).keyPackage()));
+    }
+    Group.CommitResult grow = alice.commit(adds, true);
+    bob.merge((Group.StagedCommit) bob.process(grow.commit()));
+    alice.mergePendingCommit();
+    Group.CommitResult shrink = alice.commit(List.of(new Proposal.Remove(4)), false);
+    bob.merge((Group.StagedCommit) bob.process(shrink.commit()));
+    alice.mergePendingCommit();
+    return new Object[] {alice, bob, late};
+  }
+
+  @Test
+  void pastEpochs_savedAsTreeDifferences_loadWithTheirTreesAndSecrets() throws Exception {
+    Object[] w = withPastEpochs();
+    Group alice = (Group) w[0];
+    Group bob = (Group) w[1];
+    byte[] saved = bob.save();
+    Group loaded = Group.load(S, saved);
+    assertEquals(bob.epochAuthenticator(), loaded.epochAuthenticator());
+    assertEquals(bob.tree().toNodes(), loaded.tree().toNodes());
+    assertEquals("from epoch 1", text(loaded.process((MlsMessage) w[2])));
+    assertArrayEquals(saved, Group.load(S, saved).save());
+    assertEquals("now", text(loaded.process(alice.encrypt("now".getBytes(), new byte[0]))));
+  }
+
   @Test
   void load_corruptedState_failsWithDecodeErrorOnly() throws Exception {
-    byte[] blob = pair(GroupConfig.defaults())[1].save();
+    byte[] blob = ((Group) withPastEpochs()[1]).save();
     Random r = new Random(1);
     for (int i = 0; i < 2000; i++) {
       byte[] bad = blob.clone();
@@ -106,11 +143,31 @@ class GroupPersistenceTest {
     assertEquals("golden", text(bob.process(MlsMessage.fromBytes(message))));
   }
 
-  /** Writes the golden files; run by hand only when the format version changes. */
+  /**
+   * A state saved by version 2 (past trees as differences, checked in under golden/) must keep
+   * loading: Bob after two commits that changed the tree's shape, and a message Alice sent two
+   * epochs before.
+   */
+  @Test
+  void goldenState_v2_withPastEpochs_stillLoadsAndDecrypts() throws Exception {
+    byte[] state;
+    byte[] message;
+    try (InputStream s = getClass().getResourceAsStream("/golden/group-state-v2.bin");
+        InputStream m = getClass().getResourceAsStream("/golden/group-state-v2.message")) {
+      state = s.readAllBytes();
+      message = m.readAllBytes();
+    }
+    Group bob = Group.load(S, state);
+    assertArrayEquals(state, bob.save());
+    assertEquals(3, bob.epoch());
+    assertEquals("from epoch 1", text(bob.process(MlsMessage.fromBytes(message))));
+  }
+
+  /** Writes the golden files of the current format version; run by hand only when the version changes. */
   public static void main(String[] args) throws Exception {
-    Group[] g = pair(GroupConfig.defaults());
+    Object[] w = withPastEpochs();
     java.nio.file.Path dir = java.nio.file.Paths.get(args[0]);
-    java.nio.file.Files.write(dir.resolve("group-state-v1.bin"), g[1].save());
-    java.nio.file.Files.write(dir.resolve("group-state-v1.message"), g[0].encrypt("golden".getBytes(), new byte[0]).toByteArray());
+    java.nio.file.Files.write(dir.resolve("group-state-v" + Group.STATE_VERSION + ".bin"), ((Group) w[1]).save());
+    java.nio.file.Files.write(dir.resolve("group-state-v" + Group.STATE_VERSION + ".message"), ((MlsMessage) w[2]).toByteArray());
   }
 }
