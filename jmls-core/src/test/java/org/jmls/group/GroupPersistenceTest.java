@@ -131,14 +131,9 @@ class GroupPersistenceTest {
    */
   @Test
   void goldenState_v1_stillLoadsAndDecrypts() throws Exception {
-    byte[] state;
-    byte[] message;
-    try (InputStream s = getClass().getResourceAsStream("/golden/group-state-v1.bin");
-        InputStream m = getClass().getResourceAsStream("/golden/group-state-v1.message")) {
-      state = s.readAllBytes();
-      message = m.readAllBytes();
-    }
-    Group bob = Group.load(S, state);
+    byte[][] golden = golden(1);
+    byte[] message = golden[1];
+    Group bob = Group.load(S, golden[0]);
     assertEquals(1, bob.epoch());
     assertEquals("golden", text(bob.process(MlsMessage.fromBytes(message))));
   }
@@ -150,17 +145,21 @@ class GroupPersistenceTest {
    */
   @Test
   void goldenState_v2_withPastEpochs_stillLoadsAndDecrypts() throws Exception {
-    byte[] state;
-    byte[] message;
-    try (InputStream s = getClass().getResourceAsStream("/golden/group-state-v2.bin");
-        InputStream m = getClass().getResourceAsStream("/golden/group-state-v2.message")) {
-      state = s.readAllBytes();
-      message = m.readAllBytes();
-    }
+    byte[][] golden = golden(2);
+    byte[] state = golden[0];
+    byte[] message = golden[1];
     Group bob = Group.load(S, state);
     assertArrayEquals(state, bob.save());
     assertEquals(3, bob.epoch());
     assertEquals("from epoch 1", text(bob.process(MlsMessage.fromBytes(message))));
+  }
+
+  /** The checked-in state of format {@code version} and its message. */
+  private byte[][] golden(int version) throws Exception {
+    try (InputStream s = getClass().getResourceAsStream("/golden/group-state-v" + version + ".bin");
+        InputStream m = getClass().getResourceAsStream("/golden/group-state-v" + version + ".message")) {
+      return new byte[][] {s.readAllBytes(), m.readAllBytes()};
+    }
   }
 
   /** Writes the golden files of the current format version; run by hand only when the version changes. */

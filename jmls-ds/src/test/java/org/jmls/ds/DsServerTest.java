@@ -94,6 +94,31 @@ class DsServerTest {
     }
   }
 
+  /**
+   * The first device creates a group (public handshakes; external joins as given), claims a
+   * KeyPackage of each other device's user and adds them all in one commit; they join from the Welcome.
+   */
+  private static void formGroup(byte[] groupId, boolean externalJoins, Device creator, Device... others) throws Exception {
+    creator.group = Group.create(S, GroupConfig.defaults(), Bytes.wrap(groupId), creator.kp, List.of());
+    assertEquals(201, creator.http.call("POST", "/ds/groups", Map.of("groupInfo", b64(creator.group.groupInfo(true).toByteArray()),
+        "publicHandshakes", true, "externalJoins", externalJoins)).status());
+    List<Proposal> adds = new ArrayList<>();
+    for (Device d : others) {
+      DsClient.Response claim = creator.http.call("POST", "/ds/key-packages/claim", Map.of("userId", d.http.clientId(), "cipherSuite", 1));
+      assertEquals(200, claim.status());
+      Map<?, ?> k = (Map<?, ?>) ((List<?>) claim.json().get("keyPackages")).get(0);
+      adds.add(new Proposal.Add((KeyPackage) MlsMessage.fromBytes(unb64(k.get("data"))).body()));
+    }
+    Group.CommitResult r = creator.group.commit(adds, false);
+    DsClient.Response accepted = creator.http.call("POST", "/ds/groups/commit", Map.of("commit", b64(r.commit().toByteArray()),
+        "welcome", b64(r.welcome().toByteArray()), "groupInfo", b64(r.groupInfo().toByteArray())));
+    assertEquals(200, accepted.status(), String.valueOf(accepted.json()));
+    creator.group.mergePendingCommit();
+    for (Device d : others) {
+      d.sync();
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "postgres"})
   void groupFormation_messaging_commitRace_andRefusals_overHttp(String db) throws Exception {
@@ -103,23 +128,7 @@ class DsServerTest {
       Device bob = new Device(base, "bob@example.com/1");
       Device carol = new Device(base, "carol@example.com/1");
 
-      alice.group = Group.create(S, GroupConfig.defaults(), Bytes.wrap(new byte[] {1, 2, 3}), alice.kp, List.of());
-      assertEquals(201, alice.http.call("POST", "/ds/groups", Map.of("groupInfo", b64(alice.group.groupInfo(true).toByteArray()),
-          "publicHandshakes", true, "externalJoins", true)).status());
-      List<Proposal> adds = new ArrayList<>();
-      for (String user : new String[] {"bob@example.com/1", "carol@example.com/1"}) {
-        DsClient.Response claim = alice.http.call("POST", "/ds/key-packages/claim", Map.of("userId", user, "cipherSuite", 1));
-        assertEquals(200, claim.status());
-        Map<?, ?> k = (Map<?, ?>) ((List<?>) claim.json().get("keyPackages")).get(0);
-        adds.add(new Proposal.Add((KeyPackage) MlsMessage.fromBytes(unb64(k.get("data"))).body()));
-      }
-      Group.CommitResult r = alice.group.commit(adds, false);
-      DsClient.Response accepted = alice.http.call("POST", "/ds/groups/commit", Map.of("commit", b64(r.commit().toByteArray()),
-          "welcome", b64(r.welcome().toByteArray()), "groupInfo", b64(r.groupInfo().toByteArray())));
-      assertEquals(200, accepted.status(), String.valueOf(accepted.json()));
-      alice.group.mergePendingCommit();
-      bob.sync();
-      carol.sync();
+      formGroup(new byte[] {1, 2, 3}, true, alice, bob, carol);
       assertEquals(alice.group.epochAuthenticator(), bob.group.epochAuthenticator());
 
       // Messaging: Bob posts, Alice and Carol receive in order.
@@ -253,16 +262,7 @@ class DsServerTest {
       String base = "http://127.0.0.1:" + ds.port();
       Device alice = new Device(base, "alice@example.com/1");
       Device bob = new Device(base, "bob@example.com/1");
-      alice.group = Group.create(S, GroupConfig.defaults(), Bytes.wrap(new byte[] {4, 5, 6}), alice.kp, List.of());
-      assertEquals(201, alice.http.call("POST", "/ds/groups", Map.of("groupInfo", b64(alice.group.groupInfo(true).toByteArray()),
-          "publicHandshakes", true, "externalJoins", false)).status());
-      DsClient.Response claim = alice.http.call("POST", "/ds/key-packages/claim", Map.of("userId", "bob@example.com/1", "cipherSuite", 1));
-      Map<?, ?> k = (Map<?, ?>) ((List<?>) claim.json().get("keyPackages")).get(0);
-      Group.CommitResult r = alice.group.commit(List.of(new Proposal.Add((KeyPackage) MlsMessage.fromBytes(unb64(k.get("data"))).body())), false);
-      assertEquals(200, alice.http.call("POST", "/ds/groups/commit", Map.of("commit", b64(r.commit().toByteArray()),
-          "welcome", b64(r.welcome().toByteArray()), "groupInfo", b64(r.groupInfo().toByteArray()))).status());
-      alice.group.mergePendingCommit();
-      bob.sync();
+      formGroup(new byte[] {4, 5, 6}, false, alice, bob);
 
       // Two messages queued for Alice before her session exists.
       for (String t : new String[] {"early-1", "early-2"}) {
