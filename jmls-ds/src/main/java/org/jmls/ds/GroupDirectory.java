@@ -702,7 +702,7 @@ public final class GroupDirectory {
         }
         List<String> roster = rosters.get(p.gid);
         if (roster == null) {
-          roster = members(c, p.gid);
+          roster = rosterAt(c, p.gid, r.epoch());
           rosters.put(p.gid, roster);
         }
         if (!roster.contains(p.sender)) {
@@ -760,6 +760,27 @@ public final class GroupDirectory {
       up.executeBatch();
       add.executeBatch();
     }
+  }
+
+  /**
+   * Rosters by group and epoch. Membership changes only with a commit, which moves the epoch in the
+   * same transaction, so a roster read for an epoch stays right for that epoch in every process.
+   */
+  private final Map<Bytes, Object[]> rosterCache = new ConcurrentHashMap<>();
+
+  private List<String> rosterAt(Connection c, Bytes gid, long epoch) throws SQLException {
+    Object[] cached = rosterCache.get(gid);
+    if (cached != null && (Long) cached[0] == epoch) {
+      @SuppressWarnings("unchecked")
+      List<String> roster = (List<String>) cached[1];
+      return roster;
+    }
+    List<String> roster = List.copyOf(members(c, gid));
+    if (rosterCache.size() > 100_000) {
+      rosterCache.clear();
+    }
+    rosterCache.put(gid, new Object[] {epoch, roster});
+    return roster;
   }
 
   private static long[] readHead(Connection c, String client) throws SQLException {

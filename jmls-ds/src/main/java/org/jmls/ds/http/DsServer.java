@@ -488,8 +488,8 @@ public final class DsServer implements AutoCloseable {
    * only carries content-free wake-ups. Text frames from the device: {@code {"type":"deliver",
    * "after":N}} (push every queued message after sequence N, then each new one as it is queued) and
    * {@code {"type":"ack","upto":N}}. Binary frames from the device post a message: uint32 request
-   * id, then the MLSMessage; the answer is {@code {"type":"posted","id":..}} or {@code
-   * {"type":"refused","id":..,"error":rule,"message":..}}. Pushed messages are binary frames:
+   * id, then the MLSMessage; the answer is a binary frame uint8 2, uint32 id (stored) or the text
+   * frame {@code {"type":"refused","id":..,"error":rule,"message":..}}. Pushed messages are binary frames:
    * uint8 1, uint64 seq, uint8 kind (1 proposal, 2 commit, 3 application, 4 welcome), group_id<V>,
    * then the MLSMessage; they come in sequence order with none skipped.
    */
@@ -526,7 +526,7 @@ public final class DsServer implements AutoCloseable {
       }
       groups.postAsync(client, m).whenCompleteAsync((seq, err) -> {
         if (err == null) {
-          sendText(Map.of("type", "posted", "id", id));
+          posted(id);
           return;
         }
         Throwable t = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
@@ -538,6 +538,18 @@ public final class DsServer implements AutoCloseable {
           refuse(id, "ds.storage", "the message could not be stored; retry");
         }
       }, pushPool);
+    }
+
+    /** The answer to an accepted post: a binary frame uint8 2, uint32 id (the common case, kept small). */
+    private void posted(long id) {
+      byte[] f = {2, (byte) (id >>> 24), (byte) (id >>> 16), (byte) (id >>> 8), (byte) id};
+      synchronized (this) {
+        try {
+          ws.session.getRemote().sendBytes(java.nio.ByteBuffer.wrap(f), NO_CALLBACK);
+        } catch (RuntimeException e) {
+          // closed socket
+        }
+      }
     }
 
     private void refuse(long id, String rule, String message) {

@@ -93,6 +93,14 @@ public final class DsSession implements AutoCloseable {
   }
 
   private void onPush(byte[] frame) {
+    if (frame.length == 5 && frame[0] == 2) {
+      long id = ((frame[1] & 0xFFL) << 24) | ((frame[2] & 0xFF) << 16) | ((frame[3] & 0xFF) << 8) | (frame[4] & 0xFF);
+      CompletableFuture<Void> f = pending.remove(id);
+      if (f != null) {
+        f.complete(null);
+      }
+      return;
+    }
     try {
       Pushed p = TlsReader.decode(frame, r -> {
         if (r.u8() != 1) {
