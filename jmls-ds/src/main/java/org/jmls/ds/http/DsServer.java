@@ -446,6 +446,7 @@ public final class DsServer implements AutoCloseable {
           return;
         }
         ctx.session.setMaxBinaryMessageSize(MAX_BODY);
+        ctx.session.getRemote().setBatchMode(org.eclipse.jetty.websocket.api.BatchMode.ON);
         ctx.session.setMaxTextMessageSize(64 * 1024);
         ctx.attribute("client", client);
         Channel ch = new Channel(ctx, client);
@@ -546,6 +547,7 @@ public final class DsServer implements AutoCloseable {
       synchronized (this) {
         try {
           ws.session.getRemote().sendBytes(java.nio.ByteBuffer.wrap(f), NO_CALLBACK);
+          flush();
         } catch (RuntimeException e) {
           // closed socket
         }
@@ -602,6 +604,16 @@ public final class DsServer implements AutoCloseable {
           push(d);
         }
       }
+      flush();
+    }
+
+    /** Frames are batched on the session (one socket write for several); this sends what is waiting. */
+    private void flush() {
+      try {
+        ws.session.getRemote().flush();
+      } catch (java.io.IOException | RuntimeException e) {
+        // closed socket
+      }
     }
 
     /** A wake-up: a delivering channel reads what is new, another one tells the device to fetch. */
@@ -622,6 +634,7 @@ public final class DsServer implements AutoCloseable {
             push(d);
           }
         } while (got.size() == 1000);
+        flush();
       } catch (SQLException e) {
         // storage briefly unavailable: the next wake-up or offer reads again from lastSent
       }
@@ -644,6 +657,7 @@ public final class DsServer implements AutoCloseable {
         String text = JSON.writeValueAsString(m);
         synchronized (this) {
           ws.session.getRemote().sendString(text, NO_CALLBACK);
+          flush();
         }
       } catch (java.io.IOException | RuntimeException e) {
         // closed socket
