@@ -255,38 +255,90 @@ public final class GroupDirectory {
     return seq;
   }
 
-  private void enqueue(Connection c, String client, Bytes gid, Kind kind, byte[] msg) throws SQLException {
-    touched.get().add(client);
-    long seq;
-    try (PreparedStatement q = c.prepareStatement("SELECT next_seq FROM ds_queue_heads WHERE client_id = ?")) {
-      q.setString(1, client);
-      try (ResultSet rs = q.executeQuery()) {
-        seq = rs.next() ? rs.getLong(1) : 1;
+  /**
+   * Queues {@code msg} for every one of {@code recipients} but {@code except} (may be null): the
+   * body is stored once and each queue row refers to it, so a commit to a large group is written
+   * once, not once per member.
+   */
+  private void enqueue(Connection c, java.util.Collection<String> recipients, String except, Bytes gid, Kind kind, byte[] msg)
+      throws SQLException {
+    long id = nextBodyId(c);
+    storeBody(c, id, gid, msg);
+    Map<String, long[]> heads = new java.util.LinkedHashMap<>();
+    long now = now();
+    try (PreparedStatement ins = c.prepareStatement(QUEUE_INSERT)) {
+      for (String m : recipients) {
+        if (m.equals(except)) {
+          continue;
+        }
+        long[] head = heads.get(m);
+        if (head == null) {
+          head = readHead(c, m);
+          heads.put(m, head);
+        }
+        addQueueRow(ins, m, head[0]++, gid, kind, now, id);
+        touched.get().add(m);
       }
+      ins.executeBatch();
     }
-    try (PreparedStatement up = c.prepareStatement(seq == 1
-        ? "INSERT INTO ds_queue_heads (client_id, next_seq) VALUES (?, ?)"
-        : "UPDATE ds_queue_heads SET next_seq = ? WHERE client_id = ?")) {
-      if (seq == 1) {
-        up.setString(1, client);
-        up.setLong(2, seq + 1);
-      } else {
-        up.setLong(1, seq + 1);
-        up.setString(2, client);
-      }
-      up.executeUpdate();
+    writeHeads(c, heads);
+  }
+
+  private static final String QUEUE_INSERT =
+      "INSERT INTO ds_queue (client_id, seq, group_id, kind, message, enqueued_at, message_id) VALUES (?, ?, ?, ?, ?, ?, ?)";
+  private static final byte[] NO_BODY = new byte[0];
+
+  private static void addQueueRow(PreparedStatement ins, String client, long seq, Bytes gid, Kind kind, long now, long bodyId)
+      throws SQLException {
+    ins.setString(1, client);
+    ins.setLong(2, seq);
+    ins.setBytes(3, gid.unsafeArray());
+    ins.setInt(4, kind.code);
+    ins.setBytes(5, NO_BODY);
+    ins.setLong(6, now);
+    ins.setLong(7, bodyId);
+    ins.addBatch();
+  }
+
+  /** The next free id of a stored body (one writer per transaction; concurrent ones conflict and retry). */
+  private static long nextBodyId(Connection c) throws SQLException {
+    try (PreparedStatement q = c.prepareStatement("SELECT COALESCE(MAX(id), 0) FROM ds_messages");
+        ResultSet rs = q.executeQuery()) {
+      rs.next();
+      return rs.getLong(1) + 1;
     }
-    try (PreparedStatement ins = c.prepareStatement(
-        "INSERT INTO ds_queue (client_id, seq, group_id, kind, message, enqueued_at) VALUES (?, ?, ?, ?, ?, ?)")) {
-      ins.setString(1, client);
-      ins.setLong(2, seq);
-      ins.setBytes(3, gid.unsafeArray());
-      ins.setInt(4, kind.code);
-      ins.setBytes(5, msg);
-      ins.setLong(6, now());
+  }
+
+  private static void storeBody(Connection c, long id, Bytes gid, byte[] msg) throws SQLException {
+    try (PreparedStatement ins = c.prepareStatement("INSERT INTO ds_messages (id, group_id, message, enqueued_at) VALUES (?, ?, ?, ?)")) {
+      ins.setLong(1, id);
+      ins.setBytes(2, gid.unsafeArray());
+      ins.setBytes(3, msg);
+      ins.setLong(4, 0); // bodies go by reference count (pruneQueues), not by age
       ins.executeUpdate();
     }
   }
+
+  /** Writes back queue heads read with {@link #readHead} and advanced: {next seq, 1 if the row exists}. */
+  private static void writeHeads(Connection c, Map<String, long[]> heads) throws SQLException {
+    try (PreparedStatement up = c.prepareStatement("UPDATE ds_queue_heads SET next_seq = ? WHERE client_id = ?");
+        PreparedStatement add = c.prepareStatement("INSERT INTO ds_queue_heads (client_id, next_seq) VALUES (?, ?)")) {
+      for (Map.Entry<String, long[]> e : heads.entrySet()) {
+        if (e.getValue()[1] == 1) {
+          up.setLong(1, e.getValue()[0]);
+          up.setString(2, e.getKey());
+          up.addBatch();
+        } else {
+          add.setString(1, e.getKey());
+          add.setLong(2, e.getValue()[0]);
+          add.addBatch();
+        }
+      }
+      up.executeBatch();
+      add.executeBatch();
+    }
+  }
+
 
   /** The verified public state of a public-handshake group at its stored epoch (cached per epoch). */
   private PublicGroup publicState(Bytes gid, GroupRow r, Connection c) throws SQLException, ValidationException {
@@ -428,12 +480,9 @@ public final class GroupDirectory {
           return new StaleEpochException(epoch, r.epoch() + 1);
         }
       }
-      long seq = appendLog(c, groupId, r.nextLogSeq(), r.epoch(), Kind.COMMIT, sender, commit.toByteArray());
-      for (String m : roster) {
-        if (!m.equals(sender)) {
-          enqueue(c, m, groupId, Kind.COMMIT, commit.toByteArray());
-        }
-      }
+      byte[] commitBytes = commit.toByteArray();
+      long seq = appendLog(c, groupId, r.nextLogSeq(), r.epoch(), Kind.COMMIT, sender, commitBytes);
+      enqueue(c, roster, sender, groupId, Kind.COMMIT, commitBytes);
       Set<String> after = new LinkedHashSet<>(roster);
       after.removeAll(leavers);
       after.addAll(joiners);
@@ -458,9 +507,7 @@ public final class GroupDirectory {
             recipients.add(id);
           }
         }
-        for (String rcp : recipients) {
-          enqueue(c, rcp, groupId, Kind.WELCOME, welcome.toByteArray());
-        }
+        enqueue(c, recipients, null, groupId, Kind.WELCOME, welcome.toByteArray());
       }
       return new Accepted(r.epoch() + 1, seq);
     });
@@ -534,11 +581,7 @@ public final class GroupDirectory {
         return new ValidationException("ds.epoch-too-old", "application messages are accepted for the last " + RECENT_EPOCHS + " epochs");
       }
       Kind kind = type == ContentType.PROPOSAL ? Kind.PROPOSAL : Kind.APPLICATION;
-      for (String m : roster) {
-        if (!m.equals(sender)) {
-          enqueue(c, m, gid, kind, message.toByteArray());
-        }
-      }
+      enqueue(c, roster, sender, gid, kind, message.toByteArray());
       return seq;
     });
     if (result instanceof MlsException) {
@@ -682,15 +725,8 @@ public final class GroupDirectory {
     Map<Bytes, List<String>> rosters = new java.util.HashMap<>();
     Map<String, long[]> heads = new java.util.LinkedHashMap<>(); // device -> {next seq, 1 if its head row exists}
     long now = now();
-    long nextId;
-    try (PreparedStatement q = c.prepareStatement("SELECT COALESCE(MAX(id), 0) FROM ds_messages");
-        ResultSet rs = q.executeQuery()) {
-      rs.next();
-      nextId = rs.getLong(1) + 1;
-    }
-    byte[] none = new byte[0];
-    try (PreparedStatement ins = c.prepareStatement(
-        "INSERT INTO ds_queue (client_id, seq, group_id, kind, message, enqueued_at, message_id) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    long nextId = nextBodyId(c);
+    try (PreparedStatement ins = c.prepareStatement(QUEUE_INSERT);
         PreparedStatement msg = c.prepareStatement(
             "INSERT INTO ds_messages (id, group_id, message, enqueued_at) VALUES (?, ?, ?, ?)")) {
       for (PendingPost p : batch) {
@@ -730,36 +766,14 @@ public final class GroupDirectory {
             head = readHead(c, m);
             heads.put(m, head);
           }
-          ins.setString(1, m);
-          ins.setLong(2, head[0]++);
-          ins.setBytes(3, p.gid.unsafeArray());
-          ins.setInt(4, Kind.APPLICATION.code);
-          ins.setBytes(5, none);
-          ins.setLong(6, now);
-          ins.setLong(7, id);
-          ins.addBatch();
+          addQueueRow(ins, m, head[0]++, p.gid, Kind.APPLICATION, now, id);
           reached.computeIfAbsent(m, k -> new ArrayList<>()).add(new Delivery(head[0] - 1, p.gid, Kind.APPLICATION, body));
         }
       }
       msg.executeBatch();
       ins.executeBatch();
     }
-    try (PreparedStatement up = c.prepareStatement("UPDATE ds_queue_heads SET next_seq = ? WHERE client_id = ?");
-        PreparedStatement add = c.prepareStatement("INSERT INTO ds_queue_heads (client_id, next_seq) VALUES (?, ?)")) {
-      for (Map.Entry<String, long[]> e : heads.entrySet()) {
-        if (e.getValue()[1] == 1) {
-          up.setLong(1, e.getValue()[0]);
-          up.setString(2, e.getKey());
-          up.addBatch();
-        } else {
-          add.setString(1, e.getKey());
-          add.setLong(2, e.getValue()[0]);
-          add.addBatch();
-        }
-      }
-      up.executeBatch();
-      add.executeBatch();
-    }
+    writeHeads(c, heads);
   }
 
   /**

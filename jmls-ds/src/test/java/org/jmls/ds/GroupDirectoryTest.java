@@ -194,6 +194,8 @@ class GroupDirectoryTest {
       KeyPackageDirectory dir = new KeyPackageDirectory(d, S);
       GroupDirectory groups = new GroupDirectory(d, S);
       Device[] devices = formGroup(dir, groups, 4, true);
+      long bodiesBefore = groups.storedMessages(); // the adding commit and the Welcome, each stored once
+      assertEquals(2, bodiesBefore);
       int perSender = 60;
       List<List<MlsMessage>> sent = new ArrayList<>();
       for (Device dev : devices) {
@@ -226,7 +228,7 @@ class GroupDirectoryTest {
         f.get();
       }
       pool.shutdown();
-      assertEquals(devices.length * perSender, groups.storedMessages());
+      assertEquals(bodiesBefore + devices.length * perSender, groups.storedMessages());
       for (Device reader : devices) {
         List<String> texts = new ArrayList<>();
         for (GroupDirectory.Delivery del : groups.fetch(reader.id, reader.queueSeq, 1000)) {
