@@ -1,6 +1,5 @@
 package org.jmls.group;
 
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.jmls.Bytes;

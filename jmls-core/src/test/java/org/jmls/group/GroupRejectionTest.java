@@ -14,7 +14,6 @@ import org.jmls.framing.Framing;
 import org.jmls.message.AuthenticatedContent;
 import org.jmls.message.Commit;
 import org.jmls.message.FramedContent;
-import org.jmls.message.FramedContentAuthData;
 import org.jmls.message.MlsMessage;
 import org.jmls.message.Proposal;
 import org.jmls.message.ProposalOrRef;
