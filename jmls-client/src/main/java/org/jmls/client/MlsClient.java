@@ -623,8 +623,7 @@ public final class MlsClient {
    * queue grew; call {@link #sync()} then. Close the returned handle to stop.
    */
   public AutoCloseable wakeups(Runnable onWake) throws Exception {
-    java.net.http.WebSocket ws = ds.openWakeups(onWake);
-    return ws::abort;
+    return ds.openWakeups(onWake);
   }
 
   private void drain() throws Exception {
@@ -828,7 +827,7 @@ public final class MlsClient {
       w.put("kp/" + e.getKey().hex(), kp.toByteArray());
     }
     // Only groups that changed since they were last written: a send in one group does not rewrite the others.
-    Map<Bytes, Object[]> written = new LinkedHashMap<>();
+    Map<Bytes, Stored> written = new LinkedHashMap<>();
     for (Map.Entry<Bytes, Group> e : groups.entrySet()) {
       byte[] before = inFlight.get(e.getKey());
       Group g = e.getValue();
@@ -837,12 +836,12 @@ public final class MlsClient {
         written.put(e.getKey(), null); // what is stored is not this object's state
         continue;
       }
-      Object[] last = persisted.get(e.getKey());
-      if (last != null && last[0] == g && (Long) last[1] == g.changes()) {
+      Stored last = persisted.get(e.getKey());
+      if (last != null && last.is(g)) {
         continue;
       }
       w.put("group/" + e.getKey().hex(), g.save());
-      written.put(e.getKey(), new Object[] {g, g.changes()});
+      written.put(e.getKey(), new Stored(g, g.changes()));
     }
     for (Bytes gid : forgotten) {
       written.put(gid, null);
@@ -882,7 +881,13 @@ public final class MlsClient {
   }
 
   /** Per group, the Group object and its {@link Group#changes()} count as last written to the store. */
-  private final Map<Bytes, Object[]> persisted = new java.util.HashMap<>();
+  private final Map<Bytes, Stored> persisted = new java.util.HashMap<>();
+
+  private record Stored(Group group, long changes) {
+    boolean is(Group g) {
+      return group == g && changes == g.changes();
+    }
+  }
 
   /** Restarts a client from its store (the same device, same state); talks to the servers at {@code baseUrl}. */
   public static MlsClient restore(String baseUrl, ClientStore s) throws Exception {
@@ -908,7 +913,7 @@ public final class MlsClient {
     for (String name : s.names("group/")) {
       Group g = Group.load(c.services, s.get(name));
       c.groups.put(g.groupId(), g);
-      c.persisted.put(g.groupId(), new Object[] {g, g.changes()});
+      c.persisted.put(g.groupId(), new Stored(g, g.changes()));
     }
     for (String name : s.names("pending/")) {
       PendingCommit pc = TlsReader.decode(s.get(name), pr -> new PendingCommit(pr.u64(), pr.opaque().toByteArray(), pr.opaque().toByteArray()));

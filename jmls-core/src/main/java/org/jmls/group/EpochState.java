@@ -85,20 +85,20 @@ final class EpochState {
       nodes = Node.readTree(r);
     } else {
       long size = r.u32() & 0xFFFFFFFFL;
-      List<int[]> at = new java.util.ArrayList<>();
+      List<Integer> at = new java.util.ArrayList<>();
       List<Node> changed = new java.util.ArrayList<>();
       r.vector(x -> {
         int index = x.u32();
-        if (index < 0 || index >= size || (!at.isEmpty() && index <= at.get(at.size() - 1)[0])) {
+        if (index < 0 || index >= size || (!at.isEmpty() && index <= at.get(at.size() - 1))) {
           throw x.error("tree difference out of order or out of range");
         }
-        at.add(new int[] {index});
+        at.add(index);
         changed.add(x.optional(Node::read));
         return Boolean.TRUE;
       });
       List<Node> from = similar.toNodes();
       // No list larger than the base tree or the last changed node: a corrupt count cannot make us allocate.
-      if (size > Math.max(from.size(), at.isEmpty() ? 0 : at.get(at.size() - 1)[0] + 1)) {
+      if (size > Math.max(from.size(), at.isEmpty() ? 0 : at.get(at.size() - 1) + 1)) {
         throw r.error("tree difference names " + size + " nodes");
       }
       nodes = new java.util.ArrayList<>(from.subList(0, (int) Math.min(size, from.size())));
@@ -106,7 +106,7 @@ final class EpochState {
         nodes.add(null);
       }
       for (int i = 0; i < at.size(); i++) {
-        nodes.set(at.get(i)[0], changed.get(i));
+        nodes.set(at.get(i), changed.get(i));
       }
     }
     RatchetTree tree = RatchetTree.fromNodes(c, nodes, similar);

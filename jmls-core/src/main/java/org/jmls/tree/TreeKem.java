@@ -103,9 +103,10 @@ public final class TreeKem {
       List<UpdatePathNode> nodes = new ArrayList<>(fdp.length);
       List<List<Future<HpkeCiphertext>>> pending = new ArrayList<>();
       List<List<HpkeCiphertext>> done = new ArrayList<>();
+      java.util.BitSet excluded = leafSet(excludedLeaves);
       for (int i = 0; i < fdp.length; i++) {
         int copathChild = TreeMath.sibling(childToward(tree, fdp[i], 2 * leafIndex), tree.leafCount());
-        int[] res = resolutionExcluding(tree, copathChild, excludedLeaves);
+        int[] res = resolutionExcluding(tree, copathChild, excluded);
         List<Future<HpkeCiphertext>> fs = new ArrayList<>();
         List<HpkeCiphertext> cts = new ArrayList<>();
         byte[] secret = pathSecrets[i];
@@ -166,14 +167,22 @@ public final class TreeKem {
     return c;
   }
 
-  static int[] resolutionExcluding(RatchetTree t, int node, int[] excludedLeaves) {
-    int[] res = t.resolution(node);
-    if (excludedLeaves == null || excludedLeaves.length == 0) {
-      return res;
+  /** The leaves to leave out of resolutions (members added by the commit), as a set; null for none. */
+  static java.util.BitSet leafSet(int[] leaves) {
+    if (leaves == null || leaves.length == 0) {
+      return null;
     }
-    java.util.BitSet excluded = new java.util.BitSet();
-    for (int l : excludedLeaves) {
-      excluded.set(l);
+    java.util.BitSet set = new java.util.BitSet();
+    for (int l : leaves) {
+      set.set(l);
+    }
+    return set;
+  }
+
+  static int[] resolutionExcluding(RatchetTree t, int node, java.util.BitSet excluded) {
+    int[] res = t.resolution(node);
+    if (excluded == null) {
+      return res;
     }
     return Arrays.stream(res).filter(r -> !(TreeMath.isLeaf(r) && excluded.get(r / 2))).toArray();
   }
@@ -239,7 +248,7 @@ public final class TreeKem {
       if (!covers(copathChild, me)) {
         continue;
       }
-      int[] res = resolutionExcluding(tree, copathChild, excludedLeaves);
+      int[] res = resolutionExcluding(tree, copathChild, leafSet(excludedLeaves));
       List<HpkeCiphertext> cts = path.nodes().get(i).encryptedPathSecret();
       if (cts.size() != res.length) {
         throw new ValidationException(

@@ -120,8 +120,10 @@ public final class LargeGroups {
     final KeyPair[] enc;
     final Node[] nodes;
     final Capabilities caps = KeyPackages.defaultCapabilities(SUITE);
+    final int leaves;
 
     Builder(MlsCrypto c, Bytes groupId, int members, KeyPair[] sig, KeyPair[] enc, Node[] nodes) {
+      this.leaves = (nodes.length + 1) / 2;
       this.c = c;
       this.groupId = groupId;
       this.members = members;
@@ -137,10 +139,6 @@ public final class LargeGroups {
     /** Whether the leaf at node x carries its parent's hash: it is the left end of some non-blank parent's left subtree. */
     boolean chained(int x) {
       int y = x;
-      int leaves = 1;
-      while (TreeMath.nodeWidth(leaves) < nodes.length) {
-        leaves <<= 1;
-      }
       int root = TreeMath.root(leaves);
       while (y != root) {
         int p = TreeMath.parent(y, leaves);

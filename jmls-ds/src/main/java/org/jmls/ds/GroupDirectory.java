@@ -263,9 +263,9 @@ public final class GroupDirectory {
   private void enqueue(Connection c, java.util.Collection<String> recipients, String except, Bytes gid, Kind kind, byte[] msg)
       throws SQLException {
     long id = nextBodyId(c);
-    storeBody(c, id, gid, msg);
-    Map<String, long[]> heads = new java.util.LinkedHashMap<>();
     long now = now();
+    storeBody(c, id, gid, msg, now);
+    Map<String, long[]> heads = new java.util.LinkedHashMap<>();
     try (PreparedStatement ins = c.prepareStatement(QUEUE_INSERT)) {
       for (String m : recipients) {
         if (m.equals(except)) {
@@ -309,14 +309,21 @@ public final class GroupDirectory {
     }
   }
 
-  private static void storeBody(Connection c, long id, Bytes gid, byte[] msg) throws SQLException {
-    try (PreparedStatement ins = c.prepareStatement("INSERT INTO ds_messages (id, group_id, message, enqueued_at) VALUES (?, ?, ?, ?)")) {
-      ins.setLong(1, id);
-      ins.setBytes(2, gid.unsafeArray());
-      ins.setBytes(3, msg);
-      ins.setLong(4, 0); // bodies go by reference count (pruneQueues), not by age
-      ins.executeUpdate();
+  private static final String BODY_INSERT = "INSERT INTO ds_messages (id, group_id, message, enqueued_at) VALUES (?, ?, ?, ?)";
+
+  private static void storeBody(Connection c, long id, Bytes gid, byte[] msg, long now) throws SQLException {
+    try (PreparedStatement ins = c.prepareStatement(BODY_INSERT)) {
+      addBody(ins, id, gid, msg, now);
+      ins.executeBatch();
     }
+  }
+
+  private static void addBody(PreparedStatement ins, long id, Bytes gid, byte[] msg, long now) throws SQLException {
+    ins.setLong(1, id);
+    ins.setBytes(2, gid.unsafeArray());
+    ins.setBytes(3, msg);
+    ins.setLong(4, now);
+    ins.addBatch();
   }
 
   /** Writes back queue heads read with {@link #readHead} and advanced: {next seq, 1 if the row exists}. */
@@ -549,7 +556,10 @@ public final class GroupDirectory {
       throw new ValidationException("ds.commit-via-post", "commits go through the commit endpoint with their bundle");
     }
     if (type == ContentType.APPLICATION) {
-      return await(postAsync(sender, message));
+      if (!(message.body() instanceof PrivateMessage pm)) {
+        throw new ValidationException("rfc9420-6.2.application-public", "application messages must be PrivateMessages");
+      }
+      return await(queueApplication(sender, pm, message));
     }
     touched.get().clear();
     Object result = db.transaction(c -> {
@@ -624,19 +634,20 @@ public final class GroupDirectory {
    * into a few large ones. Other messages are posted on the caller's thread.
    */
   public java.util.concurrent.CompletableFuture<Long> postAsync(String sender, MlsMessage message) {
-    if (!(message.body() instanceof PrivateMessage pm) || pm.contentType() != ContentType.APPLICATION) {
-      // Handshake messages are rare and checked in depth: the caller's thread does it.
-      java.util.concurrent.CompletableFuture<Long> f = new java.util.concurrent.CompletableFuture<>();
-      try {
-        if (message.body() instanceof PublicMessage pub && pub.content().contentType() == ContentType.APPLICATION) {
-          throw new ValidationException("rfc9420-6.2.application-public", "application messages must be PrivateMessages");
-        }
-        f.complete(post(sender, message));
-      } catch (SQLException | MlsException | RuntimeException e) {
-        f.completeExceptionally(e);
-      }
-      return f;
+    if (message.body() instanceof PrivateMessage pm && pm.contentType() == ContentType.APPLICATION) {
+      return queueApplication(sender, pm, message);
     }
+    // Handshake messages (and refusals) are rare and checked in depth: the caller's thread does it.
+    java.util.concurrent.CompletableFuture<Long> f = new java.util.concurrent.CompletableFuture<>();
+    try {
+      f.complete(post(sender, message));
+    } catch (SQLException | MlsException | RuntimeException e) {
+      f.completeExceptionally(e);
+    }
+    return f;
+  }
+
+  private java.util.concurrent.CompletableFuture<Long> queueApplication(String sender, PrivateMessage pm, MlsMessage message) {
     PendingPost p = new PendingPost(sender, pm.groupId(), pm.epoch(), message.toByteArray());
     posts.add(p);
     synchronized (this) {
@@ -727,8 +738,7 @@ public final class GroupDirectory {
     long now = now();
     long nextId = nextBodyId(c);
     try (PreparedStatement ins = c.prepareStatement(QUEUE_INSERT);
-        PreparedStatement msg = c.prepareStatement(
-            "INSERT INTO ds_messages (id, group_id, message, enqueued_at) VALUES (?, ?, ?, ?)")) {
+        PreparedStatement msg = c.prepareStatement(BODY_INSERT)) {
       for (PendingPost p : batch) {
         GroupRow r = rows.containsKey(p.gid) ? rows.get(p.gid) : row(c, p.gid);
         rows.put(p.gid, r);
@@ -752,11 +762,7 @@ public final class GroupDirectory {
         }
         long id = nextId++;
         Bytes body = Bytes.wrap(p.message);
-        msg.setLong(1, id);
-        msg.setBytes(2, p.gid.unsafeArray());
-        msg.setBytes(3, p.message);
-        msg.setLong(4, now);
-        msg.addBatch();
+        addBody(msg, id, p.gid, p.message, now);
         for (String m : roster) {
           if (m.equals(p.sender)) {
             continue;
@@ -780,20 +786,20 @@ public final class GroupDirectory {
    * Rosters by group and epoch. Membership changes only with a commit, which moves the epoch in the
    * same transaction, so a roster read for an epoch stays right for that epoch in every process.
    */
-  private final Map<Bytes, Object[]> rosterCache = new ConcurrentHashMap<>();
+  private final Map<Bytes, Roster> rosterCache = new ConcurrentHashMap<>();
+
+  private record Roster(long epoch, List<String> members) {}
 
   private List<String> rosterAt(Connection c, Bytes gid, long epoch) throws SQLException {
-    Object[] cached = rosterCache.get(gid);
-    if (cached != null && (Long) cached[0] == epoch) {
-      @SuppressWarnings("unchecked")
-      List<String> roster = (List<String>) cached[1];
-      return roster;
+    Roster cached = rosterCache.get(gid);
+    if (cached != null && cached.epoch() == epoch) {
+      return cached.members();
     }
     List<String> roster = List.copyOf(members(c, gid));
     if (rosterCache.size() > 100_000) {
       rosterCache.clear();
     }
-    rosterCache.put(gid, new Object[] {epoch, roster});
+    rosterCache.put(gid, new Roster(epoch, roster));
     return roster;
   }
 

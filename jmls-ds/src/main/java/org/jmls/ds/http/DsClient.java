@@ -85,29 +85,22 @@ public final class DsClient {
   /**
    * Opens the DS's WebSocket ({@code /ds/ws}, authenticated like every request): {@code onWake}
    * runs on each content-free wake-up, sent when this device's queue grows. The socket carries no
-   * message content; fetch the queue after a wake-up. Abort the returned socket when done.
+   * message content; fetch the queue after a wake-up. Close the returned session when done.
    */
-  public java.net.http.WebSocket openWakeups(Runnable onWake)
-      throws IOException, InterruptedException, CryptoException {
-    URI uri = URI.create(base.replaceFirst("^http", "ws") + "/ds/ws");
-    java.net.http.WebSocket.Listener listener = new java.net.http.WebSocket.Listener() {
+  public DsSession openWakeups(Runnable onWake) throws IOException, InterruptedException, CryptoException {
+    return openSession(new DsSession.Listener() {
       @Override
-      public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket ws, CharSequence data, boolean last) {
-        if (last) {
-          onWake.run();
-        }
-        ws.request(1);
-        return null;
+      public void pushed(DsSession.Pushed p) {
+        // not asked for: a wake-up session never sends a deliver request
       }
-    };
-    try {
-      java.net.http.WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
-      sign("GET", "/ds/ws", new byte[0], b::header);
-      return b.buildAsync(uri, listener).get(15, java.util.concurrent.TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      throw new IOException("the DS refused or did not answer the WebSocket: " + e.getMessage(), e);
-    }
+
+      @Override
+      public void wake() {
+        onWake.run();
+      }
+    });
   }
+
 
   /**
    * Opens a WebSocket session ({@link DsSession}) on {@code /ds/ws}, authenticated like every

@@ -112,12 +112,7 @@ public final class DsServer implements AutoCloseable {
   /** Freshly stored application messages: waiting long-polls are woken, delivering channels get them pushed. */
   private void deliver(Map<String, List<GroupDirectory.Delivery>> byClient) {
     for (Map.Entry<String, List<GroupDirectory.Delivery>> e : byClient.entrySet()) {
-      Object w = waiters.get(e.getKey());
-      if (w != null) {
-        synchronized (w) {
-          w.notifyAll();
-        }
-      }
+      wakeLongPoll(e.getKey());
       for (Channel ch : sockets.getOrDefault(e.getKey(), Set.of())) {
         pushPool.execute(() -> ch.offer(e.getValue()));
       }
@@ -126,14 +121,19 @@ public final class DsServer implements AutoCloseable {
 
   private void wake(Set<String> clients) {
     for (String c : clients) {
-      Object w = waiters.get(c);
-      if (w != null) {
-        synchronized (w) {
-          w.notifyAll();
-        }
-      }
+      wakeLongPoll(c);
       for (Channel ch : sockets.getOrDefault(c, Set.of())) {
         pushPool.execute(ch::wake);
+      }
+    }
+  }
+
+  /** Ends the wait of a long-polling {@code GET /ds/queue} of this device, if one is waiting. */
+  private void wakeLongPoll(String client) {
+    Object w = waiters.get(client);
+    if (w != null) {
+      synchronized (w) {
+        w.notifyAll();
       }
     }
   }
