@@ -95,10 +95,31 @@ public final class AsServer {
       ctx.status(201).json(Map.of("user", user));
     });
 
+    app.get("/as/accounts", ctx -> {
+      requireAdmin(ctx);
+      List<Map<String, Object>> accounts = new java.util.ArrayList<>();
+      for (AuthenticationService.Account a : as.accounts()) {
+        List<Map<String, Object>> certs = new java.util.ArrayList<>();
+        for (AuthenticationService.DeviceCertificate d : a.certificates()) {
+          Map<String, Object> m = new java.util.LinkedHashMap<>();
+          m.put("device", d.device());
+          m.put("serial", d.serial());
+          m.put("notAfter", d.notAfter());
+          m.put("revokedAt", d.revokedAt());
+          certs.add(m);
+        }
+        accounts.add(Map.of("user", a.user(), "createdAt", a.createdAt(), "certificates", certs));
+      }
+      ctx.json(Map.of("accounts", accounts));
+    });
+
     app.post("/as/invites", ctx -> {
       requireAdmin(ctx);
       Map<?, ?> body = json(ctx);
       long seconds = body.get("seconds") instanceof Number ? ((Number) body.get("seconds")).longValue() : 7 * 86400;
+      if (seconds < 60 || seconds > 366L * 86400) {
+        throw new ValidationException("as.invite-lifetime", "an invite is valid for 60 seconds to 366 days");
+      }
       ctx.status(201).json(Map.of("code", as.createInvite(str(body, "user"), seconds, "operator")));
     });
 
@@ -121,9 +142,19 @@ public final class AsServer {
 
     app.post("/as/revoke", ctx -> {
       requireAdmin(ctx);
-      String serial = str(json(ctx), "serial");
+      Map<?, ?> body = json(ctx);
+      if (body.get("client") instanceof String) {
+        String client = (String) body.get("client");
+        int slash = client.indexOf('/');
+        if (slash <= 0 || slash == client.length() - 1) {
+          throw new ValidationException("as.client-id", "a device is named user@domain/device");
+        }
+        ctx.json(Map.of("revoked", as.revokeDevice(client.substring(0, slash), client.substring(slash + 1), "operator")));
+        return;
+      }
+      String serial = str(body, "serial");
       as.revoke(serial, "operator");
-      ctx.json(Map.of("revoked", serial));
+      ctx.json(Map.of("revoked", List.of(serial)));
     });
 
     app.get("/as/status/{serial}", ctx -> {

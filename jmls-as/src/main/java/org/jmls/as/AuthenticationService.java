@@ -332,6 +332,75 @@ public final class AuthenticationService {
     }
   }
 
+  /**
+   * Revokes every unrevoked certificate of one device (operator action): what an operator does
+   * for a lost or stolen device without looking up serials. Returns the serials revoked.
+   */
+  public List<String> revokeDevice(String user, String device, String operator) throws SQLException, ValidationException {
+    List<String> revoked = db.transaction(c -> {
+      List<String> serials = new ArrayList<>();
+      try (PreparedStatement q = c.prepareStatement(
+          "SELECT serial FROM as_certificates WHERE user_id = ? AND device_id = ? AND revoked_at IS NULL ORDER BY serial")) {
+        q.setString(1, user);
+        q.setString(2, device);
+        try (ResultSet rs = q.executeQuery()) {
+          while (rs.next()) {
+            serials.add(rs.getString(1));
+          }
+        }
+      }
+      for (String serial : serials) {
+        try (PreparedStatement u = c.prepareStatement("UPDATE as_certificates SET revoked_at = ? WHERE serial = ?")) {
+          u.setLong(1, now());
+          u.setString(2, serial);
+          u.executeUpdate();
+        }
+        audit(c, operator, "revoked", "serial=" + serial + " user=" + user + " device=" + device);
+      }
+      return serials;
+    });
+    if (revoked.isEmpty()) {
+      throw new ValidationException("as.unknown-device", "no unrevoked certificate for device " + user + "/" + device);
+    }
+    return revoked;
+  }
+
+  /** A certificate issued to a device: serial, expiry and revocation time (epoch seconds; revokedAt null if valid). */
+  public record DeviceCertificate(String device, String serial, long notAfter, Long revokedAt) {}
+
+  /** An account with the certificates issued to its devices, oldest first. */
+  public record Account(String user, long createdAt, List<DeviceCertificate> certificates) {}
+
+  /** Every account, by user id, with its devices' certificates (operator view). */
+  public List<Account> accounts() throws SQLException {
+    return db.transaction(c -> {
+      java.util.Map<String, Account> out = new java.util.LinkedHashMap<>();
+      try (PreparedStatement q = c.prepareStatement("SELECT user_id, created_at FROM as_accounts ORDER BY user_id");
+          ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          out.put(rs.getString(1), new Account(rs.getString(1), rs.getLong(2), new ArrayList<>()));
+        }
+      }
+      try (PreparedStatement q = c.prepareStatement(
+          "SELECT user_id, device_id, serial, not_after, revoked_at FROM as_certificates ORDER BY user_id, device_id, not_after");
+          ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          long revokedAt = rs.getLong(5);
+          Long revoked = rs.wasNull() ? null : revokedAt;
+          Account a = out.get(rs.getString(1));
+          if (a != null) {
+            a.certificates().add(new DeviceCertificate(rs.getString(2), rs.getString(3), rs.getLong(4), revoked));
+          }
+        }
+      }
+      List<Account> list = new ArrayList<>();
+      for (Account a : out.values()) {
+        list.add(new Account(a.user(), a.createdAt(), List.copyOf(a.certificates())));
+      }
+      return list;
+    });
+  }
+
   /** Whether {@code serial} is revoked; unknown serials count as revoked. */
   public boolean isRevoked(String serial) throws SQLException {
     return db.transaction(c -> {

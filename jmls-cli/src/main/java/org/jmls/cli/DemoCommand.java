@@ -15,8 +15,9 @@ import picocli.CommandLine.Option;
  * HTTP (embedded on loopback unless --url names running ones).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = {"Plays RFC 9750 §3 through real servers: Alice, Bob and Charlie enrol and publish KeyPackages, Alice forms",
-        "a group, everyone talks, Bob updates, Charlie leaves, Bob's second device joins, Alice recovers by external commit."})
+    description = {"Plays the life of a group (RFC 9750 §3) through a real AS and DS, step by step.",
+        "Alice, Bob and Charlie enrol and publish KeyPackages, Alice forms a group, everyone talks, Bob updates, Charlie leaves,",
+        "Bob's second device joins, Alice recovers by external commit; the servers are embedded on loopback unless --url is given."})
 final class DemoCommand implements Callable<Integer> {
   @Option(names = "--url", description = "Base URL of running jmls servers (default: start embedded ones on loopback).")
   String url;
@@ -50,7 +51,7 @@ final class DemoCommand implements Callable<Integer> {
 
   private static void show(MlsClient c, List<MlsClient.Received> got) {
     for (MlsClient.Received r : got) {
-      System.out.printf("     %-10s <- %s (device %s): \"%s\"%n", name(c), r.fromUser(), r.fromDevice(), r.text());
+      System.out.printf("     %-10s <- %-26s \"%s\"%n", name(c), r.fromDevice(), r.text());
     }
   }
 
@@ -94,6 +95,7 @@ final class DemoCommand implements Callable<Integer> {
       alice.addUser(g, "bob@example.com");
       bob.sync();
       System.out.println("     members: " + alice.members(g));
+      System.out.println("     Bob's phone knows the group as \"" + bob.groupName(g) + "\" (its name is agreed in the group context too)");
 
       say("Alice adds Charlie.");
       alice.addUser(g, "charlie@example.com");
@@ -149,7 +151,7 @@ final class DemoCommand implements Callable<Integer> {
       for (MlsClient c : List.of(alice, bob, bobLaptop)) {
         Bytes a = c.epochAuthenticator(g);
         same &= a.equals(expected);
-        System.out.println("     " + c.clientId() + "  epoch " + c.epoch(g) + "  " + a.hex().substring(0, 32) + "...");
+        System.out.printf("     %-24s epoch %d  %s...%n", c.clientId(), c.epoch(g), a.hex().substring(0, 32));
       }
       System.out.println();
       System.out.println(same ? "Demo complete: all members agree." : "MISMATCH: members disagree on the epoch authenticator.");

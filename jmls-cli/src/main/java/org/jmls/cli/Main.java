@@ -1,7 +1,10 @@
 package org.jmls.cli;
 
+import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /** The {@code jmls} command. */
 @Command(
@@ -11,19 +14,43 @@ import picocli.CommandLine.Command;
     description = "Messaging Layer Security (RFC 9420 / RFC 9750) for the JVM.",
     subcommands = {
       DemoCommand.class, VectorsCommand.class, ServerCommand.class, ServerCommand.AsOnly.class, ServerCommand.DsOnly.class,
-      ClientCommands.Register.class, ClientCommands.GroupCmd.class, ClientCommands.Members.class, ClientCommands.Send.class,
-      ClientCommands.Read.class, ClientCommands.Watch.class,
+      AdminCommands.class, RegisterCommand.class, GroupCommands.class, GroupCommands.Groups.class, GroupCommands.Members.class,
+      MessageCommands.Send.class, MessageCommands.Read.class, MessageCommands.Watch.class,
       InteropCommand.class, BenchCommand.class, CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** Set by {@code --verbose} on any command (library logs from INFO up; more detail where a command has it). */
+  boolean verbose;
+
+  @Option(names = "--verbose", scope = ScopeType.INHERIT,
+      description = "Show library messages from INFO up (default: WARN and above), and more detail where the command has it.")
+  void verbose(boolean on) {
+    verbose = on;
+    if (on) {
+      Logging.verbose();
+    }
+  }
+
+  @Option(names = "--log-file", scope = ScopeType.INHERIT, paramLabel = "FILE",
+      description = "Write library messages to FILE instead of the terminal.")
+  void logFile(Path file) {
+    Logging.toFile(file);
+  }
 
   @Override
   public void run() {
     spec.commandLine().usage(System.out);
   }
 
+  /** The command line with this program's settings (used by main and by the tests). */
+  static CommandLine commandLine() {
+    return new CommandLine(new Main());
+  }
+
   public static void main(String[] args) {
-    System.exit(new CommandLine(new Main()).execute(args));
+    Logging.defaults();
+    System.exit(commandLine().execute(args));
   }
 }

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.jmls.conformance.Conformance;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Parameters;
 
 /** {@code jmls vectors DIR}: runs the official MLS test vectors. */
@@ -13,8 +13,9 @@ import picocli.CommandLine.Parameters;
     name = "vectors",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs every official MLS test-vector file found in DIR and prints",
-      "'FILE: N passed, M failed' per file, then the total. Exit status 1 if any entry failed."
+      "Runs every official MLS test-vector file in DIR and prints the results.",
+      "One line per file ('FILE: N passed, M failed'), then the total; exit status 1 if any entry failed.",
+      "With --verbose, each failing entry (suite, index) and what differed."
     })
 final class VectorsCommand implements Callable<Integer> {
   @Parameters(
@@ -24,8 +25,7 @@ final class VectorsCommand implements Callable<Integer> {
       description = "Folder of vector JSON files (default: $JMLS_VECTORS or ../shared/test-vectors).")
   Path dir;
 
-  @Option(names = "--verbose", description = "Name each failing entry (suite, index) and what differed.")
-  boolean verbose;
+  @ParentCommand Main main;
 
   @Override
   public Integer call() throws Exception {
@@ -40,7 +40,7 @@ final class VectorsCommand implements Callable<Integer> {
       System.err.println("error: " + d + " is not a folder; pass the folder holding the *.json vector files.");
       return 2;
     }
-    int failed = new Conformance().runAll(d, System.out, verbose);
+    int failed = new Conformance().runAll(d, System.out, main != null && main.verbose);
     return failed == 0 ? 0 : 1;
   }
 }

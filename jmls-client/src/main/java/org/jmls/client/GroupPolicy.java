@@ -27,7 +27,8 @@ import org.jmls.tree.RatchetTree;
  * and remove members (admins, by user id; empty means everyone), whether external joins are
  * allowed, out-of-order tolerance, KeyPackage lifetime, how often members refresh their keys, and
  * how long a member may go without refreshing before admins remove it. Every member enforces it
- * through {@link #VALIDATOR}.
+ * through {@link #VALIDATOR}. Admins alone may change the policy; any member may rename the group
+ * ({@link GroupName}).
  */
 public record GroupPolicy(
     List<Integer> allowedSuites,
@@ -124,6 +125,15 @@ public record GroupPolicy(
     }
   }
 
+  /** Whether {@code next} differs from {@code current} in the group name only (both in the same order otherwise). */
+  static boolean onlyRenames(List<Extension> current, List<Extension> next) {
+    return withoutName(current).equals(withoutName(next)) && Extension.find(next, GroupName.EXTENSION_TYPE) != null;
+  }
+
+  private static List<Extension> withoutName(List<Extension> ext) {
+    return ext.stream().filter(e -> e.extensionType() != GroupName.EXTENSION_TYPE).toList();
+  }
+
   /** Enforces the policy of the group a proposal is made in (groups without a policy are unaffected). */
   public static final GroupServices.ProposalValidator VALIDATOR = new GroupServices.ProposalValidator() {
     @Override
@@ -137,6 +147,13 @@ public record GroupPolicy(
       }
       if (p instanceof Proposal.ExternalInit && !policy.externalJoins()) {
         throw new ValidationException("policy.external-joins", "this group's policy does not allow external joins");
+      }
+      if (p instanceof Proposal.GroupContextExtensions) {
+        List<Extension> next = ((Proposal.GroupContextExtensions) p).extensions();
+        GroupName.of(Extension.find(next, GroupName.EXTENSION_TYPE)); // a new name must be a valid one
+        if (onlyRenames(context.extensions(), next)) {
+          return; // any member may rename the group; the policy and everything else change only by an admin
+        }
       }
       boolean restricted = p instanceof Proposal.Add || p instanceof Proposal.Remove || p instanceof Proposal.GroupContextExtensions
           || p instanceof Proposal.ReInit;

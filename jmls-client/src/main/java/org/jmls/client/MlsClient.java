@@ -54,6 +54,14 @@ public final class MlsClient {
   /** A message received by {@link #sync()}. */
   public record Received(Bytes groupId, String fromUser, String fromDevice, String text) {}
 
+  /**
+   * A change to this device's groups seen by {@link #sync()}: it joined a group (from a Welcome),
+   * was removed from one, or a member renamed one ({@code name} is the group's name after the change).
+   */
+  public record GroupChange(Bytes groupId, Kind kind, String name) {
+    public enum Kind { JOINED, REMOVED, RENAMED }
+  }
+
   /** Observes what crosses the wire: operation name, bytes, epoch after. */
   @FunctionalInterface
   public interface WireLog {
@@ -79,8 +87,7 @@ public final class MlsClient {
   private ClientStore store;
   private final java.util.Set<Bytes> forgotten = new java.util.HashSet<>();
   private java.time.Clock clock = java.time.Clock.systemUTC();
-  /** Per group: when each member leaf (by encryption key) was first seen here; the policy's staleness is judged on it. */
-  private final Map<Bytes, Map<Bytes, Long>> leafSeen = new LinkedHashMap<>();
+  private final LeafAges leafAges = new LeafAges();
 
   /** The clock used for policy timers (self-update interval, staleness). */
   public void clock(java.time.Clock c) {
@@ -88,19 +95,7 @@ public final class MlsClient {
   }
 
   private void observe(Bytes gid) {
-    Group g = groups.get(gid);
-    if (g == null) {
-      leafSeen.remove(gid);
-      return;
-    }
-    long now = clock.instant().getEpochSecond();
-    Map<Bytes, Long> seen = leafSeen.computeIfAbsent(gid, k -> new LinkedHashMap<>());
-    java.util.Set<Bytes> current = new java.util.HashSet<>();
-    for (LeafNode leaf : g.members().values()) {
-      current.add(leaf.encryptionKey());
-      seen.putIfAbsent(leaf.encryptionKey(), now);
-    }
-    seen.keySet().retainAll(current);
+    leafAges.observe(gid, groups.get(gid), clock.instant().getEpochSecond());
   }
 
   /**
@@ -118,9 +113,8 @@ public final class MlsClient {
         continue;
       }
       observe(gid);
-      Map<Bytes, Long> seen = leafSeen.get(gid);
-      LeafNode mine = g.members().get(g.myLeafIndex());
-      if (now - seen.getOrDefault(mine.encryptionKey(), now) > policy.selfUpdateIntervalSeconds()) {
+      Long mine = leafAges.firstSeen(gid, g.members().get(g.myLeafIndex()));
+      if (now - (mine == null ? now : mine) > policy.selfUpdateIntervalSeconds()) {
         updateKeys(gid);
         actions.add("updated own keys in " + gid.hex());
       }
@@ -129,7 +123,7 @@ public final class MlsClient {
       }
       List<Integer> stale = new ArrayList<>();
       for (Map.Entry<Integer, LeafNode> e : groups.get(gid).members().entrySet()) {
-        Long first = seen.get(e.getValue().encryptionKey());
+        Long first = leafAges.firstSeen(gid, e.getValue());
         if (e.getKey() != groups.get(gid).myLeafIndex() && first != null && now - first > policy.maxStalenessSeconds()) {
           stale.add(e.getKey());
         }
@@ -247,6 +241,7 @@ public final class MlsClient {
       org.jmls.message.Capabilities base = KeyPackages.defaultCapabilities(suite);
       List<Integer> ext = new ArrayList<>(base.extensions());
       ext.add(GroupPolicy.EXTENSION_TYPE);
+      ext.add(GroupName.EXTENSION_TYPE);
       org.jmls.message.Capabilities caps = new org.jmls.message.Capabilities(base.versions(), base.cipherSuites(), ext,
           base.proposals(), base.credentials());
       KeyPackageBundle kp = KeyPackages.create(crypto, credential, signature, caps,
@@ -292,8 +287,9 @@ public final class MlsClient {
   }
 
   /**
-   * Creates a group governed by {@code policy} (agreed in the GroupContext, enforced by every
-   * member), with this device as its only member. Handshakes are PublicMessages, so the DS can
+   * Creates a group named {@code name} ({@link GroupName}: every member sees it) governed by
+   * {@code policy} (agreed in the GroupContext, enforced by every member), with this device as its
+   * only member. Handshakes are PublicMessages unless the policy says otherwise, so the DS can
    * verify every commit.
    */
   public Bytes createGroup(String name, GroupPolicy policy) throws Exception {
@@ -302,7 +298,7 @@ public final class MlsClient {
     }
     Bytes gid = Bytes.wrap(crypto.randomBytes(16));
     KeyPackageBundle own = keyPackages.values().iterator().next();
-    Group g = Group.create(services, policy.config(), gid, own, List.of(policy.toExtension()));
+    Group g = Group.create(services, policy.config(), gid, own, List.of(policy.toExtension(), GroupName.toExtension(name)));
     MlsMessage gi = g.groupInfo(true);
     check(ds.call("POST", "/ds/groups", Map.of("groupInfo", b64(gi.toByteArray()), "publicHandshakes", !policy.encryptedHandshakes(),
         "externalJoins", policy.externalJoins())), 201, "group creation");
@@ -535,6 +531,40 @@ public final class MlsClient {
     return List.copyOf(groups.keySet());
   }
 
+  /** The name the members agreed for a group ({@link GroupName}), or null for a group created without one. */
+  public String groupName(Bytes gid) throws ValidationException {
+    return GroupName.of(group(gid).context());
+  }
+
+  /** The groups this device is in whose agreed name is {@code name} (names are not unique). */
+  public List<Bytes> groupsNamed(String name) throws ValidationException {
+    List<Bytes> out = new ArrayList<>();
+    for (Map.Entry<Bytes, Group> e : groups.entrySet()) {
+      if (name.equals(GroupName.of(e.getValue().context()))) {
+        out.add(e.getKey());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Renames a group for every member: a commit of a GroupContextExtensions proposal that replaces
+   * only the name (any member may; {@link GroupPolicy#VALIDATOR}). Returns the new epoch.
+   */
+  public long renameGroup(Bytes gid, String name) throws Exception {
+    org.jmls.message.Extension named = GroupName.toExtension(name);
+    return commit(gid, "rename to " + name, g -> {
+      List<org.jmls.message.Extension> next = new ArrayList<>();
+      for (org.jmls.message.Extension e : g.context().extensions()) {
+        if (e.extensionType() != GroupName.EXTENSION_TYPE) {
+          next.add(e);
+        }
+      }
+      next.add(named);
+      return List.of(new Proposal.GroupContextExtensions(next));
+    }, false);
+  }
+
   /**
    * Renews this device's credential with the AS (signed with the device key; no operator needed)
    * and puts it into every group with a commit (RFC 9750 §6 credential rotation). New KeyPackages
@@ -631,6 +661,7 @@ public final class MlsClient {
     List<Received> out = inbox;
     problems.clear();
     gaps.clear();
+    changes.clear();
     while (true) {
       DsClient.Response r = ds.call("GET", "/ds/queue?after=" + queueSeq + "&limit=200", null);
       check(r, 200, "queue fetch");
@@ -726,11 +757,15 @@ public final class MlsClient {
           if (g.hasPendingCommit()) {
             g.discardPendingCommit();
           }
+          String nameBefore = GroupName.of(g.context());
           Group.StagedCommit s = (Group.StagedCommit) g.process(msg);
           g.merge(s);
           if (s.removesMe()) {
             groups.remove(gid);
             forgotten.add(gid);
+            changes.add(new GroupChange(gid, GroupChange.Kind.REMOVED, nameBefore));
+          } else if (!java.util.Objects.equals(nameBefore, GroupName.of(g.context()))) {
+            changes.add(new GroupChange(gid, GroupChange.Kind.RENAMED, GroupName.of(g.context())));
           }
         }
         break;
@@ -744,7 +779,7 @@ public final class MlsClient {
             LeafNode sender = g.members().get(a.senderLeaf());
             out.add(new Received(gid, X509Credentials.user(sender.credential()), X509Credentials.client(sender.credential()),
                 new String(a.data().toByteArray(), java.nio.charset.StandardCharsets.UTF_8)));
-            noteGeneration(gid, a, X509Credentials.client(sender.credential()));
+            gaps.note(gid, a, X509Credentials.client(sender.credential()));
           }
         }
       }
@@ -757,6 +792,7 @@ public final class MlsClient {
         Group g = Group.join(services, GroupPolicy::configFor, w, e.getValue(), null);
         groups.put(g.groupId(), g);
         observe(g.groupId());
+        changes.add(new GroupChange(g.groupId(), GroupChange.Kind.JOINED, GroupName.of(g.context())));
         return;
       }
     }
@@ -945,26 +981,23 @@ public final class MlsClient {
     }
   }
 
-  /** Per group, epoch and sender leaf: the highest application generation received. */
-  private final Map<Bytes, java.util.TreeMap<Long, Map<Integer, Integer>>> generations = new HashMap<>();
-  private final List<Gap> gaps = new ArrayList<>();
-
-  private void noteGeneration(Bytes gid, Group.ApplicationMessage a, String device) {
-    java.util.TreeMap<Long, Map<Integer, Integer>> byEpoch = generations.computeIfAbsent(gid, k -> new java.util.TreeMap<>());
-    Map<Integer, Integer> bySender = byEpoch.computeIfAbsent(a.epoch(), k -> new HashMap<>());
-    Integer last = bySender.get(a.senderLeaf());
-    if (last != null && a.generation() > last + 1) {
-      gaps.add(new Gap(gid, device, a.epoch(), last + 1, a.generation() - 1));
-    }
-    if (last == null || a.generation() > last) {
-      bySender.put(a.senderLeaf(), a.generation());
-    }
-    byEpoch.headMap(a.epoch() - 3).clear(); // past epochs beyond the retained ones cannot deliver anything more
-  }
+  private final GenerationGaps gaps = new GenerationGaps();
 
   /** Gaps in senders' generations seen by the last {@link #sync()}. */
   public List<Gap> lastSyncGaps() {
-    return List.copyOf(gaps);
+    return gaps.seen();
+  }
+
+  private final List<GroupChange> changes = new ArrayList<>();
+
+  /** Groups joined, left and renamed during the last {@link #sync()}, in the order seen. */
+  public List<GroupChange> lastSyncChanges() {
+    return List.copyOf(changes);
+  }
+
+  /** The policy a group's members agreed, or null for a group without one. */
+  public GroupPolicy policy(Bytes gid) throws ValidationException {
+    return GroupPolicy.of(group(gid).context());
   }
 
   /** Messages the last {@link #sync()} could not process (skipped, with the reason). */

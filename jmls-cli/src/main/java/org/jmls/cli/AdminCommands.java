@@ -1,0 +1,212 @@
+package org.jmls.cli;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code jmls admin invite|accounts|revoke|audit}: the operator's calls to the AS, with the
+ * operator token from {@code --admin-token}, {@code $JMLS_ADMIN_TOKEN} or the server's data folder.
+ */
+@Command(name = "admin", mixinStandardHelpOptions = true,
+    description = "Operator commands: invite users, list accounts and devices, revoke a device, read the audit log.",
+    subcommands = {AdminCommands.Invite.class, AdminCommands.Accounts.class, AdminCommands.Revoke.class, AdminCommands.Audit.class})
+final class AdminCommands implements Runnable {
+  @Override
+  public void run() {
+    new picocli.CommandLine(this).usage(System.out);
+  }
+
+  /** What every operator command needs: where the AS is and the operator token. */
+  static final class Operator {
+    @Option(names = "--url", defaultValue = "http://127.0.0.1:8420", description = "Base URL of the jmls servers (default ${DEFAULT-VALUE}).")
+    String url;
+
+    @Option(names = "--admin-token", description = "The operator token (default: $JMLS_ADMIN_TOKEN, else DATA/admin-token).")
+    String adminToken;
+
+    @Option(names = "--data", defaultValue = "jmls-data", description = "The server's data folder, for its admin-token file"
+        + " (default ${DEFAULT-VALUE}).")
+    Path data;
+
+    @Option(names = "--json", description = "Machine-readable output.")
+    boolean json;
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    String token() throws Exception {
+      if (adminToken != null) {
+        return adminToken;
+      }
+      String env = System.getenv("JMLS_ADMIN_TOKEN");
+      if (env != null && !env.isBlank()) {
+        return env.trim();
+      }
+      Path file = data.resolve("admin-token");
+      if (Files.isReadable(file)) {
+        return Files.readString(file, StandardCharsets.UTF_8).trim();
+      }
+      throw new ClientOptions.CommandException("no operator token: pass --admin-token, set JMLS_ADMIN_TOKEN, or run where the server's"
+          + " data folder is (--data, now " + data + ", holds the admin-token file)");
+    }
+
+    /** Calls the AS; returns the JSON answer, or throws with the server's reason. */
+    Map<?, ?> call(String method, String path, Object body) throws Exception {
+      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url + path)).header("Authorization", "Bearer " + token());
+      if (body == null) {
+        b.method(method, HttpRequest.BodyPublishers.noBody());
+      } else {
+        b.header("Content-Type", "application/json").method(method,
+            HttpRequest.BodyPublishers.ofString(ClientOptions.JSON.writeValueAsString(body)));
+      }
+      HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+      Map<?, ?> m = ClientOptions.JSON.readValue(r.body(), Map.class);
+      if (r.statusCode() == 401 || r.statusCode() == 403) {
+        throw new ClientOptions.CommandException("the AS at " + url + " refused the operator token (" + m.get("message") + ")");
+      }
+      if (r.statusCode() >= 300) {
+        throw new ClientOptions.CommandException("the AS refused: " + m.get("message") + " (" + m.get("error") + ")");
+      }
+      return m;
+    }
+
+    void print(String human, Object machine) throws Exception {
+      System.out.println(json ? ClientOptions.JSON.writeValueAsString(machine) : human);
+    }
+
+    int fail(Exception e) {
+      System.err.println("error: " + Failures.describe(e, url));
+      return 1;
+    }
+  }
+
+  @Command(name = "invite", mixinStandardHelpOptions = true,
+      description = "Make a one-time invite code for USER (the account is created if new) and show the command that uses it.")
+  static final class Invite implements Callable<Integer> {
+    @Mixin Operator op;
+
+    @Parameters(paramLabel = "USER", description = "The user id, user@domain.")
+    String user;
+
+    @Option(names = "--days", defaultValue = "7", description = "How long the code is valid, in days (default ${DEFAULT-VALUE}).")
+    int days;
+
+    @Override
+    public Integer call() {
+      try {
+        Map<?, ?> r = op.call("POST", "/as/invites", Map.of("user", user, "seconds", days * 86400L));
+        String code = (String) r.get("code");
+        op.print("invite code for " + user + " (valid " + days + " days, once): " + code + "\n"
+            + "on the user's device:  jmls register --user " + user + " --device NAME --invite " + code
+            + (op.url.equals("http://127.0.0.1:8420") ? "" : " --url " + op.url),
+            Map.of("user", user, "code", code, "days", days));
+        return 0;
+      } catch (Exception e) {
+        return op.fail(e);
+      }
+    }
+  }
+
+  @Command(name = "accounts", mixinStandardHelpOptions = true, description = "List the accounts and their devices' certificates.")
+  static final class Accounts implements Callable<Integer> {
+    @Mixin Operator op;
+
+    @Override
+    public Integer call() {
+      try {
+        Map<?, ?> r = op.call("GET", "/as/accounts", null);
+        StringBuilder human = new StringBuilder();
+        for (Object o : (List<?>) r.get("accounts")) {
+          Map<?, ?> a = (Map<?, ?>) o;
+          List<?> certs = (List<?>) a.get("certificates");
+          human.append(a.get("user")).append(certs.isEmpty() ? "  (no device yet)" : "").append('\n');
+          for (Object c : certs) {
+            Map<?, ?> cert = (Map<?, ?>) c;
+            Object revoked = cert.get("revokedAt");
+            human.append(String.format("  %-16s serial %s  %s%n", cert.get("device"), cert.get("serial"), revoked != null
+                ? "revoked " + Instant.ofEpochSecond(((Number) revoked).longValue())
+                : "valid until " + Instant.ofEpochSecond(((Number) cert.get("notAfter")).longValue())));
+          }
+        }
+        op.print(human.length() == 0 ? "no accounts yet ('jmls admin invite USER' makes one)" : human.toString().stripTrailing(), r);
+        return 0;
+      } catch (Exception e) {
+        return op.fail(e);
+      }
+    }
+  }
+
+  @Command(name = "revoke", mixinStandardHelpOptions = true,
+      description = "Revoke a device's credentials (USER/DEVICE) or one certificate (--serial): members then refuse it.")
+  static final class Revoke implements Callable<Integer> {
+    @Mixin Operator op;
+
+    @Parameters(arity = "0..1", paramLabel = "USER/DEVICE", description = "The device, as 'jmls admin accounts' shows it.")
+    String device;
+
+    @Option(names = "--serial", description = "A certificate serial (hex) instead of a device.")
+    String serial;
+
+    @Override
+    public Integer call() {
+      if ((device == null) == (serial == null)) {
+        System.err.println("error: name either a device (USER/DEVICE) or a --serial");
+        return 2;
+      }
+      try {
+        Map<String, Object> body = new LinkedHashMap<>();
+        if (device != null) {
+          body.put("client", device);
+        } else {
+          body.put("serial", serial);
+        }
+        Map<?, ?> r = op.call("POST", "/as/revoke", body);
+        List<?> serials = (List<?>) r.get("revoked");
+        op.print("revoked " + (device != null ? device + ": " : "") + serials.size() + " certificate(s), serial "
+            + serials.stream().map(String::valueOf).reduce((x, y) -> x + ", " + y).orElse(""), r);
+        return 0;
+      } catch (Exception e) {
+        return op.fail(e);
+      }
+    }
+  }
+
+  @Command(name = "audit", mixinStandardHelpOptions = true, description = "Print the AS's audit log, oldest first.")
+  static final class Audit implements Callable<Integer> {
+    @Mixin Operator op;
+
+    @Option(names = "--last", defaultValue = "0", description = "Only the last N entries (0: all).")
+    int last;
+
+    @Override
+    public Integer call() {
+      try {
+        List<?> entries = (List<?>) op.call("GET", "/as/audit", null).get("entries");
+        List<?> shown = last > 0 && entries.size() > last ? entries.subList(entries.size() - last, entries.size()) : entries;
+        StringBuilder human = new StringBuilder();
+        for (Object o : shown) {
+          String[] f = String.valueOf(o).split(" ", 5); // seq at actor action detail
+          human.append(f.length == 5 ? String.format("%5s  %s  %-28s %-15s %s%n", f[0], Instant.ofEpochSecond(Long.parseLong(f[1])),
+              f[2], f[3], f[4]) : o + "\n");
+        }
+        op.print(human.toString().stripTrailing(), Map.of("entries", shown));
+        return 0;
+      } catch (Exception e) {
+        return op.fail(e);
+      }
+    }
+  }
+}

@@ -1,0 +1,139 @@
+package org.jmls.cli;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.jmls.Bytes;
+import org.jmls.client.ClientStore;
+import org.jmls.client.MlsClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code jmls send}, {@code jmls read}, {@code jmls watch}. */
+final class MessageCommands {
+  private MessageCommands() {}
+
+  @Command(name = "send", mixinStandardHelpOptions = true, description = "Send TEXT to GROUP (its name or id).")
+  static final class Send implements Callable<Integer> {
+    @Mixin ClientOptions common;
+
+    @Parameters(index = "0", paramLabel = "GROUP", description = "The group's name or id.")
+    String group;
+
+    @Parameters(index = "1", paramLabel = "TEXT")
+    String text;
+
+    @Override
+    public Integer call() {
+      return common.withClient((c, store) -> {
+        GroupRef refs = new GroupRef(c, store);
+        Bytes gid = refs.resolve(group);
+        c.send(gid, text);
+        Map<String, Object> out = GroupCommands.fields(refs, gid);
+        out.put("sent", true);
+        common.print("sent to " + refs.label(gid), out);
+        return 0;
+      });
+    }
+  }
+
+  /** One sync: prints group changes, then messages, then what could not be read; returns how many lines were shown. */
+  static int readOnce(ClientOptions common, MlsClient c, ClientStore store) throws Exception {
+    List<MlsClient.Received> got = c.sync();
+    GroupRef refs = new GroupRef(c, store);
+    int shown = 0;
+    for (MlsClient.GroupChange ch : c.lastSyncChanges()) {
+      Map<String, Object> out = GroupCommands.fields(refs, ch.groupId());
+      out.put("group", ch.name());
+      out.put("change", ch.kind().name().toLowerCase(java.util.Locale.ROOT));
+      String label = ch.name() == null ? ch.groupId().hex() : ch.name();
+      String human;
+      switch (ch.kind()) {
+        case JOINED:
+          human = "joined group " + label + " (id " + ch.groupId().hex() + ")";
+          break;
+        case REMOVED:
+          human = "removed from group " + label + " (id " + ch.groupId().hex() + ")";
+          break;
+        default:
+          human = "group " + ch.groupId().hex().substring(0, 8) + " is now called " + label;
+      }
+      common.print(human, out);
+      shown++;
+    }
+    for (MlsClient.Received r : got) {
+      Map<String, Object> out = GroupCommands.fields(refs, r.groupId());
+      out.put("user", r.fromUser());
+      out.put("device", r.fromDevice());
+      out.put("text", r.text());
+      common.print("[" + refs.label(r.groupId()) + "] " + r.fromDevice() + ": " + r.text(), out);
+      shown++;
+    }
+    for (String problem : c.lastSyncProblems()) {
+      System.err.println("skipped " + problem);
+    }
+    for (MlsClient.Gap gap : c.lastSyncGaps()) {
+      System.err.println("missing " + gap.count() + " message(s) from " + gap.fromDevice() + " in " + refs.label(gap.groupId())
+          + " (epoch " + gap.epoch() + "): lost on the way, or still to come");
+    }
+    return shown;
+  }
+
+  @Command(name = "read", mixinStandardHelpOptions = true,
+      description = "Fetch and print new messages, and join the groups this device was added to.")
+  static final class Read implements Callable<Integer> {
+    @Mixin ClientOptions common;
+
+    @Override
+    public Integer call() {
+      return common.withClient((c, store) -> {
+        if (readOnce(common, c, store) == 0 && !common.json) {
+          System.out.println("no new messages");
+        }
+        return 0;
+      });
+    }
+  }
+
+  @Command(name = "watch", mixinStandardHelpOptions = true, description = "Print messages as they arrive (Ctrl-C to stop).")
+  static final class Watch implements Callable<Integer> {
+    @Mixin ClientOptions common;
+
+    @Option(names = "--seconds", defaultValue = "0", description = "Stop after this many seconds (0: never).")
+    long seconds;
+
+    @Override
+    public Integer call() {
+      return common.withClient((c, store) -> {
+        long end = seconds == 0 ? Long.MAX_VALUE : System.currentTimeMillis() + seconds * 1000;
+        Semaphore wake = new Semaphore(0);
+        AutoCloseable socket = null;
+        long idle = 30_000; // with the WebSocket open, a safety re-read every 30 s
+        try {
+          socket = c.wakeups(wake::release);
+        } catch (Exception e) {
+          idle = 1_000;
+          System.err.println("live updates unavailable (" + Failures.describe(e, common.url) + "); checking every second instead");
+        }
+        try {
+          while (System.currentTimeMillis() < end) {
+            readOnce(common, c, store);
+            long left = end - System.currentTimeMillis();
+            if (wake.tryAcquire(Math.max(1, Math.min(idle, left)), TimeUnit.MILLISECONDS)) {
+              wake.drainPermits();
+            }
+          }
+        } finally {
+          if (socket != null) {
+            socket.close();
+          }
+        }
+        return 0;
+      });
+    }
+  }
+}
