@@ -106,6 +106,9 @@ final class MessageCommands {
     @Option(names = "--seconds", defaultValue = "0", description = "Stop after this many seconds (0: never).")
     long seconds;
 
+    @Option(names = "--count", defaultValue = "0", description = "Stop after this many messages and group changes (0: never).")
+    int count;
+
     @Override
     public Integer call() {
       return common.withClient((c, store) -> {
@@ -119,9 +122,14 @@ final class MessageCommands {
           idle = 1_000;
           System.err.println("live updates unavailable (" + Failures.describe(e, common.url) + "); checking every second instead");
         }
+        System.err.println(socket != null ? "watching for new messages (Ctrl-C to stop)" : "watching for new messages every second");
+        int shown = 0;
         try {
-          while (System.currentTimeMillis() < end) {
-            readOnce(common, c, store);
+          while (System.currentTimeMillis() < end && (count == 0 || shown < count)) {
+            shown += readOnce(common, c, store);
+            if (count > 0 && shown >= count) {
+              break;
+            }
             long left = end - System.currentTimeMillis();
             if (wake.tryAcquire(Math.max(1, Math.min(idle, left)), TimeUnit.MILLISECONDS)) {
               wake.drainPermits();
