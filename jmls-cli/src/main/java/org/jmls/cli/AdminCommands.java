@@ -104,11 +104,18 @@ final class AdminCommands implements Runnable {
     @Option(names = "--days", defaultValue = "7", description = "How long the code is valid, in days (default ${DEFAULT-VALUE}).")
     int days;
 
+    @Option(names = "--quiet", description = "Print the code alone (for scripts: CODE=$(jmls admin invite USER --quiet)).")
+    boolean quiet;
+
     @Override
     public Integer call() {
       try {
         Map<?, ?> r = op.call("POST", "/as/invites", Map.of("user", user, "seconds", days * 86400L));
         String code = (String) r.get("code");
+        if (quiet && !op.json) {
+          System.out.println(code);
+          return 0;
+        }
         op.print("invite code for " + user + " (valid " + days + " days, once): " + code + "\n"
             + "on the user's device:  jmls register --user " + user + " --device NAME --invite " + code
             + (op.url.equals("http://127.0.0.1:8420") ? "" : " --url " + op.url),
@@ -150,7 +157,7 @@ final class AdminCommands implements Runnable {
   }
 
   @Command(name = "revoke", mixinStandardHelpOptions = true,
-      description = "Revoke a device's credentials (USER/DEVICE) or one certificate (--serial): members then refuse it.")
+      description = "Revoke a device's credentials (USER/DEVICE) or one certificate (--serial); the DS then refuses the device.")
   static final class Revoke implements Callable<Integer> {
     @Mixin Operator op;
 

@@ -19,9 +19,7 @@ final class Logging {
 
   /** The defaults, before the command line is read: WARN on stderr, unless set with -D. */
   static void defaults() {
-    setIfAbsent(LEVEL, "warn");
-    setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
-    setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
+    setIfAbsent(LEVEL, "warn"); // also jmls-server's simplelogger.properties; set here so no resource can change it
     LogManager.getLogManager().reset();
     SLF4JBridgeHandler.install();
     julLevel(Level.WARNING);

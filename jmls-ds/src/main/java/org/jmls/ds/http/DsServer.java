@@ -676,6 +676,7 @@ public final class DsServer implements AutoCloseable {
         return 403;
       case "ds.unknown-group":
       case "as.unknown-certificate":
+      case "as.unknown-device":
         return 404;
       default:
         return 400;
