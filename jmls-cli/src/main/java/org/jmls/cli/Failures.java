@@ -2,6 +2,7 @@ package org.jmls.cli;
 
 import com.fasterxml.jackson.core.JacksonException;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
@@ -36,6 +37,10 @@ final class Failures {
       }
       if (t instanceof NoRouteToHostException) {
         return "cannot reach " + where + ": no route to host";
+      }
+      if (t instanceof BindException) {
+        return "cannot listen on that address and port: " + (t.getMessage() == null ? "already in use" : t.getMessage().toLowerCase())
+            + " (another server there? choose --port)";
       }
       if (t instanceof ConnectException) {
         return "cannot reach " + where + ": connection refused (is 'jmls server' running there?)";

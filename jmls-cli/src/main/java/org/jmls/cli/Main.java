@@ -46,7 +46,13 @@ public final class Main implements Runnable {
 
   /** The command line with this program's settings (used by main and by the tests). */
   static CommandLine commandLine() {
-    return new CommandLine(new Main());
+    CommandLine cl = new CommandLine(new Main());
+    // A failure no command handled itself is still one sentence, never a stack trace.
+    cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      cmd.getErr().println("error: " + Failures.describe(e, null));
+      return 1;
+    });
+    return cl;
   }
 
   public static void main(String[] args) {
