@@ -60,7 +60,8 @@ final class MessageCommands {
           human = "removed from group " + label + " (id " + ch.groupId().hex() + ")";
           break;
         default:
-          human = "group " + ch.groupId().hex().substring(0, 8) + " is now called " + label;
+          out.put("previousName", ch.previousName());
+          human = (ch.previousName() == null ? "group " + ch.groupId().hex().substring(0, 8) : ch.previousName()) + " is now called " + label;
       }
       common.print(human, out);
       shown++;

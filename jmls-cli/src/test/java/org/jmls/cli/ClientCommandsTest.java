@@ -217,7 +217,7 @@ class ClientCommandsTest {
     as("charlie", "read").ok();
     as("charlie", "group", "rename", "friends", "old friends").ok();
     for (String member : List.of("alice", "bob-laptop", "bob-phone")) {
-      assertTrue(as(member, "read").ok().out().contains("is now called old friends"), member);
+      assertTrue(as(member, "read").ok().out().contains("friends is now called old friends\n"), member);
       as(member, "send", "friends", "x").refused("no group named 'friends'");
     }
     as("alice", "send", "old friends", "renamed").ok();
@@ -340,7 +340,7 @@ class ClientCommandsTest {
     assertTrue(adding.out().startsWith("added bob@example.com to quiet"), adding.out());
     assertTrue(as("bob", "read").ok().out().contains("joined group quiet"));
     as("bob", "group", "rename", "quiet", "hush").ok();
-    assertTrue(as("alice", "read").ok().out().contains("is now called hush"));
+    assertTrue(as("alice", "read").ok().out().contains("quiet is now called hush"));
     as("alice", "send", "hush", "psst").ok();
     Map<?, ?> got = json(as("bob", "read", "--json").ok().out().trim());
     assertEquals("psst", got.get("text"));

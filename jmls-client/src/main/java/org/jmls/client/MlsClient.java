@@ -56,9 +56,10 @@ public final class MlsClient {
 
   /**
    * A change to this device's groups seen by {@link #sync()}: it joined a group (from a Welcome),
-   * was removed from one, or a member renamed one ({@code name} is the group's name after the change).
+   * was removed from one, or a member renamed one ({@code name} is the group's name after the change,
+   * {@code previousName} before it; either is null for a group without a name).
    */
-  public record GroupChange(Bytes groupId, Kind kind, String name) {
+  public record GroupChange(Bytes groupId, Kind kind, String name, String previousName) {
     public enum Kind { JOINED, REMOVED, RENAMED }
   }
 
@@ -763,9 +764,9 @@ public final class MlsClient {
           if (s.removesMe()) {
             groups.remove(gid);
             forgotten.add(gid);
-            changes.add(new GroupChange(gid, GroupChange.Kind.REMOVED, nameBefore));
+            changes.add(new GroupChange(gid, GroupChange.Kind.REMOVED, nameBefore, nameBefore));
           } else if (!java.util.Objects.equals(nameBefore, GroupName.of(g.context()))) {
-            changes.add(new GroupChange(gid, GroupChange.Kind.RENAMED, GroupName.of(g.context())));
+            changes.add(new GroupChange(gid, GroupChange.Kind.RENAMED, GroupName.of(g.context()), nameBefore));
           }
         }
         break;
@@ -792,7 +793,7 @@ public final class MlsClient {
         Group g = Group.join(services, GroupPolicy::configFor, w, e.getValue(), null);
         groups.put(g.groupId(), g);
         observe(g.groupId());
-        changes.add(new GroupChange(g.groupId(), GroupChange.Kind.JOINED, GroupName.of(g.context())));
+        changes.add(new GroupChange(g.groupId(), GroupChange.Kind.JOINED, GroupName.of(g.context()), null));
         return;
       }
     }
