@@ -93,11 +93,25 @@ final class AdminCommands implements Runnable {
     }
   }
 
-  @Command(name = "invite", mixinStandardHelpOptions = true,
-      description = "Make a one-time invite code for USER (the account is created if new) and show the command that uses it.")
-  static final class Invite implements Callable<Integer> {
+  /** An operator command: its failures become one sentence and exit status 1. */
+  abstract static class OperatorCommand implements Callable<Integer> {
     @Mixin Operator op;
 
+    abstract int act() throws Exception;
+
+    @Override
+    public Integer call() {
+      try {
+        return act();
+      } catch (Exception e) {
+        return op.fail(e);
+      }
+    }
+  }
+
+  @Command(name = "invite", mixinStandardHelpOptions = true,
+      description = "Make a one-time invite code for USER (the account is created if new) and show the command that uses it.")
+  static final class Invite extends OperatorCommand {
     @Parameters(paramLabel = "USER", description = "The user id, user@domain.")
     String user;
 
@@ -108,59 +122,47 @@ final class AdminCommands implements Runnable {
     boolean quiet;
 
     @Override
-    public Integer call() {
-      try {
-        Map<?, ?> r = op.call("POST", "/as/invites", Map.of("user", user, "seconds", days * 86400L));
-        String code = (String) r.get("code");
-        if (quiet && !op.json) {
-          System.out.println(code);
-          return 0;
-        }
-        op.print("invite code for " + user + " (valid " + days + " days, once): " + code + "\n"
-            + "on the user's device:  jmls register --user " + user + " --device NAME --invite " + code
-            + (op.url.equals("http://127.0.0.1:8420") ? "" : " --url " + op.url),
-            Map.of("user", user, "code", code, "days", days));
+    int act() throws Exception {
+      Map<?, ?> r = op.call("POST", "/as/invites", Map.of("user", user, "seconds", days * 86400L));
+      String code = (String) r.get("code");
+      if (quiet && !op.json) {
+        System.out.println(code);
         return 0;
-      } catch (Exception e) {
-        return op.fail(e);
       }
+      op.print("invite code for " + user + " (valid " + days + " days, once): " + code + "\n"
+          + "on the user's device:  jmls register --user " + user + " --device NAME --invite " + code
+          + (op.url.equals("http://127.0.0.1:8420") ? "" : " --url " + op.url),
+          Map.of("user", user, "code", code, "days", days));
+      return 0;
     }
   }
 
   @Command(name = "accounts", mixinStandardHelpOptions = true, description = "List the accounts and their devices' certificates.")
-  static final class Accounts implements Callable<Integer> {
-    @Mixin Operator op;
-
+  static final class Accounts extends OperatorCommand {
     @Override
-    public Integer call() {
-      try {
-        Map<?, ?> r = op.call("GET", "/as/accounts", null);
-        StringBuilder human = new StringBuilder();
-        for (Object o : (List<?>) r.get("accounts")) {
-          Map<?, ?> a = (Map<?, ?>) o;
-          List<?> certs = (List<?>) a.get("certificates");
-          human.append(a.get("user")).append(certs.isEmpty() ? "  (no device yet)" : "").append('\n');
-          for (Object c : certs) {
-            Map<?, ?> cert = (Map<?, ?>) c;
-            Object revoked = cert.get("revokedAt");
-            human.append(String.format("  %-16s serial %s  %s%n", cert.get("device"), cert.get("serial"), revoked != null
-                ? "revoked " + Instant.ofEpochSecond(((Number) revoked).longValue())
-                : "valid until " + Instant.ofEpochSecond(((Number) cert.get("notAfter")).longValue())));
-          }
+    int act() throws Exception {
+      Map<?, ?> r = op.call("GET", "/as/accounts", null);
+      StringBuilder human = new StringBuilder();
+      for (Object o : (List<?>) r.get("accounts")) {
+        Map<?, ?> a = (Map<?, ?>) o;
+        List<?> certs = (List<?>) a.get("certificates");
+        human.append(a.get("user")).append(certs.isEmpty() ? "  (no device yet)" : "").append('\n');
+        for (Object c : certs) {
+          Map<?, ?> cert = (Map<?, ?>) c;
+          Object revoked = cert.get("revokedAt");
+          human.append(String.format("  %-16s serial %s  %s%n", cert.get("device"), cert.get("serial"), revoked != null
+              ? "revoked " + Instant.ofEpochSecond(((Number) revoked).longValue())
+              : "valid until " + Instant.ofEpochSecond(((Number) cert.get("notAfter")).longValue())));
         }
-        op.print(human.length() == 0 ? "no accounts yet ('jmls admin invite USER' makes one)" : human.toString().stripTrailing(), r);
-        return 0;
-      } catch (Exception e) {
-        return op.fail(e);
       }
+      op.print(human.length() == 0 ? "no accounts yet ('jmls admin invite USER' makes one)" : human.toString().stripTrailing(), r);
+      return 0;
     }
   }
 
   @Command(name = "revoke", mixinStandardHelpOptions = true,
       description = "Revoke a device's credentials (USER/DEVICE) or one certificate (--serial); the DS then refuses the device.")
-  static final class Revoke implements Callable<Integer> {
-    @Mixin Operator op;
-
+  static final class Revoke extends OperatorCommand {
     @Parameters(arity = "0..1", paramLabel = "USER/DEVICE", description = "The device, as 'jmls admin accounts' shows it.")
     String device;
 
@@ -168,7 +170,7 @@ final class AdminCommands implements Runnable {
     String serial;
 
     @Override
-    public Integer call() {
+    int act() throws Exception {
       if ((device == null) == (serial == null)) {
         System.err.println("error: name either a device (USER/DEVICE) or a --serial");
         return 2;
@@ -192,28 +194,22 @@ final class AdminCommands implements Runnable {
   }
 
   @Command(name = "audit", mixinStandardHelpOptions = true, description = "Print the AS's audit log, oldest first.")
-  static final class Audit implements Callable<Integer> {
-    @Mixin Operator op;
-
+  static final class Audit extends OperatorCommand {
     @Option(names = "--last", defaultValue = "0", description = "Only the last N entries (0: all).")
     int last;
 
     @Override
-    public Integer call() {
-      try {
-        List<?> entries = (List<?>) op.call("GET", "/as/audit", null).get("entries");
-        List<?> shown = last > 0 && entries.size() > last ? entries.subList(entries.size() - last, entries.size()) : entries;
-        StringBuilder human = new StringBuilder();
-        for (Object o : shown) {
-          String[] f = String.valueOf(o).split(" ", 5); // seq at actor action detail
-          human.append(f.length == 5 ? String.format("%5s  %s  %-28s %-15s %s%n", f[0], Instant.ofEpochSecond(Long.parseLong(f[1])),
-              f[2], f[3], f[4]) : o + "\n");
-        }
-        op.print(human.toString().stripTrailing(), Map.of("entries", shown));
-        return 0;
-      } catch (Exception e) {
-        return op.fail(e);
+    int act() throws Exception {
+      List<?> entries = (List<?>) op.call("GET", "/as/audit", null).get("entries");
+      List<?> shown = last > 0 && entries.size() > last ? entries.subList(entries.size() - last, entries.size()) : entries;
+      StringBuilder human = new StringBuilder();
+      for (Object o : shown) {
+        String[] f = String.valueOf(o).split(" ", 5); // seq at actor action detail
+        human.append(f.length == 5 ? String.format("%5s  %s  %-28s %-15s %s%n", f[0], Instant.ofEpochSecond(Long.parseLong(f[1])),
+            f[2], f[3], f[4]) : o + "\n");
       }
+      op.print(human.toString().stripTrailing(), Map.of("entries", shown));
+      return 0;
     }
   }
 }

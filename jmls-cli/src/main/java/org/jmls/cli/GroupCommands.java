@@ -35,6 +35,28 @@ final class GroupCommands implements Runnable {
     return m;
   }
 
+  /** A command on one group this device is in, named by GROUP; prints one result in words or as JSON. */
+  abstract static class OnGroup implements Callable<Integer> {
+    @Mixin ClientOptions common;
+
+    @Parameters(index = "0", paramLabel = "GROUP", description = "The group's name or id.")
+    String group;
+
+    /** Acts on group {@code gid}; adds its result to {@code out} and returns it in words. */
+    abstract String act(MlsClient c, GroupRef refs, Bytes gid, Map<String, Object> out) throws Exception;
+
+    @Override
+    public Integer call() {
+      return common.withClient((c, store) -> {
+        GroupRef refs = new GroupRef(c, store);
+        Bytes gid = refs.resolve(group);
+        Map<String, Object> out = fields(refs, gid);
+        common.print(act(c, refs, gid, out), out);
+        return 0;
+      });
+    }
+  }
+
   @Command(name = "create", mixinStandardHelpOptions = true,
       description = "Create a group named NAME, with this device as its first member and you as its admin.")
   static final class Create implements Callable<Integer> {
@@ -86,109 +108,70 @@ final class GroupCommands implements Runnable {
 
   @Command(name = "add", mixinStandardHelpOptions = true,
       description = "Add every device of each USER to GROUP, in one commit (the group's admins only, unless it has --all-admins).")
-  static final class Add implements Callable<Integer> {
-    @Mixin ClientOptions common;
-
-    @Parameters(index = "0", paramLabel = "GROUP", description = "The group's name or id.")
-    String group;
-
+  static final class Add extends OnGroup {
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "USER", description = "User ids, user@domain.")
     List<String> users;
 
     @Override
-    public Integer call() {
-      return common.withClient((c, store) -> {
-        GroupRef refs = new GroupRef(c, store);
-        Bytes gid = refs.resolve(group);
-        long epoch = c.addUsers(gid, users);
-        Map<String, Object> out = fields(refs, gid);
-        out.put("added", users);
-        out.put("epoch", epoch);
-        common.print("added " + String.join(", ", users) + " to " + refs.label(gid) + " (epoch " + epoch + ")", out);
-        return 0;
-      });
+    String act(MlsClient c, GroupRef refs, Bytes gid, Map<String, Object> out) throws Exception {
+      long epoch = c.addUsers(gid, users);
+      out.put("added", users);
+      out.put("epoch", epoch);
+      return "added " + String.join(", ", users) + " to " + refs.label(gid) + " (epoch " + epoch + ")";
     }
   }
 
+
   @Command(name = "remove", mixinStandardHelpOptions = true,
       description = "Remove every device of USER from GROUP (the group's admins only, unless it has --all-admins).")
-  static final class Remove implements Callable<Integer> {
-    @Mixin ClientOptions common;
-
-    @Parameters(index = "0", paramLabel = "GROUP", description = "The group's name or id.")
-    String group;
-
+  static final class Remove extends OnGroup {
     @Parameters(index = "1", paramLabel = "USER", description = "A user id, user@domain.")
     String user;
 
     @Override
-    public Integer call() {
-      return common.withClient((c, store) -> {
-        GroupRef refs = new GroupRef(c, store);
-        Bytes gid = refs.resolve(group);
-        long epoch = c.removeUser(gid, user);
-        Map<String, Object> out = fields(refs, gid);
-        out.put("removed", user);
-        out.put("epoch", epoch);
-        common.print("removed " + user + " from " + refs.label(gid) + " (epoch " + epoch + ")", out);
-        return 0;
-      });
+    String act(MlsClient c, GroupRef refs, Bytes gid, Map<String, Object> out) throws Exception {
+      long epoch = c.removeUser(gid, user);
+      out.put("removed", user);
+      out.put("epoch", epoch);
+      return "removed " + user + " from " + refs.label(gid) + " (epoch " + epoch + ")";
     }
   }
 
+
   @Command(name = "rename", mixinStandardHelpOptions = true, description = "Rename GROUP for every member (any member may).")
-  static final class Rename implements Callable<Integer> {
-    @Mixin ClientOptions common;
-
-    @Parameters(index = "0", paramLabel = "GROUP", description = "The group's name or id.")
-    String group;
-
+  static final class Rename extends OnGroup {
     @Parameters(index = "1", paramLabel = "NEW-NAME")
     String newName;
 
     @Override
-    public Integer call() {
-      return common.withClient((c, store) -> {
-        GroupName.check(newName);
-        GroupRef refs = new GroupRef(c, store);
-        Bytes gid = refs.resolve(group);
-        String old = refs.label(gid);
-        for (Bytes other : refs.named(newName)) {
-          if (!other.equals(gid)) {
-            throw new ClientOptions.CommandException("this device is already in another group named '" + newName + "' (" + other.hex()
-                + "); choose another name");
-          }
+    String act(MlsClient c, GroupRef refs, Bytes gid, Map<String, Object> out) throws Exception {
+      GroupName.check(newName);
+      for (Bytes other : refs.named(newName)) {
+        if (!other.equals(gid)) {
+          throw new ClientOptions.CommandException("this device is already in another group named '" + newName + "' (" + other.hex()
+              + "); choose another name");
         }
-        long epoch = c.renameGroup(gid, newName);
-        refs.refresh(gid);
-        Map<String, Object> out = fields(refs, gid);
-        out.put("epoch", epoch);
-        common.print("renamed " + old + " to " + newName + " for every member (epoch " + epoch + ")", out);
-        return 0;
-      });
+      }
+      String old = refs.label(gid);
+      long epoch = c.renameGroup(gid, newName);
+      out.put("group", newName);
+      out.put("previousName", refs.name(gid));
+      out.put("epoch", epoch);
+      return "renamed " + old + " to " + newName + " for every member (epoch " + epoch + ")";
     }
   }
+
 
   @Command(name = "leave", mixinStandardHelpOptions = true, description = "Ask to leave GROUP (the next commit by another member removes this device).")
-  static final class Leave implements Callable<Integer> {
-    @Mixin ClientOptions common;
-
-    @Parameters(paramLabel = "GROUP", description = "The group's name or id.")
-    String group;
-
+  static final class Leave extends OnGroup {
     @Override
-    public Integer call() {
-      return common.withClient((c, store) -> {
-        GroupRef refs = new GroupRef(c, store);
-        Bytes gid = refs.resolve(group);
-        c.leave(gid);
-        Map<String, Object> out = fields(refs, gid);
-        out.put("leaving", true);
-        common.print("asked to leave " + refs.label(gid) + "; the next commit by another member removes this device", out);
-        return 0;
-      });
+    String act(MlsClient c, GroupRef refs, Bytes gid, Map<String, Object> out) throws Exception {
+      c.leave(gid);
+      out.put("leaving", true);
+      return "asked to leave " + refs.label(gid) + "; the next commit by another member removes this device";
     }
   }
+
 
   @Command(name = "groups", mixinStandardHelpOptions = true, description = "List the groups this device is in, with their ids.")
   static final class Groups implements Callable<Integer> {
@@ -219,31 +202,21 @@ final class GroupCommands implements Runnable {
 
   @Command(name = "members", mixinStandardHelpOptions = true,
       description = "List the members of GROUP: each device with its user, as its credential proves, and who the admins are.")
-  static final class Members implements Callable<Integer> {
-    @Mixin ClientOptions common;
-
-    @Parameters(paramLabel = "GROUP", description = "The group's name or id.")
-    String group;
-
+  static final class Members extends OnGroup {
     @Override
-    public Integer call() {
-      return common.withClient((c, store) -> {
-        GroupRef refs = new GroupRef(c, store);
-        Bytes gid = refs.resolve(group);
-        List<String> devices = c.members(gid);
-        GroupPolicy policy = c.policy(gid);
-        StringBuilder human = new StringBuilder();
-        for (String d : devices) {
-          String user = d.substring(0, d.indexOf('/'));
-          boolean admin = policy != null && policy.isAdmin(user);
-          human.append(d).append(admin ? "  (admin)" : "").append(d.equals(c.clientId()) ? "  (this device)" : "").append('\n');
-        }
-        Map<String, Object> out = fields(refs, gid);
-        out.put("members", devices);
-        out.put("admins", policy == null ? List.of() : policy.admins());
-        common.print(human.toString().stripTrailing(), out);
-        return 0;
-      });
+    String act(MlsClient c, GroupRef refs, Bytes gid, Map<String, Object> out) throws Exception {
+      List<String> devices = c.members(gid);
+      GroupPolicy policy = c.policy(gid);
+      StringBuilder human = new StringBuilder();
+      for (String d : devices) {
+        String user = d.substring(0, d.indexOf('/'));
+        boolean admin = policy != null && policy.isAdmin(user);
+        human.append(d).append(admin ? "  (admin)" : "").append(d.equals(c.clientId()) ? "  (this device)" : "").append('\n');
+      }
+      out.put("members", devices);
+      out.put("admins", policy == null ? List.of() : policy.admins());
+      return human.toString().stripTrailing();
     }
   }
+
 }

@@ -18,28 +18,18 @@ final class MessageCommands {
   private MessageCommands() {}
 
   @Command(name = "send", mixinStandardHelpOptions = true, description = "Send TEXT to GROUP (its name or id).")
-  static final class Send implements Callable<Integer> {
-    @Mixin ClientOptions common;
-
-    @Parameters(index = "0", paramLabel = "GROUP", description = "The group's name or id.")
-    String group;
-
+  static final class Send extends GroupCommands.OnGroup {
     @Parameters(index = "1", paramLabel = "TEXT")
     String text;
 
     @Override
-    public Integer call() {
-      return common.withClient((c, store) -> {
-        GroupRef refs = new GroupRef(c, store);
-        Bytes gid = refs.resolve(group);
-        c.send(gid, text);
-        Map<String, Object> out = GroupCommands.fields(refs, gid);
-        out.put("sent", true);
-        common.print("sent to " + refs.label(gid), out);
-        return 0;
-      });
+    String act(MlsClient c, GroupRef refs, Bytes gid, Map<String, Object> out) throws Exception {
+      c.send(gid, text);
+      out.put("sent", true);
+      return "sent to " + refs.label(gid);
     }
   }
+
 
   /** One sync: prints group changes, then messages, then what could not be read; returns how many lines were shown. */
   static int readOnce(ClientOptions common, MlsClient c, ClientStore store) throws Exception {
