@@ -8,7 +8,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +23,6 @@ import org.jmls.as.X509Credentials;
 import org.jmls.codec.TlsReader;
 import org.jmls.crypto.CipherSuite;
 import org.jmls.crypto.DefaultCryptoProvider;
-import org.jmls.crypto.KeyPair;
 import org.jmls.crypto.MlsCrypto;
 import org.jmls.ds.http.DsClient;
 import org.jmls.group.Group;
@@ -74,19 +72,14 @@ public final class MlsClient {
   private final String device;
   private final CipherSuite suite;
   private final MlsCrypto crypto;
+  /** What this device keeps between runs, and its store. */
+  private final ClientState state;
   private final HttpClient http = HttpClient.newHttpClient();
-  private KeyPair signature;
-  private Credential credential;
   private DsClient ds;
   private GroupServices services;
-  private final Map<Bytes, KeyPackageBundle> keyPackages = new LinkedHashMap<>();
-  private final Map<Bytes, Group> groups = new LinkedHashMap<>();
-  private long queueSeq;
   private final List<String> problems = new ArrayList<>();
   private WireLog wire = (w, b, e) -> {};
   private java.util.function.Consumer<String> progress = s -> {};
-  private ClientStore store;
-  private final java.util.Set<Bytes> forgotten = new java.util.HashSet<>();
   private java.time.Clock clock = java.time.Clock.systemUTC();
   private final LeafAges leafAges = new LeafAges();
 
@@ -96,7 +89,7 @@ public final class MlsClient {
   }
 
   private void observe(Bytes gid) {
-    leafAges.observe(gid, groups.get(gid), clock.instant().getEpochSecond());
+    leafAges.observe(gid, state.groups.get(gid), clock.instant().getEpochSecond());
   }
 
   /**
@@ -107,8 +100,8 @@ public final class MlsClient {
   public List<String> maintain() throws Exception {
     List<String> actions = new ArrayList<>();
     long now = clock.instant().getEpochSecond();
-    for (Bytes gid : new ArrayList<>(groups.keySet())) {
-      Group g = groups.get(gid);
+    for (Bytes gid : new ArrayList<>(state.groups.keySet())) {
+      Group g = state.groups.get(gid);
       GroupPolicy policy = GroupPolicy.of(g.context());
       if (policy == null) {
         continue;
@@ -123,9 +116,9 @@ public final class MlsClient {
         continue;
       }
       List<Integer> stale = new ArrayList<>();
-      for (Map.Entry<Integer, LeafNode> e : groups.get(gid).members().entrySet()) {
+      for (Map.Entry<Integer, LeafNode> e : state.groups.get(gid).members().entrySet()) {
         Long first = leafAges.firstSeen(gid, e.getValue());
-        if (e.getKey() != groups.get(gid).myLeafIndex() && first != null && now - first > policy.maxStalenessSeconds()) {
+        if (e.getKey() != state.groups.get(gid).myLeafIndex() && first != null && now - first > policy.maxStalenessSeconds()) {
           stale.add(e.getKey());
         }
       }
@@ -146,10 +139,15 @@ public final class MlsClient {
   }
 
   public MlsClient(String baseUrl, String user, String device, CipherSuite suite) {
+    this(baseUrl, new ClientState(user, device, suite));
+  }
+
+  private MlsClient(String baseUrl, ClientState state) {
     this.base = baseUrl;
-    this.user = user;
-    this.device = device;
-    this.suite = suite;
+    this.state = state;
+    this.user = state.user;
+    this.device = state.device;
+    this.suite = state.suite;
     this.crypto = DefaultCryptoProvider.instance().suite(suite);
   }
 
@@ -201,20 +199,20 @@ public final class MlsClient {
    * {@code oneTime} KeyPackages plus a last-resort one. The signature private key stays here.
    */
   public void enrol(String adminToken, String inviteCode, int oneTime) throws Exception {
-    signature = crypto.generateSignatureKeyPair();
+    state.signature = crypto.generateSignatureKeyPair();
     long ts = System.currentTimeMillis();
-    Bytes proof = crypto.signWithLabel(signature.privateKey(), "jmls AS enrolment",
-        AuthenticationService.enrolTbs(user, device, suite.id(), signature.publicKey(), ts));
+    Bytes proof = crypto.signWithLabel(state.signature.privateKey(), "jmls AS enrolment",
+        AuthenticationService.enrolTbs(user, device, suite.id(), state.signature.publicKey(), ts));
     Map<String, Object> req = new LinkedHashMap<>(Map.of("user", user, "device", device, "cipherSuite", suite.id(),
-        "signatureKey", b64(signature.publicKey().toByteArray()), "timestamp", ts, "proof", b64(proof.toByteArray())));
+        "signatureKey", b64(state.signature.publicKey().toByteArray()), "timestamp", ts, "proof", b64(proof.toByteArray())));
     if (inviteCode != null) {
       req.put("inviteCode", inviteCode);
     }
     Map<?, ?> issued = post("/as/enrol", req, adminToken);
-    credential = TlsReader.decode(unb64(issued.get("credential")), Credential::decode);
+    state.credential = TlsReader.decode(unb64(issued.get("credential")), Credential::decode);
     connect();
     DsClient.Response reg = ds.call("POST", "/ds/clients", Map.of("clientId", clientId(), "userId", user,
-        "signatureKey", b64(signature.publicKey().toByteArray()), "credential", b64(credential.toByteArray()), "cipherSuite", suite.id()));
+        "signatureKey", b64(state.signature.publicKey().toByteArray()), "credential", b64(state.credential.toByteArray()), "cipherSuite", suite.id()));
     check(reg, 201, "registration");
     publishKeyPackages(oneTime, true);
   }
@@ -225,7 +223,7 @@ public final class MlsClient {
     X509CredentialValidator validator = new X509CredentialValidator(new X509CertificateHolder(root), java.time.Clock.systemUTC(),
         serial -> false, false);
     services = GroupServices.development().withCredentials(validator).withProposalValidator(GroupPolicy.VALIDATOR);
-    ds = new DsClient(base, clientId(), crypto, signature.privateKey());
+    ds = new DsClient(base, clientId(), crypto, state.signature.privateKey());
   }
 
   private static void check(DsClient.Response r, int expected, String what) {
@@ -245,9 +243,9 @@ public final class MlsClient {
       ext.add(GroupName.EXTENSION_TYPE);
       org.jmls.message.Capabilities caps = new org.jmls.message.Capabilities(base.versions(), base.cipherSuites(), ext,
           base.proposals(), base.credentials());
-      KeyPackageBundle kp = KeyPackages.create(crypto, credential, signature, caps,
+      KeyPackageBundle kp = KeyPackages.create(crypto, state.credential, state.signature, caps,
           new Lifetime(now - 60, now + 30L * 86400), List.of(), List.of());
-      keyPackages.put(KeyPackages.ref(crypto, kp.keyPackage()), kp);
+      state.keyPackages.put(KeyPackages.ref(crypto, kp.keyPackage()), kp);
       batch.add(Map.of("data", b64(MlsMessage.of(kp.keyPackage()).toByteArray()), "lastResort", i == n));
     }
     persist();
@@ -298,12 +296,12 @@ public final class MlsClient {
       throw new ClientException("the policy does not allow this device's cipher suite " + suite.id());
     }
     Bytes gid = Bytes.wrap(crypto.randomBytes(16));
-    KeyPackageBundle own = keyPackages.values().iterator().next();
+    KeyPackageBundle own = state.keyPackages.values().iterator().next();
     Group g = Group.create(services, policy.config(), gid, own, List.of(policy.toExtension(), GroupName.toExtension(name)));
     MlsMessage gi = g.groupInfo(true);
     check(ds.call("POST", "/ds/groups", Map.of("groupInfo", b64(gi.toByteArray()), "publicHandshakes", !policy.encryptedHandshakes(),
         "externalJoins", policy.externalJoins())), 201, "group creation");
-    groups.put(gid, g);
+    state.groups.put(gid, g);
     observe(gid);
     persist();
     wire.sent("GroupInfo (create " + name + ")", gi.toByteArray().length, g.epoch());
@@ -316,7 +314,7 @@ public final class MlsClient {
   }
 
   Group group(Bytes gid) {
-    Group g = groups.get(gid);
+    Group g = state.groups.get(gid);
     if (g == null) {
       throw new ClientException("this device is not in group " + gid.hex());
     }
@@ -354,14 +352,6 @@ public final class MlsClient {
     return out;
   }
 
-  /** A commit posted but not known to have won: the epoch it was made in, its bytes, the state if it won. */
-  private record PendingCommit(long epoch, byte[] commit, byte[] state) {}
-
-  private final Map<Bytes, PendingCommit> pendingCommits = new LinkedHashMap<>();
-
-  /** Per group with a commit being posted: the state before it, which is what the store holds meanwhile. */
-  private final Map<Bytes, byte[]> inFlight = new HashMap<>();
-
   /** Runs when the DS's answer to a commit arrives, before it is acted on (tests simulate a crash there). */
   java.util.function.IntConsumer afterPost = status -> {};
 
@@ -371,9 +361,9 @@ public final class MlsClient {
    * this device's. Otherwise the group stays where it was and the winner arrives through the queue.
    */
   private void resolvePendingCommits() throws Exception {
-    for (Map.Entry<Bytes, PendingCommit> e : new ArrayList<>(pendingCommits.entrySet())) {
+    for (Map.Entry<Bytes, ClientState.PendingCommit> e : new ArrayList<>(state.pendingCommits.entrySet())) {
       Bytes gid = e.getKey();
-      PendingCommit pc = e.getValue();
+      ClientState.PendingCommit pc = e.getValue();
       DsClient.Response r = ds.call("GET", "/ds/groups/" + gid.hex() + "/log?epoch=" + pc.epoch(), null);
       if (r.status() == 429 || r.status() >= 500) {
         check(r, 200, "settling an unanswered commit");
@@ -384,12 +374,12 @@ public final class MlsClient {
           won |= java.util.Arrays.equals(pc.commit(), unb64(((Map<?, ?>) o).get("data")));
         }
       }
-      if (won && groups.containsKey(gid) && groups.get(gid).epoch() == pc.epoch()) {
-        groups.put(gid, Group.load(services, pc.state()));
+      if (won && state.groups.containsKey(gid) && state.groups.get(gid).epoch() == pc.epoch()) {
+        state.groups.put(gid, Group.load(services, pc.state()));
         observe(gid);
         progress.accept("a commit posted before a crash had won epoch " + pc.epoch() + "; its state is kept");
       }
-      pendingCommits.remove(gid);
+      state.pendingCommits.remove(gid);
       persist();
     }
   }
@@ -419,23 +409,23 @@ public final class MlsClient {
       // only if it was ours (never half-merged, never a lost epoch).
       long epochBefore = g.epoch();
       g.mergePendingCommit();
-      pendingCommits.put(gid, new PendingCommit(epochBefore, c.commit().toByteArray(), g.save()));
-      inFlight.put(gid, rollback);
+      state.pendingCommits.put(gid, new ClientState.PendingCommit(epochBefore, c.commit().toByteArray(), g.save()));
+      state.inFlight.put(gid, rollback);
       DsClient.Response r;
       try {
         persist(); // the store keeps the state before this commit until the DS's answer is known
         r = ds.call("POST", "/ds/groups/commit", body);
         afterPost.accept(r.status());
       } catch (Exception e) {
-        groups.put(gid, Group.load(services, rollback)); // the pending record settles it on the next sync
+        state.groups.put(gid, Group.load(services, rollback)); // the pending record settles it on the next sync
         if (e instanceof IOException) {
           throw new ClientException(what + ": the DS did not answer (" + e.getMessage() + "); the next sync learns whether the commit won");
         }
         throw e;
       } finally {
-        inFlight.remove(gid);
+        state.inFlight.remove(gid);
       }
-      pendingCommits.remove(gid);
+      state.pendingCommits.remove(gid);
       if (r.status() == 200) {
         observe(gid);
         persist();
@@ -445,7 +435,7 @@ public final class MlsClient {
         }
         return g.epoch();
       }
-      groups.put(gid, Group.load(services, rollback));
+      state.groups.put(gid, Group.load(services, rollback));
       persist(); // the group is back at its state before this commit
       if (r.status() != 409) {
         check(r, 200, what);
@@ -485,7 +475,7 @@ public final class MlsClient {
         for (Object o : (List<?>) claim.json().get("keyPackages")) {
           KeyPackage kp = (KeyPackage) MlsMessage.fromBytes(unb64(((Map<?, ?>) o).get("data"))).body();
           Bytes key = kp.leafNode().signatureKey();
-          if (g.tree().leafWithSignatureKey(key) < 0 && !key.equals(signature.publicKey()) && chosen.add(key)) {
+          if (g.tree().leafWithSignatureKey(key) < 0 && !key.equals(state.signature.publicKey()) && chosen.add(key)) {
             if (policy != null && !policy.freshEnough(kp, now)) {
               stale++; // older than the group's KeyPackage lifetime: that device must publish fresh ones
             } else {
@@ -512,7 +502,7 @@ public final class MlsClient {
    */
   public int addMyNewDevices() throws Exception {
     int changed = 0;
-    for (Bytes gid : new ArrayList<>(groups.keySet())) {
+    for (Bytes gid : new ArrayList<>(state.groups.keySet())) {
       GroupPolicy policy = GroupPolicy.of(group(gid).context());
       if (policy != null && !policy.isAdmin(user)) {
         continue; // only the group's admins may add devices there
@@ -529,7 +519,7 @@ public final class MlsClient {
 
   /** The groups this device is in. */
   public List<Bytes> groups() {
-    return List.copyOf(groups.keySet());
+    return List.copyOf(state.groups.keySet());
   }
 
   /** The name the members agreed for a group ({@link GroupName}), or null for a group created without one. */
@@ -540,7 +530,7 @@ public final class MlsClient {
   /** The groups this device is in whose agreed name is {@code name} (names are not unique). */
   public List<Bytes> groupsNamed(String name) throws ValidationException {
     List<Bytes> out = new ArrayList<>();
-    for (Map.Entry<Bytes, Group> e : groups.entrySet()) {
+    for (Map.Entry<Bytes, Group> e : state.groups.entrySet()) {
       if (name.equals(GroupName.of(e.getValue().context()))) {
         out.add(e.getKey());
       }
@@ -572,14 +562,14 @@ public final class MlsClient {
    * carry it from now on.
    */
   public void renewCredential() throws Exception {
-    org.bouncycastle.cert.X509CertificateHolder cert = X509Credentials.leaf(credential);
+    org.bouncycastle.cert.X509CertificateHolder cert = X509Credentials.leaf(state.credential);
     String serial = cert.getSerialNumber().toString(16);
     long ts = System.currentTimeMillis();
-    Bytes proof = crypto.signWithLabel(signature.privateKey(), "jmls AS renewal", AuthenticationService.renewTbs(serial, ts));
+    Bytes proof = crypto.signWithLabel(state.signature.privateKey(), "jmls AS renewal", AuthenticationService.renewTbs(serial, ts));
     Map<?, ?> issued = post("/as/renew", Map.of("serial", serial, "timestamp", ts, "proof", b64(proof.toByteArray())), null);
-    credential = TlsReader.decode(unb64(issued.get("credential")), Credential::decode);
-    for (Bytes gid : new ArrayList<>(groups.keySet())) {
-      Credential fresh = credential;
+    state.credential = TlsReader.decode(unb64(issued.get("credential")), Credential::decode);
+    for (Bytes gid : new ArrayList<>(state.groups.keySet())) {
+      Credential fresh = state.credential;
       commit(gid, "renew credential", g -> {
         g.useCredential(fresh);
         return List.of();
@@ -590,7 +580,7 @@ public final class MlsClient {
 
   /** When this device's certificate expires (epoch seconds): renew before then. */
   public long credentialNotAfter() throws Exception {
-    return X509Credentials.leaf(credential).getNotAfter().getTime() / 1000;
+    return X509Credentials.leaf(state.credential).getNotAfter().getTime() / 1000;
   }
 
   /** Removes every device of {@code otherUser} from the group. */
@@ -664,7 +654,7 @@ public final class MlsClient {
     gaps.clear();
     changes.clear();
     while (true) {
-      DsClient.Response r = ds.call("GET", "/ds/queue?after=" + queueSeq + "&limit=200", null);
+      DsClient.Response r = ds.call("GET", "/ds/queue?after=" + state.queueSeq + "&limit=200", null);
       check(r, 200, "queue fetch");
       List<?> msgs = (List<?>) r.json().get("messages");
       if (msgs.isEmpty()) {
@@ -680,22 +670,16 @@ public final class MlsClient {
         } catch (MlsException e) {
           problems.add(m.get("kind") + " #" + m.get("seq") + ": " + e.getMessage());
         }
-        queueSeq = ((Number) m.get("seq")).longValue();
+        state.queueSeq = ((Number) m.get("seq")).longValue();
       }
       // Persist the processed state before acknowledging, so nothing acknowledged is lost in a crash.
       persist();
-      check(ds.call("POST", "/ds/queue/ack", Map.of("upto", queueSeq)), 200, "ack");
+      check(ds.call("POST", "/ds/queue/ack", Map.of("upto", state.queueSeq)), 200, "ack");
     }
   }
 
   /** Most messages held per group while waiting for the commit they depend on. */
   static final int EARLY_LIMIT = 256;
-
-  /** An undecodable-yet message: it belongs to an epoch this device has not reached. */
-  private record Early(String kind, byte[] message) {}
-
-  /** Per group, messages for epochs ahead of this device's, in arrival order (persisted with the state). */
-  private final Map<Bytes, List<Early>> early = new HashMap<>();
 
   private static long epochOf(MlsMessage msg) {
     if (msg.body() instanceof org.jmls.message.PrivateMessage) {
@@ -716,22 +700,22 @@ public final class MlsClient {
    * (up to {@link #EARLY_LIMIT} per group) and processed once the commit it depends on is merged.
    */
   private void process(String kind, MlsMessage msg, Bytes gid, List<Received> out) throws Exception {
-    Group current = kind.equals("welcome") ? null : groups.get(gid);
+    Group current = kind.equals("welcome") ? null : state.groups.get(gid);
     if (current != null && epochOf(msg) > current.epoch()) {
-      List<Early> held = early.computeIfAbsent(gid, k -> new ArrayList<>());
+      List<ClientState.Early> held = state.early.computeIfAbsent(gid, k -> new ArrayList<>());
       if (held.size() >= EARLY_LIMIT) {
         throw new ValidationException("client.early-limit", "more than " + EARLY_LIMIT
             + " messages are waiting for an earlier commit in this group; dropped one for epoch " + epochOf(msg));
       }
-      held.add(new Early(kind, msg.toByteArray()));
+      held.add(new ClientState.Early(kind, msg.toByteArray()));
       return;
     }
     long before = current == null ? -1 : current.epoch();
     processNow(kind, msg, gid, out);
-    Group after = groups.get(gid);
-    if (after != null && after.epoch() > before && early.containsKey(gid)) {
-      List<Early> held = early.remove(gid);
-      for (Early e : held) {
+    Group after = state.groups.get(gid);
+    if (after != null && after.epoch() > before && state.early.containsKey(gid)) {
+      List<ClientState.Early> held = state.early.remove(gid);
+      for (ClientState.Early e : held) {
         try {
           process(e.kind(), MlsMessage.fromBytes(e.message()), gid, out);
         } catch (MlsException ex) {
@@ -753,7 +737,7 @@ public final class MlsClient {
         join((Welcome) msg.body());
         break;
       case "commit": {
-        Group g = groups.get(gid);
+        Group g = state.groups.get(gid);
         if (g != null) {
           if (g.hasPendingCommit()) {
             g.discardPendingCommit();
@@ -762,8 +746,8 @@ public final class MlsClient {
           Group.StagedCommit s = (Group.StagedCommit) g.process(msg);
           g.merge(s);
           if (s.removesMe()) {
-            groups.remove(gid);
-            forgotten.add(gid);
+            state.groups.remove(gid);
+            state.forgotten.add(gid);
             changes.add(new GroupChange(gid, GroupChange.Kind.REMOVED, nameBefore, nameBefore));
           } else if (!java.util.Objects.equals(nameBefore, GroupName.of(g.context()))) {
             changes.add(new GroupChange(gid, GroupChange.Kind.RENAMED, GroupName.of(g.context()), nameBefore));
@@ -772,7 +756,7 @@ public final class MlsClient {
         break;
       }
       default: {
-        Group g = groups.get(gid);
+        Group g = state.groups.get(gid);
         if (g != null) {
           Group.Processed p = g.process(msg);
           if (p instanceof Group.ApplicationMessage) {
@@ -788,10 +772,10 @@ public final class MlsClient {
   }
 
   private void join(Welcome w) throws Exception {
-    for (Map.Entry<Bytes, KeyPackageBundle> e : keyPackages.entrySet()) {
+    for (Map.Entry<Bytes, KeyPackageBundle> e : state.keyPackages.entrySet()) {
       if (org.jmls.framing.WelcomeOpener.find(w, e.getKey()) != null) {
         Group g = Group.join(services, GroupPolicy::configFor, w, e.getValue(), null);
-        groups.put(g.groupId(), g);
+        state.groups.put(g.groupId(), g);
         observe(g.groupId());
         changes.add(new GroupChange(g.groupId(), GroupChange.Kind.JOINED, GroupName.of(g.context()), null));
         return;
@@ -817,14 +801,14 @@ public final class MlsClient {
           old = leaf.getKey();
         }
       }
-      KeyPackageBundle template = keyPackages.values().iterator().next();
+      KeyPackageBundle template = state.keyPackages.values().iterator().next();
       Group.ExternalJoin j = Group.externalJoin(services, GroupPolicy.configFor(gi.groupContext()), gi, null, template.keyPackage().leafNode(),
-          signature.privateKey(), old);
+          state.signature.privateKey(), old);
       DsClient.Response c = ds.call("POST", "/ds/groups/commit", Map.of("commit", b64(j.commit().toByteArray()),
           "groupInfo", b64(j.group().groupInfo(true).toByteArray())));
       if (c.status() == 200) {
-        groups.put(gid, j.group());
-        forgotten.remove(gid);
+        state.groups.put(gid, j.group());
+        state.forgotten.remove(gid);
         persist();
         wire.sent("external commit (rejoin)", j.commit().toByteArray().length, j.group().epoch());
         return j.group().epoch();
@@ -842,133 +826,25 @@ public final class MlsClient {
    * operation, before a message is posted or a queue position acknowledged, in one transaction.
    */
   public void persistTo(ClientStore s) throws Exception {
-    this.store = s;
-    persisted.clear();
-    persist();
+    state.persistTo(s);
   }
 
   private void persist() throws Exception {
-    if (store == null || signature == null) {
-      return;
-    }
-    Map<String, byte[]> w = new LinkedHashMap<>();
-    org.jmls.codec.TlsWriter id = new org.jmls.codec.TlsWriter();
-    id.opaque(user.getBytes(java.nio.charset.StandardCharsets.UTF_8)).opaque(device.getBytes(java.nio.charset.StandardCharsets.UTF_8))
-        .u16(suite.id()).opaque(signature.privateKey().unsafeArray()).opaque(signature.publicKey()).u64(queueSeq);
-    credential.encode(id);
-    w.put("identity", id.toByteArray());
-    for (Map.Entry<Bytes, KeyPackageBundle> e : keyPackages.entrySet()) {
-      org.jmls.codec.TlsWriter kp = new org.jmls.codec.TlsWriter();
-      e.getValue().keyPackage().encode(kp);
-      kp.opaque(e.getValue().initKey().unsafeArray()).opaque(e.getValue().encryptionKey().unsafeArray());
-      w.put("kp/" + e.getKey().hex(), kp.toByteArray());
-    }
-    // Only groups that changed since they were last written: a send in one group does not rewrite the others.
-    Map<Bytes, Stored> written = new LinkedHashMap<>();
-    for (Map.Entry<Bytes, Group> e : groups.entrySet()) {
-      byte[] before = inFlight.get(e.getKey());
-      Group g = e.getValue();
-      if (before != null) {
-        w.put("group/" + e.getKey().hex(), before);
-        written.put(e.getKey(), null); // what is stored is not this object's state
-        continue;
-      }
-      Stored last = persisted.get(e.getKey());
-      if (last != null && last.is(g)) {
-        continue;
-      }
-      w.put("group/" + e.getKey().hex(), g.save());
-      written.put(e.getKey(), new Stored(g, g.changes()));
-    }
-    for (Bytes gid : forgotten) {
-      written.put(gid, null);
-    }
-    for (Bytes gid : forgotten) {
-      w.put("group/" + gid.hex(), null);
-      early.remove(gid);
-    }
-    for (String name : store.names("early/")) {
-      w.put(name, null);
-    }
-    for (String name : store.names("pending/")) {
-      w.put(name, null);
-    }
-    for (Map.Entry<Bytes, PendingCommit> e : pendingCommits.entrySet()) {
-      w.put("pending/" + e.getKey().hex(), new org.jmls.codec.TlsWriter().u64(e.getValue().epoch()).opaque(e.getValue().commit())
-          .opaque(e.getValue().state()).toByteArray());
-    }
-    for (Map.Entry<Bytes, List<Early>> e : early.entrySet()) {
-      org.jmls.codec.TlsWriter held = new org.jmls.codec.TlsWriter();
-      int start = held.beginVector();
-      for (Early x : e.getValue()) {
-        held.opaque(x.kind().getBytes(java.nio.charset.StandardCharsets.UTF_8)).opaque(x.message());
-      }
-      held.endVector(start);
-      w.put("early/" + e.getKey().hex(), held.toByteArray());
-    }
-    store.putAll(w);
-    forgotten.clear();
-    written.forEach((gid, v) -> {
-      if (v == null) {
-        persisted.remove(gid);
-      } else {
-        persisted.put(gid, v);
-      }
-    });
-  }
-
-  /** Per group, the Group object and its {@link Group#changes()} count as last written to the store. */
-  private final Map<Bytes, Stored> persisted = new java.util.HashMap<>();
-
-  private record Stored(Group group, long changes) {
-    boolean is(Group g) {
-      return group == g && changes == g.changes();
-    }
+    state.persist();
   }
 
   /** Restarts a client from its store (the same device, same state); talks to the servers at {@code baseUrl}. */
   public static MlsClient restore(String baseUrl, ClientStore s) throws Exception {
-    byte[] id = s.get("identity");
-    if (id == null) {
-      throw new ClientException("the store holds no client; enrol first");
-    }
-    TlsReader r = new TlsReader(id);
-    String user = new String(r.opaque().toByteArray(), java.nio.charset.StandardCharsets.UTF_8);
-    String device = new String(r.opaque().toByteArray(), java.nio.charset.StandardCharsets.UTF_8);
-    CipherSuite suite = CipherSuite.of(r.u16());
-    MlsClient c = new MlsClient(baseUrl, user, device, suite);
-    c.signature = new KeyPair(org.jmls.crypto.Secret.wrap(r.opaque().toByteArray()), r.opaque());
-    c.queueSeq = r.u64();
-    c.credential = Credential.decode(r);
+    MlsClient c = new MlsClient(baseUrl, ClientState.readIdentity(s));
     c.connect();
-    for (String name : s.names("kp/")) {
-      TlsReader k = new TlsReader(s.get(name));
-      KeyPackage kp = KeyPackage.decode(k);
-      c.keyPackages.put(Bytes.fromHex(name.substring(3)), new KeyPackageBundle(kp, org.jmls.crypto.Secret.wrap(k.opaque().toByteArray()),
-          org.jmls.crypto.Secret.wrap(k.opaque().toByteArray()), c.signature.privateKey()));
-    }
-    for (String name : s.names("group/")) {
-      Group g = Group.load(c.services, s.get(name));
-      c.groups.put(g.groupId(), g);
-      c.persisted.put(g.groupId(), new Stored(g, g.changes()));
-    }
-    for (String name : s.names("pending/")) {
-      PendingCommit pc = TlsReader.decode(s.get(name), pr -> new PendingCommit(pr.u64(), pr.opaque().toByteArray(), pr.opaque().toByteArray()));
-      c.pendingCommits.put(Bytes.fromHex(name.substring(8)), pc);
-    }
-    for (String name : s.names("early/")) {
-      List<Early> held = TlsReader.decode(s.get(name), er -> er.vector(x -> new Early(
-          new String(x.opaque().toByteArray(), java.nio.charset.StandardCharsets.UTF_8), x.opaque().toByteArray())));
-      c.early.put(Bytes.fromHex(name.substring(6)), new ArrayList<>(held));
-    }
-    c.store = s;
+    c.state.readRest(s, c.services);
     return c;
   }
 
   /** Forgets every group's local state (what a lost device or reinstall looks like). */
   public void loseState() throws Exception {
-    forgotten.addAll(groups.keySet());
-    groups.clear();
+    state.forgotten.addAll(state.groups.keySet());
+    state.groups.clear();
     persist();
   }
 
@@ -1015,7 +891,7 @@ public final class MlsClient {
   }
 
   public boolean inGroup(Bytes gid) {
-    return groups.containsKey(gid);
+    return state.groups.containsKey(gid);
   }
 
   /** Members as "user (device)" lines, with verified identities from their credentials. */

@@ -1,0 +1,185 @@
+package org.jmls.client;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jmls.Bytes;
+import org.jmls.codec.TlsReader;
+import org.jmls.codec.TlsWriter;
+import org.jmls.crypto.CipherSuite;
+import org.jmls.crypto.KeyPair;
+import org.jmls.crypto.Secret;
+import org.jmls.group.Group;
+import org.jmls.group.GroupServices;
+import org.jmls.group.KeyPackageBundle;
+import org.jmls.message.Credential;
+import org.jmls.message.KeyPackage;
+
+/**
+ * Everything a device keeps between runs, and how it is written to its {@link ClientStore}:
+ * identity (signature key, credential, queue position), KeyPackage secrets, every group's state,
+ * commits whose DS answer is not known yet, and messages held for epochs not reached. Entries
+ * ({@code identity}, {@code kp/REF}, {@code group/ID}, {@code pending/ID}, {@code early/ID}) are
+ * written in one transaction; a group is rewritten only when it changed since it was written.
+ */
+final class ClientState {
+  /** A commit posted but not known to have won: the epoch it was made in, its bytes, the state if it won. */
+  record PendingCommit(long epoch, byte[] commit, byte[] state) {}
+
+  /** An undecodable-yet message: it belongs to an epoch this device has not reached. */
+  record Early(String kind, byte[] message) {}
+
+  /** The group object and its {@link Group#changes()} count as last written to the store. */
+  private record Stored(Group group, long changes) {
+    boolean is(Group g) {
+      return group == g && changes == g.changes();
+    }
+  }
+
+  final String user;
+  final String device;
+  final CipherSuite suite;
+  KeyPair signature;
+  Credential credential;
+  long queueSeq;
+  final Map<Bytes, KeyPackageBundle> keyPackages = new LinkedHashMap<>();
+  final Map<Bytes, Group> groups = new LinkedHashMap<>();
+  /** Commits posted whose answer is not known (settled from the DS log on the next sync). */
+  final Map<Bytes, PendingCommit> pendingCommits = new LinkedHashMap<>();
+  /** Per group with a commit being posted: the state before it, which is what the store holds meanwhile. */
+  final Map<Bytes, byte[]> inFlight = new HashMap<>();
+  /** Per group, messages for epochs ahead of this device's, in arrival order. */
+  final Map<Bytes, List<Early>> early = new HashMap<>();
+  /** Groups left or lost since the last write, whose entries are deleted by it. */
+  final Set<Bytes> forgotten = new HashSet<>();
+  private final Map<Bytes, Stored> persisted = new HashMap<>();
+  private ClientStore store;
+
+  ClientState(String user, String device, CipherSuite suite) {
+    this.user = user;
+    this.device = device;
+    this.suite = suite;
+  }
+
+  /** Writes everything to {@code s} now and after every change from now on. */
+  void persistTo(ClientStore s) throws Exception {
+    store = s;
+    persisted.clear();
+    persist();
+  }
+
+  /** Writes what changed, in one transaction (nothing before an identity exists or without a store). */
+  void persist() throws Exception {
+    if (store == null || signature == null) {
+      return;
+    }
+    Map<String, byte[]> w = new LinkedHashMap<>();
+    TlsWriter id = new TlsWriter();
+    id.opaque(user.getBytes(StandardCharsets.UTF_8)).opaque(device.getBytes(StandardCharsets.UTF_8))
+        .u16(suite.id()).opaque(signature.privateKey().unsafeArray()).opaque(signature.publicKey()).u64(queueSeq);
+    credential.encode(id);
+    w.put("identity", id.toByteArray());
+    for (Map.Entry<Bytes, KeyPackageBundle> e : keyPackages.entrySet()) {
+      TlsWriter kp = new TlsWriter();
+      e.getValue().keyPackage().encode(kp);
+      kp.opaque(e.getValue().initKey().unsafeArray()).opaque(e.getValue().encryptionKey().unsafeArray());
+      w.put("kp/" + e.getKey().hex(), kp.toByteArray());
+    }
+    // Only groups that changed since they were last written: a send in one group does not rewrite the others.
+    Map<Bytes, Stored> written = new LinkedHashMap<>();
+    for (Map.Entry<Bytes, Group> e : groups.entrySet()) {
+      byte[] before = inFlight.get(e.getKey());
+      Group g = e.getValue();
+      if (before != null) {
+        w.put("group/" + e.getKey().hex(), before);
+        written.put(e.getKey(), null); // what is stored is not this object's state
+        continue;
+      }
+      Stored last = persisted.get(e.getKey());
+      if (last != null && last.is(g)) {
+        continue;
+      }
+      w.put("group/" + e.getKey().hex(), g.save());
+      written.put(e.getKey(), new Stored(g, g.changes()));
+    }
+    for (Bytes gid : forgotten) {
+      written.put(gid, null);
+      w.put("group/" + gid.hex(), null);
+      early.remove(gid);
+    }
+    for (String name : store.names("early/")) {
+      w.put(name, null);
+    }
+    for (String name : store.names("pending/")) {
+      w.put(name, null);
+    }
+    for (Map.Entry<Bytes, PendingCommit> e : pendingCommits.entrySet()) {
+      w.put("pending/" + e.getKey().hex(), new TlsWriter().u64(e.getValue().epoch()).opaque(e.getValue().commit())
+          .opaque(e.getValue().state()).toByteArray());
+    }
+    for (Map.Entry<Bytes, List<Early>> e : early.entrySet()) {
+      TlsWriter held = new TlsWriter();
+      int start = held.beginVector();
+      for (Early x : e.getValue()) {
+        held.opaque(x.kind().getBytes(StandardCharsets.UTF_8)).opaque(x.message());
+      }
+      held.endVector(start);
+      w.put("early/" + e.getKey().hex(), held.toByteArray());
+    }
+    store.putAll(w);
+    forgotten.clear();
+    written.forEach((gid, v) -> {
+      if (v == null) {
+        persisted.remove(gid);
+      } else {
+        persisted.put(gid, v);
+      }
+    });
+  }
+
+  /** The identity in {@code s} (groups and the rest follow with {@link #readRest} once services exist). */
+  static ClientState readIdentity(ClientStore s) throws Exception {
+    byte[] id = s.get("identity");
+    if (id == null) {
+      throw new MlsClient.ClientException("the store holds no client; enrol first");
+    }
+    TlsReader r = new TlsReader(id);
+    String user = new String(r.opaque().toByteArray(), StandardCharsets.UTF_8);
+    String device = new String(r.opaque().toByteArray(), StandardCharsets.UTF_8);
+    ClientState st = new ClientState(user, device, CipherSuite.of(r.u16()));
+    st.signature = new KeyPair(Secret.wrap(r.opaque().toByteArray()), r.opaque());
+    st.queueSeq = r.u64();
+    st.credential = Credential.decode(r);
+    return st;
+  }
+
+  /** Reads KeyPackages, groups, pending commits and held messages from {@code s}, which is written from now on. */
+  void readRest(ClientStore s, GroupServices services) throws Exception {
+    for (String name : s.names("kp/")) {
+      TlsReader k = new TlsReader(s.get(name));
+      KeyPackage kp = KeyPackage.decode(k);
+      keyPackages.put(Bytes.fromHex(name.substring(3)), new KeyPackageBundle(kp, Secret.wrap(k.opaque().toByteArray()),
+          Secret.wrap(k.opaque().toByteArray()), signature.privateKey()));
+    }
+    for (String name : s.names("group/")) {
+      Group g = Group.load(services, s.get(name));
+      groups.put(g.groupId(), g);
+      persisted.put(g.groupId(), new Stored(g, g.changes()));
+    }
+    for (String name : s.names("pending/")) {
+      PendingCommit pc = TlsReader.decode(s.get(name), pr -> new PendingCommit(pr.u64(), pr.opaque().toByteArray(), pr.opaque().toByteArray()));
+      pendingCommits.put(Bytes.fromHex(name.substring(8)), pc);
+    }
+    for (String name : s.names("early/")) {
+      List<Early> held = TlsReader.decode(s.get(name), er -> er.vector(x -> new Early(
+          new String(x.opaque().toByteArray(), StandardCharsets.UTF_8), x.opaque().toByteArray())));
+      early.put(Bytes.fromHex(name.substring(6)), new ArrayList<>(held));
+    }
+    store = s;
+  }
+}
