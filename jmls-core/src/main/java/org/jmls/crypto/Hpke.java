@@ -120,10 +120,29 @@ public final class Hpke {
     return export(shared, info, exporterContext, length);
   }
 
-  private byte[] export(byte[] sharedSecret, byte[] info, byte[] exporterContext, int length) {
+  /**
+   * The base-mode key_schedule_context of RFC 9180 §5.1 for one {@code info}: {@code mode ||
+   * psk_id_hash || info_hash}. It depends on the info alone, not on the recipient, so a sender that
+   * seals to many recipients with the same info (a Welcome's group secrets, whose info holds the
+   * whole encrypted GroupInfo) hashes that info once, not once per recipient.
+   */
+  public static final class Info {
+    private final byte[] keyScheduleContext;
+
+    private Info(byte[] keyScheduleContext) {
+      this.keyScheduleContext = keyScheduleContext;
+    }
+  }
+
+  /** Hashes {@code info} into the key schedule context once, for any number of {@link #seal(byte[], Info, byte[], byte[])}. */
+  public Info prepare(byte[] info) {
     byte[] pskIdHash = labeledExtract(kdf, hpkeSuiteId, EMPTY, "psk_id_hash", EMPTY);
     byte[] infoHash = labeledExtract(kdf, hpkeSuiteId, EMPTY, "info_hash", info);
-    byte[] context = concat(new byte[] {0}, pskIdHash, infoHash);
+    return new Info(concat(new byte[] {0}, pskIdHash, infoHash));
+  }
+
+  private byte[] export(byte[] sharedSecret, byte[] info, byte[] exporterContext, int length) {
+    byte[] context = prepare(info).keyScheduleContext;
     byte[] secret = labeledExtract(kdf, hpkeSuiteId, sharedSecret, "secret", EMPTY);
     byte[] exporterSecret = labeledExpand(kdf, hpkeSuiteId, secret, "exp", context, kdf.outputLength());
     java.util.Arrays.fill(secret, (byte) 0);
@@ -133,10 +152,8 @@ public final class Hpke {
   }
 
   /** The AEAD key and base nonce of the base-mode key schedule (RFC 9180 §5.1). */
-  private byte[][] keySchedule(byte[] sharedSecret, byte[] info) {
-    byte[] pskIdHash = labeledExtract(kdf, hpkeSuiteId, EMPTY, "psk_id_hash", EMPTY);
-    byte[] infoHash = labeledExtract(kdf, hpkeSuiteId, EMPTY, "info_hash", info);
-    byte[] context = concat(new byte[] {0}, pskIdHash, infoHash);
+  private byte[][] keySchedule(byte[] sharedSecret, Info info) {
+    byte[] context = info.keyScheduleContext;
     byte[] secret = labeledExtract(kdf, hpkeSuiteId, sharedSecret, "secret", EMPTY);
     byte[] key = labeledExpand(kdf, hpkeSuiteId, secret, "key", context, aead.keyLength());
     byte[] nonce = labeledExpand(kdf, hpkeSuiteId, secret, "base_nonce", context, aead.nonceLength());
@@ -146,11 +163,21 @@ public final class Hpke {
 
   /** SealBase(pkR, info, aad, pt) with a fresh ephemeral key. */
   public HpkeCiphertext seal(byte[] pkR, byte[] info, byte[] aad, byte[] plaintext) throws CryptoException {
+    return seal(pkR, prepare(info), aad, plaintext);
+  }
+
+  /** SealBase(pkR, info, aad, pt) with a fresh ephemeral key, the info hashed beforehand by {@link #prepare}. */
+  public HpkeCiphertext seal(byte[] pkR, Info info, byte[] aad, byte[] plaintext) throws CryptoException {
     return sealWithEphemeral(provider.dhGenerateKeyPair(kem), pkR, info, aad, plaintext);
   }
 
   /** SealBase with a given ephemeral key pair (deterministic tests only). */
   public HpkeCiphertext sealWithEphemeral(KeyPair ephemeral, byte[] pkR, byte[] info, byte[] aad, byte[] plaintext)
+      throws CryptoException {
+    return sealWithEphemeral(ephemeral, pkR, prepare(info), aad, plaintext);
+  }
+
+  private HpkeCiphertext sealWithEphemeral(KeyPair ephemeral, byte[] pkR, Info info, byte[] aad, byte[] plaintext)
       throws CryptoException {
     byte[] enc = ephemeral.publicKey().toByteArray();
     byte[] dh = provider.dh(kem, ephemeral.privateKey().unsafeArray(), pkR);
@@ -170,7 +197,7 @@ public final class Hpke {
     byte[] dh = provider.dh(kem, skR, enc);
     byte[] pkR = provider.dhPublicKey(kem, skR);
     byte[] shared = extractAndExpand(dh, concat(enc, pkR));
-    byte[][] kn = keySchedule(shared, info);
+    byte[][] kn = keySchedule(shared, prepare(info));
     try {
       return provider.aeadOpen(aead, kn[0], kn[1], aad, ciphertext);
     } finally {

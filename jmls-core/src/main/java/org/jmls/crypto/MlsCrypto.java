@@ -134,6 +134,20 @@ public final class MlsCrypto {
     return hpke.seal(publicKey.unsafeArray(), labeledContent(label, context), EMPTY, plaintext);
   }
 
+  /**
+   * The HPKE info of EncryptWithLabel for {@code label} and {@code context} (§5.1.3), hashed once:
+   * for encrypting to many recipients under one context (a Welcome's joiners, an UpdatePath's
+   * resolution) without processing the context again for each.
+   */
+  public Hpke.Info encryptionContext(String label, byte[] context) {
+    return hpke.prepare(labeledContent(label, context));
+  }
+
+  /** EncryptWithLabel under a context from {@link #encryptionContext}. */
+  public HpkeCiphertext encryptWithLabel(Bytes publicKey, Hpke.Info context, byte[] plaintext) throws CryptoException {
+    return hpke.seal(publicKey.unsafeArray(), context, EMPTY, plaintext);
+  }
+
   /** DecryptWithLabel(PrivateKey, Label, Context, KEMOutput, Ciphertext) (§5.1.3). */
   public byte[] decryptWithLabel(Secret privateKey, String label, byte[] context, HpkeCiphertext ct)
       throws CryptoException {

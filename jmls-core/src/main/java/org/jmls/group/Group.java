@@ -993,6 +993,8 @@ public final class Group {
     List<EncryptedGroupSecrets> secrets = new ArrayList<>();
     List<java.util.concurrent.Future<HpkeCiphertext>> futures = new ArrayList<>();
     List<Bytes> refs = new ArrayList<>();
+    // Every joiner's HPKE info is the same (the whole encrypted GroupInfo, tree included when inline): hashed once.
+    org.jmls.crypto.Hpke.Info welcomeContext = crypto.encryptionContext("Welcome", encryptedGroupInfo);
     for (int i = 0; i < applied.addedLeaves.size(); i++) {
       int leaf = applied.addedLeaves.get(i);
       KeyPackage kp = applied.addedKeyPackages.get(i);
@@ -1005,9 +1007,9 @@ public final class Group {
       refs.add(crypto.makeKeyPackageRef(kp.toByteArray()));
       if (services.executor() == null) {
         secrets.add(new EncryptedGroupSecrets(refs.get(i),
-            crypto.encryptWithLabel(kp.initKey(), "Welcome", encryptedGroupInfo, plaintext)));
+            crypto.encryptWithLabel(kp.initKey(), welcomeContext, plaintext)));
       } else {
-        futures.add(services.executor().submit(() -> crypto.encryptWithLabel(kp.initKey(), "Welcome", encryptedGroupInfo, plaintext)));
+        futures.add(services.executor().submit(() -> crypto.encryptWithLabel(kp.initKey(), welcomeContext, plaintext)));
       }
     }
     for (int i = 0; i < futures.size(); i++) {

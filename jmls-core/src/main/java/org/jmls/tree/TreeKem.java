@@ -104,6 +104,7 @@ public final class TreeKem {
       List<List<Future<HpkeCiphertext>>> pending = new ArrayList<>();
       List<List<HpkeCiphertext>> done = new ArrayList<>();
       java.util.BitSet excluded = leafSet(excludedLeaves);
+      org.jmls.crypto.Hpke.Info context = c.encryptionContext("UpdatePathNode", groupContext); // the same for every recipient
       for (int i = 0; i < fdp.length; i++) {
         int copathChild = TreeMath.sibling(childToward(tree, fdp[i], 2 * leafIndex), tree.leafCount());
         int[] res = resolutionExcluding(tree, copathChild, excluded);
@@ -113,9 +114,9 @@ public final class TreeKem {
         for (int r : res) {
           Bytes pk = encryptionKeyOf(tree.node(r));
           if (executor == null) {
-            cts.add(c.encryptWithLabel(pk, "UpdatePathNode", groupContext, secret));
+            cts.add(c.encryptWithLabel(pk, context, secret));
           } else {
-            fs.add(executor.submit(() -> c.encryptWithLabel(pk, "UpdatePathNode", groupContext, secret)));
+            fs.add(executor.submit(() -> c.encryptWithLabel(pk, context, secret)));
           }
         }
         pending.add(fs);

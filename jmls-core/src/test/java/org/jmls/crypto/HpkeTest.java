@@ -64,6 +64,30 @@ class HpkeTest {
     assertArrayEquals(pt, opened);
   }
 
+  /** One prepared info serves many recipients, each opening with the plain info (BouncyCastle, and our EncryptWithLabel). */
+  @ParameterizedTest
+  @EnumSource(CipherSuite.class)
+  void sealWithPreparedInfo_manyRecipients_eachOpensWithThePlainInfo(CipherSuite s) throws Exception {
+    HPKE bc = bc(s);
+    byte[] info = new byte[70_000]; // larger than one hash block many times over, like an encrypted GroupInfo
+    for (int i = 0; i < info.length; i++) {
+      info[i] = (byte) (i * 31);
+    }
+    Hpke.Info prepared = ours(s).prepare(info);
+    for (int r = 0; r < 3; r++) {
+      AsymmetricCipherKeyPair recipient = bc.generatePrivateKey();
+      byte[] pt = ("secrets for " + r).getBytes(StandardCharsets.UTF_8);
+      HpkeCiphertext ct = ours(s).seal(bc.serializePublicKey(recipient.getPublic()), prepared, new byte[0], pt);
+      assertArrayEquals(pt, bc.open(ct.kemOutput().toByteArray(), recipient, info, new byte[0], ct.ciphertext().toByteArray(),
+          null, null, null));
+    }
+    MlsCrypto c = P.suite(s);
+    KeyPair kp = c.generateHpkeKeyPair();
+    HpkeCiphertext ct = c.encryptWithLabel(kp.publicKey(), c.encryptionContext("Welcome", info), new byte[] {7});
+    assertArrayEquals(new byte[] {7}, c.decryptWithLabel(kp.privateKey(), "Welcome", info, ct));
+    assertThrows(CryptoException.class, () -> c.decryptWithLabel(kp.privateKey(), "UpdatePathNode", info, ct));
+  }
+
   @ParameterizedTest
   @EnumSource(CipherSuite.class)
   void open_readsBouncyCastleCiphertext(CipherSuite s) throws Exception {
