@@ -1,12 +1,16 @@
 package org.jmls.bench;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.jmls.Bytes;
+import org.jmls.codec.TlsReader;
 import org.jmls.extension.RatchetTree;
 import org.jmls.group.Group;
 import org.jmls.group.GroupConfig;
 import org.jmls.group.GroupServices;
 import org.jmls.group.KeyPackageBundle;
+import org.jmls.message.MlsMessage;
 import org.jmls.message.Proposal;
 import org.jmls.message.Welcome;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -22,10 +26,19 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Joining a fully populated group of 10^4 or 10^5 members from a Welcome, with the ratchet tree
- * supplied out of band as bytes: decoding the tree, opening the Welcome, and validating all of it
- * (tree hash, every parent hash, every leaf signature on the services' two workers, unmerged leaves,
- * key uniqueness, capabilities, credentials, lifetimes), then deriving the path secrets.
+ * Joining a group of {@code members} from a Welcome, validating all of it (tree hash, every parent
+ * hash, every leaf signature on the services' workers, unmerged leaves, key uniqueness,
+ * capabilities, credentials, lifetimes), then deriving the path secrets. Two shapes:
+ *
+ * <ul>
+ *   <li>{@code shape=populated}: a fully populated group adds the joiner; the ratchet tree comes out
+ *       of band as bytes (decoded in the measured operation);
+ *   <li>{@code shape=fresh}: what users meet first: one member created the group and added everyone
+ *       in one commit (a sparse tree), the ratchet tree inline in the Welcome, which the measured
+ *       operation decodes from its bytes; the joiner is one of those added.
+ * </ul>
+ *
+ * {@code workers}: 2 (one per core) or 0 (no executor).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -37,22 +50,44 @@ public class JoinBench {
   @Param({"10000", "100000"})
   public int members;
 
+  @Param({"populated"})
+  public String shape;
+
+  @Param({"2"})
+  public int workers;
+
   private GroupServices services;
   private Welcome welcome;
   private KeyPackageBundle joiner;
   private byte[] tree;
+  private byte[] welcomeBytes;
   private Group committer;
 
   @Setup
   public void setUp() throws Exception {
-    services = BenchGroups.services();
-    BenchGroups.Pair p = BenchGroups.populated(services, members - 1);
-    committer = p.first();
-    joiner = BenchGroups.member(services, members);
-    Group.CommitResult r = committer.commit(List.of(), List.of(new Proposal.Add(joiner.keyPackage())), true, false);
-    committer.mergePendingCommit();
-    welcome = (Welcome) r.welcome().body();
-    tree = new RatchetTree(committer.tree().toNodes()).toByteArray();
+    services = workers == 0 ? BenchGroups.services().withExecutor(null) : BenchGroups.services();
+    if (shape.equals("fresh")) {
+      List<KeyPackageBundle> kps = BenchGroups.members(services, 0, members);
+      committer = Group.create(services, GroupConfig.defaults(), Bytes.wrap(new byte[] {1}), kps.get(0), List.of());
+      List<Proposal> adds = new ArrayList<>(members - 1);
+      for (int i = 1; i < members; i++) {
+        adds.add(new Proposal.Add(kps.get(i).keyPackage()));
+      }
+      Group.CommitResult r = committer.commit(List.of(), adds, false, true);
+      committer.mergePendingCommit();
+      welcomeBytes = r.welcome().toByteArray();
+      joiner = kps.get(members / 2);
+    } else if (shape.equals("populated")) {
+      BenchGroups.Pair p = BenchGroups.populated(services, members - 1);
+      committer = p.first();
+      joiner = BenchGroups.member(services, members);
+      Group.CommitResult r = committer.commit(List.of(), List.of(new Proposal.Add(joiner.keyPackage())), true, false);
+      committer.mergePendingCommit();
+      welcome = (Welcome) r.welcome().body();
+      tree = new RatchetTree(committer.tree().toNodes()).toByteArray();
+    } else {
+      throw new IllegalArgumentException("shape is populated or fresh");
+    }
     Group check = join();
     if (check.members().size() != members || !check.epochAuthenticator().equals(committer.epochAuthenticator())) {
       throw new IllegalStateException("the joiner does not agree with the committer");
@@ -61,6 +96,10 @@ public class JoinBench {
 
   @Benchmark
   public Group join() throws Exception {
+    if (welcomeBytes != null) { // as it arrives: an MLSMessage of bytes, the tree inside
+      Welcome w = (Welcome) TlsReader.decode(welcomeBytes, MlsMessage::decode, 256 << 20).body();
+      return Group.join(services, GroupConfig.defaults(), w, joiner, null);
+    }
     return Group.join(services, GroupConfig.defaults(), welcome, joiner, RatchetTree.fromBytes(tree, 256 << 20).nodes());
   }
 }
