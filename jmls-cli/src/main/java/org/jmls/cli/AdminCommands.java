@@ -32,7 +32,7 @@ final class AdminCommands implements Runnable {
 
   /** What every operator command needs: where the AS is and the operator token. */
   static final class Operator {
-    @Option(names = "--url", defaultValue = "http://127.0.0.1:8420", description = "Base URL of the jmls servers (default ${DEFAULT-VALUE}).")
+    @Option(names = "--url", defaultValue = ClientOptions.DEFAULT_URL, description = "Base URL of the jmls servers (default ${DEFAULT-VALUE}).")
     String url;
 
     @Option(names = "--admin-token", description = "The operator token (default: $JMLS_ADMIN_TOKEN, else DATA/admin-token).")
@@ -131,7 +131,7 @@ final class AdminCommands implements Runnable {
       }
       op.print("invite code for " + user + " (valid " + days + " days, once): " + code + "\n"
           + "on the user's device:  jmls register --user " + user + " --device NAME --invite " + code
-          + (op.url.equals("http://127.0.0.1:8420") ? "" : " --url " + op.url),
+          + (op.url.equals(ClientOptions.DEFAULT_URL) ? "" : " --url " + op.url),
           Map.of("user", user, "code", code, "days", days));
       return 0;
     }

@@ -12,7 +12,10 @@ import picocli.CommandLine.Option;
 final class ClientOptions {
   static final ObjectMapper JSON = new ObjectMapper();
 
-  @Option(names = "--url", defaultValue = "http://127.0.0.1:8420", description = "Base URL of the jmls servers (default ${DEFAULT-VALUE}).")
+  /** Where 'jmls server' listens by default. */
+  static final String DEFAULT_URL = "http://127.0.0.1:8420";
+
+  @Option(names = "--url", defaultValue = DEFAULT_URL, description = "Base URL of the jmls servers (default ${DEFAULT-VALUE}).")
   String url;
 
   @Option(names = "--store", defaultValue = "jmls-client.db", description = "This device's encrypted store (default ${DEFAULT-VALUE}).")
