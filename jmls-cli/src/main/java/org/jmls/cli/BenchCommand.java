@@ -15,8 +15,8 @@ final class BenchCommand implements Runnable {
   }
 
   @Command(name = "ds", mixinStandardHelpOptions = true,
-      description = {"Delivery Service load: an embedded AS+DS on loopback, real devices in real groups posting",
-          "application messages while members fetch them; prints messages/s accepted and delivered and p50/p99 latencies."})
+      description = {"Load a Delivery Service: an embedded AS and DS on loopback, real devices in real groups.",
+          "Devices post application messages while members fetch them; prints messages/s accepted and delivered and p50/p99 latencies."})
   static final class Ds implements Callable<Integer> {
     @Option(names = "--postgres", description = "Use an embedded PostgreSQL instead of SQLite.")
     boolean postgres;

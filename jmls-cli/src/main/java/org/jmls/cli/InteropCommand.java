@@ -44,8 +44,8 @@ final class InteropCommand implements Runnable {
   }
 
   @Command(name = "run", mixinStandardHelpOptions = true,
-      description = {"Run interop scenario scripts against MLSClient servers and print one line per",
-          "script/suite/mode, then 'N passed, M failed'. Without --client, an embedded jmls server is used."})
+      description = {"Run interop scenario scripts against MLSClient servers and print the results.",
+          "One line per script, suite and mode, then 'N passed, M failed'. Without --client, an embedded jmls server is used."})
   static final class Run implements Callable<Integer> {
     @Option(names = "--client", description = "host:port of an MLSClient server (repeatable).")
     List<String> clients = new ArrayList<>();
