@@ -290,6 +290,7 @@ class ClientCommandsTest {
     Files.writeString(data.resolve("admin-token"), "adm\n"); // as 'jmls server' writes it when it generates the token
     Result inv = run("admin", "invite", "frank@example.com", "--url", url, "--data", data.toString()).ok();
     assertTrue(inv.out().startsWith("invite code for frank@example.com (valid 7 days, once): "), inv.out());
+    run("admin", "invite", "frank@example.com", "--days", "0", "--url", url, "--admin-token", "adm").refused("as.invite-lifetime");
     register("frank", "frank@example.com", "phone");
     String accounts = run("admin", "accounts", "--url", url, "--admin-token", "adm").ok().out();
     assertTrue(accounts.contains("frank@example.com\n  phone"), accounts);
