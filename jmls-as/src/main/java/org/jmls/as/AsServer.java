@@ -2,14 +2,14 @@ package org.jmls.as;
 
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.jmls.Bytes;
 import org.jmls.ValidationException;
-import org.jmls.ds.http.DsServer;
+import org.jmls.service.ServiceHttp;
 
 /**
  * The Authentication Service over HTTP, under {@code /as/}. Operator actions (accounts, invites,
@@ -81,10 +81,7 @@ public final class AsServer {
   }
 
   private void routes(Javalin app) {
-    if (!DsServer.healthInstalled(app)) {
-      app.get("/health", ctx -> ctx.json(Map.of("status", "ok")));
-    }
-    app.exception(ValidationException.class, (e, ctx) -> DsServer.error(ctx, DsServer.statusFor(e.ruleId()), e.ruleId(), e.getMessage()));
+    ServiceHttp.installCommon(app);
 
     app.get("/as/root", ctx -> ctx.contentType("application/pkix-cert").result(as.root().getEncoded()));
 

@@ -18,8 +18,8 @@ import org.jmls.codec.TlsWriter;
 import org.jmls.crypto.CipherSuite;
 import org.jmls.crypto.CryptoProvider;
 import org.jmls.crypto.MlsCrypto;
-import org.jmls.ds.store.Database;
 import org.jmls.message.Credential;
+import org.jmls.service.Database;
 
 /**
  * The Authentication Service (RFC 9750 §4): accounts created by an operator or redeemed with

@@ -13,7 +13,6 @@ import org.jmls.crypto.CipherSuite;
 import org.jmls.crypto.DefaultCryptoProvider;
 import org.jmls.crypto.KeyPair;
 import org.jmls.crypto.MlsCrypto;
-import org.jmls.ds.store.Database;
 import org.jmls.group.Group;
 import org.jmls.group.GroupConfig;
 import org.jmls.group.GroupServices;
@@ -23,6 +22,7 @@ import org.jmls.message.Credential;
 import org.jmls.message.Lifetime;
 import org.jmls.message.Proposal;
 import org.jmls.message.Welcome;
+import org.jmls.service.Database;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -32,7 +32,7 @@ class AuthenticationServiceTest {
   private static final MlsCrypto C = DefaultCryptoProvider.instance().suite(SUITE);
 
   static Database fresh(String kind) throws Exception {
-    return org.jmls.ds.Databases.freshWith(kind, "db/as");
+    return org.jmls.service.Databases.freshWith(kind, "db/as");
   }
 
   private static AuthenticationService.Enrolment request(String user, String device, KeyPair key, String invite, boolean operator)

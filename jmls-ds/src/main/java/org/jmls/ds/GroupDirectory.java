@@ -14,7 +14,6 @@ import org.jmls.Bytes;
 import org.jmls.MlsException;
 import org.jmls.ValidationException;
 import org.jmls.codec.DecodeException;
-import org.jmls.ds.store.Database;
 import org.jmls.group.GroupServices;
 import org.jmls.group.PublicGroup;
 import org.jmls.message.ContentType;
@@ -26,6 +25,7 @@ import org.jmls.message.PrivateMessage;
 import org.jmls.message.PublicMessage;
 import org.jmls.message.SenderType;
 import org.jmls.message.Welcome;
+import org.jmls.service.Database;
 
 /**
  * Groups on the Delivery Service (RFC 9750 §5.2): strongly consistent ordering (exactly one commit

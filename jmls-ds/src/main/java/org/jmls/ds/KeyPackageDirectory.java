@@ -14,11 +14,11 @@ import org.jmls.ValidationException;
 import org.jmls.codec.DecodeException;
 import org.jmls.crypto.CipherSuite;
 import org.jmls.crypto.MlsCrypto;
-import org.jmls.ds.store.Database;
 import org.jmls.group.GroupServices;
 import org.jmls.group.KeyPackages;
 import org.jmls.message.KeyPackage;
 import org.jmls.message.MlsMessage;
+import org.jmls.service.Database;
 
 /**
  * The KeyPackage directory of RFC 9750 §5.1. Uploads are validated (signature, suite, lifetime,

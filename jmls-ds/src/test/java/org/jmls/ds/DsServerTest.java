@@ -22,7 +22,6 @@ import org.jmls.crypto.KeyPair;
 import org.jmls.crypto.MlsCrypto;
 import org.jmls.ds.http.DsClient;
 import org.jmls.ds.http.DsServer;
-import org.jmls.ds.store.Database;
 import org.jmls.group.Group;
 import org.jmls.group.GroupConfig;
 import org.jmls.group.GroupServices;
@@ -34,6 +33,8 @@ import org.jmls.message.Lifetime;
 import org.jmls.message.MlsMessage;
 import org.jmls.message.Proposal;
 import org.jmls.message.Welcome;
+import org.jmls.service.Database;
+import org.jmls.service.Databases;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -122,7 +123,7 @@ class DsServerTest {
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "postgres"})
   void groupFormation_messaging_commitRace_andRefusals_overHttp(String db) throws Exception {
-    try (Database d = Databases.fresh(db); DsServer ds = DsServer.start("127.0.0.1", 0, d, S)) {
+    try (Database d = Databases.freshWith(db, "db/ds"); DsServer ds = DsServer.start("127.0.0.1", 0, d, S)) {
       String base = "http://127.0.0.1:" + ds.port();
       Device alice = new Device(base, "alice@example.com/1");
       Device bob = new Device(base, "bob@example.com/1");
@@ -258,7 +259,7 @@ class DsServerTest {
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "postgres"})
   void webSocketSession_postsAndPushedDelivery(String db) throws Exception {
-    try (Database d = Databases.fresh(db); DsServer ds = DsServer.start("127.0.0.1", 0, d, S)) {
+    try (Database d = Databases.freshWith(db, "db/ds"); DsServer ds = DsServer.start("127.0.0.1", 0, d, S)) {
       String base = "http://127.0.0.1:" + ds.port();
       Device alice = new Device(base, "alice@example.com/1");
       Device bob = new Device(base, "bob@example.com/1");

@@ -17,7 +17,6 @@ import org.jmls.ValidationException;
 import org.jmls.crypto.CipherSuite;
 import org.jmls.crypto.KeyPair;
 import org.jmls.crypto.MlsCrypto;
-import org.jmls.ds.store.Database;
 import org.jmls.group.Group;
 import org.jmls.group.GroupConfig;
 import org.jmls.group.GroupServices;
@@ -29,6 +28,8 @@ import org.jmls.message.Lifetime;
 import org.jmls.message.MlsMessage;
 import org.jmls.message.Proposal;
 import org.jmls.message.Welcome;
+import org.jmls.service.Database;
+import org.jmls.service.Databases;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -107,7 +108,7 @@ class GroupDirectoryTest {
   @ParameterizedTest
   @CsvSource({"sqlite,true", "sqlite,false", "postgres,true", "postgres,false"})
   void commitRace_exactlyOneWinnerPerEpoch_allCatchUpToTheSameEpoch(String db, boolean publicHandshakes) throws Exception {
-    try (Database d = Databases.fresh(db)) {
+    try (Database d = Databases.freshWith(db, "db/ds")) {
       KeyPackageDirectory dir = new KeyPackageDirectory(d, S);
       GroupDirectory groups = new GroupDirectory(d, S);
       Device[] devices = formGroup(dir, groups, 6, publicHandshakes);
@@ -155,7 +156,7 @@ class GroupDirectoryTest {
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "postgres"})
   void nonMemberPost_forgedGroupInfo_andAppMessagesFlow(String db) throws Exception {
-    try (Database d = Databases.fresh(db)) {
+    try (Database d = Databases.freshWith(db, "db/ds")) {
       KeyPackageDirectory dir = new KeyPackageDirectory(d, S);
       GroupDirectory groups = new GroupDirectory(d, S);
       Device[] devices = formGroup(dir, groups, 3, true);
@@ -190,7 +191,7 @@ class GroupDirectoryTest {
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "postgres"})
   void concurrentApplicationMessages_batched_exactlyOnceInOrder_storedOnce(String db) throws Exception {
-    try (Database d = Databases.fresh(db)) {
+    try (Database d = Databases.freshWith(db, "db/ds")) {
       KeyPackageDirectory dir = new KeyPackageDirectory(d, S);
       GroupDirectory groups = new GroupDirectory(d, S);
       Device[] devices = formGroup(dir, groups, 4, true);

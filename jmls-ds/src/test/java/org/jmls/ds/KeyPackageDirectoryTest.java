@@ -18,13 +18,14 @@ import org.jmls.ValidationException;
 import org.jmls.crypto.CipherSuite;
 import org.jmls.crypto.KeyPair;
 import org.jmls.crypto.MlsCrypto;
-import org.jmls.ds.store.Database;
 import org.jmls.group.GroupServices;
 import org.jmls.group.KeyPackageBundle;
 import org.jmls.group.KeyPackages;
 import org.jmls.message.Credential;
 import org.jmls.message.Lifetime;
 import org.jmls.message.MlsMessage;
+import org.jmls.service.Database;
+import org.jmls.service.Databases;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -55,7 +56,7 @@ class KeyPackageDirectoryTest {
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "postgres"})
   void hundredConcurrentClaims_tenOneTimeKeyPackages_thenOnlyLastResort(String db) throws Exception {
-    try (Database d = Databases.fresh(db)) {
+    try (Database d = Databases.freshWith(db, "db/ds")) {
       KeyPackageDirectory dir = new KeyPackageDirectory(d, S);
       KeyPair sig = C.generateSignatureKeyPair();
       KeyPackageDirectory.Client bob = device(dir, "bob@example.com", "phone", sig);
@@ -102,7 +103,7 @@ class KeyPackageDirectoryTest {
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "postgres"})
   void claim_oneKeyPackagePerDeviceOfTheUser(String db) throws Exception {
-    try (Database d = Databases.fresh(db)) {
+    try (Database d = Databases.freshWith(db, "db/ds")) {
       KeyPackageDirectory dir = new KeyPackageDirectory(d, S);
       for (String dev : new String[] {"laptop", "phone"}) {
         KeyPair sig = C.generateSignatureKeyPair();
@@ -119,7 +120,7 @@ class KeyPackageDirectoryTest {
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "postgres"})
   void upload_refusesForeignExpiredOrCorruptKeyPackages_writesNothing(String db) throws Exception {
-    try (Database d = Databases.fresh(db)) {
+    try (Database d = Databases.freshWith(db, "db/ds")) {
       KeyPackageDirectory dir = new KeyPackageDirectory(d, S);
       KeyPair sig = C.generateSignatureKeyPair();
       KeyPackageDirectory.Client dave = device(dir, "dave@example.com", "phone", sig);

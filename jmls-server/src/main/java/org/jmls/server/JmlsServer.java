@@ -16,9 +16,9 @@ import org.jmls.as.AsServer;
 import org.jmls.as.AuthenticationService;
 import org.jmls.crypto.DefaultCryptoProvider;
 import org.jmls.ds.http.DsServer;
-import org.jmls.ds.store.Database;
 import org.jmls.group.GroupServices;
 import org.jmls.group.PskStore;
+import org.jmls.service.Database;
 
 /**
  * The AS and the DS in one process (or either alone): {@code /as/}, {@code /ds/}, {@code GET

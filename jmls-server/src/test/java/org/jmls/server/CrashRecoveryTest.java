@@ -78,7 +78,7 @@ class CrashRecoveryTest {
   void sigkillUnderLoad_acknowledgedMessagesSurvive_ackedOnesNotRedelivered(String db) throws Exception {
     String url = null;
     if (db.equals("postgres")) {
-      EmbeddedPostgres pg = org.jmls.ds.Databases.postgres();
+      EmbeddedPostgres pg = org.jmls.service.Databases.postgres();
       String name = "crash" + System.nanoTime();
       try (var c = pg.getPostgresDatabase().getConnection(); var s = c.createStatement()) {
         s.execute("CREATE DATABASE " + name);

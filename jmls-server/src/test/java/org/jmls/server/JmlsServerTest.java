@@ -34,7 +34,7 @@ class JmlsServerTest {
       return JmlsServer.start(new JmlsServer.Config(JmlsServer.Role.BOTH, Files.createTempDirectory("jmls-server"), "127.0.0.1", 0,
           null, null, null, null, false, 86400));
     }
-    EmbeddedPostgres pg = org.jmls.ds.Databases.postgres();
+    EmbeddedPostgres pg = org.jmls.service.Databases.postgres();
     String name = "srv" + System.nanoTime();
     try (var c = pg.getPostgresDatabase().getConnection(); var s = c.createStatement()) {
       s.execute("CREATE DATABASE " + name);

@@ -33,7 +33,7 @@ class ServicesIntegrationTest {
   static JmlsServer start(String db) throws Exception {
     String url = null;
     if (db.equals("postgres")) {
-      EmbeddedPostgres pg = org.jmls.ds.Databases.postgres();
+      EmbeddedPostgres pg = org.jmls.service.Databases.postgres();
       String name = "it" + System.nanoTime();
       try (var c = pg.getPostgresDatabase().getConnection(); var s = c.createStatement()) {
         s.execute("CREATE DATABASE " + name);

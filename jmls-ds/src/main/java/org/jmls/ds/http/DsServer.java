@@ -20,9 +20,10 @@ import org.jmls.crypto.MlsCrypto;
 import org.jmls.ds.GroupDirectory;
 import org.jmls.ds.KeyPackageDirectory;
 import org.jmls.ds.StaleEpochException;
-import org.jmls.ds.store.Database;
 import org.jmls.group.GroupServices;
 import org.jmls.message.MlsMessage;
+import org.jmls.service.Database;
+import org.jmls.service.ServiceHttp;
 
 /**
  * The Delivery Service over HTTP (JSON metadata, MLS objects base64 in JSON or as {@code
@@ -140,9 +141,8 @@ public final class DsServer implements AutoCloseable {
 
   // ------------------------------------------------------------------ helpers
 
-  /** Writes a JSON error body: {"error": rule, "message": text}. */
-  public static void error(Context ctx, int status, String rule, String message) {
-    ctx.status(status).json(Map.of("error", rule, "message", message));
+  private static void error(Context ctx, int status, String rule, String message) {
+    ServiceHttp.error(ctx, status, rule, message);
   }
 
   private static byte[] b64(Map<?, ?> body, String field) throws ValidationException {
@@ -269,14 +269,7 @@ public final class DsServer implements AutoCloseable {
   private void routes() {
     app.exception(StaleEpochException.class, (e, ctx) ->
         ctx.status(409).json(Map.of("error", "ds.stale-epoch", "message", e.getMessage(), "currentEpoch", e.currentEpoch())));
-    app.exception(ValidationException.class, (e, ctx) -> error(ctx, statusFor(e.ruleId()), e.ruleId(), e.getMessage()));
-    app.exception(MlsException.class, (e, ctx) -> error(ctx, 400, "ds.invalid", e.getMessage()));
-    app.exception(SQLException.class, (e, ctx) -> error(ctx, 503, "ds.storage", "storage unavailable; retry"));
-    app.exception(Exception.class, (e, ctx) -> error(ctx, 400, "ds.bad-request", String.valueOf(e.getMessage())));
-
-    if (!healthInstalled(app)) {
-      app.get("/health", ctx -> ctx.json(Map.of("status", "ok")));
-    }
+    ServiceHttp.installCommon(app);
 
     // Registration proves possession of the signature key by signing the request with it.
     app.post("/ds/clients", ctx -> {
@@ -663,31 +656,6 @@ public final class DsServer implements AutoCloseable {
         // closed socket
       }
     }
-  }
-
-  /** The HTTP status for a refusal by rule: 403 for permission, 404 for unknown things, else 400. */
-  public static int statusFor(String rule) {
-    switch (rule) {
-      case "ds.not-a-member":
-      case "ds.foreign-key-package":
-      case "ds.external-joins-disabled":
-      case "as.unauthorized":
-      case "as.admin-required":
-        return 403;
-      case "ds.unknown-group":
-      case "as.unknown-certificate":
-      case "as.unknown-device":
-        return 404;
-      default:
-        return 400;
-    }
-  }
-
-  private static final Set<Javalin> HEALTH = java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>());
-
-  /** Whether /health is already served by this app (several APIs may share one app). */
-  public static synchronized boolean healthInstalled(Javalin app) {
-    return !HEALTH.add(app);
   }
 
   private static List<String> strings(Object o) throws ValidationException {

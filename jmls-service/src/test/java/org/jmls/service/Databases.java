@@ -1,11 +1,10 @@
-package org.jmls.ds;
+package org.jmls.service;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.jmls.ds.store.Database;
 
 /** Fresh databases for storage tests: SQLite in a temp folder, or a new database in one embedded PostgreSQL. */
 public final class Databases {
@@ -28,11 +27,7 @@ public final class Databases {
     return postgres;
   }
 
-  static Database fresh(String kind) throws Exception {
-    return freshWith(kind, "db/ds");
-  }
-
-  /** A fresh database migrated with the scripts under {@code migrations} (shared with jmls-as tests). */
+  /** A fresh database ("sqlite" or "postgres") migrated with the scripts under {@code migrations}, e.g. {@code db/ds}. */
   public static Database freshWith(String kind, String migrations) throws Exception {
     if (kind.equals("sqlite")) {
       return Database.sqlite(Files.createTempDirectory("jmls-store"), "store", migrations);

@@ -1,4 +1,4 @@
-package org.jmls.ds.store;
+package org.jmls.service;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;

@@ -1,0 +1,64 @@
+package org.jmls.service;
+
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.sql.SQLException;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
+import org.jmls.MlsException;
+import org.jmls.ValidationException;
+
+/**
+ * The HTTP conventions every jmls service follows, installed once per Javalin app however many
+ * services share it: refusals are JSON {@code {"error": rule, "message": text}} with a status that
+ * the rule id implies ({@link #statusFor}); storage trouble is 503, anything else unexpected 400 —
+ * never a 500; {@code GET /health}.
+ */
+public final class ServiceHttp {
+  private ServiceHttp() {}
+
+  private static final Set<Javalin> INSTALLED = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
+
+  /** Writes a JSON error body: {"error": rule, "message": text}. */
+  public static void error(Context ctx, int status, String rule, String message) {
+    ctx.status(status).json(Map.of("error", rule, "message", message));
+  }
+
+  /**
+   * The HTTP status of a refusal by its rule id {@code service.reason}: 404 when the reason names
+   * something unknown ({@code unknown-*}), 403 when it is about permission, else 400.
+   */
+  public static int statusFor(String rule) {
+    String reason = rule.substring(rule.indexOf('.') + 1);
+    if (reason.startsWith("unknown-")) {
+      return 404;
+    }
+    switch (reason) {
+      case "not-a-member":
+      case "foreign-key-package":
+      case "external-joins-disabled":
+      case "unauthorized":
+      case "admin-required":
+        return 403;
+      default:
+        return 400;
+    }
+  }
+
+  /**
+   * Installs the error mapping and {@code /health} on {@code app}, once (a second service on the
+   * same app finds them there). Handlers for a service's own exceptions can be added after.
+   */
+  public static void installCommon(Javalin app) {
+    if (!INSTALLED.add(app)) {
+      return;
+    }
+    app.exception(ValidationException.class, (e, ctx) -> error(ctx, statusFor(e.ruleId()), e.ruleId(), e.getMessage()));
+    app.exception(MlsException.class, (e, ctx) -> error(ctx, 400, "request.invalid", e.getMessage()));
+    app.exception(SQLException.class, (e, ctx) -> error(ctx, 503, "service.storage", "storage unavailable; retry"));
+    app.exception(Exception.class, (e, ctx) -> error(ctx, 400, "request.bad", String.valueOf(e.getMessage())));
+    app.get("/health", ctx -> ctx.json(Map.of("status", "ok")));
+  }
+}
