@@ -59,7 +59,9 @@ public record GroupPolicy(
 
   /** The member settings this policy implies: its handshake wire format and out-of-order limits. */
   public GroupConfig config() {
-    return GroupConfig.defaults().withEncryptedHandshakes(encryptedHandshakes).withOutOfOrder(outOfOrder());
+    // The policy fixes the handshake wire format for every member: the other one is refused.
+    return GroupConfig.defaults().withEncryptedHandshakes(encryptedHandshakes).withRequiredHandshakeWireFormat(true)
+        .withOutOfOrder(outOfOrder());
   }
 
   /** This policy with handshakes sent as PrivateMessage (true: the DS sees no proposal or commit content) or PublicMessage. */

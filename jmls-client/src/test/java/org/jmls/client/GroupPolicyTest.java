@@ -62,6 +62,9 @@ class GroupPolicyTest {
       OutOfOrderPolicy expected = new OutOfOrderPolicy(200, 3);
       assertEquals(expected, alice.group(g).config().outOfOrder(), "creator");
       assertEquals(expected, bob.group(g).config().outOfOrder(), "joiner by Welcome");
+      // The policy fixes the handshake wire format: every member refuses the other one.
+      assertTrue(alice.group(g).config().requireHandshakeWireFormat() && bob.group(g).config().requireHandshakeWireFormat());
+      assertTrue(!GroupPolicy.configFor(alice.group(g).context()).encryptHandshakes());
 
       // Two hours on, Carol's KeyPackages (made now) are older than the policy's one hour: refused,
       // and Alice's group is untouched.

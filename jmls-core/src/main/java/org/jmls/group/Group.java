@@ -578,7 +578,8 @@ public final class Group {
     }
     org.jmls.codec.TlsWriter w = new org.jmls.codec.TlsWriter(4096);
     w.raw(STATE_MAGIC).u16(STATE_VERSION).u16(crypto.cipherSuite().id());
-    w.u8(config.encryptHandshakes() ? 1 : 0).u32(config.paddingBlock()).u32(config.outOfOrder().maximumForwardDistance())
+    // Bit 0: handshakes sent encrypted; bit 1: the other wire format refused (states before that bit read as 0: accept both).
+    w.u8((config.encryptHandshakes() ? 1 : 0) | (config.requireHandshakeWireFormat() ? 2 : 0)).u32(config.paddingBlock()).u32(config.outOfOrder().maximumForwardDistance())
         .u32(config.outOfOrder().outOfOrderTolerance()).u32(config.pastEpochs()).u8(config.ratchetTreeInWelcome() ? 1 : 0)
         .u8(config.checkLifetimesOnJoin() ? 1 : 0);
     w.opaque(signatureKey.unsafeArray()).u8(active ? 1 : 0);
@@ -631,8 +632,12 @@ public final class Group {
       MlsCrypto c = services.provider().suite(suite);
       GroupConfig config;
       try {
-        config = new GroupConfig(r.u8() == 1, r.u32(),
-            new org.jmls.schedule.OutOfOrderPolicy(r.u32(), r.u32()), r.u32(), r.u8() == 1, r.u8() == 1);
+        int handshakes = r.u8();
+        if (handshakes > 3) {
+          throw r.error("invalid handshake settings in group state");
+        }
+        config = new GroupConfig((handshakes & 1) != 0, r.u32(),
+            new org.jmls.schedule.OutOfOrderPolicy(r.u32(), r.u32()), r.u32(), r.u8() == 1, r.u8() == 1, (handshakes & 2) != 0);
       } catch (IllegalArgumentException e) {
         throw r.error("invalid group configuration: " + e.getMessage());
       }
@@ -1086,8 +1091,8 @@ public final class Group {
       if (fc.contentType() == ContentType.APPLICATION) {
         throw new ValidationException("rfc9420-6.2.public-application", "application data must be sent as PrivateMessage");
       }
-      if (fc.sender().senderType() == SenderType.MEMBER && config.encryptHandshakes()) {
-        throw new ValidationException("policy.handshake-wire-format", "this group's handshakes must be encrypted");
+      if (fc.sender().senderType() == SenderType.MEMBER && config.encryptHandshakes() && config.requireHandshakeWireFormat()) {
+        throw new ValidationException("policy.handshake-wire-format", "this group's handshakes must be encrypted (PrivateMessage)");
       }
       ac = pm.authenticatedContent();
       verifyPublicSender(pm, st);
@@ -1098,7 +1103,7 @@ public final class Group {
       if (st == null) {
         throw new ValidationException("rfc9420-6.epoch", "epoch " + pm.epoch() + " is not retained");
       }
-      if (pm.contentType() != ContentType.APPLICATION && !config.encryptHandshakes()) {
+      if (pm.contentType() != ContentType.APPLICATION && !config.encryptHandshakes() && config.requireHandshakeWireFormat()) {
         throw new ValidationException("policy.handshake-wire-format", "this group's handshakes must be PublicMessages");
       }
       Framing.Opened opened = decryptPrivate(pm, st);

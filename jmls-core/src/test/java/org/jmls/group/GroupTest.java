@@ -1,5 +1,6 @@
 package org.jmls.group;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -114,6 +115,42 @@ class GroupTest {
     alice.mergePendingCommit();
     bob.merge((Group.StagedCommit) bob.process(empty.commit()));
     assertEquals("sent before the commit", text(alice.process(late)));
+  }
+
+  /**
+   * RFC 9420 lets each member choose the wire format of its handshakes. By default a member accepts
+   * both, whatever it sends itself; with {@code requireHandshakeWireFormat} it refuses the other one
+   * (policy.handshake-wire-format), and its state is unchanged.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void handshakeWireFormat_otherFormatAcceptedByDefault_refusedWhenRequired(boolean aliceEncrypts) throws Exception {
+    CipherSuite suite = CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519;
+    KeyPackageBundle a = member(suite, "alice");
+    KeyPackageBundle b = member(suite, "bob");
+    KeyPackageBundle c = member(suite, "carol");
+    GroupConfig aliceConfig = GroupConfig.defaults().withEncryptedHandshakes(aliceEncrypts);
+    GroupConfig othersConfig = GroupConfig.defaults().withEncryptedHandshakes(!aliceEncrypts);
+    Group alice = Group.create(S, aliceConfig, Bytes.wrap(new byte[] {3}), a, List.of());
+    Group.CommitResult r = alice.commit(List.of(new Proposal.Add(b.keyPackage()), new Proposal.Add(c.keyPackage())), false);
+    alice.mergePendingCommit();
+    Group bob = join(othersConfig, r.welcome(), b);
+    Group carol = join(othersConfig.withRequiredHandshakeWireFormat(true), r.welcome(), c);
+
+    Group.CommitResult update = alice.commit(List.of(), true);
+    assertEquals(aliceEncrypts ? org.jmls.message.WireFormat.MLS_PRIVATE_MESSAGE : org.jmls.message.WireFormat.MLS_PUBLIC_MESSAGE,
+        update.commit().wireFormat());
+    alice.mergePendingCommit();
+    bob.merge((Group.StagedCommit) bob.process(update.commit()));
+    assertEquals(alice.epochAuthenticator(), bob.epochAuthenticator(), "the default accepts the other wire format");
+
+    byte[] before = carol.save();
+    ValidationException e = assertThrows(ValidationException.class, () -> carol.process(update.commit()));
+    assertEquals("policy.handshake-wire-format", e.ruleId());
+    assertArrayEquals(before, carol.save(), "a refusal leaves the state as it was");
+    // The setting survives a save and load.
+    assertTrue(Group.load(S, carol.save()).config().requireHandshakeWireFormat());
+    assertFalse(Group.load(S, bob.save()).config().requireHandshakeWireFormat());
   }
 
   /** A group of two with a commit from Bob that Alice has not processed yet. */
