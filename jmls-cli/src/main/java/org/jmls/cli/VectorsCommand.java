@@ -14,7 +14,8 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description = {
       "Runs every official MLS test-vector file in DIR and prints the results.",
-      "One line per file ('FILE: N passed, M failed'), then the total; exit status 1 if any entry failed.",
+      "Each file is read as the format its content has: one line per file ('FILE (as FORMAT): N passed, M failed'), then the total;",
+      "exit status 1 if any entry failed or a file's format is unknown.",
       "With --verbose, each failing entry (suite, index) and what differed."
     })
 final class VectorsCommand implements Callable<Integer> {

@@ -28,14 +28,22 @@ import org.jmls.message.Welcome;
  * passive-client-welcome.json, passive-client-handling-commit.json and passive-client-random.json:
  * join by Welcome (tree in the GroupInfo or out of band, with external PSKs), then process every
  * epoch's proposals and commit, checking the epoch authenticator after each. Leaf lifetimes are
- * checked on join (RFC 9420 §7.3, RECOMMENDED) against a clock fixed inside the window the file's
- * leaves were generated for: 2023-03..2024-03 for passive-client-welcome, 2024-03..2025-03 for the
- * others (their remaining leaves are valid from 0 to 2^64-1).
+ * checked on join (RFC 9420 §7.3, RECOMMENDED) against a clock fixed inside the window the entry's
+ * leaves were generated for ({@link #clockFor}).
  */
 final class PassiveClientVectors extends EntryVectors.PerSuite {
-  private static Clock clockFor(String file) {
-    String day = file.equals("passive-client-welcome.json") ? "2023-06-01" : "2024-06-01";
-    return Clock.fixed(Instant.parse(day + "T00:00:00Z"), ZoneOffset.UTC);
+  /**
+   * The time at which an entry's leaves are checked, read from the entry itself (so a file is
+   * judged by its content, whatever its name): inside the joiner's KeyPackage lifetime when that is
+   * a real window (passive-client-welcome: 2023-03..2024-03); else 2024-06-01, inside the window
+   * of the leaves that the working group's generator gave finite lifetimes in the other files.
+   */
+  private static Clock clockFor(KeyPackage joiner) {
+    long from = joiner.leafNode().lifetime().notBefore();
+    long to = joiner.leafNode().lifetime().notAfter();
+    Instant at = from > 0 && to > from && to < Long.MAX_VALUE ? Instant.ofEpochSecond(from + (to - from) / 2)
+        : Instant.parse("2024-06-01T00:00:00Z");
+    return Clock.fixed(at, ZoneOffset.UTC);
   }
 
   PassiveClientVectors(String fileName, CryptoProvider provider) {
@@ -54,8 +62,8 @@ final class PassiveClientVectors extends EntryVectors.PerSuite {
       JsonObject p = e.getAsJsonObject();
       psks.put(Bytes.wrap(Json.hex(p, "psk_id")), Secret.wrap(Json.hex(p, "psk")));
     }
-    GroupServices services = new GroupServices(provider, clockFor(fileName()), CredentialValidator.ACCEPT_ALL, PskStore.of(psks), null);
     KeyPackage kp = (KeyPackage) MlsMessage.fromBytes(Json.hex(v, "key_package")).body();
+    GroupServices services = new GroupServices(provider, clockFor(kp), CredentialValidator.ACCEPT_ALL, PskStore.of(psks), null);
     KeyPackageBundle bundle = new KeyPackageBundle(kp, Secret.wrap(Json.hex(v, "init_priv")),
         Secret.wrap(Json.hex(v, "encryption_priv")), Secret.wrap(Json.hex(v, "signature_priv")));
     Welcome welcome = (Welcome) MlsMessage.fromBytes(Json.hex(v, "welcome")).body();

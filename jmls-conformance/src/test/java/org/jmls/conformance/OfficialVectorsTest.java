@@ -219,6 +219,35 @@ class OfficialVectorsTest {
   }
 
   @Test
+  void formatOf_recognisesEveryOfficialFileByItsContent() throws IOException {
+    try (Stream<Path> files = java.nio.file.Files.list(Conformance.locateVectors())) {
+      for (Path p : files.filter(f -> f.toString().endsWith(".json")).toList()) {
+        String name = p.getFileName().toString();
+        String expected = name.startsWith("passive-client") ? "passive-client-welcome.json" : name;
+        assertEquals(expected, Conformance.formatOf(Json.readArray(p)), name);
+      }
+    }
+  }
+
+  @Test
+  void runAll_readsFilesByContent_whateverTheirNames_andRefusesUnknownShapes(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws IOException {
+    Path official = Conformance.locateVectors();
+    java.nio.file.Files.copy(official.resolve("passive-client-random.json"), dir.resolve("interop-passive-random.json"));
+    java.nio.file.Files.copy(official.resolve("tree-math.json"), dir.resolve("math.json"));
+    java.nio.file.Files.writeString(dir.resolve("notes.json"), "[{\"author\": \"someone\", \"topic\": \"mls\"}]");
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    int failed = CONFORMANCE.runAll(dir, new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8), false);
+    List<String> lines = bytes.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+    assertEquals(List.of(
+        "interop-passive-random.json (as passive-client): 1 passed, 0 failed",
+        "math.json (as tree-math): 10 passed, 0 failed",
+        "notes.json: not a test-vector format this version knows (entries with [author, topic]), counted as 1 failed",
+        "11 passed, 1 failed"), lines);
+    assertEquals(1, failed);
+  }
+
+  @Test
   void runner_supportsAllSixteenOfficialFiles() throws IOException {
     try (Stream<Path> files = java.nio.file.Files.list(Conformance.locateVectors())) {
       List<String> names = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json")).sorted().toList();
