@@ -41,6 +41,24 @@ public interface CryptoProvider {
   /** Fills {@code out} from a cryptographically secure source. */
   void randomBytes(byte[] out);
 
+  /**
+   * Why {@code publicKey} is not a valid public key of {@code alg} (RFC 9420 §5.1.1: RFC 8032 keys
+   * for EdDSA, an UncompressedPointRepresentation on the curve for ECDSA), or null when it is (or
+   * when this provider cannot tell).
+   */
+  default String signatureKeyProblem(SignatureAlgorithm alg, byte[] publicKey) {
+    return null;
+  }
+
+  /**
+   * Why {@code publicKey} is not a valid public key of {@code kem} (RFC 9180 §7.1.4: the right
+   * length for X25519/X448, an uncompressed point on the curve for the NIST curves), or null when it
+   * is (or when this provider cannot tell).
+   */
+  default String hpkeKeyProblem(KemAlgorithm kem, byte[] publicKey) {
+    return null;
+  }
+
   /** The MLS operations of {@code suite} over this provider. */
   default MlsCrypto suite(CipherSuite suite) {
     return new MlsCrypto(suite, this);

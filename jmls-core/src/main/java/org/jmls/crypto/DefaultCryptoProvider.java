@@ -409,6 +409,49 @@ public final class DefaultCryptoProvider implements CryptoProvider {
   }
 
   @Override
+  public String signatureKeyProblem(SignatureAlgorithm alg, byte[] pk) {
+    switch (alg) {
+      case ED25519:
+        return pk.length != Ed25519.PUBLIC_KEY_SIZE ? pk.length + " bytes, not " + Ed25519.PUBLIC_KEY_SIZE
+            : Ed25519.validatePublicKeyFull(pk, 0) ? null : "not a point of Ed25519's prime-order group";
+      case ED448:
+        return pk.length != Ed448.PUBLIC_KEY_SIZE ? pk.length + " bytes, not " + Ed448.PUBLIC_KEY_SIZE
+            : Ed448.validatePublicKeyFull(pk, 0) ? null : "not a point of Ed448's prime-order group";
+      default:
+        return pointProblem(curve(alg), pk);
+    }
+  }
+
+  @Override
+  public String hpkeKeyProblem(KemAlgorithm kem, byte[] pk) {
+    switch (kem) {
+      case DHKEM_X25519:
+        return pk.length == X25519.POINT_SIZE ? null : pk.length + " bytes, not " + X25519.POINT_SIZE;
+      case DHKEM_X448:
+        return pk.length == X448.POINT_SIZE ? null : pk.length + " bytes, not " + X448.POINT_SIZE;
+      default:
+        return pointProblem(curve(kem), pk);
+    }
+  }
+
+  private static String pointProblem(Curve c, byte[] pk) {
+    int uncompressed = 1 + 2 * c.fieldLength;
+    if (pk.length == 1 + c.fieldLength && (pk[0] == 0x02 || pk[0] == 0x03)) {
+      return "a compressed point; MLS keys are uncompressed points (0x04 || X || Y, " + uncompressed + " bytes)";
+    }
+    if (pk.length != uncompressed || pk[0] != 0x04) {
+      return pk.length + " bytes" + (pk.length > 0 ? " starting " + String.format("0x%02x", pk[0]) : "")
+          + ", not an uncompressed point (0x04 || X || Y, " + uncompressed + " bytes)";
+    }
+    try {
+      c.point(pk);
+      return null;
+    } catch (CryptoException e) {
+      return "not a point on the curve";
+    }
+  }
+
+  @Override
   public void randomBytes(byte[] out) {
     random.nextBytes(out);
   }

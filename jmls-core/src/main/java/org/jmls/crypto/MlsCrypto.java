@@ -128,6 +128,26 @@ public final class MlsCrypto {
         suite.signature(), verificationKey.unsafeArray(), labeledContent(label, content), signature.unsafeArray());
   }
 
+  /**
+   * Refuses {@code key} unless it is a valid signature public key of this suite (§5.1.1), naming
+   * whose key it is and what is wrong; used to say why a signature failed when the key is the cause.
+   */
+  public void checkSignatureKey(Bytes key, String whose) throws org.jmls.ValidationException {
+    String problem = provider.signatureKeyProblem(suite.signature(), key.unsafeArray());
+    if (problem != null) {
+      throw new org.jmls.ValidationException("rfc9420-5.1.1.signature-key",
+          whose + " is not a valid " + suite.signature() + " public key: " + problem);
+    }
+  }
+
+  /** Refuses {@code key} unless it is a valid HPKE public key of this suite's KEM (RFC 9180 §7.1.4). */
+  public void checkHpkeKey(Bytes key, String whose) throws org.jmls.ValidationException {
+    String problem = provider.hpkeKeyProblem(suite.kem(), key.unsafeArray());
+    if (problem != null) {
+      throw new org.jmls.ValidationException("rfc9180-7.1.4.public-key", whose + " is not a valid " + suite.kem() + " public key: " + problem);
+    }
+  }
+
   /** EncryptWithLabel(PublicKey, Label, Context, Plaintext) (§5.1.3). */
   public HpkeCiphertext encryptWithLabel(Bytes publicKey, String label, byte[] context, byte[] plaintext)
       throws CryptoException {

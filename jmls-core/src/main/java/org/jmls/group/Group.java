@@ -1142,6 +1142,7 @@ public final class Group {
       throw new ValidationException("rfc9420-6.3.2.sender-blank", "the sender's leaf is blank");
     }
     if (!Framing.verifySignature(crypto, ac, st.context, sender.signatureKey())) {
+      crypto.checkSignatureKey(sender.signatureKey(), "the sender's signature key");
       throw new ValidationException("rfc9420-6.1.signature", "the signature does not verify");
     }
     return opened;
@@ -1194,6 +1195,7 @@ public final class Group {
       }
     }
     if (!Framing.verifySignature(crypto, pm.authenticatedContent(), st.context, key)) {
+      crypto.checkSignatureKey(key, "the sender's signature key");
       throw new ValidationException("rfc9420-6.1.signature", "the signature does not verify");
     }
   }
@@ -1280,6 +1282,7 @@ public final class Group {
         throw new ValidationException("rfc9420-12.4.2.same-leaf-key", "the committer's new leaf keeps its encryption key");
       }
       for (UpdatePathNode n : path.nodes()) {
+        crypto.checkHpkeKey(n.encryptionKey(), "an UpdatePath node's encryption_key");
         if (tree.nodeWithEncryptionKey(n.encryptionKey()) >= 0) {
           throw new ValidationException("rfc9420-12.4.2.path-key-reused", "an UpdatePath key already appears in the tree");
         }

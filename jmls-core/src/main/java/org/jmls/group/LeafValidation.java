@@ -40,8 +40,10 @@ final class LeafValidation {
           "leaf_node_source is " + leaf.leafNodeSource() + ", expected " + expectedSource);
     }
     if (!c.verifyWithLabel(leaf.signatureKey(), "LeafNodeTBS", leaf.toBeSigned(groupId, leafIndex), leaf.signature())) {
+      c.checkSignatureKey(leaf.signatureKey(), "the leaf's signature_key"); // the key itself, if it is the cause
       throw new ValidationException("rfc9420-7.3.leaf-signature", "the LeafNode signature does not verify");
     }
+    c.checkHpkeKey(leaf.encryptionKey(), "the leaf's encryption_key");
     checkRequiredCapabilities(leaf, groupExtensions);
     for (Extension e : leaf.extensions()) {
       if (!isDefaultExtension(e.extensionType()) && !leaf.capabilities().extensions().contains(e.extensionType())) {

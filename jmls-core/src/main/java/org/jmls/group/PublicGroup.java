@@ -143,6 +143,7 @@ public final class PublicGroup {
     Sender s = pm.content().sender();
     Bytes key = signerKey(pm);
     if (!Framing.verifySignature(crypto, ac, context, key)) {
+      crypto.checkSignatureKey(key, "the sender's signature key");
       throw new ValidationException("rfc9420-6.1.signature", "the signature does not verify");
     }
     if (pm.content().contentType() == ContentType.PROPOSAL) {
@@ -184,6 +185,7 @@ public final class PublicGroup {
       LeafValidation.validate(crypto, services, commit.path().leafNode(), LeafNodeSource.COMMIT, context.groupId(), committer,
           applied.extensions, next, committer, -1);
       for (UpdatePathNode n : commit.path().nodes()) {
+        crypto.checkHpkeKey(n.encryptionKey(), "an UpdatePath node's encryption_key");
         if (next.nodeWithEncryptionKey(n.encryptionKey()) >= 0) {
           throw new ValidationException("rfc9420-12.4.2.path-key-reused", "an UpdatePath key already appears in the tree");
         }

@@ -648,6 +648,7 @@ public final class RatchetTree {
     if (executor == null) {
       for (int l = 0; l < leafCount; l++) {
         if (nodes.get(2 * l) != null && !leafSignatureValid(l, groupId)) {
+          crypto.checkSignatureKey(leaf(l).signatureKey(), "leaf " + l + "'s signature_key");
           throw new ValidationException("rfc9420-7.3.leaf-signature", "leaf " + l + " has an invalid signature");
         }
       }
@@ -678,6 +679,7 @@ public final class RatchetTree {
         throw new IllegalStateException(e.getCause());
       }
       if (bad >= 0) {
+        crypto.checkSignatureKey(leaf(bad).signatureKey(), "leaf " + bad + "'s signature_key");
         throw new ValidationException("rfc9420-7.3.leaf-signature", "leaf " + bad + " has an invalid signature");
       }
     }
