@@ -58,8 +58,13 @@ class DsServerTest {
     Group group;
     long seq;
 
+    final KeyPair signature;
+    final org.jmls.crypto.Secret signatureKey;
+
     Device(String base, String id) throws Exception {
       KeyPair sig = C.generateSignatureKeyPair();
+      signature = sig;
+      signatureKey = sig.privateKey();
       long now = S.clock().instant().getEpochSecond();
       kp = KeyPackages.create(C, new Credential.Basic(Bytes.wrap(id.getBytes())), sig, KeyPackages.defaultCapabilities(SUITE),
           new Lifetime(now - 60, now + 86400), List.of(), List.of());
@@ -117,6 +122,46 @@ class DsServerTest {
     creator.group.mergePendingCommit();
     for (Device d : others) {
       d.sync();
+    }
+  }
+
+  /**
+   * A signed request is accepted once: the same bytes sent again — to the same node, or to a second
+   * DS node on the same database — are refused as a replay, and nothing is done twice; a request
+   * signed anew goes through.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgres"})
+  void signedRequest_replayed_refusedOnEveryNode(String db) throws Exception {
+    try (Database d = Databases.freshWith(db, "db/ds"); DsServer one = DsServer.start("127.0.0.1", 0, d, S);
+        DsServer two = DsServer.start("127.0.0.1", 0, d, S)) {
+      Device alice = new Device("http://127.0.0.1:" + one.port(), "alice");
+      HttpClient http = HttpClient.newHttpClient();
+      long now = S.clock().instant().getEpochSecond();
+      KeyPackage another = KeyPackages.create(C, alice.kp.keyPackage().leafNode().credential(), alice.signature,
+          KeyPackages.defaultCapabilities(SUITE), new Lifetime(now - 60, now + 86400), List.of(), List.of()).keyPackage();
+      byte[] upload = ("{\"keyPackages\":[{\"data\":\"" + b64(MlsMessage.of(another).toByteArray()) + "\",\"lastResort\":false}]}")
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      HttpRequest signed = alice.http.prepare("GET", "/ds/key-packages/stock", new byte[0], "application/json");
+      assertEquals(200, http.send(signed, HttpResponse.BodyHandlers.ofString()).statusCode());
+      HttpResponse<String> again = http.send(signed, HttpResponse.BodyHandlers.ofString());
+      assertEquals(401, again.statusCode());
+      assertTrue(again.body().contains("ds.unauthenticated") && again.body().contains("already used (a replay)"), again.body());
+      // The same signed request sent to the other node: refused there too (the record is in the database).
+      HttpRequest toTwo = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + two.port() + "/ds/key-packages/stock"))
+          .headers(signed.headers().map().entrySet().stream().filter(h -> h.getKey().startsWith("X-MLS"))
+              .flatMap(h -> java.util.stream.Stream.of(h.getKey(), h.getValue().get(0))).toArray(String[]::new)).GET().build();
+      assertEquals(401, http.send(toTwo, HttpResponse.BodyHandlers.ofString()).statusCode());
+      // A write replayed is not done twice.
+      HttpRequest post = alice.http.prepare("POST", "/ds/key-packages", upload, "application/json");
+      assertEquals(201, http.send(post, HttpResponse.BodyHandlers.ofString()).statusCode());
+      assertEquals(401, http.send(post, HttpResponse.BodyHandlers.ofString()).statusCode());
+      Map<?, ?> stock = (Map<?, ?>) ((List<?>) alice.http.call("GET", "/ds/key-packages/stock", null).json().get("stock")).get(0);
+      assertEquals(2, ((Number) stock.get("oneTimeLeft")).intValue(), "the registration's KeyPackage and one upload: " + stock);
+      // Signed anew, the same call goes through on either node.
+      assertEquals(200, alice.http.call("GET", "/ds/key-packages/stock", null).status());
+      assertEquals(200, new DsClient("http://127.0.0.1:" + two.port(), "alice", C, alice.signatureKey).call("GET",
+          "/ds/key-packages/stock", null).status());
     }
   }
 

@@ -27,6 +27,8 @@ public final class DsClient {
   /** The outcome of one call. */
   public record Response(int status, Map<String, Object> json, byte[] raw) {}
 
+  private final java.util.concurrent.atomic.AtomicLong lastTimestamp = new java.util.concurrent.atomic.AtomicLong();
+
   public DsClient(String base, String clientId, MlsCrypto crypto, Secret signatureKey) {
     this(base, clientId, crypto, signatureKey, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build());
   }
@@ -122,7 +124,9 @@ public final class DsClient {
   /** Adds the signed-request headers ({@link SignedRequest}) for one request through {@code header}. */
   private void sign(String method, String path, byte[] body, java.util.function.BiConsumer<String, String> header)
       throws CryptoException {
-    long ts = System.currentTimeMillis();
+    // Strictly increasing per client: two identical requests in one millisecond would otherwise be one
+    // signature, and the DS accepts each signed request once.
+    long ts = lastTimestamp.updateAndGet(last -> Math.max(System.currentTimeMillis(), last + 1));
     header.accept(SignedRequest.CLIENT, clientId);
     header.accept(SignedRequest.TIMESTAMP, Long.toString(ts));
     header.accept(SignedRequest.SIGNATURE, SignedRequest.sign(crypto, signatureKey, method, path, ts, clientId, body));

@@ -40,6 +40,7 @@ public final class DsServer implements AutoCloseable {
   private final GroupServices services;
   private final KeyPackageDirectory keyPackages;
   private final GroupDirectory groups;
+  private final ReplayGuard replays;
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
   private final Map<String, Set<Channel>> sockets = new ConcurrentHashMap<>();
   private final Map<String, Object> waiters = new ConcurrentHashMap<>();
@@ -74,6 +75,7 @@ public final class DsServer implements AutoCloseable {
     this.services = services;
     this.keyPackages = new KeyPackageDirectory(db, services);
     this.groups = new GroupDirectory(db, services);
+    this.replays = new ReplayGuard(db, services.clock());
     groups.onEnqueue(this::wake);
     groups.onDeliveries(this::deliver);
     this.app = app;
@@ -215,6 +217,9 @@ public final class DsServer implements AutoCloseable {
     if (!SignedRequest.verify(crypto, c.signatureKey(), ctx.method().name(), pathOf(ctx), t, client, ctx.bodyAsBytes(), sig)) {
       throw new AuthException(401, "the request signature does not verify");
     }
+    if (!replays.firstUse(sig.getBytes(java.nio.charset.StandardCharsets.US_ASCII), t)) {
+      throw new AuthException(401, "this signed request was already used (a replay); sign each request anew");
+    }
     return c;
   }
 
@@ -290,6 +295,10 @@ public final class DsServer implements AutoCloseable {
           || Math.abs(services.clock().millis() - t) > SignedRequest.SKEW_MILLIS
           || !SignedRequest.verify(services.provider().suite(suite), key, "POST", pathOf(ctx), t, clientId, ctx.bodyAsBytes(), sig)) {
         error(ctx, 401, "ds.proof-of-possession", "sign the registration with the key being registered");
+        return;
+      }
+      if (!replays.firstUse(sig.getBytes(java.nio.charset.StandardCharsets.US_ASCII), t)) {
+        error(ctx, 401, "ds.unauthenticated", "this signed request was already used (a replay); sign each request anew");
         return;
       }
       org.jmls.message.Credential cred;
@@ -429,8 +438,9 @@ public final class DsServer implements AutoCloseable {
             long t = Long.parseLong(ts);
             ok = Math.abs(services.clock().millis() - t) <= SignedRequest.SKEW_MILLIS
                 && SignedRequest.verify(services.provider().suite(CipherSuite.of(c.cipherSuite())), c.signatureKey(), "GET", "/ds/ws", t,
-                    client, new byte[0], sig);
-          } catch (NumberFormatException e) {
+                    client, new byte[0], sig)
+                && replays.firstUse(sig.getBytes(java.nio.charset.StandardCharsets.US_ASCII), t);
+          } catch (NumberFormatException | SQLException e) {
             ok = false;
           }
         }
