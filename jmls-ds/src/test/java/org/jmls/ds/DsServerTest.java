@@ -126,9 +126,9 @@ class DsServerTest {
   }
 
   /**
-   * A signed request is accepted once: the same bytes sent again — to the same node, or to a second
-   * DS node on the same database — are refused as a replay, and nothing is done twice; a request
-   * signed anew goes through.
+   * A signed request is accepted once: a read sent again to the same node, and a write sent again to
+   * the same node or to a second DS node on the same database, are refused as replays, and nothing is
+   * done twice; a request signed anew goes through.
    */
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "postgres"})
@@ -147,15 +147,18 @@ class DsServerTest {
       HttpResponse<String> again = http.send(signed, HttpResponse.BodyHandlers.ofString());
       assertEquals(401, again.statusCode());
       assertTrue(again.body().contains("ds.unauthenticated") && again.body().contains("already used (a replay)"), again.body());
-      // The same signed request sent to the other node: refused there too (the record is in the database).
-      HttpRequest toTwo = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + two.port() + "/ds/key-packages/stock"))
-          .headers(signed.headers().map().entrySet().stream().filter(h -> h.getKey().startsWith("X-MLS"))
-              .flatMap(h -> java.util.stream.Stream.of(h.getKey(), h.getValue().get(0))).toArray(String[]::new)).GET().build();
-      assertEquals(401, http.send(toTwo, HttpResponse.BodyHandlers.ofString()).statusCode());
-      // A write replayed is not done twice.
+      // A write replayed, to the same node or to the other one (the record is in the database), is refused
+      // and not done twice.
       HttpRequest post = alice.http.prepare("POST", "/ds/key-packages", upload, "application/json");
       assertEquals(201, http.send(post, HttpResponse.BodyHandlers.ofString()).statusCode());
       assertEquals(401, http.send(post, HttpResponse.BodyHandlers.ofString()).statusCode());
+      HttpRequest toTwo = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + two.port() + "/ds/key-packages"))
+          .headers(post.headers().map().entrySet().stream().filter(h -> h.getKey().startsWith("X-MLS") || h.getKey().equals("Content-Type"))
+              .flatMap(h -> java.util.stream.Stream.of(h.getKey(), h.getValue().get(0))).toArray(String[]::new))
+          .POST(HttpRequest.BodyPublishers.ofByteArray(upload)).build();
+      HttpResponse<String> onTwo = http.send(toTwo, HttpResponse.BodyHandlers.ofString());
+      assertEquals(401, onTwo.statusCode(), onTwo.body());
+      assertTrue(onTwo.body().contains("already used (a replay)"), onTwo.body());
       Map<?, ?> stock = (Map<?, ?>) ((List<?>) alice.http.call("GET", "/ds/key-packages/stock", null).json().get("stock")).get(0);
       assertEquals(2, ((Number) stock.get("oneTimeLeft")).intValue(), "the registration's KeyPackage and one upload: " + stock);
       // Signed anew, the same call goes through on either node.
