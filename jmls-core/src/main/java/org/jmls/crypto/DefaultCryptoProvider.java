@@ -9,7 +9,6 @@ import java.util.EnumMap;
 import java.util.Map;
 import javax.crypto.Cipher;
 import javax.crypto.Mac;
-import javax.crypto.spec.ChaCha20ParameterSpec;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;

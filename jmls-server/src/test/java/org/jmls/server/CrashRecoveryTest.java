@@ -24,7 +24,6 @@ import org.jmls.group.GroupServices;
 import org.jmls.message.KeyPackage;
 import org.jmls.message.MlsMessage;
 import org.jmls.message.Proposal;
-import org.jmls.message.Welcome;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
