@@ -161,7 +161,7 @@ final class AdminCommands implements Runnable {
   }
 
   @Command(name = "revoke", mixinStandardHelpOptions = true,
-      description = "Revoke a device's credentials (USER/DEVICE) or one certificate (--serial); the DS then refuses the device.")
+      description = "Revoke a device's credentials (USER/DEVICE) or one certificate (--serial), as for a lost device.")
   static final class Revoke extends OperatorCommand {
     @Parameters(arity = "0..1", paramLabel = "USER/DEVICE", description = "The device, as 'jmls admin accounts' shows it.")
     String device;
