@@ -1,9 +1,6 @@
 package org.jmls.cli;
 
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.jmls.as.AsClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -65,22 +63,14 @@ final class AdminCommands implements Runnable {
 
     /** Calls the AS; returns the JSON answer, or throws with the server's reason. */
     Map<?, ?> call(String method, String path, Object body) throws Exception {
-      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url + path)).header("Authorization", "Bearer " + token());
-      if (body == null) {
-        b.method(method, HttpRequest.BodyPublishers.noBody());
-      } else {
-        b.header("Content-Type", "application/json").method(method,
-            HttpRequest.BodyPublishers.ofString(ClientOptions.JSON.writeValueAsString(body)));
+      AsClient.Response r = new AsClient(url, HTTP).call(method, path, body, token());
+      if (r.status() == 401 || r.status() == 403) {
+        throw new ClientOptions.CommandException("the AS at " + url + " refused the operator token (" + r.message() + ")");
       }
-      HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-      Map<?, ?> m = ClientOptions.JSON.readValue(r.body(), Map.class);
-      if (r.statusCode() == 401 || r.statusCode() == 403) {
-        throw new ClientOptions.CommandException("the AS at " + url + " refused the operator token (" + m.get("message") + ")");
+      if (r.status() >= 300) {
+        throw new ClientOptions.CommandException("the AS refused: " + r.message() + " (" + r.json().get("error") + ")");
       }
-      if (r.statusCode() >= 300) {
-        throw new ClientOptions.CommandException("the AS refused: " + m.get("message") + " (" + m.get("error") + ")");
-      }
-      return m;
+      return r.json();
     }
 
     void print(String human, Object machine) throws Exception {

@@ -88,10 +88,8 @@ final class DemoCommand implements Callable<Integer> {
 
       say("Alice creates a group whose policy (agreed in the group context) makes Alice and Bob admins, and adds Bob"
           + " (the DS hands out one of Bob's KeyPackages; Bob joins from the Welcome).");
-      org.jmls.client.GroupPolicy d = org.jmls.client.GroupPolicy.defaults("alice@example.com");
-      Bytes g = alice.createGroup("friends", new org.jmls.client.GroupPolicy(d.allowedSuites(),
-          List.of("alice@example.com", "bob@example.com"), true, d.maximumForwardDistance(), d.outOfOrderTolerance(),
-          d.keyPackageLifetimeSeconds(), d.selfUpdateIntervalSeconds(), d.maxStalenessSeconds(), false));
+      Bytes g = alice.createGroup("friends",
+          org.jmls.client.GroupPolicy.defaults("alice@example.com").withAdmins(List.of("alice@example.com", "bob@example.com")));
       alice.addUser(g, "bob@example.com");
       bob.sync();
       System.out.println("     members: " + alice.members(g));

@@ -81,21 +81,13 @@ final class GroupCommands implements Runnable {
       return common.withClient((c, store) -> {
         GroupName.check(name);
         GroupRef refs = new GroupRef(c, store);
-        List<Bytes> taken = refs.named(name);
-        if (!taken.isEmpty()) {
-          throw new ClientOptions.CommandException("this device is already in a group named '" + name + "' (" + taken.get(0).hex()
-              + "); choose another name, or rename that group with 'jmls group rename " + name + " NEW-NAME'");
-        }
+        refs.requireUnused(name, null);
         List<String> adminList = new ArrayList<>();
         if (!allAdmins) {
           adminList.add(c.user());
           admins.stream().filter(a -> !adminList.contains(a)).forEach(adminList::add);
         }
-        GroupPolicy defaults = GroupPolicy.defaults(c.user()).withEncryptedHandshakes(encryptedHandshakes);
-        GroupPolicy policy = new GroupPolicy(defaults.allowedSuites(), adminList, defaults.externalJoins(),
-            defaults.maximumForwardDistance(), defaults.outOfOrderTolerance(), defaults.keyPackageLifetimeSeconds(),
-            defaults.selfUpdateIntervalSeconds(), defaults.maxStalenessSeconds(), defaults.encryptedHandshakes());
-        Bytes gid = c.createGroup(name, policy);
+        Bytes gid = c.createGroup(name, GroupPolicy.defaults(c.user()).withEncryptedHandshakes(encryptedHandshakes).withAdmins(adminList));
         refs.refresh(gid);
         Map<String, Object> out = fields(refs, gid);
         out.put("admins", adminList);
@@ -146,12 +138,7 @@ final class GroupCommands implements Runnable {
     @Override
     String act(MlsClient c, GroupRef refs, Bytes gid, Map<String, Object> out) throws Exception {
       GroupName.check(newName);
-      for (Bytes other : refs.named(newName)) {
-        if (!other.equals(gid)) {
-          throw new ClientOptions.CommandException("this device is already in another group named '" + newName + "' (" + other.hex()
-              + "); choose another name");
-        }
-      }
+      refs.requireUnused(newName, gid);
       String old = refs.label(gid);
       long epoch = c.renameGroup(gid, newName);
       out.put("group", newName);

@@ -47,6 +47,17 @@ final class GroupRef {
     return out;
   }
 
+  /** Refuses {@code name} when a group on this device other than {@code except} (may be null) already has it. */
+  void requireUnused(String name, Bytes except) {
+    for (Bytes other : named(name)) {
+      if (!other.equals(except)) {
+        throw new ClientOptions.CommandException("this device is already in " + (except == null ? "a" : "another") + " group named '"
+            + name + "' (" + other.hex() + "); choose another name" + (except == null
+            ? ", or rename that group with 'jmls group rename " + name + " NEW-NAME'" : ""));
+      }
+    }
+  }
+
   /** The one group {@code ref} designates on this device, or a refusal that says why and what to type instead. */
   Bytes resolve(String ref) throws Exception {
     Set<Bytes> found = new LinkedHashSet<>(named(ref));

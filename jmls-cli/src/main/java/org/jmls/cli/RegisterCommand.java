@@ -49,9 +49,9 @@ final class RegisterCommand implements Callable<Integer> {
     try {
       if (Files.exists(target)) {
         try (ClientStore existing = common.open(target)) {
-          if (existing.get("identity") != null) {
-            MlsClient there = MlsClient.restore(common.url, existing);
-            throw new ClientOptions.CommandException(target + " already holds the device " + there.clientId()
+          String there = MlsClient.storedClientId(existing);
+          if (there != null) {
+            throw new ClientOptions.CommandException(target + " already holds the device " + there
                 + "; give a new --store to register another device");
           }
         }

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.jmls.Bytes;
 import org.jmls.ValidationException;
 import org.jmls.codec.DecodeException;
@@ -48,6 +49,11 @@ public final class GroupName {
   public static Extension toExtension(String name) throws ValidationException {
     check(name);
     return new Extension(EXTENSION_TYPE, Bytes.wrap(new TlsWriter().opaque(name.getBytes(StandardCharsets.UTF_8)).toByteArray()));
+  }
+
+  /** {@code extensions} without the group-name extension, the others in their order. */
+  static List<Extension> without(List<Extension> extensions) {
+    return extensions.stream().filter(e -> e.extensionType() != EXTENSION_TYPE).toList();
   }
 
   /** The name carried in {@code context}, or null when the group has none. */

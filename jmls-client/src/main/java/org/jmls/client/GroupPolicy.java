@@ -70,6 +70,12 @@ public record GroupPolicy(
         keyPackageLifetimeSeconds, selfUpdateIntervalSeconds, maxStalenessSeconds, encrypted);
   }
 
+  /** This policy with {@code admins} as the users who may add, remove and reconfigure (empty: every member). */
+  public GroupPolicy withAdmins(List<String> admins) {
+    return new GroupPolicy(allowedSuites, admins, externalJoins, maximumForwardDistance, outOfOrderTolerance,
+        keyPackageLifetimeSeconds, selfUpdateIntervalSeconds, maxStalenessSeconds, encryptedHandshakes);
+  }
+
   /** The settings for a member of the group with this context: its policy's, or the defaults when it has none. */
   public static GroupConfig configFor(GroupContext context) throws ValidationException {
     GroupPolicy policy = of(context);
@@ -129,11 +135,7 @@ public record GroupPolicy(
 
   /** Whether {@code next} differs from {@code current} in the group name only (both in the same order otherwise). */
   static boolean onlyRenames(List<Extension> current, List<Extension> next) {
-    return withoutName(current).equals(withoutName(next)) && Extension.find(next, GroupName.EXTENSION_TYPE) != null;
-  }
-
-  private static List<Extension> withoutName(List<Extension> ext) {
-    return ext.stream().filter(e -> e.extensionType() != GroupName.EXTENSION_TYPE).toList();
+    return GroupName.without(current).equals(GroupName.without(next)) && Extension.find(next, GroupName.EXTENSION_TYPE) != null;
   }
 
   /** Enforces the policy of the group a proposal is made in (groups without a policy are unaffected). */

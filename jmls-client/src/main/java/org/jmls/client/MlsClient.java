@@ -1,11 +1,7 @@
 package org.jmls.client;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -17,6 +13,7 @@ import org.bouncycastle.cert.X509CertificateHolder;
 import org.jmls.Bytes;
 import org.jmls.MlsException;
 import org.jmls.ValidationException;
+import org.jmls.as.AsClient;
 import org.jmls.as.AuthenticationService;
 import org.jmls.as.X509CredentialValidator;
 import org.jmls.as.X509Credentials;
@@ -46,7 +43,6 @@ import org.jmls.message.Welcome;
  * client processes the winner and re-issues its intent (bounded retries). Not thread-safe.
  */
 public final class MlsClient {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int RETRIES = 8;
 
   /** A message received by {@link #sync()}. */
@@ -74,7 +70,7 @@ public final class MlsClient {
   private final MlsCrypto crypto;
   /** What this device keeps between runs, and its store. */
   private final ClientState state;
-  private final HttpClient http = HttpClient.newHttpClient();
+  private final AsClient as;
   private DsClient ds;
   private GroupServices services;
   private final List<String> problems = new ArrayList<>();
@@ -149,6 +145,7 @@ public final class MlsClient {
     this.device = state.device;
     this.suite = state.suite;
     this.crypto = DefaultCryptoProvider.instance().suite(suite);
+    this.as = new AsClient(baseUrl, HttpClient.newHttpClient());
   }
 
   public String user() {
@@ -173,17 +170,11 @@ public final class MlsClient {
   }
 
   private Map<?, ?> post(String path, Object body, String bearer) throws IOException, InterruptedException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
-    if (bearer != null) {
-      b.header("Authorization", "Bearer " + bearer);
+    AsClient.Response r = as.call("POST", path, body, bearer);
+    if (r.status() >= 300) {
+      throw new ClientException(path + " refused (" + r.status() + "): " + r.message());
     }
-    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    Map<?, ?> m = JSON.readValue(r.body(), Map.class);
-    if (r.statusCode() >= 300) {
-      throw new ClientException(path + " refused (" + r.statusCode() + "): " + m.get("message"));
-    }
-    return m;
+    return r.json();
   }
 
   private static String b64(byte[] b) {
@@ -219,7 +210,7 @@ public final class MlsClient {
 
   /** Fetches the AS root (credentials of other members are checked against it) and opens the DS client. */
   private void connect() throws Exception {
-    byte[] root = http.send(HttpRequest.newBuilder(URI.create(base + "/as/root")).build(), HttpResponse.BodyHandlers.ofByteArray()).body();
+    byte[] root = as.root();
     X509CredentialValidator validator = new X509CredentialValidator(new X509CertificateHolder(root), java.time.Clock.systemUTC(),
         serial -> false, false);
     services = GroupServices.development().withCredentials(validator).withProposalValidator(GroupPolicy.VALIDATOR);
@@ -545,12 +536,7 @@ public final class MlsClient {
   public long renameGroup(Bytes gid, String name) throws Exception {
     org.jmls.message.Extension named = GroupName.toExtension(name);
     return commit(gid, "rename to " + name, g -> {
-      List<org.jmls.message.Extension> next = new ArrayList<>();
-      for (org.jmls.message.Extension e : g.context().extensions()) {
-        if (e.extensionType() != GroupName.EXTENSION_TYPE) {
-          next.add(e);
-        }
-      }
+      List<org.jmls.message.Extension> next = new ArrayList<>(GroupName.without(g.context().extensions()));
       next.add(named);
       return List.of(new Proposal.GroupContextExtensions(next));
     }, false);
@@ -749,8 +735,11 @@ public final class MlsClient {
             state.groups.remove(gid);
             state.forgotten.add(gid);
             changes.add(new GroupChange(gid, GroupChange.Kind.REMOVED, nameBefore, nameBefore));
-          } else if (!java.util.Objects.equals(nameBefore, GroupName.of(g.context()))) {
-            changes.add(new GroupChange(gid, GroupChange.Kind.RENAMED, GroupName.of(g.context()), nameBefore));
+          } else {
+            String nameAfter = GroupName.of(g.context());
+            if (!java.util.Objects.equals(nameBefore, nameAfter)) {
+              changes.add(new GroupChange(gid, GroupChange.Kind.RENAMED, nameAfter, nameBefore));
+            }
           }
         }
         break;
@@ -831,6 +820,15 @@ public final class MlsClient {
 
   private void persist() throws Exception {
     state.persist();
+  }
+
+  /** The device ({@code user/device}) whose identity {@code s} holds, or null for an empty store; reads only the store. */
+  public static String storedClientId(ClientStore s) throws Exception {
+    if (s.get("identity") == null) {
+      return null;
+    }
+    ClientState st = ClientState.readIdentity(s);
+    return st.user + "/" + st.device;
   }
 
   /** Restarts a client from its store (the same device, same state); talks to the servers at {@code baseUrl}. */

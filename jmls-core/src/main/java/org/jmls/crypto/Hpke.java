@@ -23,6 +23,8 @@ public final class Hpke {
   private final byte[] kemSuiteId;
   private final byte[] hpkeSuiteId;
   private final BigInteger order;
+  /** psk_id_hash of base mode (an empty psk_id): the same for every operation of this suite. */
+  private final byte[] pskIdHash;
 
   public Hpke(CryptoProvider provider, KemAlgorithm kem, HashAlgorithm kdf, AeadAlgorithm aead) {
     this.provider = provider;
@@ -38,6 +40,7 @@ public final class Hpke {
           (byte) (aead.aeadId() >> 8), (byte) aead.aeadId()
         };
     this.order = kem.isNist() ? CustomNamedCurves.getByName(curveName(kem)).getN() : null;
+    this.pskIdHash = labeledExtract(kdf, hpkeSuiteId, EMPTY, "psk_id_hash", EMPTY);
   }
 
   private static String curveName(KemAlgorithm kem) {
@@ -136,7 +139,6 @@ public final class Hpke {
 
   /** Hashes {@code info} into the key schedule context once, for any number of {@link #seal(byte[], Info, byte[], byte[])}. */
   public Info prepare(byte[] info) {
-    byte[] pskIdHash = labeledExtract(kdf, hpkeSuiteId, EMPTY, "psk_id_hash", EMPTY);
     byte[] infoHash = labeledExtract(kdf, hpkeSuiteId, EMPTY, "info_hash", info);
     return new Info(concat(new byte[] {0}, pskIdHash, infoHash));
   }

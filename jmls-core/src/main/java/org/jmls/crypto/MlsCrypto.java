@@ -140,6 +140,19 @@ public final class MlsCrypto {
     }
   }
 
+  /**
+   * The refusal of a signature that did not verify under {@code key}: the key's own fault when it is
+   * not a valid key of this suite ({@link #checkSignatureKey}), else {@code rule} with {@code message}.
+   */
+  public org.jmls.ValidationException signatureRefusal(Bytes key, String whose, String rule, String message) {
+    try {
+      checkSignatureKey(key, whose);
+    } catch (org.jmls.ValidationException keyFault) {
+      return keyFault;
+    }
+    return new org.jmls.ValidationException(rule, message);
+  }
+
   /** Refuses {@code key} unless it is a valid HPKE public key of this suite's KEM (RFC 9180 §7.1.4). */
   public void checkHpkeKey(Bytes key, String whose) throws org.jmls.ValidationException {
     String problem = provider.hpkeKeyProblem(suite.kem(), key.unsafeArray());

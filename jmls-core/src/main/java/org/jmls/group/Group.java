@@ -49,7 +49,6 @@ import org.jmls.message.PublicMessage;
 import org.jmls.message.Sender;
 import org.jmls.message.SenderType;
 import org.jmls.message.UpdatePath;
-import org.jmls.message.UpdatePathNode;
 import org.jmls.message.Welcome;
 import org.jmls.message.WireFormat;
 import org.jmls.schedule.EpochSecrets;
@@ -1142,8 +1141,8 @@ public final class Group {
       throw new ValidationException("rfc9420-6.3.2.sender-blank", "the sender's leaf is blank");
     }
     if (!Framing.verifySignature(crypto, ac, st.context, sender.signatureKey())) {
-      crypto.checkSignatureKey(sender.signatureKey(), "the sender's signature key");
-      throw new ValidationException("rfc9420-6.1.signature", "the signature does not verify");
+      throw crypto.signatureRefusal(sender.signatureKey(), "the sender's signature key", "rfc9420-6.1.signature",
+          "the signature does not verify");
     }
     return opened;
   }
@@ -1195,8 +1194,7 @@ public final class Group {
       }
     }
     if (!Framing.verifySignature(crypto, pm.authenticatedContent(), st.context, key)) {
-      crypto.checkSignatureKey(key, "the sender's signature key");
-      throw new ValidationException("rfc9420-6.1.signature", "the signature does not verify");
+      throw crypto.signatureRefusal(key, "the sender's signature key", "rfc9420-6.1.signature", "the signature does not verify");
     }
   }
 
@@ -1281,12 +1279,7 @@ public final class Group {
       if (!external && old != null && path.leafNode().encryptionKey().equals(old.encryptionKey())) {
         throw new ValidationException("rfc9420-12.4.2.same-leaf-key", "the committer's new leaf keeps its encryption key");
       }
-      for (UpdatePathNode n : path.nodes()) {
-        crypto.checkHpkeKey(n.encryptionKey(), "an UpdatePath node's encryption_key");
-        if (tree.nodeWithEncryptionKey(n.encryptionKey()) >= 0) {
-          throw new ValidationException("rfc9420-12.4.2.path-key-reused", "an UpdatePath key already appears in the tree");
-        }
-      }
+      LeafValidation.checkPathKeys(crypto, path, tree);
       tree.mergeUpdatePath(committer, path);
       GroupContext provisional = new GroupContext(ProtocolVersion.MLS10, crypto.cipherSuite().id(), groupId(), newEpoch,
           Bytes.wrap(tree.treeHash()), state.context.confirmedTranscriptHash(), applied.extensions);

@@ -60,8 +60,8 @@ public final class KeyPackages {
       throw new ValidationException("rfc9420-10.1.cipher-suite", "KeyPackage suite " + kp.cipherSuite() + " differs from the group's");
     }
     if (!c.verifyWithLabel(kp.leafNode().signatureKey(), "KeyPackageTBS", kp.toBeSigned(), kp.signature())) {
-      c.checkSignatureKey(kp.leafNode().signatureKey(), "the KeyPackage's signature_key");
-      throw new ValidationException("rfc9420-10.1.signature", "the KeyPackage signature does not verify");
+      throw c.signatureRefusal(kp.leafNode().signatureKey(), "the KeyPackage's signature_key", "rfc9420-10.1.signature",
+          "the KeyPackage signature does not verify");
     }
     c.checkHpkeKey(kp.initKey(), "the KeyPackage's init_key");
     if (kp.initKey().equals(kp.leafNode().encryptionKey())) {

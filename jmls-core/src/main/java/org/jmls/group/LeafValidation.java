@@ -10,6 +10,8 @@ import org.jmls.extension.RequiredCapabilities;
 import org.jmls.message.Extension;
 import org.jmls.message.LeafNode;
 import org.jmls.message.LeafNodeSource;
+import org.jmls.message.UpdatePath;
+import org.jmls.message.UpdatePathNode;
 import org.jmls.tree.RatchetTree;
 
 /** LeafNode validation (RFC 9420 §7.3), each failure with its rule id. */
@@ -40,8 +42,8 @@ final class LeafValidation {
           "leaf_node_source is " + leaf.leafNodeSource() + ", expected " + expectedSource);
     }
     if (!c.verifyWithLabel(leaf.signatureKey(), "LeafNodeTBS", leaf.toBeSigned(groupId, leafIndex), leaf.signature())) {
-      c.checkSignatureKey(leaf.signatureKey(), "the leaf's signature_key"); // the key itself, if it is the cause
-      throw new ValidationException("rfc9420-7.3.leaf-signature", "the LeafNode signature does not verify");
+      throw c.signatureRefusal(leaf.signatureKey(), "the leaf's signature_key", "rfc9420-7.3.leaf-signature",
+          "the LeafNode signature does not verify");
     }
     c.checkHpkeKey(leaf.encryptionKey(), "the leaf's encryption_key");
     checkRequiredCapabilities(leaf, groupExtensions);
@@ -68,6 +70,19 @@ final class LeafValidation {
       }
     }
     services.credentials().validate(leaf.credential(), leaf.signatureKey());
+  }
+
+  /**
+   * The parent-node keys of an UpdatePath (§12.4.2): each a valid HPKE key of the suite, none
+   * already in {@code tree} (the tree before the path is merged).
+   */
+  static void checkPathKeys(MlsCrypto c, UpdatePath path, RatchetTree tree) throws ValidationException {
+    for (UpdatePathNode n : path.nodes()) {
+      c.checkHpkeKey(n.encryptionKey(), "an UpdatePath node's encryption_key");
+      if (tree.nodeWithEncryptionKey(n.encryptionKey()) >= 0) {
+        throw new ValidationException("rfc9420-12.4.2.path-key-reused", "an UpdatePath key already appears in the tree");
+      }
+    }
   }
 
   static void checkRequiredCapabilities(LeafNode leaf, List<Extension> groupExtensions) throws ValidationException {

@@ -29,7 +29,6 @@ import org.jmls.message.ProtocolVersion;
 import org.jmls.message.PublicMessage;
 import org.jmls.message.Sender;
 import org.jmls.message.SenderType;
-import org.jmls.message.UpdatePathNode;
 import org.jmls.schedule.TranscriptHash;
 
 /**
@@ -143,8 +142,7 @@ public final class PublicGroup {
     Sender s = pm.content().sender();
     Bytes key = signerKey(pm);
     if (!Framing.verifySignature(crypto, ac, context, key)) {
-      crypto.checkSignatureKey(key, "the sender's signature key");
-      throw new ValidationException("rfc9420-6.1.signature", "the signature does not verify");
+      throw crypto.signatureRefusal(key, "the sender's signature key", "rfc9420-6.1.signature", "the signature does not verify");
     }
     if (pm.content().contentType() == ContentType.PROPOSAL) {
       Proposal p = (Proposal) pm.content().content();
@@ -184,12 +182,7 @@ public final class PublicGroup {
       }
       LeafValidation.validate(crypto, services, commit.path().leafNode(), LeafNodeSource.COMMIT, context.groupId(), committer,
           applied.extensions, next, committer, -1);
-      for (UpdatePathNode n : commit.path().nodes()) {
-        crypto.checkHpkeKey(n.encryptionKey(), "an UpdatePath node's encryption_key");
-        if (next.nodeWithEncryptionKey(n.encryptionKey()) >= 0) {
-          throw new ValidationException("rfc9420-12.4.2.path-key-reused", "an UpdatePath key already appears in the tree");
-        }
-      }
+      LeafValidation.checkPathKeys(crypto, commit.path(), next);
       next.mergeUpdatePath(committer, commit.path());
     }
     LeafValidation.checkCredentialTypes(tree, next, applied, commit.path() != null ? committer : -1);

@@ -633,6 +633,11 @@ public final class RatchetTree {
     }
   }
 
+  private ValidationException leafSignatureRefusal(int leafIndex) {
+    return crypto.signatureRefusal(leaf(leafIndex).signatureKey(), "leaf " + leafIndex + "'s signature_key", "rfc9420-7.3.leaf-signature",
+        "leaf " + leafIndex + " has an invalid signature");
+  }
+
   /** Whether the leaf at {@code leafIndex} carries a valid signature (§7.2). */
   public boolean leafSignatureValid(int leafIndex, Bytes groupId) {
     LeafNode leaf = leaf(leafIndex);
@@ -648,8 +653,7 @@ public final class RatchetTree {
     if (executor == null) {
       for (int l = 0; l < leafCount; l++) {
         if (nodes.get(2 * l) != null && !leafSignatureValid(l, groupId)) {
-          crypto.checkSignatureKey(leaf(l).signatureKey(), "leaf " + l + "'s signature_key");
-          throw new ValidationException("rfc9420-7.3.leaf-signature", "leaf " + l + " has an invalid signature");
+          throw leafSignatureRefusal(l);
         }
       }
       return;
@@ -679,8 +683,7 @@ public final class RatchetTree {
         throw new IllegalStateException(e.getCause());
       }
       if (bad >= 0) {
-        crypto.checkSignatureKey(leaf(bad).signatureKey(), "leaf " + bad + "'s signature_key");
-        throw new ValidationException("rfc9420-7.3.leaf-signature", "leaf " + bad + " has an invalid signature");
+        throw leafSignatureRefusal(bad);
       }
     }
   }

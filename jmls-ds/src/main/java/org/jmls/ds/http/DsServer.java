@@ -217,7 +217,7 @@ public final class DsServer implements AutoCloseable {
     if (!SignedRequest.verify(crypto, c.signatureKey(), ctx.method().name(), pathOf(ctx), t, client, ctx.bodyAsBytes(), sig)) {
       throw new AuthException(401, "the request signature does not verify");
     }
-    if (!replays.firstUse(sig.getBytes(java.nio.charset.StandardCharsets.US_ASCII), t, !ctx.method().name().equals("GET"))) {
+    if (!replays.firstUse(sig, t, !ctx.method().name().equals("GET"))) {
       throw new AuthException(401, "this signed request was already used (a replay); sign each request anew");
     }
     return c;
@@ -297,7 +297,7 @@ public final class DsServer implements AutoCloseable {
         error(ctx, 401, "ds.proof-of-possession", "sign the registration with the key being registered");
         return;
       }
-      if (!replays.firstUse(sig.getBytes(java.nio.charset.StandardCharsets.US_ASCII), t, true)) {
+      if (!replays.firstUse(sig, t, true)) {
         error(ctx, 401, "ds.unauthenticated", "this signed request was already used (a replay); sign each request anew");
         return;
       }
@@ -439,7 +439,7 @@ public final class DsServer implements AutoCloseable {
             ok = Math.abs(services.clock().millis() - t) <= SignedRequest.SKEW_MILLIS
                 && SignedRequest.verify(services.provider().suite(CipherSuite.of(c.cipherSuite())), c.signatureKey(), "GET", "/ds/ws", t,
                     client, new byte[0], sig)
-                && replays.firstUse(sig.getBytes(java.nio.charset.StandardCharsets.US_ASCII), t, true);
+                && replays.firstUse(sig, t, true);
           } catch (NumberFormatException | SQLException e) {
             ok = false;
           }

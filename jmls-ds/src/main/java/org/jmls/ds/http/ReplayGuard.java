@@ -41,8 +41,8 @@ final class ReplayGuard {
    * refuses their replay; reads are recorded in this node's memory (a replayed read changes nothing,
    * and recording each of the many reads in the database would cost a write per fetch).
    */
-  boolean firstUse(byte[] signature, long timestampMillis, boolean shared) throws SQLException {
-    byte[] key = hash(signature);
+  boolean firstUse(String signatureHeader, long timestampMillis, boolean shared) throws SQLException {
+    byte[] key = hash(signatureHeader.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     long expires = timestampMillis + SignedRequest.SKEW_MILLIS;
     if (!shared && local.size() < LOCAL_LIMIT) {
       boolean first = local.putIfAbsent(java.util.HexFormat.of().formatHex(key), expires) == null;

@@ -1,0 +1,54 @@
+package org.jmls.as;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Map;
+
+/**
+ * The AS's HTTP API from the other side: JSON requests, with the operator token as
+ * {@code Authorization: Bearer} where one is given, and the root certificate. Used by devices
+ * (enrolment, renewal) and by operator tools alike.
+ */
+public final class AsClient {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** An answer: HTTP status and its JSON body (every AS answer, refusals included, is a JSON object). */
+  public record Response(int status, Map<?, ?> json) {
+    /** The refusal's sentence, for a status of 300 and above. */
+    public String message() {
+      return String.valueOf(json.get("message"));
+    }
+  }
+
+  private final String base;
+  private final HttpClient http;
+
+  public AsClient(String baseUrl, HttpClient http) {
+    this.base = baseUrl;
+    this.http = http;
+  }
+
+  /** {@code method path} with {@code body} as JSON (null: none), authorised by {@code bearer} when not null. */
+  public Response call(String method, String path, Object body, String bearer) throws IOException, InterruptedException {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path));
+    if (bearer != null) {
+      b.header("Authorization", "Bearer " + bearer);
+    }
+    if (body == null) {
+      b.method(method, HttpRequest.BodyPublishers.noBody());
+    } else {
+      b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+    }
+    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return new Response(r.statusCode(), JSON.readValue(r.body(), Map.class));
+  }
+
+  /** The DER of the AS's root certificate ({@code GET /as/root}). */
+  public byte[] root() throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(URI.create(base + "/as/root")).build(), HttpResponse.BodyHandlers.ofByteArray()).body();
+  }
+}
