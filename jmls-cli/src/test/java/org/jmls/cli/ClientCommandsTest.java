@@ -212,6 +212,11 @@ class ClientCommandsTest {
     as("dave", "send", "club", "x").refused("no group named 'club'");
     as("bob-phone", "read").ok();
     assertFalse(as("bob-phone", "members", "club").ok().out().contains("dave"));
+    // A device that is behind (Bob's phone has not read since Dave came back) catches up before it decides.
+    as("bob-laptop", "group", "add", "club", "dave@example.com").ok();
+    assertTrue(as("dave", "read").ok().out().contains("joined group club"));
+    as("bob-phone", "group", "remove", club.substring(0, 10), "dave@example.com").ok();
+    assertTrue(as("dave", "read").ok().out().contains("removed from group club"));
 
     // A rename by a member who is not an admin reaches every member; the old name is gone everywhere.
     as("charlie", "read").ok();

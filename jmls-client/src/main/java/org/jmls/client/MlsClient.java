@@ -98,7 +98,7 @@ public final class MlsClient {
     long now = clock.instant().getEpochSecond();
     for (Bytes gid : new ArrayList<>(state.groups.keySet())) {
       Group g = state.groups.get(gid);
-      GroupPolicy policy = GroupPolicy.of(g.context());
+      GroupPolicy policy = g == null ? null : GroupPolicy.of(g.context()); // null: left while catching up for another group
       if (policy == null) {
         continue;
       }
@@ -378,10 +378,24 @@ public final class MlsClient {
   /** Commits {@code intent}; on a lost race, catches up and retries. */
   private long commit(Bytes gid, String what, Intent intent, boolean forcePath) throws Exception {
     resolvePendingCommits();
+    boolean caughtUp = false;
     for (int attempt = 0; attempt < RETRIES; attempt++) {
       Group g = group(gid);
+      List<Proposal> proposals;
+      try {
+        proposals = intent.proposals(g);
+      } catch (ClientException notInThisEpoch) {
+        if (caughtUp) {
+          throw notInThisEpoch;
+        }
+        // This device may be behind (a member added or removed since it last read): catch up, decide again.
+        drain();
+        caughtUp = true;
+        attempt--;
+        continue;
+      }
       byte[] rollback = g.save();
-      Group.CommitResult c = g.commit(intent.proposals(g), forcePath);
+      Group.CommitResult c = g.commit(proposals, forcePath);
       Map<String, Object> body = new LinkedHashMap<>(Map.of("commit", b64(c.commit().toByteArray()),
           "groupInfo", b64(c.groupInfo().toByteArray())));
       if (c.welcome() != null) {
