@@ -215,8 +215,11 @@ class ClientCommandsTest {
     // A device that is behind (Bob's phone has not read since Dave came back) catches up before it decides.
     as("bob-laptop", "group", "add", "club", "dave@example.com").ok();
     assertTrue(as("dave", "read").ok().out().contains("joined group club"));
+    as("dave", "send", "club", "back again").ok();
     as("bob-phone", "group", "remove", club.substring(0, 10), "dave@example.com").ok();
     assertTrue(as("dave", "read").ok().out().contains("removed from group club"));
+    // What Bob's phone received while catching up inside that command is shown by its next read.
+    assertTrue(as("bob-phone", "read").ok().out().contains("[club] dave@example.com/phone: back again"));
 
     // A rename by a member who is not an admin reaches every member; the old name is gone everywhere.
     as("charlie", "read").ok();

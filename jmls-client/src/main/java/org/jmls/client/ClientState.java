@@ -55,6 +55,8 @@ final class ClientState {
   final Map<Bytes, byte[]> inFlight = new HashMap<>();
   /** Per group, messages for epochs ahead of this device's, in arrival order. */
   final Map<Bytes, List<Early>> early = new HashMap<>();
+  /** Texts received and processed but not yet handed to the application by {@link MlsClient#sync()}. */
+  final List<MlsClient.Received> inbox = new ArrayList<>();
   /** Groups left or lost since the last write, whose entries are deleted by it. */
   final Set<Bytes> forgotten = new HashSet<>();
   private final Map<Bytes, Stored> persisted = new HashMap<>();
@@ -131,6 +133,17 @@ final class ClientState {
       held.endVector(start);
       w.put("early/" + e.getKey().hex(), held.toByteArray());
     }
+    if (inbox.isEmpty()) {
+      w.put("inbox", null);
+    } else {
+      TlsWriter received = new TlsWriter();
+      int start = received.beginVector();
+      for (MlsClient.Received r : inbox) {
+        received.opaque(r.groupId().unsafeArray()).opaque(utf8(r.fromUser())).opaque(utf8(r.fromDevice())).opaque(utf8(r.text()));
+      }
+      received.endVector(start);
+      w.put("inbox", received.toByteArray());
+    }
     store.putAll(w);
     forgotten.clear();
     written.forEach((gid, v) -> {
@@ -142,6 +155,14 @@ final class ClientState {
     });
   }
 
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String utf8(TlsReader r) throws org.jmls.codec.DecodeException {
+    return new String(r.opaque().toByteArray(), StandardCharsets.UTF_8);
+  }
+
   /** The identity in {@code s} (groups and the rest follow with {@link #readRest} once services exist). */
   static ClientState readIdentity(ClientStore s) throws Exception {
     byte[] id = s.get("identity");
@@ -149,8 +170,8 @@ final class ClientState {
       throw new MlsClient.ClientException("the store holds no client; enrol first");
     }
     TlsReader r = new TlsReader(id);
-    String user = new String(r.opaque().toByteArray(), StandardCharsets.UTF_8);
-    String device = new String(r.opaque().toByteArray(), StandardCharsets.UTF_8);
+    String user = utf8(r);
+    String device = utf8(r);
     ClientState st = new ClientState(user, device, CipherSuite.of(r.u16()));
     st.signature = new KeyPair(Secret.wrap(r.opaque().toByteArray()), r.opaque());
     st.queueSeq = r.u64();
@@ -177,8 +198,12 @@ final class ClientState {
     }
     for (String name : s.names("early/")) {
       List<Early> held = TlsReader.decode(s.get(name), er -> er.vector(x -> new Early(
-          new String(x.opaque().toByteArray(), StandardCharsets.UTF_8), x.opaque().toByteArray())));
+          utf8(x), x.opaque().toByteArray())));
       early.put(Bytes.fromHex(name.substring(6)), new ArrayList<>(held));
+    }
+    byte[] received = s.get("inbox");
+    if (received != null) {
+      inbox.addAll(TlsReader.decode(received, rr -> rr.vector(x -> new MlsClient.Received(x.opaque(), utf8(x), utf8(x), utf8(x)))));
     }
     store = s;
   }

@@ -626,16 +626,19 @@ public final class MlsClient {
     wire.sent("application message", m.toByteArray().length, group(gid).epoch());
   }
 
-  private final List<Received> inbox = new ArrayList<>();
-
   /**
    * Fetches and processes the queue in order, acknowledging what was processed; returns the texts
-   * received since the last call (including those picked up while catching up after a lost commit race).
+   * received since the last call, including those picked up while catching up inside another
+   * operation (a lost commit race, a device that was behind), which are kept in the store until
+   * returned here, so a process that ends in between loses none of them.
    */
   public List<Received> sync() throws Exception {
     drain();
-    List<Received> out = new ArrayList<>(inbox);
-    inbox.clear();
+    List<Received> out = new ArrayList<>(state.inbox);
+    if (!out.isEmpty()) {
+      state.inbox.clear();
+      persist();
+    }
     return out;
   }
 
@@ -649,7 +652,7 @@ public final class MlsClient {
 
   private void drain() throws Exception {
     resolvePendingCommits();
-    List<Received> out = inbox;
+    List<Received> out = state.inbox;
     problems.clear();
     gaps.clear();
     changes.clear();
