@@ -302,7 +302,7 @@ class DsServerTest {
   /**
    * The WebSocket session: posts without a signature per message, pushed delivery in sequence
    * order from a cursor (messages queued before the session, a commit queued by another path, and
-   * batched application messages, none skipped or repeated), refusals answered per request, acks.
+   * batched application messages, in order, none lost or repeated), refusals answered per request, acks.
    */
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "postgres"})
@@ -359,7 +359,7 @@ class DsServerTest {
         while (texts.size() < expected.size()) {
           org.jmls.ds.http.DsSession.Pushed p = pushed.poll(20, java.util.concurrent.TimeUnit.SECONDS);
           assertNotNull(p, "push stopped after " + texts.size() + " messages: " + texts);
-          assertEquals(last + 1, p.seq(), "pushes come in sequence order, none skipped");
+          assertTrue(p.seq() > last, "pushes come in sequence order");
           last = p.seq();
           MlsMessage m = MlsMessage.fromBytes(p.message().unsafeArray());
           if (p.kind().equals("commit")) {
@@ -372,7 +372,8 @@ class DsServerTest {
         assertEquals(expected, texts);
         assertEquals(alice.group.epochAuthenticator(), bob.group.epochAuthenticator());
         aliceSession.ack(last);
-        Thread.sleep(300);
+        // Frames of one socket are handled in order: once a later post is answered, the ack is done.
+        aliceSession.post(alice.group.encrypt("after the ack".getBytes(), new byte[0]).toByteArray()).get(20, java.util.concurrent.TimeUnit.SECONDS);
         assertEquals(List.of(), ds.groups().fetch(alice.http.clientId(), 0, 10), "acknowledged over the session");
         assertEquals(null, pushed.poll(300, java.util.concurrent.TimeUnit.MILLISECONDS), "nothing pushed twice");
       }

@@ -42,7 +42,7 @@ public final class DsServer implements AutoCloseable {
   private final GroupDirectory groups;
   private final ReplayGuard replays;
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
-  private final Map<String, Set<Channel>> sockets = new ConcurrentHashMap<>();
+  private final Map<String, Set<PushChannel>> sockets = new ConcurrentHashMap<>();
   private final Map<String, Object> waiters = new ConcurrentHashMap<>();
   private final Map<String, long[]> buckets = new ConcurrentHashMap<>();
   /** Default requests per second a device may sustain (token bucket, burst of 4x). */
@@ -76,8 +76,7 @@ public final class DsServer implements AutoCloseable {
     this.keyPackages = new KeyPackageDirectory(db, services);
     this.groups = new GroupDirectory(db, services);
     this.replays = new ReplayGuard(db, services.clock());
-    groups.onEnqueue(this::wake);
-    groups.onDeliveries(this::deliver);
+    groups.onAppended(this::deliver);
     this.app = app;
     routes();
   }
@@ -112,23 +111,29 @@ public final class DsServer implements AutoCloseable {
     pushPool.shutdownNow();
   }
 
-  /** Freshly stored application messages: waiting long-polls are woken, delivering channels get them pushed. */
-  private void deliver(Map<String, List<GroupDirectory.Delivery>> byClient) {
-    for (Map.Entry<String, List<GroupDirectory.Delivery>> e : byClient.entrySet()) {
-      wakeLongPoll(e.getKey());
-      for (Channel ch : sockets.getOrDefault(e.getKey(), Set.of())) {
-        pushPool.execute(() -> ch.offer(e.getValue()));
+  /**
+   * Freshly stored messages, announced in sequence order: delivering channels get them pushed,
+   * waiting long-polls are woken. The cost per message is bounded by the devices online here (or
+   * the group's size, if smaller), never by the group's size alone.
+   */
+  private void deliver(List<GroupDirectory.Appended> appended) {
+    Map<PushChannel, List<GroupDirectory.Appended>> perChannel = new java.util.LinkedHashMap<>();
+    Set<String> woken = new java.util.HashSet<>();
+    for (GroupDirectory.Appended a : appended) {
+      for (String c : a.readers().size() <= sockets.size() ? a.readers() : sockets.keySet()) {
+        if (a.reaches(c)) {
+          for (PushChannel ch : sockets.getOrDefault(c, Set.of())) {
+            perChannel.computeIfAbsent(ch, k -> new ArrayList<>()).add(a);
+          }
+        }
+      }
+      for (String c : a.readers().size() <= waiters.size() ? a.readers() : waiters.keySet()) {
+        if (a.reaches(c) && woken.add(c)) {
+          wakeLongPoll(c);
+        }
       }
     }
-  }
-
-  private void wake(Set<String> clients) {
-    for (String c : clients) {
-      wakeLongPoll(c);
-      for (Channel ch : sockets.getOrDefault(c, Set.of())) {
-        pushPool.execute(ch::wake);
-      }
-    }
+    perChannel.forEach(PushChannel::offer);
   }
 
   /** Ends the wait of a long-polling {@code GET /ds/queue} of this device, if one is waiting. */
@@ -387,7 +392,11 @@ public final class DsServer implements AutoCloseable {
         out.add(Map.of("seq", d.seq(), "groupId", HexFormat.of().formatHex(d.groupId().unsafeArray()),
             "kind", d.kind().name().toLowerCase(java.util.Locale.ROOT), "data", enc(d.message())));
       }
-      ctx.json(Map.of("messages", out));
+      List<String> expired = new ArrayList<>();
+      for (Bytes g : groups.expired(c.clientId(), after)) {
+        expired.add(g.hex());
+      }
+      ctx.json(expired.isEmpty() ? Map.of("messages", out) : Map.of("messages", out, "expired", expired));
     }));
 
     app.post("/ds/queue/ack", signed((ctx, c) -> {
@@ -452,25 +461,25 @@ public final class DsServer implements AutoCloseable {
         ctx.session.getRemote().setBatchMode(org.eclipse.jetty.websocket.api.BatchMode.ON);
         ctx.session.setMaxTextMessageSize(64 * 1024);
         ctx.attribute("client", client);
-        Channel ch = new Channel(ctx, client);
+        PushChannel ch = new PushChannel(ctx, client, groups, this::allow, pushPool);
         ctx.attribute("channel", ch);
         sockets.computeIfAbsent(client, k -> ConcurrentHashMap.newKeySet()).add(ch);
       });
       ws.onClose(ctx -> {
         String client = ctx.attribute("client");
-        Channel ch = ctx.attribute("channel");
+        PushChannel ch = ctx.attribute("channel");
         if (client != null && ch != null) {
           sockets.getOrDefault(client, Set.of()).remove(ch);
         }
       });
       ws.onBinaryMessage(ctx -> {
-        Channel ch = ctx.attribute("channel");
+        PushChannel ch = ctx.attribute("channel");
         if (ch != null) {
           ch.post(ctx.data(), ctx.offset(), ctx.length());
         }
       });
       ws.onMessage(ctx -> {
-        Channel ch = ctx.attribute("channel");
+        PushChannel ch = ctx.attribute("channel");
         if (ch != null) {
           ch.control(ctx.message());
         }
@@ -486,187 +495,6 @@ public final class DsServer implements AutoCloseable {
     t.setDaemon(true);
     return t;
   });
-
-  /**
-   * One authenticated WebSocket (RFC 9750 §5.2 push delivery). Without a {@code deliver} request it
-   * only carries content-free wake-ups. Text frames from the device: {@code {"type":"deliver",
-   * "after":N}} (push every queued message after sequence N, then each new one as it is queued) and
-   * {@code {"type":"ack","upto":N}}. Binary frames from the device post a message: uint32 request
-   * id, then the MLSMessage; the answer is a binary frame uint8 2, uint32 id (stored) or the text
-   * frame {@code {"type":"refused","id":..,"error":rule,"message":..}}. Pushed messages are binary frames:
-   * uint8 1, uint64 seq, uint8 kind (1 proposal, 2 commit, 3 application, 4 welcome), group_id<V>,
-   * then the MLSMessage; they come in sequence order with none skipped.
-   */
-  private static final org.eclipse.jetty.websocket.api.WriteCallback NO_CALLBACK = new org.eclipse.jetty.websocket.api.WriteCallback() {};
-
-  private final class Channel {
-    private final WsContext ws;
-    private final String client;
-    /** Last sequence pushed; -1 while the device has not asked for delivery. */
-    private long lastSent = -1;
-
-    Channel(WsContext ws, String client) {
-      this.ws = ws;
-      this.client = client;
-    }
-
-    void post(byte[] data, int offset, int length) {
-      if (length < 4) {
-        sendText(Map.of("type", "refused", "id", -1, "error", "ds.request-field", "message", "a post frame starts with a uint32 id"));
-        return;
-      }
-      long id = ((data[offset] & 0xFFL) << 24) | ((data[offset + 1] & 0xFF) << 16) | ((data[offset + 2] & 0xFF) << 8)
-          | (data[offset + 3] & 0xFF);
-      if (!allow(client)) {
-        refuse(id, "ds.rate-limited", "too many requests from this device; retry in a second");
-        return;
-      }
-      MlsMessage m;
-      try {
-        m = MlsMessage.fromBytes(java.util.Arrays.copyOfRange(data, offset + 4, offset + length));
-      } catch (DecodeException e) {
-        refuse(id, "ds.decode", e.getMessage());
-        return;
-      }
-      groups.postAsync(client, m).whenCompleteAsync((seq, err) -> {
-        if (err == null) {
-          posted(id);
-          return;
-        }
-        Throwable t = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
-        if (t instanceof StaleEpochException st) {
-          refuse(id, "ds.stale-epoch", st.getMessage());
-        } else if (t instanceof MlsException me) {
-          refuse(id, me instanceof ValidationException v ? v.ruleId() : "ds.refused", me.getMessage());
-        } else {
-          refuse(id, "ds.storage", "the message could not be stored; retry");
-        }
-      }, pushPool);
-    }
-
-    /** The answer to an accepted post: a binary frame uint8 2, uint32 id (the common case, kept small). */
-    private void posted(long id) {
-      byte[] f = {2, (byte) (id >>> 24), (byte) (id >>> 16), (byte) (id >>> 8), (byte) id};
-      synchronized (this) {
-        try {
-          ws.session.getRemote().sendBytes(java.nio.ByteBuffer.wrap(f), NO_CALLBACK);
-          flush();
-        } catch (RuntimeException e) {
-          // closed socket
-        }
-      }
-    }
-
-    private void refuse(long id, String rule, String message) {
-      sendText(Map.of("type", "refused", "id", id, "error", rule, "message", String.valueOf(message)));
-    }
-
-    void control(String text) {
-      Map<?, ?> m;
-      try {
-        m = JSON.readValue(text, Map.class);
-      } catch (java.io.IOException e) {
-        sendText(Map.of("type", "error", "error", "ds.request-field", "message", "control frames are JSON objects"));
-        return;
-      }
-      Object type = m.get("type");
-      try {
-        if ("deliver".equals(type) && m.get("after") instanceof Number n) {
-          long after = n.longValue();
-          pushPool.execute(() -> start(after));
-        } else if ("ack".equals(type) && m.get("upto") instanceof Number n) {
-          groups.ack(client, n.longValue());
-        } else {
-          sendText(Map.of("type", "error", "error", "ds.request-field", "message", "unknown control frame"));
-        }
-      } catch (SQLException e) {
-        sendText(Map.of("type", "error", "error", "ds.storage", "message", "storage unavailable; retry"));
-      }
-    }
-
-    private synchronized void start(long after) {
-      lastSent = Math.max(0, after);
-      drain();
-    }
-
-    /** New messages of this device, straight from the writer: pushed when they follow on, else read back. */
-    synchronized void offer(List<GroupDirectory.Delivery> ds) {
-      if (lastSent < 0) {
-        sendText(Map.of("type", "wake"));
-        return;
-      }
-      if (ds.isEmpty()) {
-        return;
-      }
-      if (ds.get(0).seq() > lastSent + 1) {
-        drain(); // something queued by another path came first: read everything after lastSent
-        return;
-      }
-      for (GroupDirectory.Delivery d : ds) {
-        if (d.seq() > lastSent) {
-          push(d);
-        }
-      }
-      flush();
-    }
-
-    /** Frames are batched on the session (one socket write for several); this sends what is waiting. */
-    private void flush() {
-      try {
-        ws.session.getRemote().flush();
-      } catch (java.io.IOException | RuntimeException e) {
-        // closed socket
-      }
-    }
-
-    /** A wake-up: a delivering channel reads what is new, another one tells the device to fetch. */
-    synchronized void wake() {
-      if (lastSent < 0) {
-        sendText(Map.of("type", "wake"));
-      } else {
-        drain();
-      }
-    }
-
-    private void drain() {
-      try {
-        List<GroupDirectory.Delivery> got;
-        do {
-          got = groups.fetch(client, lastSent, 1000);
-          for (GroupDirectory.Delivery d : got) {
-            push(d);
-          }
-        } while (got.size() == 1000);
-        flush();
-      } catch (SQLException e) {
-        // storage briefly unavailable: the next wake-up or offer reads again from lastSent
-      }
-    }
-
-    private void push(GroupDirectory.Delivery d) {
-      org.jmls.codec.TlsWriter w = new org.jmls.codec.TlsWriter(32 + d.message().length());
-      w.u8(1).u64(d.seq()).u8(d.kind().ordinal() + 1).opaque(d.groupId()).raw(d.message().unsafeArray());
-      try {
-        // Queued on the session in order (Jetty's frame flusher); this thread does not wait for the socket.
-        ws.session.getRemote().sendBytes(java.nio.ByteBuffer.wrap(w.toByteArray()), NO_CALLBACK);
-        lastSent = d.seq();
-      } catch (RuntimeException e) {
-        // closed: its close handler drops it; a new channel starts from the device's own cursor
-      }
-    }
-
-    private void sendText(Map<String, ?> m) {
-      try {
-        String text = JSON.writeValueAsString(m);
-        synchronized (this) {
-          ws.session.getRemote().sendString(text, NO_CALLBACK);
-          flush();
-        }
-      } catch (java.io.IOException | RuntimeException e) {
-        // closed socket
-      }
-    }
-  }
 
   private static List<String> strings(Object o) throws ValidationException {
     List<String> out = new ArrayList<>();

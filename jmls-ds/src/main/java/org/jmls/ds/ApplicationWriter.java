@@ -1,0 +1,160 @@
+package org.jmls.ds;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.jmls.Bytes;
+import org.jmls.MlsException;
+import org.jmls.ValidationException;
+import org.jmls.ds.GroupDirectory.Appended;
+import org.jmls.ds.GroupDirectory.Kind;
+
+/**
+ * Application messages, batched: one writer thread commits whatever has gathered (up to {@value
+ * #BATCH}) in one transaction, each message checked on its own (member, epoch window) so one refusal
+ * does not affect the others. Each message is one log row whatever its group's size; each group
+ * written in a batch gets one update of its last sequence. The thread stops when idle and starts
+ * again with the next message.
+ */
+final class ApplicationWriter {
+  /** Most application messages written in one transaction. */
+  static final int BATCH = 512;
+
+  /** A message waiting for the writer. */
+  private record Pending(String sender, Bytes gid, long epoch, byte[] message, CompletableFuture<Void> done) {}
+
+  /** What the writer needs from the directory: the group's current epoch and members. */
+  interface Groups {
+    /** The group's current epoch, or -1 when there is no such group. */
+    long epoch(Connection c, Bytes gid) throws SQLException;
+
+    Set<String> members(Connection c, Bytes gid, long epoch) throws SQLException;
+
+    long now();
+  }
+
+  private final OrderedWrites writes;
+  private final Groups groups;
+  private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+  private Thread thread;
+
+  ApplicationWriter(OrderedWrites writes, Groups groups) {
+    this.writes = writes;
+    this.groups = groups;
+  }
+
+  /** Queues {@code message} (a PrivateMessage of application content); completes when stored or refused. */
+  CompletableFuture<Void> submit(String sender, Bytes gid, long epoch, byte[] message) {
+    Pending p = new Pending(sender, gid, epoch, message, new CompletableFuture<>());
+    queue.add(p);
+    synchronized (this) {
+      if (thread == null) {
+        thread = new Thread(this::loop, "jmls-ds-writer");
+        thread.setDaemon(true);
+        thread.start();
+      }
+    }
+    return p.done();
+  }
+
+  private void loop() {
+    List<Pending> batch = new ArrayList<>();
+    while (true) {
+      batch.clear();
+      try {
+        Pending first = queue.poll(5, TimeUnit.SECONDS);
+        if (first == null) {
+          synchronized (this) {
+            if (queue.isEmpty()) {
+              thread = null;
+              return;
+            }
+          }
+          continue;
+        }
+        batch.add(first);
+      } catch (InterruptedException e) {
+        synchronized (this) {
+          thread = null;
+        }
+        return;
+      }
+      queue.drainTo(batch, BATCH - 1);
+      Map<Pending, MlsException> refused = new HashMap<>();
+      try {
+        writes.run((c, appended) -> {
+          refused.clear();
+          write(c, batch, refused, appended);
+          return null;
+        });
+      } catch (SQLException | RuntimeException e) {
+        batch.forEach(p -> p.done().completeExceptionally(e));
+        continue;
+      }
+      for (Pending p : batch) {
+        MlsException why = refused.get(p);
+        if (why != null) {
+          p.done().completeExceptionally(why);
+        } else {
+          p.done().complete(null);
+        }
+      }
+    }
+  }
+
+  private void write(Connection c, List<Pending> batch, Map<Pending, MlsException> refused, List<Appended> appended)
+      throws SQLException {
+    Map<Bytes, Long> epochs = new HashMap<>();
+    List<Pending> accepted = new ArrayList<>();
+    List<Set<String>> readers = new ArrayList<>();
+    for (Pending p : batch) {
+      Long current = epochs.get(p.gid());
+      if (current == null) {
+        current = groups.epoch(c, p.gid());
+        epochs.put(p.gid(), current);
+      }
+      if (current < 0) {
+        refused.put(p, new ValidationException("ds.unknown-group", "no such group"));
+        continue;
+      }
+      Set<String> members = groups.members(c, p.gid(), current);
+      if (!members.contains(p.sender())) {
+        refused.put(p, new ValidationException("ds.not-a-member", "only members post to a group"));
+        continue;
+      }
+      if (p.epoch() > current || current - p.epoch() > GroupDirectory.RECENT_EPOCHS) {
+        refused.put(p, new ValidationException("ds.epoch-too-old",
+            "application messages are accepted for the last " + GroupDirectory.RECENT_EPOCHS + " epochs"));
+        continue;
+      }
+      accepted.add(p);
+      readers.add(members);
+    }
+    if (accepted.isEmpty()) {
+      return;
+    }
+    long seq = DeliveryLog.reserve(c, accepted.size());
+    long now = groups.now();
+    Map<Bytes, Long> last = new HashMap<>();
+    try (PreparedStatement ins = c.prepareStatement(DeliveryLog.APPEND)) {
+      for (int i = 0; i < accepted.size(); i++, seq++) {
+        Pending p = accepted.get(i);
+        DeliveryLog.add(ins, seq, p.gid(), p.epoch(), Kind.APPLICATION, p.sender(), p.message(), now);
+        last.put(p.gid(), seq);
+        appended.add(new Appended(seq, p.gid(), Kind.APPLICATION, p.sender(), Bytes.wrap(p.message()), readers.get(i)));
+      }
+      ins.executeBatch();
+    }
+    for (Map.Entry<Bytes, Long> e : last.entrySet()) {
+      DeliveryLog.touchGroup(c, e.getKey(), e.getValue());
+    }
+  }
+}

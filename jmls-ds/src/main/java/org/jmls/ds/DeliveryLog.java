@@ -1,0 +1,318 @@
+package org.jmls.ds;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import org.jmls.Bytes;
+import org.jmls.ds.GroupDirectory.Delivery;
+import org.jmls.ds.GroupDirectory.Kind;
+
+/**
+ * Delivery by log and cursor (RFC 9750 §5.2 "ordering", "delivery"). Every message to a group is
+ * one row of {@code ds_log}, numbered from one DS-wide sequence, whatever the group's size. A
+ * device's delivery is the merge, in sequence order, of the entries of its groups within its
+ * membership window ({@code from_seq < seq <= until_seq}, see {@link Membership}) and of the few
+ * items addressed to it alone ({@code ds_queue}: Welcomes), after its cursor, less what it sent
+ * itself. Acknowledging moves the cursor; entries every reader has passed are pruned, and entries
+ * older than the retention period go even if some device has not read them, which that device is
+ * told (see {@link #expired}).
+ *
+ * <p>Sequence numbers are taken in the writing transaction from one counter row, so their order is
+ * the commit order (the row lock serialises writers, SQLite serialises them anyway); numbers are
+ * increasing per device but not contiguous.
+ *
+ * <p>Every method runs inside the caller's transaction.
+ */
+final class DeliveryLog {
+  private DeliveryLog() {}
+
+  static final String APPEND = "INSERT INTO ds_log (seq, group_id, epoch, kind, sender, message, at) VALUES (?, ?, ?, ?, ?, ?, ?)";
+
+  /** Reserves {@code n} consecutive sequence numbers and returns the first. */
+  static long reserve(Connection c, int n) throws SQLException {
+    try (PreparedStatement u = c.prepareStatement("UPDATE ds_sequence SET next_seq = next_seq + ? WHERE name = 'delivery'")) {
+      u.setLong(1, n);
+      if (u.executeUpdate() != 1) {
+        throw new SQLException("the delivery sequence row is missing");
+      }
+    }
+    try (PreparedStatement q = c.prepareStatement("SELECT next_seq FROM ds_sequence WHERE name = 'delivery'");
+        ResultSet rs = q.executeQuery()) {
+      rs.next();
+      return rs.getLong(1) - n;
+    }
+  }
+
+  /** The highest sequence number handed out so far. */
+  static long last(Connection c) throws SQLException {
+    try (PreparedStatement q = c.prepareStatement("SELECT next_seq FROM ds_sequence WHERE name = 'delivery'");
+        ResultSet rs = q.executeQuery()) {
+      rs.next();
+      return rs.getLong(1) - 1;
+    }
+  }
+
+  /** Adds one log entry to a batch of {@link #APPEND}. */
+  static void add(PreparedStatement ins, long seq, Bytes gid, long epoch, Kind kind, String sender, byte[] msg, long at)
+      throws SQLException {
+    ins.setLong(1, seq);
+    ins.setBytes(2, gid.unsafeArray());
+    ins.setLong(3, epoch);
+    ins.setInt(4, kind.code);
+    ins.setString(5, sender);
+    ins.setBytes(6, msg);
+    ins.setLong(7, at);
+    ins.addBatch();
+  }
+
+  /** Appends one entry and moves the group's last sequence. */
+  static void append(Connection c, long seq, Bytes gid, long epoch, Kind kind, String sender, byte[] msg, long at)
+      throws SQLException {
+    try (PreparedStatement ins = c.prepareStatement(APPEND)) {
+      add(ins, seq, gid, epoch, kind, sender, msg, at);
+      ins.executeBatch();
+    }
+    touchGroup(c, gid, seq);
+  }
+
+  /** Records {@code seq} as the last one written to the group (one update per group per transaction). */
+  static void touchGroup(Connection c, Bytes gid, long seq) throws SQLException {
+    try (PreparedStatement u = c.prepareStatement("UPDATE ds_groups SET last_seq = ? WHERE group_id = ? AND last_seq < ?")) {
+      u.setLong(1, seq);
+      u.setBytes(2, gid.unsafeArray());
+      u.setLong(3, seq);
+      u.executeUpdate();
+    }
+  }
+
+  /**
+   * Addresses one message to each of {@code devices} alone (a Welcome to its joiners): the body is
+   * stored once, each device gets a small row under the same sequence number.
+   */
+  static void addressTo(Connection c, Collection<String> devices, long seq, Bytes gid, Kind kind, byte[] msg, long at)
+      throws SQLException {
+    long id;
+    try (PreparedStatement q = c.prepareStatement("SELECT COALESCE(MAX(id), 0) + 1 FROM ds_messages"); ResultSet rs = q.executeQuery()) {
+      rs.next();
+      id = rs.getLong(1);
+    }
+    try (PreparedStatement ins = c.prepareStatement("INSERT INTO ds_messages (id, group_id, message, enqueued_at) VALUES (?, ?, ?, ?)")) {
+      ins.setLong(1, id);
+      ins.setBytes(2, gid.unsafeArray());
+      ins.setBytes(3, msg);
+      ins.setLong(4, at);
+      ins.executeUpdate();
+    }
+    try (PreparedStatement ins = c.prepareStatement(
+        "INSERT INTO ds_queue (client_id, seq, group_id, kind, message, enqueued_at, message_id) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+      for (String d : devices) {
+        ins.setString(1, d);
+        ins.setLong(2, seq);
+        ins.setBytes(3, gid.unsafeArray());
+        ins.setInt(4, kind.code);
+        ins.setBytes(5, new byte[0]);
+        ins.setLong(6, at);
+        ins.setLong(7, id);
+        ins.addBatch();
+      }
+      ins.executeBatch();
+    }
+  }
+
+  /** The device's cursor: the highest sequence it acknowledged (0 before its first acknowledgement). */
+  static long cursor(Connection c, String client) throws SQLException {
+    try (PreparedStatement q = c.prepareStatement("SELECT acked FROM ds_cursors WHERE client_id = ?")) {
+      q.setString(1, client);
+      try (ResultSet rs = q.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : 0;
+      }
+    }
+  }
+
+  /** A membership window of a device that has something it may not have read. */
+  private record Window(Bytes gid, long from, Long until) {}
+
+  private static List<Window> windowsWithNews(Connection c, String client, long after) throws SQLException {
+    List<Window> out = new ArrayList<>();
+    try (PreparedStatement q = c.prepareStatement("SELECT m.group_id, m.from_seq, m.until_seq FROM ds_group_members m"
+        + " JOIN ds_groups g ON g.group_id = m.group_id WHERE m.client_id = ? AND g.last_seq > ? AND g.last_seq > m.from_seq")) {
+      q.setString(1, client);
+      q.setLong(2, after);
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          Bytes gid = Bytes.wrap(rs.getBytes(1));
+          long from = rs.getLong(2);
+          long until = rs.getLong(3);
+          out.add(new Window(gid, from, rs.wasNull() ? null : until));
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Up to {@code limit} messages for {@code client} with a sequence above both {@code after} and
+   * its cursor, in sequence order: one bounded index range read per group with news, merged.
+   */
+  static List<Delivery> fetch(Connection c, String client, long after, int limit) throws SQLException {
+    long from = Math.max(after, cursor(c, client));
+    List<Delivery> out = new ArrayList<>();
+    try (PreparedStatement q = c.prepareStatement("SELECT seq, kind, message FROM ds_log WHERE group_id = ? AND seq > ? AND seq <= ?"
+        + " AND sender <> ? ORDER BY seq LIMIT ?")) {
+      for (Window w : windowsWithNews(c, client, from)) {
+        q.setBytes(1, w.gid().unsafeArray());
+        q.setLong(2, Math.max(from, w.from()));
+        q.setLong(3, w.until() == null ? Long.MAX_VALUE : w.until());
+        q.setString(4, client);
+        q.setInt(5, limit);
+        try (ResultSet rs = q.executeQuery()) {
+          while (rs.next()) {
+            out.add(new Delivery(rs.getLong(1), w.gid(), Kind.of(rs.getInt(2)), Bytes.wrap(rs.getBytes(3))));
+          }
+        }
+      }
+    }
+    try (PreparedStatement q = c.prepareStatement(
+        "SELECT q.seq, q.group_id, q.kind, CASE WHEN q.message_id IS NULL THEN q.message ELSE m.message END"
+            + " FROM ds_queue q LEFT JOIN ds_messages m ON m.id = q.message_id"
+            + " WHERE q.client_id = ? AND q.seq > ? ORDER BY q.seq LIMIT ?")) {
+      q.setString(1, client);
+      q.setLong(2, from);
+      q.setInt(3, limit);
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          out.add(new Delivery(rs.getLong(1), Bytes.wrap(rs.getBytes(2)), Kind.of(rs.getInt(3)), Bytes.wrap(rs.getBytes(4))));
+        }
+      }
+    }
+    out.sort(Comparator.comparingLong(Delivery::seq));
+    return out.size() > limit ? new ArrayList<>(out.subList(0, limit)) : out;
+  }
+
+  /**
+   * Groups in which retention deleted entries this device had not read (after its cursor and
+   * {@code after}, inside its window): it must rejoin them (external commit) to get back in step.
+   */
+  static List<Bytes> expired(Connection c, String client, long after) throws SQLException {
+    long from = Math.max(after, cursor(c, client));
+    List<Bytes> out = new ArrayList<>();
+    try (PreparedStatement q = c.prepareStatement("SELECT m.group_id FROM ds_group_members m JOIN ds_groups g ON g.group_id = m.group_id"
+        + " WHERE m.client_id = ? AND g.expired_to > ? AND g.expired_to > m.from_seq")) {
+      q.setString(1, client);
+      q.setLong(2, from);
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          out.add(Bytes.wrap(rs.getBytes(1)));
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Moves {@code client}'s cursor to {@code upto} (never back, never past the last sequence handed
+   * out), deletes its own queued items up to there and the membership windows it has read to their
+   * end. Returns how far the cursor moved (in sequence numbers).
+   */
+  static long ack(Connection c, String client, long upto) throws SQLException {
+    long target = Math.min(upto, last(c));
+    long before = cursor(c, client);
+    if (target <= before) {
+      return 0;
+    }
+    try (PreparedStatement u = c.prepareStatement("UPDATE ds_cursors SET acked = ? WHERE client_id = ?")) {
+      u.setLong(1, target);
+      u.setString(2, client);
+      if (u.executeUpdate() == 0) {
+        try (PreparedStatement ins = c.prepareStatement("INSERT INTO ds_cursors (client_id, acked) VALUES (?, ?)")) {
+          ins.setString(1, client);
+          ins.setLong(2, target);
+          ins.executeUpdate();
+        }
+      }
+    }
+    try (PreparedStatement d = c.prepareStatement("DELETE FROM ds_queue WHERE client_id = ? AND seq <= ?")) {
+      d.setString(1, client);
+      d.setLong(2, target);
+      d.executeUpdate();
+    }
+    try (PreparedStatement d = c.prepareStatement(
+        "DELETE FROM ds_group_members WHERE client_id = ? AND until_seq IS NOT NULL AND until_seq <= ?")) {
+      d.setString(1, client);
+      d.setLong(2, target);
+      d.executeUpdate();
+    }
+    return target - before;
+  }
+
+  /**
+   * Pruning. Entries older than {@code cutoff} (epoch seconds) go, and each group remembers the
+   * highest one that went while a reader was still behind it; then, per group, every entry that all
+   * its readers (members and departed devices still reading to their window's end) have passed.
+   * Device items older than the cutoff and bodies nobody refers to go too. Returns entries deleted.
+   */
+  static int prune(Connection c, long cutoff) throws SQLException {
+    try (PreparedStatement u = c.prepareStatement("UPDATE ds_groups SET expired_to = (SELECT MAX(l.seq) FROM ds_log l"
+        + " WHERE l.group_id = ds_groups.group_id AND l.at < ?) WHERE EXISTS (SELECT 1 FROM ds_log l"
+        + " WHERE l.group_id = ds_groups.group_id AND l.at < ?)")) {
+      u.setLong(1, cutoff);
+      u.setLong(2, cutoff);
+      u.executeUpdate();
+    }
+    int n;
+    try (PreparedStatement d = c.prepareStatement("DELETE FROM ds_log WHERE at < ?")) {
+      d.setLong(1, cutoff);
+      n = d.executeUpdate();
+    }
+    // Per group, each reader's position: its cursor, or the start of its window if that is later.
+    // An entry goes when every reader but its sender has passed it (a sender never reads its own).
+    java.util.Map<Bytes, List<Object[]>> positions = new java.util.HashMap<>();
+    try (PreparedStatement q = c.prepareStatement("SELECT m.group_id, m.client_id, CASE WHEN COALESCE(k.acked, 0) > m.from_seq"
+        + " THEN COALESCE(k.acked, 0) ELSE m.from_seq END FROM ds_group_members m LEFT JOIN ds_cursors k"
+        + " ON k.client_id = m.client_id"); ResultSet rs = q.executeQuery()) {
+      while (rs.next()) {
+        positions.computeIfAbsent(Bytes.wrap(rs.getBytes(1)), g -> new ArrayList<>()).add(new Object[] {rs.getString(2), rs.getLong(3)});
+      }
+    }
+    try (PreparedStatement d = c.prepareStatement("DELETE FROM ds_log WHERE group_id = ? AND (seq <= ? OR (sender = ? AND seq <= ?))")) {
+      for (java.util.Map.Entry<Bytes, List<Object[]>> e : positions.entrySet()) {
+        List<Object[]> readers = e.getValue();
+        readers.sort(Comparator.comparingLong(r -> (Long) r[1]));
+        d.setBytes(1, e.getKey().unsafeArray());
+        d.setLong(2, (Long) readers.get(0)[1]);
+        d.setString(3, (String) readers.get(0)[0]);
+        d.setLong(4, readers.size() > 1 ? (Long) readers.get(1)[1] : Long.MAX_VALUE);
+        d.addBatch();
+      }
+      for (int k : d.executeBatch()) {
+        n += Math.max(0, k);
+      }
+    }
+    try (PreparedStatement d = c.prepareStatement("DELETE FROM ds_queue WHERE enqueued_at < ?")) {
+      d.setLong(1, cutoff);
+      n += d.executeUpdate();
+    }
+    try (PreparedStatement d = c.prepareStatement("DELETE FROM ds_messages WHERE NOT EXISTS"
+        + " (SELECT 1 FROM ds_queue q WHERE q.message_id = ds_messages.id)")) {
+      d.executeUpdate();
+    }
+    return n;
+  }
+
+  /** Stored message bodies: log entries and bodies addressed to single devices (operator metric, tests). */
+  static long stored(Connection c) throws SQLException {
+    long n = 0;
+    for (String table : new String[] {"ds_log", "ds_messages"}) {
+      try (PreparedStatement q = c.prepareStatement("SELECT COUNT(*) FROM " + table); ResultSet rs = q.executeQuery()) {
+        rs.next();
+        n += rs.getLong(1);
+      }
+    }
+    return n;
+  }
+}

@@ -1,0 +1,86 @@
+package org.jmls.ds;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jmls.Bytes;
+
+/**
+ * Who reads a group's log from which sequence on ({@code ds_group_members}): a device that joins
+ * with the commit at sequence {@code s} reads entries after {@code s}; one removed by the commit at
+ * {@code s} still reads up to and including {@code s} (so it learns of its removal), nothing after.
+ * A device that joins again starts a new window.
+ *
+ * <p>The roster cache is keyed by group and epoch: membership changes only with a commit, which
+ * moves the epoch in the same transaction, so an entry read for an epoch stays right for that epoch
+ * in every process sharing the database (it can be old, never wrong).
+ */
+final class Membership {
+  private record Roster(long epoch, Set<String> members) {}
+
+  private final Map<Bytes, Roster> rosters = new ConcurrentHashMap<>();
+  /** Most groups whose roster is kept; beyond, the cache starts over. */
+  static final int CACHED_GROUPS = 100_000;
+
+  /** The current members (device ids) of a group, sorted. */
+  static List<String> active(Connection c, Bytes gid) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (PreparedStatement q = c.prepareStatement(
+        "SELECT client_id FROM ds_group_members WHERE group_id = ? AND until_seq IS NULL ORDER BY client_id")) {
+      q.setBytes(1, gid.unsafeArray());
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The members at {@code epoch} (the group's current epoch), from the cache when it has them. */
+  Set<String> at(Connection c, Bytes gid, long epoch) throws SQLException {
+    Roster cached = rosters.get(gid);
+    if (cached != null && cached.epoch() == epoch) {
+      return cached.members();
+    }
+    Set<String> members = java.util.Collections.unmodifiableSet(new LinkedHashSet<>(active(c, gid)));
+    if (rosters.size() > CACHED_GROUPS) {
+      rosters.clear();
+    }
+    rosters.put(gid, new Roster(epoch, members));
+    return members;
+  }
+
+  /** {@code client} reads the group's entries after {@code fromSeq} (a new window if it had one). */
+  static void join(Connection c, Bytes gid, String client, long fromSeq) throws SQLException {
+    try (PreparedStatement del = c.prepareStatement("DELETE FROM ds_group_members WHERE group_id = ? AND client_id = ?")) {
+      del.setBytes(1, gid.unsafeArray());
+      del.setString(2, client);
+      del.executeUpdate();
+    }
+    try (PreparedStatement ins = c.prepareStatement("INSERT INTO ds_group_members (group_id, client_id, from_seq) VALUES (?, ?, ?)")) {
+      ins.setBytes(1, gid.unsafeArray());
+      ins.setString(2, client);
+      ins.setLong(3, fromSeq);
+      ins.executeUpdate();
+    }
+  }
+
+  /** {@code client} reads the group's entries up to and including {@code untilSeq}, none after. */
+  static void leave(Connection c, Bytes gid, String client, long untilSeq) throws SQLException {
+    try (PreparedStatement u = c.prepareStatement(
+        "UPDATE ds_group_members SET until_seq = ? WHERE group_id = ? AND client_id = ? AND until_seq IS NULL")) {
+      u.setLong(1, untilSeq);
+      u.setBytes(2, gid.unsafeArray());
+      u.setString(3, client);
+      u.executeUpdate();
+    }
+  }
+}

@@ -1,0 +1,54 @@
+package org.jmls.ds;
+
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.jmls.ds.GroupDirectory.Appended;
+import org.jmls.service.Database;
+
+/**
+ * The transactions that append to the delivery log, one at a time in this process, each followed by
+ * the announcement of what it appended, so listeners (push, long-poll) see entries in sequence
+ * order. Only the writes are serialised: checks that take time (verifying a commit) run before, in
+ * their own transaction. Across processes on one PostgreSQL the sequence row serialises appends
+ * (see {@link DeliveryLog}); announcements are per process.
+ */
+final class OrderedWrites {
+  /** Work that appends; it adds what it appended to the list it is given (cleared on each attempt). */
+  @FunctionalInterface
+  interface Work<T> {
+    T run(java.sql.Connection c, List<Appended> appended) throws SQLException;
+  }
+
+  private final Database db;
+  private final ReentrantLock lock = new ReentrantLock();
+  private volatile Consumer<List<Appended>> listener = a -> {};
+
+  OrderedWrites(Database db) {
+    this.db = db;
+  }
+
+  void listener(Consumer<List<Appended>> l) {
+    this.listener = l;
+  }
+
+  /** Runs {@code work} in a transaction; after it committed, announces what it appended. */
+  <T> T run(Work<T> work) throws SQLException {
+    List<Appended> appended = new ArrayList<>();
+    lock.lock();
+    try {
+      T out = db.transaction(c -> {
+        appended.clear();
+        return work.run(c, appended);
+      });
+      if (!appended.isEmpty()) {
+        listener.accept(List.copyOf(appended));
+      }
+      return out;
+    } finally {
+      lock.unlock();
+    }
+  }
+}
