@@ -660,7 +660,13 @@ public final class MlsClient {
       DsClient.Response r = ds.call("GET", "/ds/queue?after=" + state.queueSeq + "&limit=200", null);
       check(r, 200, "queue fetch");
       List<?> msgs = (List<?>) r.json().get("messages");
+      boolean rejoined = rejoinExpired(r.json().get("expired"));
       if (msgs.isEmpty()) {
+        if (rejoined && r.json().get("position") instanceof Number p && p.longValue() > state.queueSeq) {
+          state.queueSeq = p.longValue(); // past the expired stretch, so it is not reported again
+          persist();
+          check(ds.call("POST", "/ds/queue/ack", Map.of("upto", state.queueSeq)), 200, "ack");
+        }
         return;
       }
       progress.accept("processing " + msgs.size() + " queued message(s)");
@@ -675,10 +681,40 @@ public final class MlsClient {
         }
         state.queueSeq = ((Number) m.get("seq")).longValue();
       }
+      // The DS says how far this read saw (past this device's own messages): acknowledging that lets
+      // it prune behind us. Servers before the delivery log do not say; the last message is the mark.
+      if (r.json().get("position") instanceof Number p && p.longValue() > state.queueSeq) {
+        state.queueSeq = p.longValue();
+      }
       // Persist the processed state before acknowledging, so nothing acknowledged is lost in a crash.
       persist();
       check(ds.call("POST", "/ds/queue/ack", Map.of("upto", state.queueSeq)), 200, "ack");
     }
+  }
+
+  /**
+   * Groups where the DS's retention deleted messages this device never read: its state there can
+   * no longer catch up, so it rejoins (external commit, RFC 9750 §5.8) when the group allows it,
+   * and says so either way.
+   */
+  private boolean rejoinExpired(Object expired) {
+    if (!(expired instanceof List<?> gids)) {
+      return false;
+    }
+    for (Object g : gids) {
+      Bytes gid = Bytes.wrap(HexFormat.of().parseHex(String.valueOf(g)));
+      if (!state.groups.containsKey(gid)) {
+        continue;
+      }
+      try {
+        recover(gid);
+        problems.add("group " + gid.hex() + ": messages expired on the server before this device read them; rejoined");
+      } catch (Exception e) {
+        problems.add("group " + gid.hex() + ": messages expired on the server before this device read them, and rejoining failed: "
+            + e.getMessage());
+      }
+    }
+    return true;
   }
 
   /** Most messages held per group while waiting for the commit they depend on. */

@@ -549,8 +549,27 @@ public final class GroupDirectory {
 
   /** Up to {@code limit} messages for {@code client} after {@code afterSeq} and its cursor, in order. */
   public List<Delivery> fetch(String client, long afterSeq, int limit) throws SQLException {
+    return read(client, afterSeq, limit).messages();
+  }
+
+  /**
+   * What a device read: messages in sequence order and the position it has now seen everything up
+   * to (the last message's sequence when the read was cut by its limit, else the DS's last sequence
+   * at the time of the read, beyond the device's own messages and other groups' traffic).
+   * Acknowledging the position, rather than the last message, lets the log be pruned behind a
+   * device that mostly sends.
+   */
+  public record Batch(List<Delivery> messages, long position) {}
+
+  /** As {@link #fetch}, with the position seen (see {@link Batch}). */
+  public Batch read(String client, long afterSeq, int limit) throws SQLException {
     int bounded = Math.max(1, Math.min(limit, 1000));
-    return db.transaction(c -> DeliveryLog.fetch(c, client, afterSeq, bounded));
+    return db.transaction(c -> {
+      long last = DeliveryLog.last(c);
+      List<Delivery> got = DeliveryLog.fetch(c, client, afterSeq, bounded);
+      long position = got.size() == bounded ? got.get(got.size() - 1).seq() : Math.max(afterSeq, last);
+      return new Batch(got, position);
+    });
   }
 
   /**

@@ -40,7 +40,7 @@ class GroupDirectoryTest {
   private static final MlsCrypto C = S.provider().suite(SUITE);
 
   /** A device: registered with the DS, with KeyPackages uploaded, and its group once joined. */
-  private static final class Device {
+  static final class Device {
     final String id;
     final KeyPair sig;
     final KeyPackageBundle kp;
@@ -78,7 +78,7 @@ class GroupDirectoryTest {
     }
   }
 
-  private static Device[] formGroup(KeyPackageDirectory dir, GroupDirectory groups, int n, boolean publicHandshakes) throws Exception {
+  static Device[] formGroup(KeyPackageDirectory dir, GroupDirectory groups, int n, boolean publicHandshakes) throws Exception {
     Device[] devices = new Device[n];
     GroupConfig config = GroupConfig.defaults().withEncryptedHandshakes(!publicHandshakes);
     for (int i = 0; i < n; i++) {

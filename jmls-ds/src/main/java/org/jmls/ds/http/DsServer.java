@@ -378,25 +378,31 @@ public final class DsServer implements AutoCloseable {
       long after = ctx.queryParamAsClass("after", Long.class).getOrDefault(0L);
       int limit = ctx.queryParamAsClass("limit", Integer.class).getOrDefault(100);
       long wait = Math.min(30_000, ctx.queryParamAsClass("wait", Long.class).getOrDefault(0L));
-      List<GroupDirectory.Delivery> got = groups.fetch(c.clientId(), after, limit);
+      GroupDirectory.Batch got = groups.read(c.clientId(), after, limit);
       long deadline = System.currentTimeMillis() + wait;
-      while (got.isEmpty() && System.currentTimeMillis() < deadline) {
+      while (got.messages().isEmpty() && System.currentTimeMillis() < deadline) {
         Object w = waiters.computeIfAbsent(c.clientId(), k -> new Object());
         synchronized (w) {
           w.wait(Math.max(1, Math.min(250, deadline - System.currentTimeMillis())));
         }
-        got = groups.fetch(c.clientId(), after, limit);
+        got = groups.read(c.clientId(), after, limit);
       }
       List<Map<String, Object>> out = new ArrayList<>();
-      for (GroupDirectory.Delivery d : got) {
+      for (GroupDirectory.Delivery d : got.messages()) {
         out.add(Map.of("seq", d.seq(), "groupId", HexFormat.of().formatHex(d.groupId().unsafeArray()),
             "kind", d.kind().name().toLowerCase(java.util.Locale.ROOT), "data", enc(d.message())));
       }
+      Map<String, Object> answer = new java.util.LinkedHashMap<>();
+      answer.put("messages", out);
+      answer.put("position", got.position());
       List<String> expired = new ArrayList<>();
       for (Bytes g : groups.expired(c.clientId(), after)) {
         expired.add(g.hex());
       }
-      ctx.json(expired.isEmpty() ? Map.of("messages", out) : Map.of("messages", out, "expired", expired));
+      if (!expired.isEmpty()) {
+        answer.put("expired", expired);
+      }
+      ctx.json(answer);
     }));
 
     app.post("/ds/queue/ack", signed((ctx, c) -> {
