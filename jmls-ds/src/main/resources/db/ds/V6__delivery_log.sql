@@ -33,7 +33,14 @@ ALTER TABLE ds_group_members ADD COLUMN from_seq BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE ds_group_members ADD COLUMN until_seq BIGINT;
 UPDATE ds_group_members SET from_seq = (SELECT next_seq - 1 FROM ds_sequence WHERE name = 'delivery');
 
--- The last sequence written to each group (skips idle groups when reading) and the highest one
--- deleted by retention while some device had not read it (reported to that device).
+-- The last sequence written to each group (skips idle groups when reading).
 ALTER TABLE ds_groups ADD COLUMN last_seq BIGINT NOT NULL DEFAULT 0;
-ALTER TABLE ds_groups ADD COLUMN expired_to BIGINT NOT NULL DEFAULT 0;
+
+-- Groups where retention deleted entries a device had not read (sent by others, inside its window),
+-- up to which sequence: reported to the device until its cursor passes upto_seq.
+CREATE TABLE ds_expired (
+  client_id  TEXT NOT NULL,
+  group_id   BYTEA NOT NULL,
+  upto_seq   BIGINT NOT NULL,
+  PRIMARY KEY (client_id, group_id)
+);

@@ -195,14 +195,14 @@ final class DeliveryLog {
   }
 
   /**
-   * Groups in which retention deleted entries this device had not read (after its cursor and
-   * {@code after}, inside its window): it must rejoin them (external commit) to get back in step.
+   * Groups in which retention deleted entries this device had not read (sent by others, inside its
+   * window), while its cursor and {@code after} are below the last of them: its state there is
+   * behind for good, it rejoins (external commit).
    */
   static List<Bytes> expired(Connection c, String client, long after) throws SQLException {
     long from = Math.max(after, cursor(c, client));
     List<Bytes> out = new ArrayList<>();
-    try (PreparedStatement q = c.prepareStatement("SELECT m.group_id FROM ds_group_members m JOIN ds_groups g ON g.group_id = m.group_id"
-        + " WHERE m.client_id = ? AND g.expired_to > ? AND g.expired_to > m.from_seq")) {
+    try (PreparedStatement q = c.prepareStatement("SELECT group_id FROM ds_expired WHERE client_id = ? AND upto_seq > ?")) {
       q.setString(1, client);
       q.setLong(2, from);
       try (ResultSet rs = q.executeQuery()) {
@@ -241,6 +241,11 @@ final class DeliveryLog {
       d.setLong(2, target);
       d.executeUpdate();
     }
+    try (PreparedStatement d = c.prepareStatement("DELETE FROM ds_expired WHERE client_id = ? AND upto_seq <= ?")) {
+      d.setString(1, client);
+      d.setLong(2, target);
+      d.executeUpdate();
+    }
     try (PreparedStatement d = c.prepareStatement(
         "DELETE FROM ds_group_members WHERE client_id = ? AND until_seq IS NOT NULL AND until_seq <= ?")) {
       d.setString(1, client);
@@ -251,18 +256,39 @@ final class DeliveryLog {
   }
 
   /**
-   * Pruning. Entries older than {@code cutoff} (epoch seconds) go, and each group remembers the
-   * highest one that went while a reader was still behind it; then, per group, every entry that all
+   * Pruning. Entries older than {@code cutoff} (epoch seconds) go, and each device that had not
+   * read one of them (see {@link #expired}) is marked; then, per group, every entry that all
    * its readers (members and departed devices still reading to their window's end) have passed.
    * Device items older than the cutoff and bodies nobody refers to go too. Returns entries deleted.
    */
   static int prune(Connection c, long cutoff) throws SQLException {
-    try (PreparedStatement u = c.prepareStatement("UPDATE ds_groups SET expired_to = (SELECT MAX(l.seq) FROM ds_log l"
-        + " WHERE l.group_id = ds_groups.group_id AND l.at < ?) WHERE EXISTS (SELECT 1 FROM ds_log l"
-        + " WHERE l.group_id = ds_groups.group_id AND l.at < ?)")) {
-      u.setLong(1, cutoff);
-      u.setLong(2, cutoff);
-      u.executeUpdate();
+    // Readers with an unread entry (not their own, inside their window) among those about to go.
+    List<Object[]> behind = new ArrayList<>();
+    try (PreparedStatement q = c.prepareStatement("SELECT m.client_id, m.group_id, (SELECT MAX(l.seq) FROM ds_log l"
+        + " WHERE l.group_id = m.group_id AND l.at < ?) FROM ds_group_members m LEFT JOIN ds_cursors k ON k.client_id = m.client_id"
+        + " WHERE EXISTS (SELECT 1 FROM ds_log l WHERE l.group_id = m.group_id AND l.at < ? AND l.sender <> m.client_id"
+        + " AND l.seq > m.from_seq AND l.seq > COALESCE(k.acked, 0) AND (m.until_seq IS NULL OR l.seq <= m.until_seq))")) {
+      q.setLong(1, cutoff);
+      q.setLong(2, cutoff);
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          behind.add(new Object[] {rs.getString(1), rs.getBytes(2), rs.getLong(3)});
+        }
+      }
+    }
+    try (PreparedStatement d = c.prepareStatement("DELETE FROM ds_expired WHERE client_id = ? AND group_id = ?");
+        PreparedStatement ins = c.prepareStatement("INSERT INTO ds_expired (client_id, group_id, upto_seq) VALUES (?, ?, ?)")) {
+      for (Object[] b : behind) {
+        d.setString(1, (String) b[0]);
+        d.setBytes(2, (byte[]) b[1]);
+        d.addBatch();
+        ins.setString(1, (String) b[0]);
+        ins.setBytes(2, (byte[]) b[1]);
+        ins.setLong(3, (Long) b[2]);
+        ins.addBatch();
+      }
+      d.executeBatch();
+      ins.executeBatch();
     }
     int n;
     try (PreparedStatement d = c.prepareStatement("DELETE FROM ds_log WHERE at < ?")) {

@@ -60,6 +60,11 @@ final class Membership {
 
   /** {@code client} reads the group's entries after {@code fromSeq} (a new window if it had one). */
   static void join(Connection c, Bytes gid, String client, long fromSeq) throws SQLException {
+    try (PreparedStatement del = c.prepareStatement("DELETE FROM ds_expired WHERE group_id = ? AND client_id = ?")) {
+      del.setBytes(1, gid.unsafeArray());
+      del.setString(2, client);
+      del.executeUpdate();
+    }
     try (PreparedStatement del = c.prepareStatement("DELETE FROM ds_group_members WHERE group_id = ? AND client_id = ?")) {
       del.setBytes(1, gid.unsafeArray());
       del.setString(2, client);
