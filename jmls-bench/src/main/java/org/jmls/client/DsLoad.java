@@ -209,8 +209,12 @@ public final class DsLoad {
     o.progress().accept("timed phase: " + o.seconds() + " s, " + o.inFlight() + " requests in flight, "
         + receivers + " receivers per group");
     List<Thread> threads = new ArrayList<>();
-    // One HTTP client (one selector thread) for all the simulated devices' sessions.
-    HttpClient shared = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    // The simulated devices' sessions share a few HTTP clients (one selector thread each): real
+    // devices have a network stack each; one selector for all would make the harness the bottleneck.
+    HttpClient[] shared = new HttpClient[4];
+    for (int k = 0; k < shared.length; k++) {
+      shared[k] = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    }
     org.jmls.ds.http.DsSession[][] sessions = new org.jmls.ds.http.DsSession[o.groups()][];
     for (int g = 0; g < o.groups(); g++) {
       sessions[g] = new org.jmls.ds.http.DsSession[Math.max(senders, receivers)];
@@ -221,7 +225,7 @@ public final class DsLoad {
           tallies.add(tally);
         }
         if (o.webSocket()) {
-          sessions[g][i] = c.dsClient().sharing(shared).openSession(pushed -> {
+          sessions[g][i] = c.dsClient().sharing(shared[(g * Math.max(senders, receivers) + i) % shared.length]).openSession(pushed -> {
             if (tally == null) {
               return;
             }

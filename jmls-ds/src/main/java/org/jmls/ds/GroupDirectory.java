@@ -112,8 +112,7 @@ public final class GroupDirectory {
     this.writer = new ApplicationWriter(writes, new ApplicationWriter.Groups() {
       @Override
       public long epoch(Connection c, Bytes gid) throws SQLException {
-        GroupRow r = row(c, gid);
-        return r == null ? -1 : r.epoch();
+        return GroupDirectory.epoch(c, gid);
       }
 
       @Override
@@ -178,15 +177,30 @@ public final class GroupDirectory {
     }
   }
 
-  private record GroupRow(long epoch, boolean publicHandshakes, boolean externalJoins, byte[] groupInfo, long nextLogSeq) {}
+  /** A group's ordering state (without its GroupInfo, which is large for a large group: see {@link #storedGroupInfo}). */
+  private record GroupRow(long epoch, boolean publicHandshakes, boolean externalJoins, long nextLogSeq) {}
 
   private static GroupRow row(Connection c, Bytes gid) throws SQLException {
     try (PreparedStatement q = c.prepareStatement(
-        "SELECT epoch, public_handshakes, external_joins, group_info, next_log_seq FROM ds_groups WHERE group_id = ?")) {
+        "SELECT epoch, public_handshakes, external_joins, next_log_seq FROM ds_groups WHERE group_id = ?")) {
       q.setBytes(1, gid.unsafeArray());
       try (ResultSet rs = q.executeQuery()) {
-        return rs.next() ? new GroupRow(rs.getLong(1), rs.getInt(2) == 1, rs.getInt(3) == 1, rs.getBytes(4), rs.getLong(5)) : null;
+        return rs.next() ? new GroupRow(rs.getLong(1), rs.getInt(2) == 1, rs.getInt(3) == 1, rs.getLong(4)) : null;
       }
+    }
+  }
+
+  private static MlsMessage storedGroupInfo(Connection c, Bytes gid) throws SQLException, ValidationException {
+    try (PreparedStatement q = c.prepareStatement("SELECT group_info FROM ds_groups WHERE group_id = ?")) {
+      q.setBytes(1, gid.unsafeArray());
+      try (ResultSet rs = q.executeQuery()) {
+        if (!rs.next()) {
+          throw new ValidationException("ds.unknown-group", "no such group");
+        }
+        return MlsMessage.fromBytes(rs.getBytes(1));
+      }
+    } catch (DecodeException e) {
+      throw new ValidationException("ds.stored-group-info", "the stored GroupInfo does not decode");
     }
   }
 
@@ -252,14 +266,10 @@ public final class GroupDirectory {
     if (cached != null && cached.epoch() == r.epoch()) {
       pg = cached.copy();
     } else {
-      try {
-        GroupInfo gi = groupInfoOf(MlsMessage.fromBytes(r.groupInfo()));
-        PublicGroup fresh = PublicGroup.fromGroupInfo(services, gi, null);
-        verified.put(gid, fresh);
-        pg = fresh.copy();
-      } catch (DecodeException e) {
-        throw new ValidationException("ds.stored-group-info", "the stored GroupInfo does not decode");
-      }
+      GroupInfo gi = groupInfoOf(storedGroupInfo(c, gid));
+      PublicGroup fresh = PublicGroup.fromGroupInfo(services, gi, null);
+      verified.put(gid, fresh);
+      pg = fresh.copy();
     }
     // Replay this epoch's proposals from the log so by-reference commits resolve.
     try (PreparedStatement q = c.prepareStatement(
@@ -443,9 +453,14 @@ public final class GroupDirectory {
     return new CheckedCommit(r, roster, joiners, leavers, welcomeTo, next);
   }
 
+  /** The group's epoch, or -1 (reads only the epoch: the stored GroupInfo of a large group is large). */
   private static long epoch(Connection c, Bytes gid) throws SQLException {
-    GroupRow r = row(c, gid);
-    return r == null ? -1 : r.epoch();
+    try (PreparedStatement q = c.prepareStatement("SELECT epoch FROM ds_groups WHERE group_id = ?")) {
+      q.setBytes(1, gid.unsafeArray());
+      try (ResultSet rs = q.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : -1;
+      }
+    }
   }
 
   /**
@@ -653,23 +668,28 @@ public final class GroupDirectory {
 
   /** The current GroupInfo, for external joins; refused when the group does not allow them. */
   public MlsMessage groupInfo(Bytes gid) throws SQLException, ValidationException {
-    GroupRow r = db.transaction(c -> row(c, gid));
-    if (r == null) {
-      throw new ValidationException("ds.unknown-group", "no such group");
+    Object got = db.transaction(c -> {
+      GroupRow r = row(c, gid);
+      if (r == null) {
+        return new ValidationException("ds.unknown-group", "no such group");
+      }
+      if (!r.externalJoins()) {
+        return new ValidationException("ds.external-joins-disabled", "this group does not allow external joins");
+      }
+      try {
+        return storedGroupInfo(c, gid);
+      } catch (ValidationException e) {
+        return e;
+      }
+    });
+    if (got instanceof ValidationException e) {
+      throw e;
     }
-    if (!r.externalJoins()) {
-      throw new ValidationException("ds.external-joins-disabled", "this group does not allow external joins");
-    }
-    try {
-      return MlsMessage.fromBytes(r.groupInfo());
-    } catch (DecodeException e) {
-      throw new ValidationException("ds.stored-group-info", "the stored GroupInfo does not decode");
-    }
+    return (MlsMessage) got;
   }
 
   /** The group's current epoch, or -1 if unknown. */
   public long epoch(Bytes gid) throws SQLException {
-    GroupRow r = db.transaction(c -> row(c, gid));
-    return r == null ? -1 : r.epoch();
+    return db.transaction(c -> epoch(c, gid));
   }
 }

@@ -117,13 +117,15 @@ public final class DsServer implements AutoCloseable {
    * the group's size, if smaller), never by the group's size alone.
    */
   private void deliver(List<GroupDirectory.Appended> appended) {
-    Map<PushChannel, List<GroupDirectory.Appended>> perChannel = new java.util.LinkedHashMap<>();
+    Map<PushChannel, List<PushChannel.Frame>> perChannel = new java.util.LinkedHashMap<>();
     Set<String> woken = new java.util.HashSet<>();
     for (GroupDirectory.Appended a : appended) {
+      PushChannel.Frame frame = null;
       for (String c : a.readers().size() <= sockets.size() ? a.readers() : sockets.keySet()) {
         if (a.reaches(c)) {
           for (PushChannel ch : sockets.getOrDefault(c, Set.of())) {
-            perChannel.computeIfAbsent(ch, k -> new ArrayList<>()).add(a);
+            frame = frame == null ? PushChannel.Frame.of(a) : frame;
+            perChannel.computeIfAbsent(ch, k -> new ArrayList<>()).add(frame);
           }
         }
       }

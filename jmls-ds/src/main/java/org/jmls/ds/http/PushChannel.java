@@ -89,16 +89,29 @@ final class PushChannel {
     }
   }
 
+  /** A message as pushed: its sequence and its frame (encoded once, shared by every channel it goes to). */
+  record Frame(long seq, byte[] bytes) {
+    static Frame of(GroupDirectory.Appended a) {
+      return new Frame(a.seq(), encode(a.seq(), a.kind(), a.groupId().unsafeArray(), a.message().unsafeArray()));
+    }
+  }
+
+  static byte[] encode(long seq, GroupDirectory.Kind kind, byte[] gid, byte[] message) {
+    TlsWriter w = new TlsWriter(32 + message.length);
+    w.u8(1).u64(seq).u8(kind.ordinal() + 1).opaque(gid).raw(message);
+    return w.toByteArray();
+  }
+
   /** New messages for this device, as the writers announce them (in sequence order). */
-  void offer(List<GroupDirectory.Appended> appended) {
+  void offer(List<Frame> frames) {
     onLane(() -> {
       if (lastSent < 0) {
         sendText(Map.of("type", "wake"));
         return;
       }
-      for (GroupDirectory.Appended a : appended) {
-        if (a.seq() > lastSent) {
-          push(a.seq(), a.kind(), a.groupId().unsafeArray(), a.message().unsafeArray());
+      for (Frame f : frames) {
+        if (f.seq() > lastSent) {
+          send(f.seq(), f.bytes());
         }
       }
       flush();
@@ -123,7 +136,9 @@ final class PushChannel {
       refuse(id, "ds.decode", e.getMessage());
       return;
     }
-    groups.postAsync(client, m).whenCompleteAsync((seq, err) -> {
+    // Answered on the thread that completes the write (the batch writer: a non-blocking send per
+    // answer), not behind the pushes queued on the pool, which would stretch every post's latency.
+    groups.postAsync(client, m).whenComplete((seq, err) -> {
       if (err == null) {
         posted(id);
         return;
@@ -136,7 +151,7 @@ final class PushChannel {
       } else {
         refuse(id, "ds.storage", "the message could not be stored; retry");
       }
-    }, pool);
+    });
   }
 
   /** The answer to an accepted post: a binary frame uint8 2, uint32 id (the common case, kept small). */
@@ -199,12 +214,14 @@ final class PushChannel {
   }
 
   private void push(long seq, GroupDirectory.Kind kind, byte[] gid, byte[] message) {
-    TlsWriter w = new TlsWriter(32 + message.length);
-    w.u8(1).u64(seq).u8(kind.ordinal() + 1).opaque(gid).raw(message);
+    send(seq, encode(seq, kind, gid, message));
+  }
+
+  private void send(long seq, byte[] frame) {
     synchronized (this) {
       try {
         // Queued on the session in order (Jetty's frame flusher); this thread does not wait for the socket.
-        ws.session.getRemote().sendBytes(ByteBuffer.wrap(w.toByteArray()), NO_CALLBACK);
+        ws.session.getRemote().sendBytes(ByteBuffer.wrap(frame), NO_CALLBACK);
       } catch (RuntimeException e) {
         // closed: its close handler drops it; a new channel starts from the device's own cursor
       }
