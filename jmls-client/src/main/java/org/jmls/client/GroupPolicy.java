@@ -59,9 +59,12 @@ public record GroupPolicy(
 
   /** The member settings this policy implies: its handshake wire format and out-of-order limits. */
   public GroupConfig config() {
-    // The policy fixes the handshake wire format for every member: the other one is refused.
+    // The policy fixes the handshake wire format for every member: the other one is refused. In
+    // public-handshake groups the DS keeps the ratchet tree, so Welcomes go without it (joiners
+    // fetch it from the DS and check it against the signed tree hash); the DS cannot read an
+    // encrypted group's commits, so there the tree stays in the Welcome.
     return GroupConfig.defaults().withEncryptedHandshakes(encryptedHandshakes).withRequiredHandshakeWireFormat(true)
-        .withOutOfOrder(outOfOrder());
+        .withOutOfOrder(outOfOrder()).withRatchetTreeInWelcome(encryptedHandshakes);
   }
 
   /** This policy with handshakes sent as PrivateMessage (true: the DS sees no proposal or commit content) or PublicMessage. */

@@ -13,6 +13,7 @@ import org.bouncycastle.cert.X509CertificateHolder;
 import org.jmls.Bytes;
 import org.jmls.MlsException;
 import org.jmls.ValidationException;
+import org.jmls.group.GroupConfig;
 import org.jmls.as.AsClient;
 import org.jmls.as.AuthenticationService;
 import org.jmls.as.X509CredentialValidator;
@@ -333,7 +334,32 @@ public final class MlsClient {
     if (e == null) {
       throw new ClientException("the GroupInfo carries no ratchet tree");
     }
-    org.jmls.tree.RatchetTree tree = org.jmls.tree.RatchetTree.fromNodes(crypto, org.jmls.extension.RatchetTree.from(e).nodes());
+    return leaves(org.jmls.extension.RatchetTree.from(e).nodes());
+  }
+
+  /**
+   * A group's ratchet tree at {@code epoch} from the DS (untrusted: the caller validates it in full
+   * against the signed GroupInfo, RFC 9420 §12.4.3.1).
+   */
+  private List<org.jmls.message.Node> treeFromDs(Bytes gid, long epoch) throws ValidationException {
+    DsClient.Response r;
+    try {
+      r = ds.call("GET", "/ds/groups/" + gid.hex() + "/tree?epoch=" + epoch, null);
+    } catch (Exception e) {
+      throw new ValidationException("client.tree-fetch", "could not fetch the group's ratchet tree from the DS: " + e.getMessage());
+    }
+    if (r.status() != 200) {
+      throw new ValidationException("client.tree-fetch", "the DS did not serve the ratchet tree for epoch " + epoch + " (" + r.status() + ")");
+    }
+    try {
+      return org.jmls.extension.RatchetTree.fromBytes(r.raw(), Integer.MAX_VALUE).nodes();
+    } catch (org.jmls.codec.DecodeException e) {
+      throw new ValidationException("client.tree-decode", "the ratchet tree the DS served does not decode: " + e.reason());
+    }
+  }
+
+  private Map<Integer, LeafNode> leaves(List<org.jmls.message.Node> nodes) throws Exception {
+    org.jmls.tree.RatchetTree tree = org.jmls.tree.RatchetTree.fromNodes(crypto, nodes);
     Map<Integer, LeafNode> out = new LinkedHashMap<>();
     for (int l = 0; l < tree.leafCount(); l++) {
       if (tree.leaf(l) != null) {
@@ -396,8 +422,9 @@ public final class MlsClient {
       }
       byte[] rollback = g.save();
       Group.CommitResult c = g.commit(proposals, forcePath);
+      // A public-handshake group's DS derives the tree from the commit: the GroupInfo goes without it.
       Map<String, Object> body = new LinkedHashMap<>(Map.of("commit", b64(c.commit().toByteArray()),
-          "groupInfo", b64(c.groupInfo().toByteArray())));
+          "groupInfo", b64(c.groupInfo(g.config().encryptHandshakes()).toByteArray())));
       if (c.welcome() != null) {
         body.put("welcome", b64(c.welcome().toByteArray()));
       }
@@ -816,7 +843,7 @@ public final class MlsClient {
   private void join(Welcome w) throws Exception {
     for (Map.Entry<Bytes, KeyPackageBundle> e : state.keyPackages.entrySet()) {
       if (org.jmls.framing.WelcomeOpener.find(w, e.getKey()) != null) {
-        Group g = Group.join(services, GroupPolicy::configFor, w, e.getValue(), null);
+        Group g = Group.join(services, GroupPolicy::configFor, w, e.getValue(), this::treeFromDs);
         state.groups.put(g.groupId(), g);
         observe(g.groupId());
         changes.add(new GroupChange(g.groupId(), GroupChange.Kind.JOINED, GroupName.of(g.context()), null));
@@ -837,17 +864,21 @@ public final class MlsClient {
       }
       MlsMessage published = MlsMessage.fromBytes(r.raw());
       GroupInfo gi = (GroupInfo) published.body();
+      // The tree: in the GroupInfo, or from the DS that keeps it (validated by externalJoin either way).
+      boolean inline = org.jmls.message.Extension.find(gi.extensions(), org.jmls.message.Extension.RATCHET_TREE) != null;
+      List<org.jmls.message.Node> nodes = inline ? null : treeFromDs(gid, gi.groupContext().epoch());
       int old = -1;
-      for (Map.Entry<Integer, LeafNode> leaf : treeOf(published).entrySet()) {
+      for (Map.Entry<Integer, LeafNode> leaf : (inline ? treeOf(published) : leaves(nodes)).entrySet()) {
         if (X509Credentials.client(leaf.getValue().credential()).equals(clientId())) {
           old = leaf.getKey();
         }
       }
       KeyPackageBundle template = state.keyPackages.values().iterator().next();
-      Group.ExternalJoin j = Group.externalJoin(services, GroupPolicy.configFor(gi.groupContext()), gi, null, template.keyPackage().leafNode(),
+      GroupConfig config = GroupPolicy.configFor(gi.groupContext());
+      Group.ExternalJoin j = Group.externalJoin(services, config, gi, nodes, template.keyPackage().leafNode(),
           state.signature.privateKey(), old);
       DsClient.Response c = ds.call("POST", "/ds/groups/commit", Map.of("commit", b64(j.commit().toByteArray()),
-          "groupInfo", b64(j.group().groupInfo(true).toByteArray())));
+          "groupInfo", b64(j.group().groupInfo(config.encryptHandshakes()).toByteArray())));
       if (c.status() == 200) {
         state.groups.put(gid, j.group());
         state.forgotten.remove(gid);

@@ -153,6 +153,7 @@ public final class Group {
     private final MlsMessage welcome;
     private GroupInfoSigner signer;
     private MlsMessage groupInfo;
+    private MlsMessage groupInfoWithoutTree;
 
     CommitResult(MlsMessage commit, MlsMessage welcome, GroupInfoSigner signer) {
       this.commit = commit;
@@ -177,19 +178,38 @@ public final class Group {
     public synchronized MlsMessage groupInfo() {
       if (groupInfo == null) {
         try {
-          groupInfo = MlsMessage.of(signer.sign());
+          groupInfo = MlsMessage.of(signer.sign(true));
         } catch (CryptoException e) {
           throw new IllegalStateException("signing the GroupInfo failed", e);
         }
-        signer = null;
       }
       return groupInfo;
+    }
+
+    /**
+     * The new epoch's GroupInfo with ({@code true}, as {@link #groupInfo()}) or without the
+     * ratchet tree: without it, the GroupInfo's size does not grow with the group, and whoever
+     * receives it gets the tree another way (a Delivery Service that keeps it) and checks it
+     * against the tree hash the GroupInfo signs.
+     */
+    public synchronized MlsMessage groupInfo(boolean withTree) {
+      if (withTree) {
+        return groupInfo();
+      }
+      if (groupInfoWithoutTree == null) {
+        try {
+          groupInfoWithoutTree = MlsMessage.of(signer.sign(false));
+        } catch (CryptoException e) {
+          throw new IllegalStateException("signing the GroupInfo failed", e);
+        }
+      }
+      return groupInfoWithoutTree;
     }
   }
 
   @FunctionalInterface
   interface GroupInfoSigner {
-    GroupInfo sign() throws CryptoException;
+    GroupInfo sign(boolean withTree) throws CryptoException;
   }
 
   private record CachedProposal(Proposal proposal, Sender sender, Bytes ref) {}
@@ -273,11 +293,27 @@ public final class Group {
   }
 
   /**
+   * Where a joiner gets the ratchet tree when the Welcome's GroupInfo does not carry it (for
+   * example from a Delivery Service that keeps trees): asked only then, with the group and epoch
+   * the GroupInfo names. Whatever it returns is untrusted and validated in full.
+   */
+  @FunctionalInterface
+  public interface TreeSource {
+    List<Node> treeFor(Bytes groupId, long epoch) throws ValidationException;
+  }
+
+  /**
    * As {@link #join(GroupServices, GroupConfig, Welcome, KeyPackageBundle, List)}, with the settings
    * chosen from the GroupContext once the Welcome is decrypted and before the tree is validated.
    */
   public static Group join(GroupServices services, ConfigChooser chooser, Welcome welcome, KeyPackageBundle bundle,
       List<Node> treeOutOfBand) throws ValidationException, CryptoException {
+    return join(services, chooser, welcome, bundle, (gid, epoch) -> treeOutOfBand);
+  }
+
+  /** As {@link #join(GroupServices, ConfigChooser, Welcome, KeyPackageBundle, List)}, the tree asked from {@code trees} when needed. */
+  public static Group join(GroupServices services, ConfigChooser chooser, Welcome welcome, KeyPackageBundle bundle,
+      TreeSource trees) throws ValidationException, CryptoException {
     KeyPackage kp = bundle.keyPackage();
     if (welcome.cipherSuite() != kp.cipherSuite()) {
       throw new ValidationException("rfc9420-12.4.3.1.cipher-suite", "the Welcome's suite differs from the KeyPackage's");
@@ -319,6 +355,8 @@ public final class Group {
       throw new ValidationException("rfc9420-12.4.3.1.linking-epoch", "a reinit/branch Welcome must be for epoch 1");
     }
     GroupConfig config = java.util.Objects.requireNonNull(chooser.choose(gc), "config");
+    List<Node> treeOutOfBand = Extension.find(gi.extensions(), Extension.RATCHET_TREE) != null ? null
+        : trees.treeFor(gc.groupId(), gc.epoch());
     org.jmls.tree.RatchetTree tree = verifiedTree(c, services, config, gi, treeOutOfBand);
     int myLeaf = tree.leafWithSignatureKey(kp.leafNode().signatureKey());
     if (myLeaf < 0 || !kp.leafNode().equals(tree.leaf(myLeaf))) {
@@ -963,7 +1001,7 @@ public final class Group {
     GroupContext giContext = nextState.context;
     org.jmls.tree.RatchetTree giTree = nextState.tree;
     Bytes giExtPub = extPub(nextState);
-    return new CommitResult(commitMsg, welcome, () -> signGroupInfo(giContext, giTree, giExtPub, tag, true));
+    return new CommitResult(commitMsg, welcome, withTree -> signGroupInfo(giContext, giTree, giExtPub, tag, withTree));
   }
 
   private static Bytes extPub(EpochState st) throws CryptoException {

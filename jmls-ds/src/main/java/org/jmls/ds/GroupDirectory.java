@@ -102,6 +102,7 @@ public final class GroupDirectory {
   /** Verified public state per group, keyed by its epoch (never used for another epoch). */
   private final Map<Bytes, PublicGroup> verified = new ConcurrentHashMap<>();
   private final Membership membership = new Membership();
+  private final TreeService trees;
   private final OrderedWrites writes;
   private final ApplicationWriter writer;
 
@@ -109,6 +110,7 @@ public final class GroupDirectory {
     this.db = db;
     this.services = services;
     this.writes = new OrderedWrites(db);
+    this.trees = new TreeService(services);
     this.writer = new ApplicationWriter(writes, new ApplicationWriter.Groups() {
       @Override
       public long epoch(Connection c, Bytes gid) throws SQLException {
@@ -150,10 +152,7 @@ public final class GroupDirectory {
   public void create(String creator, MlsMessage groupInfo, boolean publicHandshakes, boolean externalJoins)
       throws SQLException, ValidationException {
     GroupInfo gi = groupInfoOf(groupInfo);
-    if (publicHandshakes) {
-      PublicGroup pg = PublicGroup.fromGroupInfo(services, gi, null);
-      verified.put(gi.groupContext().groupId(), pg);
-    }
+    PublicGroup pg = publicHandshakes ? PublicGroup.fromGroupInfo(services, gi, null) : null;
     Bytes gid = gi.groupContext().groupId();
     boolean created = db.transaction(c -> {
       if (row(c, gid) != null) {
@@ -170,10 +169,16 @@ public final class GroupDirectory {
         ins.executeUpdate();
       }
       Membership.join(c, gid, creator, DeliveryLog.last(c));
+      if (pg != null) {
+        TreeService.checkpoint(c, gid, gi.groupContext().epoch(), groupInfo.toByteArray(), TreeService.encode(pg));
+      }
       return true;
     });
     if (!created) {
       throw new ValidationException("ds.group-exists", "a group with this id already exists");
+    }
+    if (pg != null) {
+      verified.put(gid, pg);
     }
   }
 
@@ -266,8 +271,9 @@ public final class GroupDirectory {
     if (cached != null && cached.epoch() == r.epoch()) {
       pg = cached.copy();
     } else {
-      GroupInfo gi = groupInfoOf(storedGroupInfo(c, gid));
-      PublicGroup fresh = PublicGroup.fromGroupInfo(services, gi, null);
+      // Not cached here (a restart, another node, an epoch this process did not see): rebuilt from
+      // the newest tree checkpoint and the handshake log.
+      PublicGroup fresh = trees.rebuild(c, gid, r.epoch());
       verified.put(gid, fresh);
       pg = fresh.copy();
     }
@@ -359,6 +365,9 @@ public final class GroupDirectory {
       long joinFrom = welcomes ? seq + 1 : seq;
       for (String j : ok.joiners()) {
         Membership.join(c, t.gid(), j, joinFrom);
+      }
+      if (ok.next() != null && (epoch + 1) % TreeService.CHECKPOINT_EVERY == 0) {
+        TreeService.checkpoint(c, t.gid(), epoch + 1, groupInfo.toByteArray(), TreeService.encode(ok.next()));
       }
       if (welcomes) {
         byte[] w = welcome.toByteArray();
@@ -686,6 +695,47 @@ public final class GroupDirectory {
       throw e;
     }
     return (MlsMessage) got;
+  }
+
+  /**
+   * The ratchet tree (encoded {@code optional<Node> ratchet_tree<V>}) of a group at {@code epoch},
+   * one of the last {@value TreeService#SERVED_EPOCHS}, for a member (joiners are members once
+   * their commit is accepted) or, where external joins are allowed, anyone. Public-handshake groups
+   * have every recent epoch's tree (the DS derives it); encrypted-handshake groups only the tree of
+   * the current GroupInfo, when its committer uploaded it inline.
+   */
+  public byte[] tree(String requester, Bytes gid, long epoch) throws SQLException, ValidationException {
+    Object got = db.transaction(c -> {
+      GroupRow r = row(c, gid);
+      if (r == null) {
+        return new ValidationException("ds.unknown-group", "no such group");
+      }
+      if (!r.externalJoins() && !Membership.active(c, gid).contains(requester)) {
+        return new ValidationException("ds.not-a-member", "only members read a group's tree");
+      }
+      if (epoch > r.epoch() || r.epoch() - epoch > TreeService.SERVED_EPOCHS) {
+        return new ValidationException("ds.tree-unavailable", "trees are served for epochs " + Math.max(0, r.epoch()
+            - TreeService.SERVED_EPOCHS) + " to " + r.epoch());
+      }
+      try {
+        if (r.publicHandshakes()) {
+          return trees.tree(c, gid, epoch, verified.get(gid));
+        }
+        GroupInfo gi = groupInfoOf(storedGroupInfo(c, gid));
+        org.jmls.message.Extension e = org.jmls.message.Extension.find(gi.extensions(), org.jmls.message.Extension.RATCHET_TREE);
+        if (epoch != r.epoch() || e == null) {
+          return new ValidationException("ds.tree-unavailable",
+              "this group's handshakes are encrypted: the DS has only trees its members uploaded inline");
+        }
+        return e.extensionData().toByteArray();
+      } catch (ValidationException e) {
+        return e;
+      }
+    });
+    if (got instanceof ValidationException e) {
+      throw e;
+    }
+    return (byte[]) got;
   }
 
   /** The group's current epoch, or -1 if unknown. */

@@ -32,7 +32,7 @@ public final class ServiceHttp {
    */
   public static int statusFor(String rule) {
     String reason = rule.substring(rule.indexOf('.') + 1);
-    if (reason.startsWith("unknown-")) {
+    if (reason.startsWith("unknown-") || reason.equals("tree-unavailable")) {
       return 404;
     }
     switch (reason) {

@@ -433,6 +433,18 @@ public final class DsServer implements AutoCloseable {
       ctx.json(Map.of("entries", out));
     }));
 
+    app.get("/ds/groups/{groupId}/tree", signed((ctx, c) -> {
+      byte[] gid;
+      try {
+        gid = HexFormat.of().parseHex(ctx.pathParam("groupId"));
+      } catch (IllegalArgumentException e) {
+        throw new ValidationException("ds.group-id", "the group id is hex");
+      }
+      Long epoch = ctx.queryParamAsClass("epoch", Long.class).allowNullable().get();
+      long at = epoch != null ? epoch : groups.epoch(Bytes.wrap(gid));
+      ctx.contentType("application/octet-stream").result(groups.tree(c.clientId(), Bytes.wrap(gid), at));
+    }));
+
     app.get("/ds/groups/{groupId}/group-info", signed((ctx, c) -> {
       byte[] gid;
       try {
