@@ -14,6 +14,7 @@ import org.jmls.Bytes;
 import org.jmls.MlsException;
 import org.jmls.ValidationException;
 import org.jmls.group.GroupConfig;
+import org.jmls.ds.http.CommitBundle;
 import org.jmls.as.AsClient;
 import org.jmls.as.AuthenticationService;
 import org.jmls.as.X509CredentialValidator;
@@ -422,20 +423,20 @@ public final class MlsClient {
       }
       byte[] rollback = g.save();
       Group.CommitResult c = g.commit(proposals, forcePath);
-      // A public-handshake group's DS derives the tree from the commit: the GroupInfo goes without it.
-      Map<String, Object> body = new LinkedHashMap<>(Map.of("commit", b64(c.commit().toByteArray()),
-          "groupInfo", b64(c.groupInfo(g.config().encryptHandshakes()).toByteArray())));
-      if (c.welcome() != null) {
-        body.put("welcome", b64(c.welcome().toByteArray()));
-      }
+      // One binary bundle (no base64). A public-handshake group's DS derives the tree from the
+      // commit: the GroupInfo goes without it.
+      List<String> added = List.of();
+      List<String> removed = List.of();
       if (g.config().encryptHandshakes()) {
         // The DS cannot read an encrypted commit: declare the roster change (RFC 9750 §5.5 leaves the
         // DS to trust members here). Devices are compared by client id, so a resync keeps its device.
         Set<String> before = clientsOf(g.members().values());
         Set<String> after = clientsOf(treeOf(c.groupInfo()).values());
-        body.put("added", after.stream().filter(d -> !before.contains(d)).sorted().toList());
-        body.put("removed", before.stream().filter(d -> !after.contains(d)).sorted().toList());
+        added = after.stream().filter(d -> !before.contains(d)).sorted().toList();
+        removed = before.stream().filter(d -> !after.contains(d)).sorted().toList();
       }
+      byte[] bundle = new CommitBundle(c.commit(), c.groupInfo(g.config().encryptHandshakes()), c.welcome(), added, removed)
+          .toByteArray();
       // Merge speculatively and record the outcome-to-be before posting: if this device dies while
       // the DS decides, the next sync asks the DS which commit won the epoch and keeps this state
       // only if it was ours (never half-merged, never a lost epoch).
@@ -446,7 +447,7 @@ public final class MlsClient {
       DsClient.Response r;
       try {
         persist(); // the store keeps the state before this commit until the DS's answer is known
-        r = ds.call("POST", "/ds/groups/commit", body);
+        r = ds.send("POST", "/ds/groups/commit", bundle, CommitBundle.MEDIA_TYPE);
         afterPost.accept(r.status());
       } catch (Exception e) {
         state.groups.put(gid, Group.load(services, rollback)); // the pending record settles it on the next sync
@@ -877,8 +878,8 @@ public final class MlsClient {
       GroupConfig config = GroupPolicy.configFor(gi.groupContext());
       Group.ExternalJoin j = Group.externalJoin(services, config, gi, nodes, template.keyPackage().leafNode(),
           state.signature.privateKey(), old);
-      DsClient.Response c = ds.call("POST", "/ds/groups/commit", Map.of("commit", b64(j.commit().toByteArray()),
-          "groupInfo", b64(j.group().groupInfo(config.encryptHandshakes()).toByteArray())));
+      DsClient.Response c = ds.send("POST", "/ds/groups/commit", new CommitBundle(j.commit(),
+          j.group().groupInfo(config.encryptHandshakes()), null, List.of(), List.of()).toByteArray(), CommitBundle.MEDIA_TYPE);
       if (c.status() == 200) {
         state.groups.put(gid, j.group());
         state.forgotten.remove(gid);

@@ -231,6 +231,19 @@ class DsServerTest {
       assertEquals(400, garbage.status());
       assertNotNull(garbage.json().get("error"));
       assertEquals(400, eve.http.send("POST", "/ds/groups/commit", "{not json".getBytes(), "application/json").status());
+      // Binary commit bundles: garbage, a truncated bundle and trailing bytes are refused as such (4xx, JSON).
+      Group.CommitResult probe = alice.group.commit(List.of(), true);
+      byte[] bundle = new org.jmls.ds.http.CommitBundle(probe.commit(), probe.groupInfo(false), null, List.of(), List.of()).toByteArray();
+      alice.group.discardPendingCommit();
+      for (byte[] bad : new byte[][] {{1, 2, 3}, java.util.Arrays.copyOf(bundle, bundle.length - 1), java.util.Arrays.copyOf(bundle, bundle.length + 1)}) {
+        DsClient.Response refused = eve.http.send("POST", "/ds/groups/commit", bad, org.jmls.ds.http.CommitBundle.MEDIA_TYPE);
+        assertEquals(400, refused.status());
+        assertEquals("ds.commit-bundle", refused.json().get("error"));
+      }
+      // Other requests keep the small body limit.
+      DsClient.Response huge = eve.http.send("POST", "/ds/messages", new byte[DsServer.MAX_BODY + 1], "message/mls");
+      assertEquals(413, huge.status());
+      assertEquals("request.too-large", huge.json().get("error"));
       assertEquals(400, eve.http.call("POST", "/ds/key-packages", Map.of("keyPackages", List.of(Map.of("data", "%%%")))).status());
       DsClient.Response gi = eve.http.call("GET", "/ds/groups/010203/group-info", null);
       assertEquals(200, gi.status());

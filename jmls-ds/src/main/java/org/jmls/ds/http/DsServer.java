@@ -81,12 +81,24 @@ public final class DsServer implements AutoCloseable {
     routes();
   }
 
-  /** A Javalin app configured as jmls servers expect (body limit, no banner). */
+  /**
+   * A Javalin app configured as jmls servers expect: no banner, bodies up to {@link #MAX_BODY}
+   * except commit bundles (up to {@link CommitBundle#MAX_SIZE}: a Welcome to a large bulk add).
+   */
   public static Javalin newApp() {
-    return Javalin.create(cfg -> {
-      cfg.http.maxRequestSize = MAX_BODY;
+    Javalin app = Javalin.create(cfg -> {
+      cfg.http.maxRequestSize = CommitBundle.MAX_SIZE;
       cfg.showJavalinBanner = false;
     });
+    app.before(ctx -> {
+      boolean bundle = ctx.path().equals("/ds/groups/commit");
+      long length = ctx.contentLength();
+      if (!bundle && length > MAX_BODY) {
+        ServiceHttp.error(ctx, 413, "request.too-large", "request bodies are limited to " + MAX_BODY + " bytes here");
+        ctx.skipRemainingHandlers();
+      }
+    });
+    return app;
   }
 
   /** Installs the DS routes (under /ds/) on an app that may serve other things too. */
@@ -363,12 +375,22 @@ public final class DsServer implements AutoCloseable {
     }));
 
     app.post("/ds/groups/commit", signed((ctx, c) -> {
-      Map<?, ?> body = json(ctx);
-      MlsMessage welcome = body.get("welcome") instanceof String ? mls(b64(body, "welcome")) : null;
-      List<String> added = strings(body.get("added"));
-      List<String> removed = strings(body.get("removed"));
-      GroupDirectory.Accepted a = groups.commit(c.clientId(), mls(b64(body, "commit")), welcome, mls(b64(body, "groupInfo")),
-          added, removed);
+      GroupDirectory.Accepted a;
+      if (String.valueOf(ctx.contentType()).startsWith(CommitBundle.MEDIA_TYPE)) {
+        CommitBundle b;
+        try {
+          b = CommitBundle.fromBytes(ctx.bodyAsBytes());
+        } catch (DecodeException e) {
+          throw new ValidationException("ds.commit-bundle", "the commit bundle does not decode: " + e.getMessage());
+        }
+        a = groups.commit(c.clientId(), b.commit(), b.welcome(), b.groupInfo(), b.added(), b.removed());
+      } else {
+        // The JSON form (base64 fields), kept for clients from before the binary bundle.
+        Map<?, ?> body = json(ctx);
+        MlsMessage welcome = body.get("welcome") instanceof String ? mls(b64(body, "welcome")) : null;
+        a = groups.commit(c.clientId(), mls(b64(body, "commit")), welcome, mls(b64(body, "groupInfo")),
+            strings(body.get("added")), strings(body.get("removed")));
+      }
       ctx.json(Map.of("epoch", a.epoch(), "seq", a.logSeq()));
     }));
 
