@@ -214,31 +214,43 @@ public final class GroupDirectory {
     return db.transaction(c -> Membership.active(c, gid));
   }
 
-  private static String clientWithKey(Connection c, Bytes signatureKey) throws SQLException {
-    try (PreparedStatement q = c.prepareStatement("SELECT client_id FROM ds_clients WHERE signature_key = ?")) {
-      q.setBytes(1, signatureKey.unsafeArray());
-      try (ResultSet rs = q.executeQuery()) {
-        return rs.next() ? rs.getString(1) : null;
-      }
-    }
-  }
-
-  private static Set<String> clientsOf(Connection c, Map<Integer, LeafNode> leaves) throws SQLException {
+  /**
+   * The devices registered with these values of {@code column} (a batched {@code IN} lookup, 500
+   * at a time: a bulk add of 100,000 is 200 queries, not 100,000).
+   */
+  private static Set<String> clientsWhere(Connection c, String table, String column, java.util.Collection<Bytes> values)
+      throws SQLException {
     Set<String> out = new LinkedHashSet<>();
-    for (LeafNode leaf : leaves.values()) {
-      String id = clientWithKey(c, leaf.signatureKey());
-      if (id != null) {
-        out.add(id);
+    List<Bytes> all = new ArrayList<>(values);
+    for (int from = 0; from < all.size(); from += 500) {
+      List<Bytes> chunk = all.subList(from, Math.min(all.size(), from + 500));
+      String marks = String.join(", ", java.util.Collections.nCopies(chunk.size(), "?"));
+      try (PreparedStatement q = c.prepareStatement("SELECT client_id FROM " + table + " WHERE " + column + " IN (" + marks + ")")) {
+        for (int i = 0; i < chunk.size(); i++) {
+          q.setBytes(i + 1, chunk.get(i).unsafeArray());
+        }
+        try (ResultSet rs = q.executeQuery()) {
+          while (rs.next()) {
+            out.add(rs.getString(1));
+          }
+        }
       }
     }
     return out;
   }
 
-  private static String clientWithKeyPackage(Connection c, Bytes ref) throws SQLException {
-    try (PreparedStatement q = c.prepareStatement("SELECT client_id FROM ds_key_packages WHERE ref = ?")) {
-      q.setBytes(1, ref.unsafeArray());
-      try (ResultSet rs = q.executeQuery()) {
-        return rs.next() ? rs.getString(1) : null;
+  /** The signature keys of leaves that differ between two views of the tree (blank counts as a difference). */
+  private static void changedKeys(Map<Integer, LeafNode> before, Map<Integer, LeafNode> after, List<Bytes> gone, List<Bytes> come) {
+    for (Map.Entry<Integer, LeafNode> e : before.entrySet()) {
+      LeafNode now = after.get(e.getKey());
+      if (now == null || !now.signatureKey().equals(e.getValue().signatureKey())) {
+        gone.add(e.getValue().signatureKey());
+      }
+    }
+    for (Map.Entry<Integer, LeafNode> e : after.entrySet()) {
+      LeafNode was = before.get(e.getKey());
+      if (was == null || !was.signatureKey().equals(e.getValue().signatureKey())) {
+        come.add(e.getValue().signatureKey());
       }
     }
   }
@@ -359,13 +371,8 @@ public final class GroupDirectory {
       long at = now();
       DeliveryLog.append(c, seq, t.gid(), epoch, Kind.COMMIT, sender, commitBytes, at);
       appended.add(new Appended(seq, t.gid(), Kind.COMMIT, sender, Bytes.wrap(commitBytes), ok.roster()));
-      for (String l : ok.leavers()) {
-        Membership.leave(c, t.gid(), l, seq);
-      }
-      long joinFrom = welcomes ? seq + 1 : seq;
-      for (String j : ok.joiners()) {
-        Membership.join(c, t.gid(), j, joinFrom);
-      }
+      Membership.leave(c, t.gid(), ok.leavers(), seq);
+      Membership.join(c, t.gid(), ok.joiners(), welcomes ? seq + 1 : seq);
       if (ok.next() != null && (epoch + 1) % TreeService.CHECKPOINT_EVERY == 0) {
         TreeService.checkpoint(c, t.gid(), epoch + 1, groupInfo.toByteArray(), TreeService.encode(ok.next()));
       }
@@ -412,21 +419,27 @@ public final class GroupDirectory {
       }
       try {
         PublicGroup pg = publicState(t.gid(), r, c);
-        Set<String> before = clientsOf(c, pg.members());
+        Map<Integer, LeafNode> beforeLeaves = pg.members();
         pg.handle(commit);
         pg.checkGroupInfo(gi);
-        // The roster follows the tree: devices whose leaves left or arrived (a resync keeps the device).
-        Set<String> after = clientsOf(c, pg.members());
-        for (String id : before) {
-          if (!after.contains(id)) {
+        // The roster follows the tree: devices whose leaves left or arrived (a resync keeps the
+        // device). Only leaves the commit changed are looked up, in batches.
+        List<Bytes> goneKeys = new ArrayList<>();
+        List<Bytes> comeKeys = new ArrayList<>();
+        changedKeys(beforeLeaves, pg.members(), goneKeys, comeKeys);
+        Set<String> gone = clientsWhere(c, "ds_clients", "signature_key", goneKeys);
+        Set<String> come = clientsWhere(c, "ds_clients", "signature_key", comeKeys);
+        for (String id : gone) {
+          if (!come.contains(id)) {
             leavers.add(id);
           }
         }
-        for (String id : after) {
-          if (!before.contains(id)) {
+        for (String id : come) {
+          if (!gone.contains(id)) {
             joiners.add(id);
           }
         }
+        Set<String> after = come;
         if (external && after.contains(sender)) {
           joiners.add(sender);
         }
@@ -452,12 +465,11 @@ public final class GroupDirectory {
     }
     Set<String> welcomeTo = new LinkedHashSet<>();
     if (welcome != null && welcome.body() instanceof Welcome w) {
+      List<Bytes> refs = new ArrayList<>();
       for (EncryptedGroupSecrets s : w.secrets()) {
-        String id = clientWithKeyPackage(c, s.newMember());
-        if (id != null) {
-          welcomeTo.add(id);
-        }
+        refs.add(s.newMember());
       }
+      welcomeTo.addAll(clientsWhere(c, "ds_key_packages", "ref", refs));
     }
     return new CheckedCommit(r, roster, joiners, leavers, welcomeTo, next);
   }

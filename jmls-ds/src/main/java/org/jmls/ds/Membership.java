@@ -60,32 +60,48 @@ final class Membership {
 
   /** {@code client} reads the group's entries after {@code fromSeq} (a new window if it had one). */
   static void join(Connection c, Bytes gid, String client, long fromSeq) throws SQLException {
-    try (PreparedStatement del = c.prepareStatement("DELETE FROM ds_expired WHERE group_id = ? AND client_id = ?")) {
-      del.setBytes(1, gid.unsafeArray());
-      del.setString(2, client);
-      del.executeUpdate();
+    join(c, gid, List.of(client), fromSeq);
+  }
+
+  /** Each of {@code clients} reads the group's entries after {@code fromSeq} (batched statements). */
+  static void join(Connection c, Bytes gid, java.util.Collection<String> clients, long fromSeq) throws SQLException {
+    if (clients.isEmpty()) {
+      return;
     }
-    try (PreparedStatement del = c.prepareStatement("DELETE FROM ds_group_members WHERE group_id = ? AND client_id = ?")) {
-      del.setBytes(1, gid.unsafeArray());
-      del.setString(2, client);
-      del.executeUpdate();
-    }
-    try (PreparedStatement ins = c.prepareStatement("INSERT INTO ds_group_members (group_id, client_id, from_seq) VALUES (?, ?, ?)")) {
-      ins.setBytes(1, gid.unsafeArray());
-      ins.setString(2, client);
-      ins.setLong(3, fromSeq);
-      ins.executeUpdate();
+    try (PreparedStatement expired = c.prepareStatement("DELETE FROM ds_expired WHERE group_id = ? AND client_id = ?");
+        PreparedStatement del = c.prepareStatement("DELETE FROM ds_group_members WHERE group_id = ? AND client_id = ?");
+        PreparedStatement ins = c.prepareStatement("INSERT INTO ds_group_members (group_id, client_id, from_seq) VALUES (?, ?, ?)")) {
+      for (String client : clients) {
+        for (PreparedStatement p : new PreparedStatement[] {expired, del}) {
+          p.setBytes(1, gid.unsafeArray());
+          p.setString(2, client);
+          p.addBatch();
+        }
+        ins.setBytes(1, gid.unsafeArray());
+        ins.setString(2, client);
+        ins.setLong(3, fromSeq);
+        ins.addBatch();
+      }
+      expired.executeBatch();
+      del.executeBatch();
+      ins.executeBatch();
     }
   }
 
-  /** {@code client} reads the group's entries up to and including {@code untilSeq}, none after. */
-  static void leave(Connection c, Bytes gid, String client, long untilSeq) throws SQLException {
+  /** Each of {@code clients} reads the group's entries up to and including {@code untilSeq}, none after. */
+  static void leave(Connection c, Bytes gid, java.util.Collection<String> clients, long untilSeq) throws SQLException {
+    if (clients.isEmpty()) {
+      return;
+    }
     try (PreparedStatement u = c.prepareStatement(
         "UPDATE ds_group_members SET until_seq = ? WHERE group_id = ? AND client_id = ? AND until_seq IS NULL")) {
-      u.setLong(1, untilSeq);
-      u.setBytes(2, gid.unsafeArray());
-      u.setString(3, client);
-      u.executeUpdate();
+      for (String client : clients) {
+        u.setLong(1, untilSeq);
+        u.setBytes(2, gid.unsafeArray());
+        u.setString(3, client);
+        u.addBatch();
+      }
+      u.executeBatch();
     }
   }
 }
