@@ -499,16 +499,29 @@ public final class MlsClient {
       GroupPolicy policy = GroupPolicy.of(g.context());
       long now = clock.instant().getEpochSecond();
       java.util.Set<Bytes> chosen = new java.util.HashSet<>();
-      for (String otherUser : users) {
-        progress.accept("claiming a KeyPackage for every device of " + otherUser);
-        DsClient.Response claim = ds.call("POST", "/ds/key-packages/claim", Map.of("userId", otherUser, "cipherSuite", suite.id()));
+      org.jmls.tree.RatchetTree tree = g.tree();
+      // Claimed in batches (one request per 1,000 users): a bulk add of thousands is a few requests.
+      List<String> all = new ArrayList<>(new java.util.LinkedHashSet<>(users));
+      Map<String, List<KeyPackage>> claimed = new LinkedHashMap<>();
+      for (int from = 0; from < all.size(); from += 1000) {
+        List<String> chunk = all.subList(from, Math.min(all.size(), from + 1000));
+        progress.accept("claiming a KeyPackage for every device of " + (chunk.size() == 1 ? chunk.get(0) : chunk.size() + " users"));
+        DsClient.Response claim = ds.call("POST", "/ds/key-packages/claim", Map.of("userIds", chunk, "cipherSuite", suite.id()));
         check(claim, 200, "KeyPackage claim");
+        for (String u : chunk) {
+          claimed.put(u, new ArrayList<>());
+        }
+        for (Object o : (List<?>) claim.json().get("keyPackages")) {
+          Map<?, ?> entry = (Map<?, ?>) o;
+          claimed.get(String.valueOf(entry.get("userId"))).add((KeyPackage) MlsMessage.fromBytes(unb64(entry.get("data"))).body());
+        }
+      }
+      for (String otherUser : all) {
         int stale = 0;
         int before = adds.size();
-        for (Object o : (List<?>) claim.json().get("keyPackages")) {
-          KeyPackage kp = (KeyPackage) MlsMessage.fromBytes(unb64(((Map<?, ?>) o).get("data"))).body();
+        for (KeyPackage kp : claimed.get(otherUser)) {
           Bytes key = kp.leafNode().signatureKey();
-          if (g.tree().leafWithSignatureKey(key) < 0 && !key.equals(state.signature.publicKey()) && chosen.add(key)) {
+          if (tree.leafWithSignatureKey(key) < 0 && !key.equals(state.signature.publicKey()) && chosen.add(key)) {
             if (policy != null && !policy.freshEnough(kp, now)) {
               stale++; // older than the group's KeyPackage lifetime: that device must publish fresh ones
             } else {

@@ -191,7 +191,32 @@ public final class KeyPackageDirectory {
    */
   public List<Claimed> claim(String userId, int suite) throws SQLException {
     long now = now();
+    return db.transaction(conn -> claimFor(conn, userId, suite, now));
+  }
+
+  /** Most users in one batched claim. */
+  public static final int MAX_BATCH_CLAIM = 10_000;
+
+  /**
+   * As {@link #claim} for each of {@code userIds} (at most {@value #MAX_BATCH_CLAIM}), in one
+   * transaction: a bulk add of thousands of users claims in a few requests, not one per user.
+   */
+  public Map<String, List<Claimed>> claimAll(List<String> userIds, int suite) throws SQLException {
+    if (userIds.size() > MAX_BATCH_CLAIM) {
+      throw new IllegalArgumentException("at most " + MAX_BATCH_CLAIM + " users per claim");
+    }
+    long now = now();
     return db.transaction(conn -> {
+      Map<String, List<Claimed>> out = new java.util.LinkedHashMap<>();
+      for (String u : userIds) {
+        out.put(u, claimFor(conn, u, suite, now));
+      }
+      return out;
+    });
+  }
+
+  private List<Claimed> claimFor(Connection conn, String userId, int suite, long now) throws SQLException {
+    {
       List<String> devices = new ArrayList<>();
       try (PreparedStatement q = conn.prepareStatement("SELECT client_id FROM ds_clients WHERE user_id = ? ORDER BY client_id")) {
         q.setString(1, userId);
@@ -212,7 +237,7 @@ public final class KeyPackageDirectory {
         }
       }
       return out;
-    });
+    }
   }
 
   private Claimed claimOneTime(Connection conn, String device, int suite, long now) throws SQLException {

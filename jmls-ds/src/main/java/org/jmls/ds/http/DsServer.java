@@ -352,8 +352,21 @@ public final class DsServer implements AutoCloseable {
       Map<?, ?> body = json(ctx);
       int suite = body.get("cipherSuite") instanceof Number ? ((Number) body.get("cipherSuite")).intValue() : 1;
       List<Map<String, Object>> out = new ArrayList<>();
-      for (KeyPackageDirectory.Claimed k : keyPackages.claim(str(body, "userId"), suite)) {
-        out.add(Map.of("clientId", k.clientId(), "data", enc(k.keyPackageMessage()), "lastResort", k.lastResort()));
+      if (body.get("userIds") != null) {
+        // Batched: every device of each user, entries tagged with their user.
+        List<String> users = strings(body.get("userIds"));
+        if (users.isEmpty() || users.size() > KeyPackageDirectory.MAX_BATCH_CLAIM) {
+          throw new ValidationException("ds.request-field", "'userIds' holds 1 to " + KeyPackageDirectory.MAX_BATCH_CLAIM + " users");
+        }
+        for (Map.Entry<String, List<KeyPackageDirectory.Claimed>> e : keyPackages.claimAll(users, suite).entrySet()) {
+          for (KeyPackageDirectory.Claimed k : e.getValue()) {
+            out.add(Map.of("userId", e.getKey(), "clientId", k.clientId(), "data", enc(k.keyPackageMessage()), "lastResort", k.lastResort()));
+          }
+        }
+      } else {
+        for (KeyPackageDirectory.Claimed k : keyPackages.claim(str(body, "userId"), suite)) {
+          out.add(Map.of("clientId", k.clientId(), "data", enc(k.keyPackageMessage()), "lastResort", k.lastResort()));
+        }
       }
       ctx.json(Map.of("keyPackages", out));
     }));
