@@ -2,12 +2,13 @@ package org.jmls.cli;
 
 import java.util.concurrent.Callable;
 import org.jmls.client.DsLoad;
+import org.jmls.client.GroupLoad;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code jmls bench}: load generators (the JMH micro-benchmarks run from jmls-bench's jar, see BENCHMARKS.md). */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Load generators against embedded servers.",
-    subcommands = {BenchCommand.Ds.class})
+    subcommands = {BenchCommand.Ds.class, BenchCommand.Group.class})
 final class BenchCommand implements Runnable {
   @Override
   public void run() {
@@ -68,6 +69,43 @@ final class BenchCommand implements Runnable {
         System.out.println(r.summary());
       }
       return r.unknown() == 0 && r.duplicates() == 0 && r.delivered() == r.expectedDeliveries() ? 0 : 1;
+    }
+  }
+
+  @Command(name = "group", mixinStandardHelpOptions = true,
+      description = {"One large group through embedded servers: enrol and register the devices (KeyPackages only, but a few real"
+          + " clients), one member adds everyone in one commit, real clients and a late device join with the tree the DS keeps,"
+          + " commits and messages go round, an offline client catches up from its cursor.",
+          "Prints each phase's time and bytes."})
+  static final class Group implements Callable<Integer> {
+    @Option(names = "--members", defaultValue = "1000", description = "Devices in the group (default ${DEFAULT-VALUE}).")
+    int members;
+
+    @Option(names = "--real-clients", defaultValue = "4", description = "Devices that keep state and take part (default ${DEFAULT-VALUE}).")
+    int realClients;
+
+    @Option(names = "--commits", defaultValue = "20", description = "Commit round trips to time (default ${DEFAULT-VALUE}).")
+    int commits;
+
+    @Option(names = "--messages", defaultValue = "2000", description = "Messages sent while one real client is offline (default ${DEFAULT-VALUE}).")
+    int messages;
+
+    @Option(names = "--postgres", description = "Use an embedded PostgreSQL instead of SQLite.")
+    boolean postgres;
+
+    @Option(names = "--json", description = "Print the result as one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+      if (realClients < 3 || members < realClients + 2 || commits < 1 || messages < 1) {
+        System.err.println("jmls bench group: at least 3 real clients, more members than real clients plus one, and positive counts");
+        return 2;
+      }
+      GroupLoad.Result r = GroupLoad.run(new GroupLoad.Options(postgres, members, realClients, commits, messages,
+          step -> System.err.println("bench: " + step)));
+      System.out.print(json ? new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(r) + "\n" : r.summary());
+      return 0;
     }
   }
 }

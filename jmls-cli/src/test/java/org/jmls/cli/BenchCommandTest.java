@@ -42,4 +42,33 @@ class BenchCommandTest {
     assertEquals(0L, ((Number) r.get("unknown")).longValue(), text);
     assertEquals(transport.equals("ws") ? "WebSocket" : "HTTP", r.get("transport"));
   }
+
+  /**
+   * `jmls bench group` in miniature: a group formed by one bulk add through the servers, joins with
+   * the tree the DS keeps, commit rounds, and an offline client that catches up with every message
+   * (the command fails if any member disagrees or a message is missing).
+   */
+  @org.junit.jupiter.api.Test
+  void groupLoad_smallRun_everyPhaseReported() throws Exception {
+    PrintStream old = System.out;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int code;
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      code = new CommandLine(new Main()).execute("bench", "group", "--members", "40", "--commits", "3", "--messages", "30", "--json");
+    } finally {
+      System.setOut(old);
+    }
+    String text = out.toString(StandardCharsets.UTF_8);
+    assertEquals(0, code, text);
+    Map<?, ?> r = new ObjectMapper().readValue(text, Map.class);
+    java.util.List<?> phases = (java.util.List<?>) r.get("phases");
+    assertEquals(8, phases.size(), text);
+    for (Object p : phases) {
+      assertTrue(((Number) ((Map<?, ?>) p).get("millis")).doubleValue() > 0, text);
+    }
+    Map<?, ?> add = (Map<?, ?>) phases.get(1);
+    assertTrue(((Number) add.get("bytes")).longValue() > 0, "the bulk add's upload is measured: " + text);
+    assertTrue(String.valueOf(((Map<?, ?>) phases.get(4)).get("detail")).startsWith("41 members"), text);
+  }
 }

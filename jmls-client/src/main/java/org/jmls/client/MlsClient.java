@@ -210,12 +210,30 @@ public final class MlsClient {
     publishKeyPackages(oneTime, true);
   }
 
+  private java.util.concurrent.ExecutorService workers;
+
+  /**
+   * Spreads the independent crypto work of large groups over {@code pool} (path and Welcome HPKE
+   * encryptions, leaf-signature checks when joining): with two cores a commit to a sparse group of
+   * thousands takes about half the time. {@code null} (the default) does everything on the caller's
+   * thread. The pool is the caller's to shut down.
+   */
+  public void workers(java.util.concurrent.ExecutorService pool) {
+    this.workers = pool;
+    if (services != null) {
+      services = services.withExecutor(pool);
+    }
+  }
+
   /** Fetches the AS root (credentials of other members are checked against it) and opens the DS client. */
   private void connect() throws Exception {
     byte[] root = as.root();
     X509CredentialValidator validator = new X509CredentialValidator(new X509CertificateHolder(root), java.time.Clock.systemUTC(),
         serial -> false, false);
     services = GroupServices.development().withCredentials(validator).withProposalValidator(GroupPolicy.VALIDATOR);
+    if (workers != null) {
+      services = services.withExecutor(workers);
+    }
     ds = new DsClient(base, clientId(), crypto, state.signature.privateKey());
   }
 
@@ -466,6 +484,7 @@ public final class MlsClient {
         if (c.welcome() != null) {
           wire.sent(what + ": Welcome", c.welcome().toByteArray().length, g.epoch());
         }
+        wire.sent(what + ": upload (commit bundle)", bundle.length, g.epoch());
         return g.epoch();
       }
       state.groups.put(gid, Group.load(services, rollback));

@@ -29,8 +29,11 @@ import org.jmls.message.MlsMessage;
 public record CommitBundle(MlsMessage commit, MlsMessage groupInfo, MlsMessage welcome, List<String> added, List<String> removed) {
   /** The media type of a commit bundle. */
   public static final String MEDIA_TYPE = "application/vnd.jmls.commit-bundle";
-  /** Largest accepted bundle: a Welcome to 100,000 new members is about 20 MB. */
-  public static final int MAX_SIZE = 64 << 20;
+  /**
+   * Largest accepted bundle. A commit adding 99,999 members carries their KeyPackages by value
+   * (about 62 MB with X.509 credentials) and its Welcome about 12 MB.
+   */
+  public static final int MAX_SIZE = 128 << 20;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public CommitBundle {

@@ -1,0 +1,227 @@
+package org.jmls.client;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+import org.jmls.Bytes;
+import org.jmls.crypto.CipherSuite;
+import org.jmls.server.JmlsServer;
+
+/**
+ * One large group through the real servers (issue 14): devices enrolled with the AS and registered
+ * with the DS with a KeyPackage each (a handful are real clients that keep their state); one member
+ * adds everyone in one commit (batched claims, one upload, one Welcome stored once); the real
+ * clients join from their Welcomes with the tree the DS serves; a device added later joins the same
+ * way; the real clients commit and exchange messages; one that was offline catches up from its
+ * cursor. Each phase's time and bytes are reported.
+ */
+public final class GroupLoad {
+  private static final CipherSuite SUITE = CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519;
+
+  /** What to run. */
+  public record Options(boolean postgres, int members, int realClients, int commitRounds, int messages, Consumer<String> progress) {}
+
+  /** One phase: what it did, how long it took, the bytes it sent (0 when not applicable). */
+  public record Phase(String name, double millis, long bytes, String detail) {}
+
+  /** Everything measured. */
+  public record Result(String database, int members, List<Phase> phases) {
+    public String summary() {
+      StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "one group of %,d devices through the servers (%s):%n", members,
+          database));
+      for (Phase p : phases) {
+        b.append(String.format(Locale.ROOT, "  %-44s %10.1f ms%s%s%n", p.name(), p.millis(),
+            p.bytes() > 0 ? String.format(Locale.ROOT, "  %,d bytes", p.bytes()) : "", p.detail().isEmpty() ? "" : "  " + p.detail()));
+      }
+      return b.toString();
+    }
+  }
+
+  private GroupLoad() {}
+
+  /** The real clients' crypto workers: one per core, as an application on this machine would give them. */
+  private static final ExecutorService workers = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), r -> {
+    Thread t = new Thread(r, "jmls-bench-crypto");
+    t.setDaemon(true);
+    return t;
+  });
+
+  public static Result run(Options o) throws Exception {
+    if (o.members() < o.realClients() + 2 || o.realClients() < 2) {
+      throw new IllegalArgumentException("at least 2 real clients and more members than real clients");
+    }
+    Path data = Files.createTempDirectory("jmls-group-load");
+    AutoCloseable pg = null;
+    String pgUrl = null;
+    if (o.postgres()) {
+      io.zonky.test.db.postgres.embedded.EmbeddedPostgres e = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().start();
+      pg = e;
+      pgUrl = e.getJdbcUrl("postgres", "postgres");
+    }
+    JmlsServer server = JmlsServer.start(new JmlsServer.Config(JmlsServer.Role.BOTH, data, "127.0.0.1", 0, pgUrl,
+        o.postgres() ? "postgres" : null, o.postgres() ? "postgres" : null, "adm", false, 86400));
+    server.ds().rateLimit(1_000_000);
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      return new Result(o.postgres() ? "PostgreSQL" : "SQLite", o.members(), measure(o, server, pool));
+    } finally {
+      pool.shutdownNow();
+      workers.shutdownNow();
+      server.close();
+      if (pg != null) {
+        pg.close();
+      }
+    }
+  }
+
+  private static double since(long t0) {
+    return (System.nanoTime() - t0) / 1e6;
+  }
+
+  private static List<Phase> measure(Options o, JmlsServer server, ExecutorService pool) throws Exception {
+    String base = "http://127.0.0.1:" + server.port();
+    List<Phase> phases = new ArrayList<>();
+    int n = o.members();
+    int real = o.realClients();
+    Map<String, Long> sent = new LinkedHashMap<>();
+    MlsClient.WireLog wire = (what, bytes, epoch) -> sent.merge(what.replaceAll(".*: ", ""), (long) bytes, Long::sum);
+
+    // 1. Devices: the real clients keep their state; the others only register and publish a KeyPackage.
+    o.progress().accept("enrolling " + n + " devices (" + real + " real clients)");
+    long t0 = System.nanoTime();
+    MlsClient[] clients = new MlsClient[real];
+    List<String> users = new ArrayList<>();
+    List<Future<?>> work = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      int ii = i;
+      String user = "m" + i + "@group.test";
+      if (i > 0) {
+        users.add(user);
+      }
+      work.add(pool.submit(() -> {
+        MlsClient c = new MlsClient(base, user, "d", SUITE);
+        c.enrol("adm", null, 1);
+        if (ii < real) {
+          c.onWire(wire);
+          c.workers(workers);
+          clients[ii] = c;
+        }
+        return null;
+      }));
+      if (work.size() >= 512) {
+        await(work);
+      }
+    }
+    await(work);
+    phases.add(new Phase("enrol and register devices, 1 KeyPackage each", since(t0), 0,
+        String.format(Locale.ROOT, "%.0f devices/s", n / (since(t0) / 1000))));
+
+    // 2. One member adds everyone in one commit.
+    MlsClient creator = clients[0];
+    Bytes gid = creator.createGroup("big");
+    o.progress().accept("adding " + (n - 1) + " members in one commit");
+    sent.clear();
+    t0 = System.nanoTime();
+    creator.addUsers(gid, users);
+    phases.add(new Phase("add " + (n - 1) + " (claims, commit, upload, accepted)", since(t0), sent.getOrDefault("upload (commit bundle)", 0L),
+        "Welcome " + String.format(Locale.ROOT, "%,d", sent.getOrDefault("Welcome", 0L)) + " bytes, commit "
+            + String.format(Locale.ROOT, "%,d", sent.getOrDefault("commit", 0L)) + " bytes, no tree inside"));
+
+    // 3. The real clients join from their Welcomes with the tree the DS serves.
+    o.progress().accept("real clients join with the DS-served tree");
+    for (int i = 1; i < real; i++) {
+      t0 = System.nanoTime();
+      clients[i].sync();
+      if (!clients[i].epochAuthenticator(gid).equals(creator.epochAuthenticator(gid))) {
+        throw new IllegalStateException("real client " + i + " disagrees with the creator after joining");
+      }
+      if (i == 1) {
+        phases.add(new Phase("join from Welcome + DS-served tree (validated)", since(t0), 0, "first real client"));
+      }
+    }
+
+    // 4. A device added later joins the same way.
+    o.progress().accept("a new device joins");
+    MlsClient late = new MlsClient(base, "late@group.test", "d", SUITE);
+    late.workers(workers);
+    late.enrol("adm", null, 1);
+    sent.clear();
+    t0 = System.nanoTime();
+    creator.addUser(gid, "late@group.test");
+    double addOne = since(t0);
+    long addOneBytes = sent.getOrDefault("upload (commit bundle)", 0L);
+    t0 = System.nanoTime();
+    late.sync();
+    phases.add(new Phase("add 1 to the populated group", addOne, addOneBytes, ""));
+    phases.add(new Phase("new device joins (Welcome + DS-served tree)", since(t0), 0,
+        late.members(gid).size() + " members seen"));
+    for (int i = 1; i < real; i++) {
+      clients[i].sync();
+    }
+
+    // 5. Commit round trips: a real client commits with a path; another member fetches and merges.
+    o.progress().accept(o.commitRounds() + " commit round trips");
+    long[] rounds = new long[o.commitRounds()];
+    long[] posts = new long[o.commitRounds()];
+    long uploadBytes = 0;
+    for (int r = 0; r < rounds.length; r++) {
+      MlsClient committer = clients[1 + r % (real - 1)];
+      MlsClient reader = creator;
+      sent.clear();
+      t0 = System.nanoTime();
+      committer.updateKeys(gid);
+      posts[r] = System.nanoTime() - t0;
+      reader.sync();
+      rounds[r] = System.nanoTime() - t0;
+      uploadBytes = Math.max(uploadBytes, sent.getOrDefault("upload (commit bundle)", 0L));
+      if (!reader.epochAuthenticator(gid).equals(committer.epochAuthenticator(gid))) {
+        throw new IllegalStateException("round " + r + ": the reader did not merge the commit");
+      }
+    }
+    Arrays.sort(rounds);
+    Arrays.sort(posts);
+    for (MlsClient c : clients) {
+      c.sync();
+    }
+    late.sync();
+    phases.add(new Phase("commit round trip p50 (create, post, fetch, merge)", rounds[rounds.length / 2] / 1e6, uploadBytes,
+        String.format(Locale.ROOT, "p90 %.1f ms over %d rounds (create and post alone: p50 %.1f ms); bytes: largest upload",
+            rounds[(int) (rounds.length * 0.9)] / 1e6, rounds.length, posts[posts.length / 2] / 1e6)));
+
+    // 6. Messages: the real clients but one exchange messages; the last one, offline, catches up from its cursor.
+    o.progress().accept(o.messages() + " messages while one real client is offline");
+    t0 = System.nanoTime();
+    for (int m = 0; m < o.messages(); m++) {
+      clients[m % (real - 1)].send(gid, "message " + m);
+    }
+    phases.add(new Phase("send " + o.messages() + " messages (HTTP, one at a time)", since(t0), 0,
+        String.format(Locale.ROOT, "%.0f msg/s", o.messages() / (since(t0) / 1000))));
+    MlsClient offline = clients[real - 1];
+    t0 = System.nanoTime();
+    int got = offline.sync().size();
+    double catchUp = since(t0);
+    int expected = o.messages(); // every message came from another client
+    if (got != expected) {
+      throw new IllegalStateException("the offline client caught up " + got + " messages, expected " + expected);
+    }
+    phases.add(new Phase("offline client catches up from its cursor", catchUp, 0,
+        String.format(Locale.ROOT, "%d messages, %.0f msg/s", got, got / (catchUp / 1000))));
+    return phases;
+  }
+
+  private static void await(List<Future<?>> work) throws Exception {
+    for (Future<?> f : work) {
+      f.get();
+    }
+    work.clear();
+  }
+}
