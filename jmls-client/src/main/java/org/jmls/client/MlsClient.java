@@ -15,6 +15,7 @@ import org.jmls.MlsException;
 import org.jmls.ValidationException;
 import org.jmls.group.GroupConfig;
 import org.jmls.ds.http.CommitBundle;
+import org.jmls.ds.http.DsSession;
 import org.jmls.as.AsClient;
 import org.jmls.as.AuthenticationService;
 import org.jmls.as.X509CredentialValidator;
@@ -679,11 +680,52 @@ public final class MlsClient {
 
   /** Sends a text message. */
   public void send(Bytes gid, String text) throws Exception {
-    MlsMessage m = group(gid).encrypt(text.getBytes(java.nio.charset.StandardCharsets.UTF_8), new byte[0]);
+    sendAll(gid, List.of(text));
+  }
+
+  /**
+   * Sends several texts to a group, in order. Over an open session they are pipelined (all posted,
+   * then all answers awaited); otherwise, or if the session breaks, each goes by HTTP. A refusal
+   * by the DS fails with its reason either way.
+   */
+  public void sendAll(Bytes gid, List<String> texts) throws Exception {
+    List<MlsMessage> ms = new ArrayList<>();
+    for (String text : texts) {
+      ms.add(group(gid).encrypt(text.getBytes(java.nio.charset.StandardCharsets.UTF_8), new byte[0]));
+    }
     // The ratchet advanced: persist before posting, so a crash can never reuse a generation.
     persist();
-    check(ds.send("POST", "/ds/messages", m.toByteArray(), "message/mls"), 200, "send");
-    wire.sent("application message", m.toByteArray().length, group(gid).epoch());
+    int sent = 0;
+    DsSession s = openSession();
+    if (s != null) {
+      List<java.util.concurrent.CompletableFuture<Void>> answers = new ArrayList<>();
+      for (MlsMessage m : ms) {
+        answers.add(s.post(m.toByteArray()));
+      }
+      for (java.util.concurrent.CompletableFuture<Void> a : answers) {
+        try {
+          a.get(30, java.util.concurrent.TimeUnit.SECONDS);
+          sent++;
+          postedOverSession.incrementAndGet();
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (e.getCause() instanceof ValidationException v) {
+            throw new ClientException("send refused by the DS: " + v.ruleId() + ": " + v.getMessage());
+          }
+          // The session broke: the rest goes by HTTP. A message the DS stored without confirming it is
+          // then sent twice (at least once, never lost); its second copy fails to decrypt at the
+          // receivers (the key was used) and is reported there as a problem, not shown twice.
+          break;
+        } catch (java.util.concurrent.TimeoutException e) {
+          break;
+        }
+      }
+    }
+    for (MlsMessage m : ms.subList(sent, ms.size())) {
+      check(ds.send("POST", "/ds/messages", m.toByteArray(), "message/mls"), 200, "send");
+    }
+    for (MlsMessage m : ms) {
+      wire.sent("application message", m.toByteArray().length, group(gid).epoch());
+    }
   }
 
   /**
@@ -703,11 +745,92 @@ public final class MlsClient {
   }
 
   /**
-   * Live delivery: {@code onWake} runs whenever the DS signals over its WebSocket that this device's
-   * queue grew; call {@link #sync()} then. Close the returned handle to stop.
+   * Live delivery over the DS's WebSocket session: the DS pushes this device's messages as they are
+   * stored (after its cursor), {@code onWake} runs on each, and {@link #sync()} then processes what
+   * was pushed without asking the DS again (it still reads over HTTP every 30 s, and whenever the
+   * session is gone). While the session is open, {@link #send} and {@link #sendAll} post over it
+   * too. Close the returned handle to stop; if the DS refuses the socket, this throws and HTTP
+   * stays in use.
    */
   public AutoCloseable wakeups(Runnable onWake) throws Exception {
-    return ds.openWakeups(onWake);
+    DsSession s = ds.openSession(new DsSession.Listener() {
+      @Override
+      public void pushed(DsSession.Pushed p) {
+        pushed.add(p);
+        onWake.run();
+      }
+
+      @Override
+      public void wake() {
+        onWake.run();
+      }
+    });
+    synchronized (this) {
+      session = s;
+    }
+    s.deliver(state.queueSeq);
+    return () -> {
+      synchronized (this) {
+        if (session == s) {
+          session = null;
+        }
+      }
+      s.close();
+      pushed.clear();
+    };
+  }
+
+  /** The open session, if any and still open. */
+  private synchronized DsSession openSession() {
+    if (session != null && !session.isOpen()) {
+      session = null;
+      pushed.clear();
+    }
+    return session;
+  }
+
+  private DsSession session;
+  private final java.util.concurrent.atomic.AtomicLong postedOverSession = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong readFromPushes = new java.util.concurrent.atomic.AtomicLong();
+
+  /** How this client's messages travelled: posted over the session, and messages read from pushes. */
+  public record Traffic(long postedOverSession, long readFromPushes) {}
+
+  public Traffic traffic() {
+    return new Traffic(postedOverSession.get(), readFromPushes.get());
+  }
+
+  private final java.util.concurrent.ConcurrentLinkedQueue<DsSession.Pushed> pushed = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private long lastHttpRead;
+
+  /**
+   * Processes what the session pushed, in order, each once; persists, then acknowledges over the
+   * session. Returns false when there is no live session (the caller reads over HTTP).
+   */
+  private boolean drainPushed() throws Exception {
+    DsSession s = openSession();
+    if (s == null) {
+      return false;
+    }
+    boolean any = false;
+    for (DsSession.Pushed p; (p = pushed.poll()) != null; ) {
+      if (p.seq() <= state.queueSeq) {
+        continue; // already read over HTTP
+      }
+      try {
+        process(p.kind(), MlsMessage.fromBytes(p.message().unsafeArray()), p.groupId(), state.inbox);
+      } catch (MlsException e) {
+        problems.add(p.kind() + " #" + p.seq() + ": " + e.getMessage());
+      }
+      state.queueSeq = p.seq();
+      readFromPushes.incrementAndGet();
+      any = true;
+    }
+    if (any) {
+      persist();
+      s.ack(state.queueSeq);
+    }
+    return true;
   }
 
   private void drain() throws Exception {
@@ -716,6 +839,10 @@ public final class MlsClient {
     problems.clear();
     gaps.clear();
     changes.clear();
+    if (drainPushed() && System.currentTimeMillis() - lastHttpRead < 30_000) {
+      return;
+    }
+    lastHttpRead = System.currentTimeMillis();
     while (true) {
       DsClient.Response r = ds.call("GET", "/ds/queue?after=" + state.queueSeq + "&limit=200", null);
       check(r, 200, "queue fetch");

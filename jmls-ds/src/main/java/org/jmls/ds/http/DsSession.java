@@ -191,6 +191,12 @@ public final class DsSession implements AutoCloseable {
     }
   }
 
+  /** Whether the socket is still open both ways (a closed session is not reopened; open a new one). */
+  public boolean isOpen() {
+    WebSocket w = ws;
+    return w != null && !w.isOutputClosed() && !w.isInputClosed();
+  }
+
   @Override
   public void close() {
     WebSocket w = ws;
