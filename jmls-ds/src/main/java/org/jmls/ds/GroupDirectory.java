@@ -16,7 +16,6 @@ import java.util.function.Consumer;
 import org.jmls.Bytes;
 import org.jmls.MlsException;
 import org.jmls.ValidationException;
-import org.jmls.codec.DecodeException;
 import org.jmls.group.GroupServices;
 import org.jmls.group.PublicGroup;
 import org.jmls.message.ContentType;
@@ -29,6 +28,8 @@ import org.jmls.message.PublicMessage;
 import org.jmls.message.SenderType;
 import org.jmls.message.Welcome;
 import org.jmls.service.Database;
+
+import static org.jmls.ds.GroupRows.*;
 
 /**
  * Groups on the Delivery Service (RFC 9750 §5.2): strongly consistent ordering (exactly one commit
@@ -114,7 +115,7 @@ public final class GroupDirectory {
     this.writer = new ApplicationWriter(writes, new ApplicationWriter.Groups() {
       @Override
       public long epoch(Connection c, Bytes gid) throws SQLException {
-        return GroupDirectory.epoch(c, gid);
+        return epochOf(c, gid);
       }
 
       @Override
@@ -139,13 +140,6 @@ public final class GroupDirectory {
 
   private long now() {
     return services.clock().instant().getEpochSecond();
-  }
-
-  private static GroupInfo groupInfoOf(MlsMessage m) throws ValidationException {
-    if (m == null || !(m.body() instanceof GroupInfo)) {
-      throw new ValidationException("ds.group-info-required", "a GroupInfo must accompany this request");
-    }
-    return (GroupInfo) m.body();
   }
 
   /** Creates a group with {@code creator} as its only member, from the creator's epoch-0 GroupInfo. */
@@ -182,98 +176,9 @@ public final class GroupDirectory {
     }
   }
 
-  /** A group's ordering state (without its GroupInfo, which is large for a large group: see {@link #storedGroupInfo}). */
-  private record GroupRow(long epoch, boolean publicHandshakes, boolean externalJoins, long nextLogSeq) {}
-
-  private static GroupRow row(Connection c, Bytes gid) throws SQLException {
-    try (PreparedStatement q = c.prepareStatement(
-        "SELECT epoch, public_handshakes, external_joins, next_log_seq FROM ds_groups WHERE group_id = ?")) {
-      q.setBytes(1, gid.unsafeArray());
-      try (ResultSet rs = q.executeQuery()) {
-        return rs.next() ? new GroupRow(rs.getLong(1), rs.getInt(2) == 1, rs.getInt(3) == 1, rs.getLong(4)) : null;
-      }
-    }
-  }
-
-  private static MlsMessage storedGroupInfo(Connection c, Bytes gid) throws SQLException, ValidationException {
-    try (PreparedStatement q = c.prepareStatement("SELECT group_info FROM ds_groups WHERE group_id = ?")) {
-      q.setBytes(1, gid.unsafeArray());
-      try (ResultSet rs = q.executeQuery()) {
-        if (!rs.next()) {
-          throw new ValidationException("ds.unknown-group", "no such group");
-        }
-        return MlsMessage.fromBytes(rs.getBytes(1));
-      }
-    } catch (DecodeException e) {
-      throw new ValidationException("ds.stored-group-info", "the stored GroupInfo does not decode");
-    }
-  }
-
   /** The members (device ids) of a group, sorted. */
   public List<String> members(Bytes gid) throws SQLException {
     return db.transaction(c -> Membership.active(c, gid));
-  }
-
-  /**
-   * The devices registered with these values of {@code column} (a batched {@code IN} lookup, 500
-   * at a time: a bulk add of 100,000 is 200 queries, not 100,000).
-   */
-  private static Set<String> clientsWhere(Connection c, String table, String column, java.util.Collection<Bytes> values)
-      throws SQLException {
-    Set<String> out = new LinkedHashSet<>();
-    List<Bytes> all = new ArrayList<>(values);
-    for (int from = 0; from < all.size(); from += 500) {
-      List<Bytes> chunk = all.subList(from, Math.min(all.size(), from + 500));
-      String marks = String.join(", ", java.util.Collections.nCopies(chunk.size(), "?"));
-      try (PreparedStatement q = c.prepareStatement("SELECT client_id FROM " + table + " WHERE " + column + " IN (" + marks + ")")) {
-        for (int i = 0; i < chunk.size(); i++) {
-          q.setBytes(i + 1, chunk.get(i).unsafeArray());
-        }
-        try (ResultSet rs = q.executeQuery()) {
-          while (rs.next()) {
-            out.add(rs.getString(1));
-          }
-        }
-      }
-    }
-    return out;
-  }
-
-  /** The signature keys of leaves that differ between two views of the tree (blank counts as a difference). */
-  private static void changedKeys(Map<Integer, LeafNode> before, Map<Integer, LeafNode> after, List<Bytes> gone, List<Bytes> come) {
-    for (Map.Entry<Integer, LeafNode> e : before.entrySet()) {
-      LeafNode now = after.get(e.getKey());
-      if (now == null || !now.signatureKey().equals(e.getValue().signatureKey())) {
-        gone.add(e.getValue().signatureKey());
-      }
-    }
-    for (Map.Entry<Integer, LeafNode> e : after.entrySet()) {
-      LeafNode was = before.get(e.getKey());
-      if (was == null || !was.signatureKey().equals(e.getValue().signatureKey())) {
-        come.add(e.getValue().signatureKey());
-      }
-    }
-  }
-
-  /** Appends a handshake to the group's handshake log (per-group sequence, read by {@link #log}). */
-  private static long appendHandshake(Connection c, Bytes gid, long seq, long epoch, Kind kind, String sender, byte[] msg)
-      throws SQLException {
-    try (PreparedStatement ins = c.prepareStatement(
-        "INSERT INTO ds_group_log (group_id, seq, epoch, kind, sender, message) VALUES (?, ?, ?, ?, ?, ?)")) {
-      ins.setBytes(1, gid.unsafeArray());
-      ins.setLong(2, seq);
-      ins.setLong(3, epoch);
-      ins.setInt(4, kind.code);
-      ins.setString(5, sender);
-      ins.setBytes(6, msg);
-      ins.executeUpdate();
-    }
-    try (PreparedStatement u = c.prepareStatement("UPDATE ds_groups SET next_log_seq = ? WHERE group_id = ?")) {
-      u.setLong(1, seq + 1);
-      u.setBytes(2, gid.unsafeArray());
-      u.executeUpdate();
-    }
-    return seq;
   }
 
   /** The verified public state of a public-handshake group at its stored epoch (cached per epoch). */
@@ -306,20 +211,6 @@ public final class GroupDirectory {
       }
     }
     return pg;
-  }
-
-  /** Where a handshake claims to belong. */
-  private record Target(Bytes gid, long epoch, ContentType type, boolean newMember) {}
-
-  private static Target targetOf(MlsMessage m) throws ValidationException {
-    if (m.body() instanceof PublicMessage pm) {
-      return new Target(pm.content().groupId(), pm.content().epoch(), pm.content().contentType(),
-          pm.content().sender().senderType() != SenderType.MEMBER);
-    }
-    if (m.body() instanceof PrivateMessage pm) {
-      return new Target(pm.groupId(), pm.epoch(), pm.contentType(), false);
-    }
-    throw new ValidationException("ds.wire-format", "only PublicMessage and PrivateMessage are posted to a group");
   }
 
   /** What checking a commit established, for the write that follows. */
@@ -361,7 +252,7 @@ public final class GroupDirectory {
         u.setBytes(3, t.gid().unsafeArray());
         u.setLong(4, epoch);
         if (u.executeUpdate() != 1) {
-          return new StaleEpochException(t.epoch(), epoch(c, t.gid()));
+          return new StaleEpochException(t.epoch(), epochOf(c, t.gid()));
         }
       }
       GroupRow now = row(c, t.gid());
@@ -472,16 +363,6 @@ public final class GroupDirectory {
       welcomeTo.addAll(clientsWhere(c, "ds_key_packages", "ref", refs));
     }
     return new CheckedCommit(r, roster, joiners, leavers, welcomeTo, next);
-  }
-
-  /** The group's epoch, or -1 (reads only the epoch: the stored GroupInfo of a large group is large). */
-  private static long epoch(Connection c, Bytes gid) throws SQLException {
-    try (PreparedStatement q = c.prepareStatement("SELECT epoch FROM ds_groups WHERE group_id = ?")) {
-      q.setBytes(1, gid.unsafeArray());
-      try (ResultSet rs = q.executeQuery()) {
-        return rs.next() ? rs.getLong(1) : -1;
-      }
-    }
   }
 
   /**
@@ -752,6 +633,6 @@ public final class GroupDirectory {
 
   /** The group's current epoch, or -1 if unknown. */
   public long epoch(Bytes gid) throws SQLException {
-    return db.transaction(c -> epoch(c, gid));
+    return db.transaction(c -> epochOf(c, gid));
   }
 }

@@ -2,17 +2,14 @@ package org.jmls.ds.http;
 
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-import io.javalin.websocket.WsContext;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jmls.Bytes;
-import org.jmls.MlsException;
 import org.jmls.ValidationException;
 import org.jmls.codec.DecodeException;
 import org.jmls.crypto.CipherSuite;
@@ -24,6 +21,8 @@ import org.jmls.group.GroupServices;
 import org.jmls.message.MlsMessage;
 import org.jmls.service.Database;
 import org.jmls.service.ServiceHttp;
+
+import static org.jmls.ds.http.Bodies.*;
 
 /**
  * The Delivery Service over HTTP (JSON metadata, MLS objects base64 in JSON or as {@code
@@ -161,54 +160,6 @@ public final class DsServer implements AutoCloseable {
   }
 
   // ------------------------------------------------------------------ helpers
-
-  private static void error(Context ctx, int status, String rule, String message) {
-    ServiceHttp.error(ctx, status, rule, message);
-  }
-
-  private static byte[] b64(Map<?, ?> body, String field) throws ValidationException {
-    Object v = body.get(field);
-    if (!(v instanceof String)) {
-      throw new ValidationException("ds.request-field", "field '" + field + "' (base64) is missing");
-    }
-    try {
-      return Base64.getDecoder().decode((String) v);
-    } catch (IllegalArgumentException e) {
-      throw new ValidationException("ds.request-field", "field '" + field + "' is not base64");
-    }
-  }
-
-  private static String str(Map<?, ?> body, String field) throws ValidationException {
-    Object v = body.get(field);
-    if (!(v instanceof String) || ((String) v).isEmpty()) {
-      throw new ValidationException("ds.request-field", "field '" + field + "' (text) is missing");
-    }
-    return (String) v;
-  }
-
-  private static Map<?, ?> json(Context ctx) throws ValidationException {
-    try {
-      Map<?, ?> m = ctx.bodyAsClass(Map.class);
-      if (m == null) {
-        throw new ValidationException("ds.request-body", "a JSON object body is required");
-      }
-      return m;
-    } catch (RuntimeException e) {
-      throw new ValidationException("ds.request-body", "the body is not a JSON object");
-    }
-  }
-
-  private static MlsMessage mls(byte[] b) throws ValidationException {
-    try {
-      return MlsMessage.fromBytes(b);
-    } catch (DecodeException e) {
-      throw new ValidationException("ds.mls-decode", "an MLS message does not decode: " + e.getMessage());
-    }
-  }
-
-  private static String enc(Bytes b) {
-    return Base64.getEncoder().encodeToString(b.unsafeArray());
-  }
 
   /** Verifies the signed-request headers; returns the authenticated device. */
   private KeyPackageDirectory.Client authenticate(Context ctx) throws AuthException, SQLException {
@@ -551,17 +502,5 @@ public final class DsServer implements AutoCloseable {
     return t;
   });
 
-  private static List<String> strings(Object o) throws ValidationException {
-    List<String> out = new ArrayList<>();
-    if (o == null) {
-      return out;
-    }
-    if (!(o instanceof List)) {
-      throw new ValidationException("ds.request-field", "a list of device ids was expected");
-    }
-    for (Object x : (List<?>) o) {
-      out.add(String.valueOf(x));
-    }
-    return out;
-  }
+
 }
