@@ -212,6 +212,7 @@ public final class MlsClient {
   }
 
   private java.util.concurrent.ExecutorService workers;
+  private SessionLink link;
 
   /**
    * Spreads the independent crypto work of large groups over {@code pool} (path and Welcome HPKE
@@ -236,6 +237,7 @@ public final class MlsClient {
       services = services.withExecutor(workers);
     }
     ds = new DsClient(base, clientId(), crypto, state.signature.privateKey());
+    link = new SessionLink(ds);
   }
 
   private static void check(DsClient.Response r, int expected, String what) {
@@ -696,29 +698,9 @@ public final class MlsClient {
     // The ratchet advanced: persist before posting, so a crash can never reuse a generation.
     persist();
     int sent = 0;
-    DsSession s = openSession();
+    DsSession s = link.current();
     if (s != null) {
-      List<java.util.concurrent.CompletableFuture<Void>> answers = new ArrayList<>();
-      for (MlsMessage m : ms) {
-        answers.add(s.post(m.toByteArray()));
-      }
-      for (java.util.concurrent.CompletableFuture<Void> a : answers) {
-        try {
-          a.get(30, java.util.concurrent.TimeUnit.SECONDS);
-          sent++;
-          postedOverSession.incrementAndGet();
-        } catch (java.util.concurrent.ExecutionException e) {
-          if (e.getCause() instanceof ValidationException v) {
-            throw new ClientException("send refused by the DS: " + v.ruleId() + ": " + v.getMessage());
-          }
-          // The session broke: the rest goes by HTTP. A message the DS stored without confirming it is
-          // then sent twice (at least once, never lost); its second copy fails to decrypt at the
-          // receivers (the key was used) and is reported there as a problem, not shown twice.
-          break;
-        } catch (java.util.concurrent.TimeoutException e) {
-          break;
-        }
-      }
+      sent = link.postAll(s, ms.stream().map(MlsMessage::toByteArray).toList());
     }
     for (MlsMessage m : ms.subList(sent, ms.size())) {
       check(ds.send("POST", "/ds/messages", m.toByteArray(), "message/mls"), 200, "send");
@@ -753,54 +735,16 @@ public final class MlsClient {
    * stays in use.
    */
   public AutoCloseable wakeups(Runnable onWake) throws Exception {
-    DsSession s = ds.openSession(new DsSession.Listener() {
-      @Override
-      public void pushed(DsSession.Pushed p) {
-        pushed.add(p);
-        onWake.run();
-      }
-
-      @Override
-      public void wake() {
-        onWake.run();
-      }
-    });
-    synchronized (this) {
-      session = s;
-    }
-    s.deliver(state.queueSeq);
-    return () -> {
-      synchronized (this) {
-        if (session == s) {
-          session = null;
-        }
-      }
-      s.close();
-      pushed.clear();
-    };
+    return link.open(state.queueSeq, onWake);
   }
-
-  /** The open session, if any and still open. */
-  private synchronized DsSession openSession() {
-    if (session != null && !session.isOpen()) {
-      session = null;
-      pushed.clear();
-    }
-    return session;
-  }
-
-  private DsSession session;
-  private final java.util.concurrent.atomic.AtomicLong postedOverSession = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong readFromPushes = new java.util.concurrent.atomic.AtomicLong();
 
   /** How this client's messages travelled: posted over the session, and messages read from pushes. */
   public record Traffic(long postedOverSession, long readFromPushes) {}
 
   public Traffic traffic() {
-    return new Traffic(postedOverSession.get(), readFromPushes.get());
+    return new Traffic(link.postedOverSession.get(), link.readFromPushes.get());
   }
 
-  private final java.util.concurrent.ConcurrentLinkedQueue<DsSession.Pushed> pushed = new java.util.concurrent.ConcurrentLinkedQueue<>();
   private long lastHttpRead;
 
   /**
@@ -808,12 +752,12 @@ public final class MlsClient {
    * session. Returns false when there is no live session (the caller reads over HTTP).
    */
   private boolean drainPushed() throws Exception {
-    DsSession s = openSession();
+    DsSession s = link.current();
     if (s == null) {
       return false;
     }
     boolean any = false;
-    for (DsSession.Pushed p; (p = pushed.poll()) != null; ) {
+    for (DsSession.Pushed p; (p = link.poll()) != null; ) {
       if (p.seq() <= state.queueSeq) {
         continue; // already read over HTTP
       }
@@ -823,7 +767,7 @@ public final class MlsClient {
         problems.add(p.kind() + " #" + p.seq() + ": " + e.getMessage());
       }
       state.queueSeq = p.seq();
-      readFromPushes.incrementAndGet();
+      link.readFromPushes.incrementAndGet();
       any = true;
     }
     if (any) {
