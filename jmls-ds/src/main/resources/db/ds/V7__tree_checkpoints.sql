@@ -8,3 +8,12 @@ CREATE TABLE ds_tree_checkpoints (
   tree        BYTEA NOT NULL,
   PRIMARY KEY (group_id, epoch)
 );
+
+-- Encrypted-handshake groups: the DS cannot read commits, so each commit's committer uploads what it
+-- changed in the tree (TreeChanges); the DS checks it against the signed tree hash and keeps it here.
+CREATE TABLE ds_tree_changes (
+  group_id  BYTEA NOT NULL,
+  epoch     BIGINT NOT NULL,
+  changes   BYTEA NOT NULL,
+  PRIMARY KEY (group_id, epoch)
+);

@@ -59,12 +59,12 @@ public record GroupPolicy(
 
   /** The member settings this policy implies: its handshake wire format and out-of-order limits. */
   public GroupConfig config() {
-    // The policy fixes the handshake wire format for every member: the other one is refused. In
-    // public-handshake groups the DS keeps the ratchet tree, so Welcomes go without it (joiners
-    // fetch it from the DS and check it against the signed tree hash); the DS cannot read an
-    // encrypted group's commits, so there the tree stays in the Welcome.
+    // The policy fixes the handshake wire format for every member: the other one is refused. The
+    // DS keeps the ratchet tree (it derives it from public commits; committers of encrypted ones
+    // upload what changed), so Welcomes go without it: joiners fetch it from the DS and check it
+    // against the tree hash the GroupInfo signs.
     return GroupConfig.defaults().withEncryptedHandshakes(encryptedHandshakes).withRequiredHandshakeWireFormat(true)
-        .withOutOfOrder(outOfOrder()).withRatchetTreeInWelcome(encryptedHandshakes);
+        .withOutOfOrder(outOfOrder()).withRatchetTreeInWelcome(false);
   }
 
   /** This policy with handshakes sent as PrivateMessage (true: the DS sees no proposal or commit content) or PublicMessage. */

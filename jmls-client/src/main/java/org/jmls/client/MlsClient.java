@@ -351,12 +351,16 @@ public final class MlsClient {
 
   /** The members (leaf index to leaf) of the ratchet tree carried in a GroupInfo's ratchet_tree extension. */
   private Map<Integer, LeafNode> treeOf(MlsMessage groupInfo) throws Exception {
+    return leaves(treeNodesOf(groupInfo));
+  }
+
+  private static List<org.jmls.message.Node> treeNodesOf(MlsMessage groupInfo) throws Exception {
     org.jmls.message.GroupInfo gi = (org.jmls.message.GroupInfo) groupInfo.body();
     org.jmls.message.Extension e = org.jmls.message.Extension.find(gi.extensions(), org.jmls.message.Extension.RATCHET_TREE);
     if (e == null) {
       throw new ClientException("the GroupInfo carries no ratchet tree");
     }
-    return leaves(org.jmls.extension.RatchetTree.from(e).nodes());
+    return org.jmls.extension.RatchetTree.from(e).nodes();
   }
 
   /**
@@ -444,10 +448,11 @@ public final class MlsClient {
       }
       byte[] rollback = g.save();
       Group.CommitResult c = g.commit(proposals, forcePath);
-      // One binary bundle (no base64). A public-handshake group's DS derives the tree from the
-      // commit: the GroupInfo goes without it.
+      // One binary bundle (no base64), the GroupInfo without the tree: a public-handshake group's DS
+      // derives the tree from the commit; for an encrypted one it gets what the commit changed.
       List<String> added = List.of();
       List<String> removed = List.of();
+      org.jmls.ds.TreeChanges changes = null;
       if (g.config().encryptHandshakes()) {
         // The DS cannot read an encrypted commit: declare the roster change (RFC 9750 §5.5 leaves the
         // DS to trust members here). Devices are compared by client id, so a resync keeps its device.
@@ -455,9 +460,9 @@ public final class MlsClient {
         Set<String> after = clientsOf(treeOf(c.groupInfo()).values());
         added = after.stream().filter(d -> !before.contains(d)).sorted().toList();
         removed = before.stream().filter(d -> !after.contains(d)).sorted().toList();
+        changes = org.jmls.ds.TreeChanges.between(g.tree().toNodes(), treeNodesOf(c.groupInfo()));
       }
-      byte[] bundle = new CommitBundle(c.commit(), c.groupInfo(g.config().encryptHandshakes()), c.welcome(), added, removed)
-          .toByteArray();
+      byte[] bundle = new CommitBundle(c.commit(), c.groupInfo(false), c.welcome(), added, removed, changes).toByteArray();
       // Merge speculatively and record the outcome-to-be before posting: if this device dies while
       // the DS decides, the next sync asks the DS which commit won the epoch and keeps this state
       // only if it was ours (never half-merged, never a lost epoch).

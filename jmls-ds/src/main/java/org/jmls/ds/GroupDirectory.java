@@ -165,6 +165,12 @@ public final class GroupDirectory {
       Membership.join(c, gid, creator, DeliveryLog.last(c));
       if (pg != null) {
         TreeService.checkpoint(c, gid, gi.groupContext().epoch(), groupInfo.toByteArray(), TreeService.encode(pg));
+      } else {
+        org.jmls.message.Extension inline = org.jmls.message.Extension.find(gi.extensions(), org.jmls.message.Extension.RATCHET_TREE);
+        if (inline != null) {
+          // An encrypted-handshake group: the DS keeps the tree from the creator's inline one on.
+          TreeService.checkpoint(c, gid, gi.groupContext().epoch(), groupInfo.toByteArray(), inline.extensionData().toByteArray());
+        }
       }
       return true;
     });
@@ -215,7 +221,7 @@ public final class GroupDirectory {
 
   /** What checking a commit established, for the write that follows. */
   private record CheckedCommit(GroupRow row, Set<String> roster, Set<String> joiners, Set<String> leavers,
-      Set<String> welcomeTo, PublicGroup next) {}
+      Set<String> welcomeTo, PublicGroup next, List<org.jmls.message.Node> nextTree, TreeChanges changes) {}
 
   /**
    * Accepts {@code commit} if it is the first valid commit for the group's current epoch; refuses a
@@ -226,6 +232,17 @@ public final class GroupDirectory {
    */
   public Accepted commit(String sender, MlsMessage commit, MlsMessage welcome, MlsMessage groupInfo,
       List<String> added, List<String> removed) throws SQLException, MlsException {
+    return commit(sender, commit, welcome, groupInfo, added, removed, null);
+  }
+
+  /**
+   * As {@link #commit(String, MlsMessage, MlsMessage, MlsMessage, List, List)}, with what an
+   * encrypted-handshake commit changed in the tree: the DS applies it to the tree it keeps and
+   * refuses the commit (nothing stored) unless the result has the tree hash the committer's
+   * GroupInfo signs and that GroupInfo's signature verifies with the signer's leaf in it.
+   */
+  public Accepted commit(String sender, MlsMessage commit, MlsMessage welcome, MlsMessage groupInfo,
+      List<String> added, List<String> removed, TreeChanges changes) throws SQLException, MlsException {
     if (!(commit.body() instanceof PublicMessage) && !(commit.body() instanceof PrivateMessage)) {
       throw new ValidationException("ds.not-a-commit", "a commit is a PublicMessage or a PrivateMessage");
     }
@@ -236,7 +253,7 @@ public final class GroupDirectory {
     boolean external = commit.body() instanceof PublicMessage pm && pm.content().sender().senderType() == SenderType.NEW_MEMBER_COMMIT;
     GroupInfo gi = groupInfoOf(groupInfo);
     // 1. Check, outside the ordered writes (verifying a large group's commit takes time).
-    Object checked = db.transaction(c -> check(c, sender, commit, gi, t, external, welcome, added, removed));
+    Object checked = db.transaction(c -> check(c, sender, commit, gi, t, external, welcome, added, removed, changes));
     if (checked instanceof MlsException e) {
       throw e;
     }
@@ -267,6 +284,14 @@ public final class GroupDirectory {
       if (ok.next() != null && (epoch + 1) % TreeService.CHECKPOINT_EVERY == 0) {
         TreeService.checkpoint(c, t.gid(), epoch + 1, groupInfo.toByteArray(), TreeService.encode(ok.next()));
       }
+      if (ok.nextTree() != null) {
+        if (ok.changes() != null && (epoch + 1) % TreeService.CHECKPOINT_EVERY != 0) {
+          TreeService.storeChanges(c, t.gid(), epoch, ok.changes());
+        } else {
+          TreeService.checkpoint(c, t.gid(), epoch + 1, groupInfo.toByteArray(),
+              new org.jmls.extension.RatchetTree(ok.nextTree()).toByteArray());
+        }
+      }
       if (welcomes) {
         byte[] w = welcome.toByteArray();
         DeliveryLog.addressTo(c, ok.welcomeTo(), seq + 1, t.gid(), Kind.WELCOME, w, at);
@@ -280,12 +305,15 @@ public final class GroupDirectory {
     if (ok.next() != null) {
       verified.put(t.gid(), ok.next());
     }
+    if (ok.nextTree() != null) {
+      trees.hold(t.gid(), ok.row().epoch() + 1, ok.nextTree());
+    }
     return (Accepted) result;
   }
 
   /** The checks of a commit against the stored group; returns a {@link CheckedCommit} or the refusal. */
   private Object check(Connection c, String sender, MlsMessage commit, GroupInfo gi, Target t, boolean external,
-      MlsMessage welcome, List<String> added, List<String> removed) throws SQLException {
+      MlsMessage welcome, List<String> added, List<String> removed, TreeChanges changes) throws SQLException {
     GroupRow r = row(c, t.gid());
     if (r == null) {
       return new ValidationException("ds.unknown-group", "no such group");
@@ -304,6 +332,7 @@ public final class GroupDirectory {
     Set<String> joiners = new LinkedHashSet<>();
     Set<String> leavers = new LinkedHashSet<>();
     PublicGroup next = null;
+    List<org.jmls.message.Node> nextTree = null;
     if (r.publicHandshakes()) {
       if (!(commit.body() instanceof PublicMessage)) {
         return new ValidationException("ds.handshake-mode", "this group's handshakes are PublicMessages");
@@ -347,6 +376,11 @@ public final class GroupDirectory {
       if (external) {
         joiners.add(sender);
       }
+      try {
+        nextTree = nextEncryptedTree(c, t.gid(), r.epoch(), gi, changes);
+      } catch (ValidationException e) {
+        return e;
+      }
     }
     Set<String> after = new LinkedHashSet<>(roster);
     after.removeAll(leavers);
@@ -362,7 +396,44 @@ public final class GroupDirectory {
       }
       welcomeTo.addAll(clientsWhere(c, "ds_key_packages", "ref", refs));
     }
-    return new CheckedCommit(r, roster, joiners, leavers, welcomeTo, next);
+    return new CheckedCommit(r, roster, joiners, leavers, welcomeTo, next, nextTree, changes);
+  }
+
+  /**
+   * The next tree of an encrypted-handshake group: the kept tree with the uploaded changes applied
+   * (or the GroupInfo's inline tree), checked against the tree hash and the signature of the
+   * GroupInfo. Null when neither was uploaded (a client from before the DS kept trees).
+   */
+  private List<org.jmls.message.Node> nextEncryptedTree(Connection c, Bytes gid, long epoch, GroupInfo gi, TreeChanges changes)
+      throws SQLException, ValidationException {
+    org.jmls.message.Extension inline = org.jmls.message.Extension.find(gi.extensions(), org.jmls.message.Extension.RATCHET_TREE);
+    List<org.jmls.message.Node> next;
+    if (changes != null) {
+      next = changes.applyTo(trees.encryptedTree(c, gid, epoch));
+    } else if (inline != null) {
+      try {
+        next = org.jmls.extension.RatchetTree.from(inline).nodes();
+      } catch (org.jmls.codec.DecodeException e) {
+        throw new ValidationException("ds.tree-changes", "the GroupInfo's ratchet tree does not decode");
+      }
+    } else {
+      return null;
+    }
+    org.jmls.crypto.CipherSuite suite = org.jmls.crypto.CipherSuite.of(gi.groupContext().cipherSuite());
+    if (suite == null) {
+      throw new ValidationException("ds.cipher-suite", "unsupported cipher suite " + gi.groupContext().cipherSuite());
+    }
+    org.jmls.crypto.MlsCrypto crypto = services.provider().suite(suite);
+    org.jmls.tree.RatchetTree tree = org.jmls.tree.RatchetTree.fromNodes(crypto, next);
+    if (!java.util.Arrays.equals(tree.treeHash(), gi.groupContext().treeHash().unsafeArray())) {
+      throw new ValidationException("ds.tree-changes-hash",
+          "the tree after the uploaded changes does not have the tree hash the GroupInfo signs");
+    }
+    LeafNode signer = gi.signer() < tree.leafCount() ? tree.leaf(gi.signer()) : null;
+    if (signer == null || !org.jmls.framing.WelcomeOpener.groupInfoSignatureValid(crypto, gi, signer.signatureKey())) {
+      throw new ValidationException("rfc9420-12.4.3.group-info-signature", "the GroupInfo signature does not verify with its signer's leaf");
+    }
+    return next;
   }
 
   /**
@@ -614,13 +685,7 @@ public final class GroupDirectory {
         if (r.publicHandshakes()) {
           return trees.tree(c, gid, epoch, verified.get(gid));
         }
-        GroupInfo gi = groupInfoOf(storedGroupInfo(c, gid));
-        org.jmls.message.Extension e = org.jmls.message.Extension.find(gi.extensions(), org.jmls.message.Extension.RATCHET_TREE);
-        if (epoch != r.epoch() || e == null) {
-          return new ValidationException("ds.tree-unavailable",
-              "this group's handshakes are encrypted: the DS has only trees its members uploaded inline");
-        }
-        return e.extensionData().toByteArray();
+        return new org.jmls.extension.RatchetTree(trees.encryptedTree(c, gid, epoch)).toByteArray();
       } catch (ValidationException e) {
         return e;
       }

@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.jmls.Bytes;
 import org.jmls.MlsException;
@@ -15,6 +16,7 @@ import org.jmls.group.GroupServices;
 import org.jmls.group.PublicGroup;
 import org.jmls.message.GroupInfo;
 import org.jmls.message.MlsMessage;
+import org.jmls.message.Node;
 
 /**
  * The ratchet trees the DS keeps for public-handshake groups, so commits and Welcomes travel
@@ -103,6 +105,102 @@ final class TreeService {
       throw new ValidationException("ds.tree-unavailable", "the DS's log does not reach epoch " + epoch);
     }
     return pg;
+  }
+
+  // ---------------------------------------------------------------- encrypted-handshake groups
+
+  /** The tree the DS holds for an encrypted-handshake group, at one epoch. */
+  private record Held(long epoch, List<Node> nodes) {}
+
+  private final Map<Bytes, Held> held = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * The tree of an encrypted-handshake group at {@code epoch}: from memory, else the newest
+   * checkpoint at or before it with the stored change sets applied, else (a group from before the
+   * DS kept trees) the inline tree of the stored GroupInfo when it is for that epoch.
+   */
+  List<Node> encryptedTree(Connection c, Bytes gid, long epoch) throws SQLException, ValidationException {
+    Held h = held.get(gid);
+    if (h != null && h.epoch() == epoch) {
+      return h.nodes();
+    }
+    List<Node> nodes = null;
+    long from = -1;
+    try (PreparedStatement q = c.prepareStatement("SELECT epoch, tree FROM ds_tree_checkpoints"
+        + " WHERE group_id = ? AND epoch <= ? ORDER BY epoch DESC LIMIT 1")) {
+      q.setBytes(1, gid.unsafeArray());
+      q.setLong(2, epoch);
+      try (ResultSet rs = q.executeQuery()) {
+        if (rs.next()) {
+          from = rs.getLong(1);
+          nodes = RatchetTree.fromBytes(rs.getBytes(2), Integer.MAX_VALUE).nodes();
+        }
+      } catch (DecodeException e) {
+        throw new ValidationException("ds.stored-tree", "a stored tree checkpoint does not decode");
+      }
+    }
+    if (nodes == null) {
+      nodes = inlineTreeOfStoredGroupInfo(c, gid, epoch);
+      from = epoch;
+    }
+    try (PreparedStatement q = c.prepareStatement("SELECT epoch, changes FROM ds_tree_changes WHERE group_id = ? AND epoch >= ?"
+        + " AND epoch < ? ORDER BY epoch")) {
+      q.setBytes(1, gid.unsafeArray());
+      q.setLong(2, from);
+      q.setLong(3, epoch);
+      try (ResultSet rs = q.executeQuery()) {
+        long next = from;
+        while (rs.next()) {
+          if (rs.getLong(1) != next) {
+            break;
+          }
+          nodes = TreeChanges.fromBytes(rs.getBytes(2)).applyTo(nodes);
+          next++;
+        }
+        if (next != epoch) {
+          throw new ValidationException("ds.tree-unavailable", "the DS keeps no tree of this group for epoch " + epoch);
+        }
+      } catch (DecodeException e) {
+        throw new ValidationException("ds.stored-tree", "a stored tree change set does not decode");
+      }
+    }
+    return nodes;
+  }
+
+  private static List<Node> inlineTreeOfStoredGroupInfo(Connection c, Bytes gid, long epoch) throws SQLException, ValidationException {
+    try (PreparedStatement q = c.prepareStatement("SELECT group_info FROM ds_groups WHERE group_id = ?")) {
+      q.setBytes(1, gid.unsafeArray());
+      try (ResultSet rs = q.executeQuery()) {
+        if (rs.next()) {
+          GroupInfo gi = (GroupInfo) MlsMessage.fromBytes(rs.getBytes(1)).body();
+          org.jmls.message.Extension e = org.jmls.message.Extension.find(gi.extensions(), org.jmls.message.Extension.RATCHET_TREE);
+          if (e != null && gi.groupContext().epoch() == epoch) {
+            return RatchetTree.from(e).nodes();
+          }
+        }
+      }
+    } catch (DecodeException | ClassCastException e) {
+      throw new ValidationException("ds.stored-group-info", "the stored GroupInfo does not decode");
+    }
+    throw new ValidationException("ds.tree-unavailable", "the DS keeps no tree of this group for epoch " + epoch);
+  }
+
+  /** Remembers the tree of an encrypted-handshake group at its new epoch (after the commit is stored). */
+  void hold(Bytes gid, long epoch, List<Node> nodes) {
+    if (held.size() > 10_000) {
+      held.clear();
+    }
+    held.put(gid, new Held(epoch, nodes));
+  }
+
+  /** Stores a commit's change set (the change from {@code epoch} to the next). */
+  static void storeChanges(Connection c, Bytes gid, long epoch, TreeChanges changes) throws SQLException {
+    try (PreparedStatement ins = c.prepareStatement("INSERT INTO ds_tree_changes (group_id, epoch, changes) VALUES (?, ?, ?)")) {
+      ins.setBytes(1, gid.unsafeArray());
+      ins.setLong(2, epoch);
+      ins.setBytes(3, changes.toByteArray());
+      ins.executeUpdate();
+    }
   }
 
   /** The encoded tree of {@code gid} at {@code epoch}, given the group's current verified state. */

@@ -126,4 +126,49 @@ class TreeServiceTest {
       assertEquals(alice.epochAuthenticator(), joined.epochAuthenticator());
     }
   }
+
+  /**
+   * An encrypted-handshake group: the DS cannot read commits, so each committer uploads what its
+   * commit changed in the tree. The DS keeps the tree from those changes (served equal to the
+   * members' tree, warm and cold); a change set that does not produce the tree hash the GroupInfo
+   * signs is refused and nothing is stored.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgres"})
+  void encryptedGroup_treeFromUploadedChanges_wrongChangesRefused(String db) throws Exception {
+    try (Database d = Databases.freshWith(db, "db/ds")) {
+      KeyPackageDirectory dir = new KeyPackageDirectory(d, S);
+      GroupDirectory groups = new GroupDirectory(d, S);
+      GroupDirectoryTest.Device[] devices = GroupDirectoryTest.formGroup(dir, groups, 3, false);
+      Group alice = devices[0].group;
+      for (int i = 0; i < TreeService.CHECKPOINT_EVERY + 3; i++) {
+        List<org.jmls.message.Node> before = alice.tree().toNodes();
+        Group.CommitResult r = alice.commit(List.of(), true);
+        List<org.jmls.message.Node> after = RatchetTree.from(org.jmls.message.Extension.find(((org.jmls.message.GroupInfo)
+            r.groupInfo().body()).extensions(), org.jmls.message.Extension.RATCHET_TREE)).nodes();
+        TreeChanges changes = TreeChanges.between(before, after);
+        assertTrue(changes.toByteArray().length < new RatchetTree(after).toByteArray().length, "a change set, not the tree");
+        if (i == 5) {
+          // A change set that leaves out a change: refused, nothing stored.
+          TreeChanges partial = new TreeChanges(changes.nodeCount(), changes.changes().subList(1, changes.changes().size()));
+          long epoch = groups.epoch(alice.groupId());
+          ValidationException e = assertThrows(ValidationException.class, () -> groups.commit(devices[0].id, r.commit(), null,
+              r.groupInfo(false), List.of(), List.of(), partial));
+          assertEquals("ds.tree-changes-hash", e.ruleId());
+          assertEquals(epoch, groups.epoch(alice.groupId()));
+          assertArrayEquals(treeOf(alice), groups.tree(devices[0].id, alice.groupId(), epoch), "the kept tree is unchanged");
+        }
+        groups.commit(devices[0].id, r.commit(), null, r.groupInfo(false), List.of(), List.of(), changes);
+        alice.mergePendingCommit();
+        assertArrayEquals(treeOf(alice), groups.tree(devices[0].id, alice.groupId(), alice.epoch()), "epoch " + alice.epoch());
+      }
+      GroupDirectory cold = new GroupDirectory(d, S);
+      assertArrayEquals(treeOf(alice), cold.tree(devices[0].id, alice.groupId(), alice.epoch()), "rebuilt from checkpoint and changes");
+      // Members that process the commits agree with the tree the DS kept.
+      for (int k = 1; k < devices.length; k++) {
+        devices[k].sync(groups);
+        assertArrayEquals(treeOf(devices[k].group), cold.tree(devices[k].id, alice.groupId(), alice.epoch()));
+      }
+    }
+  }
 }

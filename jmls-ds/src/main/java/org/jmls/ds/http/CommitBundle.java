@@ -20,13 +20,16 @@ import org.jmls.message.MlsMessage;
  *   MLSMessage group_info;          // without the tree in public-handshake groups
  *   optional&lt;MLSMessage&gt; welcome;   // uint8 0 or 1, then the message
  *   opaque metadata&lt;V&gt;;            // UTF-8 JSON object: {"added": [device...], "removed": [device...]}, or empty
+ *   opaque tree_changes&lt;V&gt;;        // encrypted-handshake groups: the TreeChanges of this commit, or empty
  * } CommitBundle;
  * </pre>
  *
  * For example a commit that adds nobody, in a public-handshake group: the commit's bytes, the
- * GroupInfo's bytes, {@code 00} (no Welcome), {@code 00} (empty metadata).
+ * GroupInfo's bytes, {@code 00} (no Welcome), {@code 00} (empty metadata), {@code 00} (no tree
+ * changes: the DS derives them from the commit).
  */
-public record CommitBundle(MlsMessage commit, MlsMessage groupInfo, MlsMessage welcome, List<String> added, List<String> removed) {
+public record CommitBundle(MlsMessage commit, MlsMessage groupInfo, MlsMessage welcome, List<String> added, List<String> removed,
+    org.jmls.ds.TreeChanges treeChanges) {
   /** The media type of a commit bundle. */
   public static final String MEDIA_TYPE = "application/vnd.jmls.commit-bundle";
   /**
@@ -35,6 +38,11 @@ public record CommitBundle(MlsMessage commit, MlsMessage groupInfo, MlsMessage w
    */
   public static final int MAX_SIZE = 128 << 20;
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** A bundle without tree changes (public-handshake groups). */
+  public CommitBundle(MlsMessage commit, MlsMessage groupInfo, MlsMessage welcome, List<String> added, List<String> removed) {
+    this(commit, groupInfo, welcome, added, removed, null);
+  }
 
   public CommitBundle {
     added = added == null ? List.of() : List.copyOf(added);
@@ -56,6 +64,7 @@ public record CommitBundle(MlsMessage commit, MlsMessage groupInfo, MlsMessage w
       throw new IllegalStateException(e);
     }
     w.opaque(meta);
+    w.opaque(treeChanges == null ? new byte[0] : treeChanges.toByteArray());
     return w.toByteArray();
   }
 
@@ -82,7 +91,9 @@ public record CommitBundle(MlsMessage commit, MlsMessage groupInfo, MlsMessage w
         strings(m.get("added"), added);
         strings(m.get("removed"), removed);
       }
-      return new CommitBundle(commit, gi, welcome, added, removed);
+      byte[] changes = r.opaque().toByteArray();
+      return new CommitBundle(commit, gi, welcome, added, removed,
+          changes.length == 0 ? null : org.jmls.ds.TreeChanges.fromBytes(changes));
     }, MAX_SIZE);
   }
 

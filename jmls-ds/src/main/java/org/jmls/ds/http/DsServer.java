@@ -347,7 +347,7 @@ public final class DsServer implements AutoCloseable {
         } catch (DecodeException e) {
           throw new ValidationException("ds.commit-bundle", "the commit bundle does not decode: " + e.getMessage());
         }
-        a = groups.commit(c.clientId(), b.commit(), b.welcome(), b.groupInfo(), b.added(), b.removed());
+        a = groups.commit(c.clientId(), b.commit(), b.welcome(), b.groupInfo(), b.added(), b.removed(), b.treeChanges());
       } else {
         // The JSON form (base64 fields), kept for clients from before the binary bundle.
         Map<?, ?> body = json(ctx);
