@@ -3,7 +3,6 @@ package org.jmls.client;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,26 +76,11 @@ public final class DsLoad {
   }
 
   public static Result run(Options o) throws Exception {
-    Path data = Files.createTempDirectory("jmls-ds-load");
-    AutoCloseable pg = null;
-    String pgUrl = null;
-    if (o.postgres()) {
-      io.zonky.test.db.postgres.embedded.EmbeddedPostgres e = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().start();
-      pg = e;
-      pgUrl = e.getJdbcUrl("postgres", "postgres");
-    }
-    JmlsServer server = JmlsServer.start(new JmlsServer.Config(JmlsServer.Role.BOTH, data, "127.0.0.1", 0, pgUrl,
-        o.postgres() ? "postgres" : null, o.postgres() ? "postgres" : null, "adm", false, 86400));
-    server.ds().rateLimit(1_000_000);
     ExecutorService pool = Executors.newFixedThreadPool(8);
-    try {
-      return measure(o, server, pool);
+    try (LoadServer servers = LoadServer.start(o.postgres(), "jmls-ds-load")) {
+      return measure(o, servers.server, pool);
     } finally {
       pool.shutdownNow();
-      server.close();
-      if (pg != null) {
-        pg.close();
-      }
     }
   }
 

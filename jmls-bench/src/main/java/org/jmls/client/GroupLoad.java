@@ -1,7 +1,5 @@
 package org.jmls.client;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -14,7 +12,6 @@ import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import org.jmls.Bytes;
 import org.jmls.crypto.CipherSuite;
-import org.jmls.server.JmlsServer;
 
 /**
  * One large group through the real servers (issue 14): devices enrolled with the AS and registered
@@ -48,47 +45,38 @@ public final class GroupLoad {
 
   private GroupLoad() {}
 
-  /** The real clients' crypto workers: one per core, as an application on this machine would give them. */
-  private static final ExecutorService workers = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), r -> {
-    Thread t = new Thread(r, "jmls-bench-crypto");
-    t.setDaemon(true);
-    return t;
-  });
 
   public static Result run(Options o) throws Exception {
     if (o.members() < o.realClients() + 2 || o.realClients() < 2) {
       throw new IllegalArgumentException("at least 2 real clients and more members than real clients");
     }
-    Path data = Files.createTempDirectory("jmls-group-load");
-    AutoCloseable pg = null;
-    String pgUrl = null;
-    if (o.postgres()) {
-      io.zonky.test.db.postgres.embedded.EmbeddedPostgres e = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().start();
-      pg = e;
-      pgUrl = e.getJdbcUrl("postgres", "postgres");
-    }
-    JmlsServer server = JmlsServer.start(new JmlsServer.Config(JmlsServer.Role.BOTH, data, "127.0.0.1", 0, pgUrl,
-        o.postgres() ? "postgres" : null, o.postgres() ? "postgres" : null, "adm", false, 86400));
-    server.ds().rateLimit(1_000_000);
     ExecutorService pool = Executors.newFixedThreadPool(8);
-    try {
-      return new Result(o.postgres() ? "PostgreSQL" : "SQLite", o.members(), measure(o, server, pool));
+    // The real clients' crypto workers: one per core, as an application on this machine would give them.
+    ExecutorService workers = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), r -> {
+      Thread t = new Thread(r, "jmls-bench-crypto");
+      t.setDaemon(true);
+      return t;
+    });
+    try (LoadServer servers = LoadServer.start(o.postgres(), "jmls-group-load")) {
+      return new Result(o.postgres() ? "PostgreSQL" : "SQLite", o.members(), measure(o, servers.base(), pool, workers));
     } finally {
       pool.shutdownNow();
       workers.shutdownNow();
-      server.close();
-      if (pg != null) {
-        pg.close();
-      }
     }
+  }
+
+  /** Records a phase and shows it at once (a later failure does not lose what was measured). */
+  private static void phase(Options o, List<Phase> phases, Phase p) {
+    phases.add(p);
+    o.progress().accept(String.format(Locale.ROOT, "%s: %.1f ms%s %s", p.name(), p.millis(),
+        p.bytes() > 0 ? String.format(Locale.ROOT, ", %,d bytes", p.bytes()) : "", p.detail()));
   }
 
   private static double since(long t0) {
     return (System.nanoTime() - t0) / 1e6;
   }
 
-  private static List<Phase> measure(Options o, JmlsServer server, ExecutorService pool) throws Exception {
-    String base = "http://127.0.0.1:" + server.port();
+  private static List<Phase> measure(Options o, String base, ExecutorService pool, ExecutorService workers) throws Exception {
     List<Phase> phases = new ArrayList<>();
     int n = o.members();
     int real = o.realClients();
@@ -101,7 +89,8 @@ public final class GroupLoad {
     MlsClient[] clients = new MlsClient[real];
     List<String> users = new ArrayList<>();
     List<Future<?>> work = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
+    // The group ends with n devices: the creator, n - 2 added in bulk, and one added later.
+    for (int i = 0; i < n - 1; i++) {
       int ii = i;
       String user = "m" + i + "@group.test";
       if (i > 0) {
@@ -122,17 +111,17 @@ public final class GroupLoad {
       }
     }
     await(work);
-    phases.add(new Phase("enrol and register devices, 1 KeyPackage each", since(t0), 0,
-        String.format(Locale.ROOT, "%.0f devices/s", n / (since(t0) / 1000))));
+    phase(o, phases, new Phase("enrol and register devices, 1 KeyPackage each", since(t0), 0,
+        String.format(Locale.ROOT, "%.0f devices/s", (n - 1) / (since(t0) / 1000))));
 
     // 2. One member adds everyone in one commit.
     MlsClient creator = clients[0];
     Bytes gid = creator.createGroup("big");
-    o.progress().accept("adding " + (n - 1) + " members in one commit");
+    o.progress().accept("adding " + (n - 2) + " members in one commit");
     sent.clear();
     t0 = System.nanoTime();
     creator.addUsers(gid, users);
-    phases.add(new Phase("add " + (n - 1) + " (claims, commit, upload, accepted)", since(t0), sent.getOrDefault("upload (commit bundle)", 0L),
+    phase(o, phases, new Phase("add " + (n - 2) + " (claims, commit, upload, accepted)", since(t0), sent.getOrDefault("upload (commit bundle)", 0L),
         "Welcome " + String.format(Locale.ROOT, "%,d", sent.getOrDefault("Welcome", 0L)) + " bytes, commit "
             + String.format(Locale.ROOT, "%,d", sent.getOrDefault("commit", 0L)) + " bytes, no tree inside"));
 
@@ -145,7 +134,7 @@ public final class GroupLoad {
         throw new IllegalStateException("real client " + i + " disagrees with the creator after joining");
       }
       if (i == 1) {
-        phases.add(new Phase("join from Welcome + DS-served tree (validated)", since(t0), 0, "first real client"));
+        phase(o, phases, new Phase("join from Welcome + DS-served tree (validated)", since(t0), 0, "first real client"));
       }
     }
 
@@ -161,8 +150,8 @@ public final class GroupLoad {
     long addOneBytes = sent.getOrDefault("upload (commit bundle)", 0L);
     t0 = System.nanoTime();
     late.sync();
-    phases.add(new Phase("add 1 to the populated group", addOne, addOneBytes, ""));
-    phases.add(new Phase("new device joins (Welcome + DS-served tree)", since(t0), 0,
+    phase(o, phases, new Phase("add 1 to the populated group", addOne, addOneBytes, ""));
+    phase(o, phases, new Phase("new device joins (Welcome + DS-served tree)", since(t0), 0,
         late.members(gid).size() + " members seen"));
     for (int i = 1; i < real; i++) {
       clients[i].sync();
@@ -193,7 +182,7 @@ public final class GroupLoad {
       c.sync();
     }
     late.sync();
-    phases.add(new Phase("commit round trip p50 (create, post, fetch, merge)", rounds[rounds.length / 2] / 1e6, uploadBytes,
+    phase(o, phases, new Phase("commit round trip p50 (create, post, fetch, merge)", rounds[rounds.length / 2] / 1e6, uploadBytes,
         String.format(Locale.ROOT, "p90 %.1f ms over %d rounds (create and post alone: p50 %.1f ms); bytes: largest upload",
             rounds[(int) (rounds.length * 0.9)] / 1e6, rounds.length, posts[posts.length / 2] / 1e6)));
 
@@ -203,7 +192,7 @@ public final class GroupLoad {
     for (int m = 0; m < o.messages(); m++) {
       clients[m % (real - 1)].send(gid, "message " + m);
     }
-    phases.add(new Phase("send " + o.messages() + " messages (HTTP, one at a time)", since(t0), 0,
+    phase(o, phases, new Phase("send " + o.messages() + " messages (HTTP, one at a time)", since(t0), 0,
         String.format(Locale.ROOT, "%.0f msg/s", o.messages() / (since(t0) / 1000))));
     MlsClient offline = clients[real - 1];
     t0 = System.nanoTime();
@@ -213,7 +202,7 @@ public final class GroupLoad {
     if (got != expected) {
       throw new IllegalStateException("the offline client caught up " + got + " messages, expected " + expected);
     }
-    phases.add(new Phase("offline client catches up from its cursor", catchUp, 0,
+    phase(o, phases, new Phase("offline client catches up from its cursor", catchUp, 0,
         String.format(Locale.ROOT, "%d messages, %.0f msg/s", got, got / (catchUp / 1000))));
     return phases;
   }

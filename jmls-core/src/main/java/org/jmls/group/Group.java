@@ -177,13 +177,17 @@ public final class Group {
      */
     public synchronized MlsMessage groupInfo() {
       if (groupInfo == null) {
-        try {
-          groupInfo = MlsMessage.of(signer.sign(true));
-        } catch (CryptoException e) {
-          throw new IllegalStateException("signing the GroupInfo failed", e);
-        }
+        groupInfo = signed(true);
       }
       return groupInfo;
+    }
+
+    private MlsMessage signed(boolean withTree) {
+      try {
+        return MlsMessage.of(signer.sign(withTree));
+      } catch (CryptoException e) {
+        throw new IllegalStateException("signing the GroupInfo failed", e);
+      }
     }
 
     /**
@@ -197,11 +201,7 @@ public final class Group {
         return groupInfo();
       }
       if (groupInfoWithoutTree == null) {
-        try {
-          groupInfoWithoutTree = MlsMessage.of(signer.sign(false));
-        } catch (CryptoException e) {
-          throw new IllegalStateException("signing the GroupInfo failed", e);
-        }
+        groupInfoWithoutTree = signed(false);
       }
       return groupInfoWithoutTree;
     }

@@ -76,4 +76,13 @@ final class Bodies {
     }
     return out;
   }
+
+  /** The {@code {groupId}} path parameter (hex). */
+  static byte[] groupIdParam(Context ctx) throws ValidationException {
+    try {
+      return java.util.HexFormat.of().parseHex(ctx.pathParam("groupId"));
+    } catch (IllegalArgumentException e) {
+      throw new ValidationException("ds.group-id", "the group id is hex");
+    }
+  }
 }

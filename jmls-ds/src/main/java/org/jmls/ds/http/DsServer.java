@@ -402,12 +402,7 @@ public final class DsServer implements AutoCloseable {
     }));
 
     app.get("/ds/groups/{groupId}/log", signed((ctx, c) -> {
-      byte[] gid;
-      try {
-        gid = HexFormat.of().parseHex(ctx.pathParam("groupId"));
-      } catch (IllegalArgumentException e) {
-        throw new ValidationException("ds.group-id", "the group id is hex");
-      }
+      byte[] gid = groupIdParam(ctx);
       long after = ctx.queryParamAsClass("after", Long.class).getOrDefault(0L);
       int limit = ctx.queryParamAsClass("limit", Integer.class).getOrDefault(100);
       List<Map<String, Object>> out = new ArrayList<>();
@@ -420,24 +415,14 @@ public final class DsServer implements AutoCloseable {
     }));
 
     app.get("/ds/groups/{groupId}/tree", signed((ctx, c) -> {
-      byte[] gid;
-      try {
-        gid = HexFormat.of().parseHex(ctx.pathParam("groupId"));
-      } catch (IllegalArgumentException e) {
-        throw new ValidationException("ds.group-id", "the group id is hex");
-      }
+      byte[] gid = groupIdParam(ctx);
       Long epoch = ctx.queryParamAsClass("epoch", Long.class).allowNullable().get();
       long at = epoch != null ? epoch : groups.epoch(Bytes.wrap(gid));
       ctx.contentType("application/octet-stream").result(groups.tree(c.clientId(), Bytes.wrap(gid), at));
     }));
 
     app.get("/ds/groups/{groupId}/group-info", signed((ctx, c) -> {
-      byte[] gid;
-      try {
-        gid = HexFormat.of().parseHex(ctx.pathParam("groupId"));
-      } catch (IllegalArgumentException e) {
-        throw new ValidationException("ds.group-id", "the group id is hex");
-      }
+      byte[] gid = groupIdParam(ctx);
       ctx.contentType("message/mls").result(groups.groupInfo(Bytes.wrap(gid)).toByteArray());
     }));
 
