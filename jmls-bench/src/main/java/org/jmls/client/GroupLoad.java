@@ -87,6 +87,7 @@ public final class GroupLoad {
     o.progress().accept("enrolling " + n + " devices (" + real + " real clients)");
     long t0 = System.nanoTime();
     MlsClient[] clients = new MlsClient[real];
+    java.net.http.HttpClient sharedHttp = java.net.http.HttpClient.newHttpClient();
     List<String> users = new ArrayList<>();
     List<Future<?>> work = new ArrayList<>();
     // The group ends with n devices: the creator, n - 2 added in bulk, and one added later.
@@ -98,6 +99,9 @@ public final class GroupLoad {
       }
       work.add(pool.submit(() -> {
         MlsClient c = new MlsClient(base, user, "d", SUITE);
+        if (ii >= real) {
+          c.sharing(sharedHttp); // KeyPackage-only devices share one HTTP client (file descriptors, threads)
+        }
         c.enrol("adm", null, 1);
         if (ii < real) {
           c.onWire(wire);

@@ -73,7 +73,8 @@ public final class MlsClient {
   private final MlsCrypto crypto;
   /** What this device keeps between runs, and its store. */
   private final ClientState state;
-  private final AsClient as;
+  private AsClient as;
+  private HttpClient shared;
   private DsClient ds;
   private GroupServices services;
   private final List<String> problems = new ArrayList<>();
@@ -149,6 +150,21 @@ public final class MlsClient {
     this.suite = state.suite;
     this.crypto = DefaultCryptoProvider.instance().suite(suite);
     this.as = new AsClient(baseUrl, HttpClient.newHttpClient());
+  }
+
+  /**
+   * Sends every request of this client through {@code http} instead of a client of its own: many
+   * devices in one process (bots, load generators) then share its connections and its selector
+   * thread rather than holding a set each. Call before {@link #enrol} or after {@link #restore}.
+   */
+  public MlsClient sharing(HttpClient http) {
+    this.shared = http;
+    this.as = new AsClient(base, http);
+    if (ds != null) {
+      ds = ds.sharing(http);
+      link = new SessionLink(ds);
+    }
+    return this;
   }
 
   public String user() {
@@ -237,6 +253,9 @@ public final class MlsClient {
       services = services.withExecutor(workers);
     }
     ds = new DsClient(base, clientId(), crypto, state.signature.privateKey());
+    if (shared != null) {
+      ds = ds.sharing(shared);
+    }
     link = new SessionLink(ds);
   }
 
