@@ -392,4 +392,21 @@ class DsServerTest {
       }
     }
   }
+
+  /** A WebSocket session that stays silent past the idle timeout is closed by the DS; its device can open a new one. */
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite"})
+  void webSocketSession_idle_closedByTheDs(String db) throws Exception {
+    try (Database d = Databases.freshWith(db, "db/ds"); DsServer ds = DsServer.start("127.0.0.1", 0, d, S)) {
+      ds.sessionIdleTimeout(java.time.Duration.ofMillis(300));
+      Device alice = new Device("http://127.0.0.1:" + ds.port(), "alice@example.com/1");
+      org.jmls.ds.http.DsSession idle = alice.http.openSession(p -> { });
+      String why = idle.closed().get(20, java.util.concurrent.TimeUnit.SECONDS);
+      assertTrue(why.startsWith("1001") || why.contains("Idle"), why);
+      assertTrue(!idle.isOpen());
+      try (org.jmls.ds.http.DsSession again = alice.http.openSession(p -> { })) {
+        assertTrue(again.isOpen(), "a new session opens after an idle one was closed");
+      }
+    }
+  }
 }

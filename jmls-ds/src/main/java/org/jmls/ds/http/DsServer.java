@@ -48,6 +48,16 @@ public final class DsServer implements AutoCloseable {
   public static final int RATE_PER_SECOND = 200;
   private volatile int ratePerSecond = RATE_PER_SECOND;
 
+  /** How long a WebSocket session may stay silent before the DS closes it (clients ping every minute). */
+  public static final java.time.Duration SESSION_IDLE_TIMEOUT = java.time.Duration.ofMinutes(5);
+  private volatile java.time.Duration sessionIdleTimeout = SESSION_IDLE_TIMEOUT;
+
+  /** Sets how long a silent WebSocket session is kept (abandoned sockets are closed after it). */
+  public DsServer sessionIdleTimeout(java.time.Duration d) {
+    this.sessionIdleTimeout = d;
+    return this;
+  }
+
   /** Sets the per-device request rate (abuse limit). */
   public DsServer rateLimit(int perSecond) {
     this.ratePerSecond = perSecond;
@@ -449,6 +459,7 @@ public final class DsServer implements AutoCloseable {
           return;
         }
         ctx.session.setMaxBinaryMessageSize(MAX_BODY);
+        ctx.session.setIdleTimeout(sessionIdleTimeout);
         ctx.session.getRemote().setBatchMode(org.eclipse.jetty.websocket.api.BatchMode.ON);
         ctx.session.setMaxTextMessageSize(64 * 1024);
         ctx.attribute("client", client);

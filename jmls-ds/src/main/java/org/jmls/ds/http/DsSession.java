@@ -43,12 +43,37 @@ public final class DsSession implements AutoCloseable {
   private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
   private final StringBuilder text = new StringBuilder();
 
+  private final CompletableFuture<String> closed = new CompletableFuture<>();
+  private java.util.concurrent.ScheduledFuture<?> keepalive;
+
+  /** Keeps sessions from looking idle to the DS (which closes silent ones after some minutes). */
+  private static final java.util.concurrent.ScheduledExecutorService PINGS =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "jmls-ds-session-ping");
+        t.setDaemon(true);
+        return t;
+      });
+
+  /** How often an open session pings the DS. */
+  public static final java.time.Duration PING_INTERVAL = java.time.Duration.ofSeconds(60);
+
   DsSession(Listener listener) {
     this.listener = listener;
   }
 
   void attach(WebSocket ws) {
     this.ws = ws;
+    keepalive = PINGS.scheduleAtFixedRate(() -> {
+      if (isOpen()) {
+        send(() -> ws.sendPing(ByteBuffer.allocate(0)), null, -1);
+      }
+    }, PING_INTERVAL.toMillis(), PING_INTERVAL.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    closed.whenComplete((r, e) -> keepalive.cancel(false));
+  }
+
+  /** Completes when the DS (or the network) closed the session, with the status and reason. */
+  public CompletableFuture<String> closed() {
+    return closed;
   }
 
   WebSocket.Listener socketListener() {
@@ -82,12 +107,14 @@ public final class DsSession implements AutoCloseable {
       @Override
       public CompletionStage<?> onClose(WebSocket w, int status, String reason) {
         failAll(new java.io.IOException("the DS closed the session (" + status + " " + reason + ")"));
+        closed.complete(status + " " + reason);
         return null;
       }
 
       @Override
       public void onError(WebSocket w, Throwable error) {
         failAll(error);
+        closed.complete("error: " + error.getMessage());
       }
     };
   }
@@ -204,5 +231,6 @@ public final class DsSession implements AutoCloseable {
       w.abort();
     }
     failAll(new java.io.IOException("session closed"));
+    closed.complete("closed by this client");
   }
 }
