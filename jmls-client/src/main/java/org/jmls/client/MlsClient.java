@@ -655,6 +655,9 @@ public final class MlsClient {
     Bytes proof = crypto.signWithLabel(state.signature.privateKey(), "jmls AS renewal", AuthenticationService.renewTbs(serial, ts));
     Map<?, ?> issued = post("/as/renew", Map.of("serial", serial, "timestamp", ts, "proof", b64(proof.toByteArray())), null);
     state.credential = TlsReader.decode(unb64(issued.get("credential")), Credential::decode);
+    // The DS keeps checking the stored credential (revocation, expiry): it gets the renewed one.
+    check(ds.call("POST", "/ds/clients/credential", Map.of("credential", b64(state.credential.toBytes().toByteArray()))), 200,
+        "credential update at the DS");
     for (Bytes gid : new ArrayList<>(state.groups.keySet())) {
       Credential fresh = state.credential;
       commit(gid, "renew credential", g -> {

@@ -101,6 +101,27 @@ public final class KeyPackageDirectory {
     return c;
   }
 
+  /**
+   * Replaces a device's stored credential (after the AS renewed it); the caller has validated it
+   * for the device's registered signature key.
+   */
+  public void updateCredential(String clientId, Bytes credential) throws SQLException {
+    db.transaction(conn -> {
+      try (PreparedStatement u = conn.prepareStatement("UPDATE ds_clients SET credential = ? WHERE client_id = ?")) {
+        u.setBytes(1, credential.unsafeArray());
+        u.setString(2, clientId);
+        return u.executeUpdate();
+      }
+    });
+    clients.remove(clientId);
+  }
+
+  /** The device's stored credential as it is in the database now (not from the cache), or null. */
+  public Bytes storedCredential(String clientId) throws SQLException {
+    Client c = lookUp(clientId);
+    return c == null ? null : c.credential();
+  }
+
   private Client lookUp(String clientId) throws SQLException {
     return db.transaction(conn -> {
       try (PreparedStatement q = conn.prepareStatement(

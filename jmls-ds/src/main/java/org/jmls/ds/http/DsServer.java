@@ -58,6 +58,73 @@ public final class DsServer implements AutoCloseable {
     return this;
   }
 
+  /** How often the credentials of devices with open sessions are checked again (revocation, expiry). */
+  public static final java.time.Duration CREDENTIAL_RECHECK = java.time.Duration.ofSeconds(30);
+  private volatile long credentialRecheckMillis = CREDENTIAL_RECHECK.toMillis();
+  /** Devices whose stored credential was found valid, until when (epoch millis). */
+  private final Map<String, Long> credentialValid = new ConcurrentHashMap<>();
+  private final java.util.concurrent.ScheduledExecutorService sweeper = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "jmls-ds-credential-sweep");
+    t.setDaemon(true);
+    return t;
+  });
+  private java.util.concurrent.ScheduledFuture<?> sweep;
+
+  /**
+   * Sets how often credentials are checked again: a revoked or expired device is refused by
+   * signed requests and its WebSocket sessions are closed (4403) within this time.
+   */
+  public synchronized DsServer credentialRecheck(java.time.Duration every) {
+    credentialRecheckMillis = every.toMillis();
+    credentialValid.clear();
+    if (sweep != null) {
+      sweep.cancel(false);
+    }
+    sweep = sweeper.scheduleAtFixedRate(this::sweepSessions, credentialRecheckMillis, credentialRecheckMillis,
+        java.util.concurrent.TimeUnit.MILLISECONDS);
+    return this;
+  }
+
+  /** Whether the device's stored credential is still valid (chain, lifetime, revocation); remembered for the recheck interval. */
+  private boolean credentialStillValid(KeyPackageDirectory.Client c, boolean fresh) throws SQLException {
+    long now = System.currentTimeMillis();
+    Long until = credentialValid.get(c.clientId());
+    if (!fresh && until != null && until > now) {
+      return true;
+    }
+    Bytes stored = keyPackages.storedCredential(c.clientId());
+    boolean ok;
+    try {
+      org.jmls.message.Credential cred = org.jmls.codec.TlsReader.decode(stored.unsafeArray(), org.jmls.message.Credential::decode);
+      services.credentials().validate(cred, c.signatureKey());
+      ok = true;
+    } catch (DecodeException | ValidationException | RuntimeException e) {
+      ok = false;
+    }
+    if (ok) {
+      credentialValid.put(c.clientId(), now + credentialRecheckMillis);
+    } else {
+      credentialValid.remove(c.clientId());
+    }
+    return ok;
+  }
+
+  /** Closes the sessions of devices whose credential is no longer valid. */
+  private void sweepSessions() {
+    for (Map.Entry<String, Set<PushChannel>> e : sockets.entrySet()) {
+      try {
+        KeyPackageDirectory.Client c = keyPackages.client(e.getKey());
+        if (c == null || !credentialStillValid(c, true)) {
+          for (PushChannel ch : e.getValue()) {
+            ch.close(4403, "credential revoked or expired");
+          }
+        }
+      } catch (SQLException | RuntimeException ex) {
+        // storage briefly unavailable: the next sweep checks again
+      }
+    }
+  }
+
   /** Sets the per-device request rate (abuse limit). */
   public DsServer rateLimit(int perSecond) {
     this.ratePerSecond = perSecond;
@@ -88,6 +155,7 @@ public final class DsServer implements AutoCloseable {
     groups.onAppended(this::deliver);
     this.app = app;
     routes();
+    credentialRecheck(CREDENTIAL_RECHECK);
   }
 
   /**
@@ -130,6 +198,7 @@ public final class DsServer implements AutoCloseable {
   public void close() {
     app.stop();
     pushPool.shutdownNow();
+    sweeper.shutdownNow();
   }
 
   /**
@@ -199,6 +268,9 @@ public final class DsServer implements AutoCloseable {
     }
     if (!replays.firstUse(sig, t, !ctx.method().name().equals("GET"))) {
       throw new AuthException(401, "this signed request was already used (a replay); sign each request anew");
+    }
+    if (!credentialStillValid(c, false)) {
+      throw new AuthException(401, "this device's credential is revoked or expired; enrol again");
     }
     return c;
   }
@@ -291,6 +363,22 @@ public final class DsServer implements AutoCloseable {
       keyPackages.register(new KeyPackageDirectory.Client(clientId, userId, key, credential, suiteId));
       ctx.status(201).json(Map.of("clientId", clientId));
     });
+
+    // A renewed credential replaces the stored one (same device, same signature key).
+    app.post("/ds/clients/credential", signed((ctx, c) -> {
+      Map<?, ?> body = json(ctx);
+      Bytes credential = Bytes.wrap(b64(body, "credential"));
+      org.jmls.message.Credential cred;
+      try {
+        cred = org.jmls.codec.TlsReader.decode(credential.unsafeArray(), org.jmls.message.Credential::decode);
+      } catch (DecodeException e) {
+        throw new ValidationException("ds.credential-decode", "the credential does not decode");
+      }
+      services.credentials().validate(cred, c.signatureKey());
+      keyPackages.updateCredential(c.clientId(), credential);
+      credentialValid.remove(c.clientId());
+      ctx.json(Map.of("clientId", c.clientId()));
+    }));
 
     app.post("/ds/key-packages", signed((ctx, c) -> {
       Map<?, ?> body = json(ctx);
@@ -449,7 +537,8 @@ public final class DsServer implements AutoCloseable {
             ok = Math.abs(services.clock().millis() - t) <= SignedRequest.SKEW_MILLIS
                 && SignedRequest.verify(services.provider().suite(CipherSuite.of(c.cipherSuite())), c.signatureKey(), "GET", "/ds/ws", t,
                     client, new byte[0], sig)
-                && replays.firstUse(sig, t, true);
+                && replays.firstUse(sig, t, true)
+                && credentialStillValid(c, false);
           } catch (NumberFormatException | SQLException e) {
             ok = false;
           }

@@ -56,6 +56,15 @@ final class PushChannel {
     this.pool = pool;
   }
 
+  /** Closes the socket with a WebSocket status and reason (the device sees why). */
+  void close(int status, String reason) {
+    try {
+      ws.closeSession(status, reason);
+    } catch (RuntimeException e) {
+      // already closed
+    }
+  }
+
   /** Runs {@code r} on this channel's lane, after everything queued before it. */
   private void onLane(Runnable r) {
     lane.add(r);
