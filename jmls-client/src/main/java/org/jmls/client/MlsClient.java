@@ -107,7 +107,7 @@ public final class MlsClient {
         continue;
       }
       observe(gid);
-      Long mine = leafAges.firstSeen(gid, g.members().get(g.myLeafIndex()));
+      Long mine = leafAges.firstSeen(gid, g.member(g.myLeafIndex()));
       if (now - (mine == null ? now : mine) > policy.selfUpdateIntervalSeconds()) {
         updateKeys(gid);
         actions.add("updated own keys in " + gid.hex());
@@ -815,34 +815,34 @@ public final class MlsClient {
     }
     lastHttpRead = System.currentTimeMillis();
     while (true) {
-      DsClient.Response r = ds.call("GET", "/ds/queue?after=" + state.queueSeq + "&limit=200", null);
-      check(r, 200, "queue fetch");
-      List<?> msgs = (List<?>) r.json().get("messages");
-      boolean rejoined = rejoinExpired(r.json().get("expired"));
-      if (msgs.isEmpty()) {
-        if (rejoined && r.json().get("position") instanceof Number p && p.longValue() > state.queueSeq) {
-          state.queueSeq = p.longValue(); // past the expired stretch, so it is not reported again
+      org.jmls.ds.http.QueueBatch batch;
+      try {
+        batch = ds.fetchQueue(state.queueSeq, 200);
+      } catch (DsClient.RefusedException e) {
+        throw new ClientException(e.getMessage());
+      }
+      boolean rejoined = rejoinExpired(batch.expired());
+      if (batch.messages().isEmpty()) {
+        if (rejoined && batch.position() > state.queueSeq) {
+          state.queueSeq = batch.position(); // past the expired stretch, so it is not reported again
           persist();
           check(ds.call("POST", "/ds/queue/ack", Map.of("upto", state.queueSeq)), 200, "ack");
         }
         return;
       }
-      progress.accept("processing " + msgs.size() + " queued message(s)");
-      for (Object o : msgs) {
-        Map<?, ?> m = (Map<?, ?>) o;
-        MlsMessage msg = MlsMessage.fromBytes(unb64(m.get("data")));
-        Bytes gid = Bytes.wrap(HexFormat.of().parseHex((String) m.get("groupId")));
+      progress.accept("processing " + batch.messages().size() + " queued message(s)");
+      for (org.jmls.ds.http.QueueBatch.Queued m : batch.messages()) {
         try {
-          process(m, msg, gid, out);
+          process(m.kind(), MlsMessage.fromBytes(m.message().unsafeArray()), m.groupId(), out);
         } catch (MlsException e) {
-          problems.add(m.get("kind") + " #" + m.get("seq") + ": " + e.getMessage());
+          problems.add(m.kind() + " #" + m.seq() + ": " + e.getMessage());
         }
-        state.queueSeq = ((Number) m.get("seq")).longValue();
+        state.queueSeq = m.seq();
       }
       // The DS says how far this read saw (past this device's own messages): acknowledging that lets
       // it prune behind us. Servers before the delivery log do not say; the last message is the mark.
-      if (r.json().get("position") instanceof Number p && p.longValue() > state.queueSeq) {
-        state.queueSeq = p.longValue();
+      if (batch.position() > state.queueSeq) {
+        state.queueSeq = batch.position();
       }
       // Persist the processed state before acknowledging, so nothing acknowledged is lost in a crash.
       persist();
@@ -855,12 +855,11 @@ public final class MlsClient {
    * no longer catch up, so it rejoins (external commit, RFC 9750 §5.8) when the group allows it,
    * and says so either way.
    */
-  private boolean rejoinExpired(Object expired) {
-    if (!(expired instanceof List<?> gids)) {
+  private boolean rejoinExpired(List<Bytes> gids) {
+    if (gids.isEmpty()) {
       return false;
     }
-    for (Object g : gids) {
-      Bytes gid = Bytes.wrap(HexFormat.of().parseHex(String.valueOf(g)));
+    for (Bytes gid : gids) {
       if (!state.groups.containsKey(gid)) {
         continue;
       }
@@ -886,10 +885,6 @@ public final class MlsClient {
       return ((org.jmls.message.PublicMessage) msg.body()).content().epoch();
     }
     return -1;
-  }
-
-  private void process(Map<?, ?> m, MlsMessage msg, Bytes gid, List<Received> out) throws Exception {
-    process((String) m.get("kind"), msg, gid, out);
   }
 
   /**
@@ -961,7 +956,7 @@ public final class MlsClient {
           Group.Processed p = g.process(msg);
           if (p instanceof Group.ApplicationMessage) {
             Group.ApplicationMessage a = (Group.ApplicationMessage) p;
-            LeafNode sender = g.members().get(a.senderLeaf());
+            LeafNode sender = g.member(a.senderLeaf()); // not members(): that is a map of every leaf
             out.add(new Received(gid, X509Credentials.user(sender.credential()), X509Credentials.client(sender.credential()),
                 new String(a.data().toByteArray(), java.nio.charset.StandardCharsets.UTF_8)));
             gaps.note(gid, a, X509Credentials.client(sender.credential()));

@@ -770,6 +770,11 @@ public final class Group {
     return state.tree.copy();
   }
 
+  /** The member at {@code leafIndex}, or null for a blank or absent leaf (O(1), unlike {@link #members()}). */
+  public LeafNode member(int leafIndex) {
+    return leafIndex >= 0 && leafIndex < state.tree.leafCount() ? state.tree.leaf(leafIndex) : null;
+  }
+
   /** Current members as (leaf index, leaf node), in leaf order. */
   public Map<Integer, LeafNode> members() {
     Map<Integer, LeafNode> m = new LinkedHashMap<>();

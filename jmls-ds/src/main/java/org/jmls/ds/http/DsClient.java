@@ -1,5 +1,7 @@
 package org.jmls.ds.http;
 
+import org.jmls.Bytes;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
@@ -69,6 +71,56 @@ public final class DsClient {
       json = m;
     }
     return new Response(r.statusCode(), json, r.body());
+  }
+
+  /** The DS answered, but not with what was asked (a refusal, or an answer that does not decode). */
+  public static final class RefusedException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    public RefusedException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /**
+   * Reads this device's queue after {@code after} (and its cursor at the DS) in binary ({@link
+   * QueueBatch}); a DS that answers JSON (older versions) is read too. Non-200 answers throw with
+   * the DS's error.
+   */
+  public QueueBatch fetchQueue(long after, int limit) throws IOException, InterruptedException, CryptoException {
+    String path = "/ds/queue?after=" + after + "&limit=" + limit;
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60)).GET()
+        .header("Accept", QueueBatch.MEDIA_TYPE + ", application/json");
+    sign("GET", path, new byte[0], b::header);
+    HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    String type = r.headers().firstValue("Content-Type").orElse("");
+    if (r.statusCode() != 200) {
+      throw new RefusedException("queue fetch refused (" + r.statusCode() + "): " + new String(r.body(), java.nio.charset.StandardCharsets.UTF_8),
+          null);
+    }
+    try {
+      if (type.startsWith(QueueBatch.MEDIA_TYPE)) {
+        return QueueBatch.fromBytes(r.body());
+      }
+      Map<?, ?> m = JSON.readValue(r.body(), Map.class);
+      java.util.List<QueueBatch.Queued> out = new java.util.ArrayList<>();
+      for (Object o : (java.util.List<?>) m.get("messages")) {
+        Map<?, ?> e = (Map<?, ?>) o;
+        out.add(new QueueBatch.Queued(((Number) e.get("seq")).longValue(), String.valueOf(e.get("kind")),
+            Bytes.wrap(java.util.HexFormat.of().parseHex((String) e.get("groupId"))),
+            Bytes.wrap(java.util.Base64.getDecoder().decode((String) e.get("data")))));
+      }
+      java.util.List<Bytes> expired = new java.util.ArrayList<>();
+      if (m.get("expired") instanceof java.util.List<?> l) {
+        for (Object g : l) {
+          expired.add(Bytes.wrap(java.util.HexFormat.of().parseHex(String.valueOf(g))));
+        }
+      }
+      long position = m.get("position") instanceof Number n ? n.longValue() : 0;
+      return new QueueBatch(position, out, expired);
+    } catch (org.jmls.codec.DecodeException | RuntimeException e) {
+      throw new RefusedException("the DS's queue answer does not decode: " + e.getMessage(), e);
+    }
   }
 
   /**

@@ -473,6 +473,15 @@ public final class DsServer implements AutoCloseable {
         }
         got = groups.read(c.clientId(), after, limit);
       }
+      List<Bytes> expiredGroups = groups.expired(c.clientId(), after);
+      if (String.valueOf(ctx.header("Accept")).contains(QueueBatch.MEDIA_TYPE)) {
+        List<QueueBatch.Queued> queued = new ArrayList<>();
+        for (GroupDirectory.Delivery d : got.messages()) {
+          queued.add(new QueueBatch.Queued(d.seq(), d.kind().name().toLowerCase(java.util.Locale.ROOT), d.groupId(), d.message()));
+        }
+        ctx.contentType(QueueBatch.MEDIA_TYPE).result(new QueueBatch(got.position(), queued, expiredGroups).toByteArray());
+        return;
+      }
       List<Map<String, Object>> out = new ArrayList<>();
       for (GroupDirectory.Delivery d : got.messages()) {
         out.add(Map.of("seq", d.seq(), "groupId", HexFormat.of().formatHex(d.groupId().unsafeArray()),
@@ -481,12 +490,8 @@ public final class DsServer implements AutoCloseable {
       Map<String, Object> answer = new java.util.LinkedHashMap<>();
       answer.put("messages", out);
       answer.put("position", got.position());
-      List<String> expired = new ArrayList<>();
-      for (Bytes g : groups.expired(c.clientId(), after)) {
-        expired.add(g.hex());
-      }
-      if (!expired.isEmpty()) {
-        answer.put("expired", expired);
+      if (!expiredGroups.isEmpty()) {
+        answer.put("expired", expiredGroups.stream().map(Bytes::hex).toList());
       }
       ctx.json(answer);
     }));
