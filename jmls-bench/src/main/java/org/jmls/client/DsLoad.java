@@ -90,13 +90,15 @@ public final class DsLoad {
     int joiners = Math.min(n, Math.max(o.senders(), o.receivers()));
     o.progress().accept("enrolling " + (o.groups() * n) + " devices");
     MlsClient[][] devices = new MlsClient[o.groups()][n];
+    // Thousands of simulated devices share one HTTP client (each with its own would hold its own connections and threads).
+    HttpClient enrolHttp = HttpClient.newHttpClient();
     List<Future<?>> work = new ArrayList<>();
     for (int g = 0; g < o.groups(); g++) {
       for (int i = 0; i < n; i++) {
         int gg = g;
         int ii = i;
         work.add(pool.submit(() -> {
-          MlsClient c = new MlsClient(base, "u" + gg + "-" + ii + "@load.test", "d", SUITE);
+          MlsClient c = new MlsClient(base, "u" + gg + "-" + ii + "@load.test", "d", SUITE).sharing(enrolHttp);
           c.enrol("adm", null, 1);
           devices[gg][ii] = c;
           return null;
