@@ -263,16 +263,49 @@ final class DeliveryLog {
    */
   static int prune(Connection c, long cutoff) throws SQLException {
     // Readers with an unread entry (not their own, inside their window) among those about to go.
-    List<Object[]> behind = new ArrayList<>();
-    try (PreparedStatement q = c.prepareStatement("SELECT m.client_id, m.group_id, (SELECT MAX(l.seq) FROM ds_log l"
-        + " WHERE l.group_id = m.group_id AND l.at < ?) FROM ds_group_members m LEFT JOIN ds_cursors k ON k.client_id = m.client_id"
-        + " WHERE EXISTS (SELECT 1 FROM ds_log l WHERE l.group_id = m.group_id AND l.at < ? AND l.sender <> m.client_id"
-        + " AND l.seq > m.from_seq AND l.seq > COALESCE(k.acked, 0) AND (m.until_seq IS NULL OR l.seq <= m.until_seq))")) {
+    // Per group with expiring entries only (none: one index probe), and per reader that is behind
+    // the last of them only (one bounded index read each): pruning never scans a large group whole.
+    List<Object[]> expiring = new ArrayList<>();
+    try (PreparedStatement q = c.prepareStatement("SELECT group_id, MAX(seq) FROM ds_log WHERE at < ? GROUP BY group_id")) {
       q.setLong(1, cutoff);
-      q.setLong(2, cutoff);
       try (ResultSet rs = q.executeQuery()) {
         while (rs.next()) {
-          behind.add(new Object[] {rs.getString(1), rs.getBytes(2), rs.getLong(3)});
+          expiring.add(new Object[] {rs.getBytes(1), rs.getLong(2)});
+        }
+      }
+    }
+    List<Object[]> behind = new ArrayList<>();
+    try (PreparedStatement readers = c.prepareStatement("SELECT m.client_id, m.from_seq, m.until_seq, COALESCE(k.acked, 0)"
+        + " FROM ds_group_members m LEFT JOIN ds_cursors k ON k.client_id = m.client_id"
+        + " WHERE m.group_id = ? AND COALESCE(k.acked, 0) < ? AND m.from_seq < ?");
+        PreparedStatement unread = c.prepareStatement("SELECT 1 FROM ds_log WHERE group_id = ? AND seq > ? AND seq <= ? AND at < ?"
+            + " AND sender <> ? LIMIT 1")) {
+      for (Object[] g : expiring) {
+        long hi = (Long) g[1];
+        readers.setBytes(1, (byte[]) g[0]);
+        readers.setLong(2, hi);
+        readers.setLong(3, hi);
+        try (ResultSet rs = readers.executeQuery()) {
+          while (rs.next()) {
+            String client = rs.getString(1);
+            long from = rs.getLong(2);
+            long until = rs.getLong(3);
+            long upper = rs.wasNull() ? hi : Math.min(hi, until);
+            long lower = Math.max(from, rs.getLong(4));
+            if (lower >= upper) {
+              continue;
+            }
+            unread.setBytes(1, (byte[]) g[0]);
+            unread.setLong(2, lower);
+            unread.setLong(3, upper);
+            unread.setLong(4, cutoff);
+            unread.setString(5, client);
+            try (ResultSet u = unread.executeQuery()) {
+              if (u.next()) {
+                behind.add(new Object[] {client, g[0], hi});
+              }
+            }
+          }
         }
       }
     }
@@ -305,18 +338,26 @@ final class DeliveryLog {
         positions.computeIfAbsent(Bytes.wrap(rs.getBytes(1)), g -> new ArrayList<>()).add(new Object[] {rs.getString(2), rs.getLong(3)});
       }
     }
-    try (PreparedStatement d = c.prepareStatement("DELETE FROM ds_log WHERE group_id = ? AND (seq <= ? OR (sender = ? AND seq <= ?))")) {
+    // Two range deletes per group (an OR would defeat the (group_id, seq) index).
+    try (PreparedStatement passed = c.prepareStatement("DELETE FROM ds_log WHERE group_id = ? AND seq <= ?");
+        PreparedStatement own = c.prepareStatement("DELETE FROM ds_log WHERE group_id = ? AND seq > ? AND seq <= ? AND sender = ?")) {
       for (java.util.Map.Entry<Bytes, List<Object[]>> e : positions.entrySet()) {
         List<Object[]> readers = e.getValue();
         readers.sort(Comparator.comparingLong(r -> (Long) r[1]));
-        d.setBytes(1, e.getKey().unsafeArray());
-        d.setLong(2, (Long) readers.get(0)[1]);
-        d.setString(3, (String) readers.get(0)[0]);
-        d.setLong(4, readers.size() > 1 ? (Long) readers.get(1)[1] : Long.MAX_VALUE);
-        d.addBatch();
+        long slowest = (Long) readers.get(0)[1];
+        passed.setBytes(1, e.getKey().unsafeArray());
+        passed.setLong(2, slowest);
+        passed.addBatch();
+        own.setBytes(1, e.getKey().unsafeArray());
+        own.setLong(2, slowest);
+        own.setLong(3, readers.size() > 1 ? (Long) readers.get(1)[1] : Long.MAX_VALUE);
+        own.setString(4, (String) readers.get(0)[0]);
+        own.addBatch();
       }
-      for (int k : d.executeBatch()) {
-        n += Math.max(0, k);
+      for (PreparedStatement d : new PreparedStatement[] {passed, own}) {
+        for (int k : d.executeBatch()) {
+          n += Math.max(0, k);
+        }
       }
     }
     try (PreparedStatement d = c.prepareStatement("DELETE FROM ds_queue WHERE enqueued_at < ?")) {
