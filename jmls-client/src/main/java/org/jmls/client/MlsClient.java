@@ -817,7 +817,7 @@ public final class MlsClient {
     while (true) {
       org.jmls.ds.http.QueueBatch batch;
       try {
-        batch = ds.fetchQueue(state.queueSeq, 200);
+        batch = ds.fetchQueue(state.queueSeq, 1000); // the DS's largest page: fewer round trips when catching up
       } catch (DsClient.RefusedException e) {
         throw new ClientException(e.getMessage());
       }
