@@ -125,7 +125,7 @@ public final class GroupLoad {
     sent.clear();
     t0 = System.nanoTime();
     creator.addUsers(gid, users);
-    phase(o, phases, new Phase("add " + (n - 2) + " (claims, commit, upload, accepted)", since(t0), sent.getOrDefault("upload (commit bundle)", 0L),
+    phase(o, phases, new Phase("add " + (n - 2) + " (claims, commit, upload, accepted)", since(t0), sent.getOrDefault("upload", 0L),
         "Welcome " + String.format(Locale.ROOT, "%,d", sent.getOrDefault("Welcome", 0L)) + " bytes, commit "
             + String.format(Locale.ROOT, "%,d", sent.getOrDefault("commit", 0L)) + " bytes, no tree inside"));
 
@@ -151,7 +151,7 @@ public final class GroupLoad {
     t0 = System.nanoTime();
     creator.addUser(gid, "late@group.test");
     double addOne = since(t0);
-    long addOneBytes = sent.getOrDefault("upload (commit bundle)", 0L);
+    long addOneBytes = sent.getOrDefault("upload", 0L);
     t0 = System.nanoTime();
     late.sync();
     phase(o, phases, new Phase("add 1 to the populated group", addOne, addOneBytes, ""));
@@ -175,7 +175,7 @@ public final class GroupLoad {
       posts[r] = System.nanoTime() - t0;
       reader.sync();
       rounds[r] = System.nanoTime() - t0;
-      uploadBytes = Math.max(uploadBytes, sent.getOrDefault("upload (commit bundle)", 0L));
+      uploadBytes = Math.max(uploadBytes, sent.getOrDefault("upload", 0L));
       if (!reader.epochAuthenticator(gid).equals(committer.epochAuthenticator(gid))) {
         throw new IllegalStateException("round " + r + ": the reader did not merge the commit");
       }

@@ -511,7 +511,7 @@ public final class MlsClient {
         if (c.welcome() != null) {
           wire.sent(what + ": Welcome", c.welcome().toByteArray().length, g.epoch());
         }
-        wire.sent(what + ": upload (commit bundle)", bundle.length, g.epoch());
+        wire.sent(what + ": upload", bundle.length, g.epoch()); // the whole bundle: commit, GroupInfo (no tree), Welcome
         return g.epoch();
       }
       state.groups.put(gid, Group.load(services, rollback));
