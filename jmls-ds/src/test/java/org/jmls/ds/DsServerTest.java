@@ -1,5 +1,6 @@
 package org.jmls.ds;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -240,6 +241,16 @@ class DsServerTest {
         assertEquals(400, refused.status());
         assertEquals("ds.commit-bundle", refused.json().get("error"));
       }
+      // The tree endpoint: bad input is a 4xx with the rule that names it.
+      assertEquals("ds.group-id", eve.http.call("GET", "/ds/groups/zz/tree", null).json().get("error"));
+      assertEquals(404, eve.http.call("GET", "/ds/groups/0a0b0c/tree", null).status());
+      DsClient.Response future = alice.http.call("GET", "/ds/groups/010203/tree?epoch=999", null);
+      assertEquals(404, future.status());
+      assertEquals("ds.tree-unavailable", future.json().get("error"));
+      assertEquals(400, alice.http.call("GET", "/ds/groups/010203/tree?epoch=abc", null).status());
+      DsClient.Response tree = alice.http.call("GET", "/ds/groups/010203/tree", null);
+      assertEquals(200, tree.status());
+      assertArrayEquals(new org.jmls.extension.RatchetTree(alice.group.tree().toNodes()).toByteArray(), tree.raw());
       // Other requests keep the small body limit.
       DsClient.Response huge = eve.http.send("POST", "/ds/messages", new byte[DsServer.MAX_BODY + 1], "message/mls");
       assertEquals(413, huge.status());
