@@ -413,7 +413,49 @@ public final class Group {
     tree.verifyUnmergedLeaves();
     tree.verifyLeafSignatures(gc.groupId(), services.executor());
     long now = config.checkLifetimesOnJoin() ? services.clock().instant().getEpochSecond() : -1;
-    for (int l = 0; l < tree.leafCount(); l++) {
+    // Each leaf's checks are independent; the credential check (an X.509 chain: one more signature
+    // per leaf) is as costly as the leaf signature, so it is spread over the executor too.
+    int leaves = tree.leafCount();
+    java.util.concurrent.ExecutorService executor = services.executor();
+    int chunks = executor == null ? 1 : Math.max(1, Math.min(64, leaves / 256));
+    if (chunks == 1) {
+      checkLeaves(services, tree, gc, now, 0, leaves);
+    } else {
+      List<java.util.concurrent.Future<ValidationException>> results = new ArrayList<>();
+      for (int k = 0; k < chunks; k++) {
+        int from = (int) ((long) leaves * k / chunks);
+        int to = (int) ((long) leaves * (k + 1) / chunks);
+        results.add(executor.submit(() -> {
+          try {
+            checkLeaves(services, tree, gc, now, from, to);
+            return null;
+          } catch (ValidationException e) {
+            return e;
+          }
+        }));
+      }
+      for (java.util.concurrent.Future<ValidationException> f : results) {
+        ValidationException refused;
+        try {
+          refused = f.get();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while checking leaves", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+          throw new IllegalStateException(e.getCause());
+        }
+        if (refused != null) {
+          throw refused; // the lowest chunk's refusal first: the same leaf as a sequential check would name
+        }
+      }
+    }
+    LeafValidation.checkCredentialTypes(tree);
+  }
+
+  /** The per-leaf checks of a joined tree (§12.4.3.1, §7.3) for leaves {@code from} to {@code to} - 1. */
+  private static void checkLeaves(GroupServices services, org.jmls.tree.RatchetTree tree, GroupContext gc, long now, int from, int to)
+      throws ValidationException {
+    for (int l = from; l < to; l++) {
       LeafNode leaf = tree.leaf(l);
       if (leaf == null) {
         continue;
@@ -429,7 +471,6 @@ public final class Group {
       }
       services.credentials().validate(leaf.credential(), leaf.signatureKey());
     }
-    LeafValidation.checkCredentialTypes(tree);
   }
 
   /** Path keys from a Welcome's path secret: the lowest common ancestor with the signer, then up (§12.4.3.1). */
