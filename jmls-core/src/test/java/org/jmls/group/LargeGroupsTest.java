@@ -56,6 +56,40 @@ class LargeGroupsTest {
   }
 
   /**
+   * A joiner refuses a tree in which one leaf's credential is not acceptable, whether its per-leaf
+   * checks run on one thread or are split over an executor (600 leaves: three chunks), and names
+   * the same cause either way.
+   */
+  @org.junit.jupiter.api.Test
+  void join_oneUnacceptableCredential_refusedWithAndWithoutExecutor() throws Exception {
+    GroupConfig config = GroupConfig.defaults();
+    LargeGroups.Populated g = LargeGroups.populated(S, config, 600);
+    Group b = g.second();
+    KeyPackageBundle kp = GroupTest.member(CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519, "newcomer");
+    Group.CommitResult add = b.commit(List.of(), List.of(new Proposal.Add(kp.keyPackage())), true, false);
+    b.mergePendingCommit();
+    Welcome w = (Welcome) add.welcome().body();
+    org.jmls.Bytes refusedKey = b.member(450).signatureKey();
+    CredentialValidator strict = (credential, key) -> {
+      if (key.equals(refusedKey)) {
+        throw new org.jmls.ValidationException("test.credential", "leaf 450's credential is not acceptable");
+      }
+    };
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      for (GroupServices services : List.of(S.withCredentials(strict), S.withCredentials(strict).withExecutor(pool))) {
+        org.jmls.ValidationException e = org.junit.jupiter.api.Assertions.assertThrows(org.jmls.ValidationException.class,
+            () -> Group.join(services, config, w, kp, b.tree().toNodes()));
+        assertEquals("test.credential", e.ruleId());
+      }
+      // With an accepting validator, both ways join.
+      assertEquals(601, Group.join(S.withExecutor(pool), config, w, kp, b.tree().toNodes()).members().size());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /**
    * A group state past the decoder's 16 MiB default (70,000 members: about 18 MB) saves and loads,
    * the loaded member works, and the two past epochs add little (their trees are written as
    * differences).
