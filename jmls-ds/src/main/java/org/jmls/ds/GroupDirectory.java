@@ -545,9 +545,9 @@ public final class GroupDirectory {
    * to (the last message's sequence when the read was cut by its limit, else the DS's last sequence
    * at the time of the read, beyond the device's own messages and other groups' traffic).
    * Acknowledging the position, rather than the last message, lets the log be pruned behind a
-   * device that mostly sends.
+   * device that mostly sends. {@code expired}: as {@link #expired}, read in the same transaction.
    */
-  public record Batch(List<Delivery> messages, long position) {}
+  public record Batch(List<Delivery> messages, long position, List<Bytes> expired) {}
 
   /** As {@link #fetch}, with the position seen (see {@link Batch}). */
   public Batch read(String client, long afterSeq, int limit) throws SQLException {
@@ -556,7 +556,7 @@ public final class GroupDirectory {
       long last = DeliveryLog.last(c);
       List<Delivery> got = DeliveryLog.fetch(c, client, afterSeq, bounded);
       long position = got.size() == bounded ? got.get(got.size() - 1).seq() : Math.max(afterSeq, last);
-      return new Batch(got, position);
+      return new Batch(got, position, DeliveryLog.expired(c, client, afterSeq));
     });
   }
 
@@ -682,10 +682,7 @@ public final class GroupDirectory {
             - TreeService.SERVED_EPOCHS) + " to " + r.epoch());
       }
       try {
-        if (r.publicHandshakes()) {
-          return trees.tree(c, gid, epoch, verified.get(gid));
-        }
-        return new org.jmls.extension.RatchetTree(trees.encryptedTree(c, gid, epoch)).toByteArray();
+        return trees.tree(c, gid, epoch, r.publicHandshakes(), verified.get(gid));
       } catch (ValidationException e) {
         return e;
       }

@@ -168,19 +168,14 @@ final class TreeService {
   }
 
   private static List<Node> inlineTreeOfStoredGroupInfo(Connection c, Bytes gid, long epoch) throws SQLException, ValidationException {
-    try (PreparedStatement q = c.prepareStatement("SELECT group_info FROM ds_groups WHERE group_id = ?")) {
-      q.setBytes(1, gid.unsafeArray());
-      try (ResultSet rs = q.executeQuery()) {
-        if (rs.next()) {
-          GroupInfo gi = (GroupInfo) MlsMessage.fromBytes(rs.getBytes(1)).body();
-          org.jmls.message.Extension e = org.jmls.message.Extension.find(gi.extensions(), org.jmls.message.Extension.RATCHET_TREE);
-          if (e != null && gi.groupContext().epoch() == epoch) {
-            return RatchetTree.from(e).nodes();
-          }
-        }
+    GroupInfo gi = GroupRows.groupInfoOf(GroupRows.storedGroupInfo(c, gid));
+    org.jmls.message.Extension e = org.jmls.message.Extension.find(gi.extensions(), org.jmls.message.Extension.RATCHET_TREE);
+    if (e != null && gi.groupContext().epoch() == epoch) {
+      try {
+        return RatchetTree.from(e).nodes();
+      } catch (DecodeException x) {
+        throw new ValidationException("ds.stored-group-info", "the stored GroupInfo's tree does not decode");
       }
-    } catch (DecodeException | ClassCastException e) {
-      throw new ValidationException("ds.stored-group-info", "the stored GroupInfo does not decode");
     }
     throw new ValidationException("ds.tree-unavailable", "the DS keeps no tree of this group for epoch " + epoch);
   }
@@ -203,8 +198,12 @@ final class TreeService {
     }
   }
 
-  /** The encoded tree of {@code gid} at {@code epoch}, given the group's current verified state. */
-  byte[] tree(Connection c, Bytes gid, long epoch, PublicGroup current) throws SQLException, ValidationException {
+  /**
+   * The encoded tree of {@code gid} at {@code epoch}: for a public-handshake group from its
+   * current verified state ({@code current}) or rebuilt, for an encrypted one from the kept tree.
+   */
+  byte[] tree(Connection c, Bytes gid, long epoch, boolean publicHandshakes, PublicGroup current)
+      throws SQLException, ValidationException {
     String key = gid.hex() + "/" + epoch;
     synchronized (encoded) {
       byte[] hit = encoded.get(key);
@@ -212,7 +211,8 @@ final class TreeService {
         return hit;
       }
     }
-    byte[] out = encode(current != null && current.epoch() == epoch ? current : rebuild(c, gid, epoch));
+    byte[] out = !publicHandshakes ? new RatchetTree(encryptedTree(c, gid, epoch)).toByteArray()
+        : encode(current != null && current.epoch() == epoch ? current : rebuild(c, gid, epoch));
     synchronized (encoded) {
       encoded.put(key, out);
     }

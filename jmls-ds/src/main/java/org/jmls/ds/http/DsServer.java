@@ -473,7 +473,7 @@ public final class DsServer implements AutoCloseable {
         }
         got = groups.read(c.clientId(), after, limit);
       }
-      List<Bytes> expiredGroups = groups.expired(c.clientId(), after);
+      List<Bytes> expiredGroups = got.expired();
       if (String.valueOf(ctx.header("Accept")).contains(QueueBatch.MEDIA_TYPE)) {
         List<QueueBatch.Queued> queued = new ArrayList<>();
         for (GroupDirectory.Delivery d : got.messages()) {

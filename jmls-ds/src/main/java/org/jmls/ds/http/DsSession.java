@@ -33,7 +33,6 @@ public final class DsSession implements AutoCloseable {
     default void wake() {}
   }
 
-  private static final String[] KINDS = {"?", "proposal", "commit", "application", "welcome"};
 
   private final Map<Long, CompletableFuture<Void>> pending = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
@@ -137,7 +136,7 @@ public final class DsSession implements AutoCloseable {
         int kind = r.u8();
         Bytes gid = r.opaque();
         Bytes message = Bytes.wrap(r.fixed(r.remaining()));
-        return new Pushed(seq, kind > 0 && kind < KINDS.length ? KINDS[kind] : "unknown", gid, message);
+        return new Pushed(seq, QueueBatch.kindName(kind), gid, message);
       });
       listener.pushed(p);
     } catch (DecodeException e) {

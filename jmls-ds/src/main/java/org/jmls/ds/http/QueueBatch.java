@@ -40,6 +40,11 @@ public record QueueBatch(long position, List<Queued> messages, List<Bytes> expir
     expired = Collections.unmodifiableList(new ArrayList<>(expired));
   }
 
+  /** The name of a wire kind code ("application", ...), or "unknown". */
+  static String kindName(int code) {
+    return code > 0 && code < KINDS.length ? KINDS[code] : "unknown";
+  }
+
   static int kindCode(String kind) {
     for (int i = 1; i < KINDS.length; i++) {
       if (KINDS[i].equals(kind)) {
@@ -71,7 +76,7 @@ public record QueueBatch(long position, List<Queued> messages, List<Bytes> expir
       List<Queued> ms = r.vector(v -> {
         long seq = v.u64();
         int kind = v.u8();
-        return new Queued(seq, kind > 0 && kind < KINDS.length ? KINDS[kind] : "unknown", v.opaque(), v.opaque());
+        return new Queued(seq, kindName(kind), v.opaque(), v.opaque());
       });
       List<Bytes> expired = r.vector(TlsReader::opaque);
       return new QueueBatch(position, ms, expired);
