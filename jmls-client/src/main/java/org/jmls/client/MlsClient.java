@@ -3,6 +3,7 @@ package org.jmls.client;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -831,13 +832,24 @@ public final class MlsClient {
         return;
       }
       progress.accept("processing " + batch.messages().size() + " queued message(s)");
-      for (org.jmls.ds.http.QueueBatch.Queued m : batch.messages()) {
+      List<org.jmls.ds.http.QueueBatch.Queued> page = batch.messages();
+      MlsMessage[] decoded = new MlsMessage[page.size()];
+      for (int i = 0; i < page.size(); ) {
+        int end = applicationRun(page, decoded, i);
+        if (end - i > 1) {
+          processApplications(page.subList(i, end), Arrays.asList(decoded).subList(i, end), out);
+          state.queueSeq = page.get(end - 1).seq();
+          i = end;
+          continue;
+        }
+        org.jmls.ds.http.QueueBatch.Queued m = page.get(i);
         try {
-          process(m.kind(), MlsMessage.fromBytes(m.message().unsafeArray()), m.groupId(), out);
+          process(m.kind(), decoded[i] != null ? decoded[i] : MlsMessage.fromBytes(m.message().unsafeArray()), m.groupId(), out);
         } catch (MlsException e) {
           problems.add(m.kind() + " #" + m.seq() + ": " + e.getMessage());
         }
         state.queueSeq = m.seq();
+        i++;
       }
       // The DS says how far this read saw (past this device's own messages): acknowledging that lets
       // it prune behind us. Servers before the delivery log do not say; the last message is the mark.
@@ -955,13 +967,62 @@ public final class MlsClient {
         if (g != null) {
           Group.Processed p = g.process(msg);
           if (p instanceof Group.ApplicationMessage) {
-            Group.ApplicationMessage a = (Group.ApplicationMessage) p;
-            LeafNode sender = g.member(a.senderLeaf()); // not members(): that is a map of every leaf
-            out.add(new Received(gid, X509Credentials.user(sender.credential()), X509Credentials.client(sender.credential()),
-                new String(a.data().toByteArray(), java.nio.charset.StandardCharsets.UTF_8)));
-            gaps.note(gid, a, X509Credentials.client(sender.credential()));
+            received(gid, g, (Group.ApplicationMessage) p, out);
           }
         }
+      }
+    }
+  }
+
+  private void received(Bytes gid, Group g, Group.ApplicationMessage a, List<Received> out) throws ValidationException {
+    LeafNode sender = g.member(a.senderLeaf()); // not members(): that is a map of every leaf
+    out.add(new Received(gid, X509Credentials.user(sender.credential()), X509Credentials.client(sender.credential()),
+        new String(a.data().toByteArray(), java.nio.charset.StandardCharsets.UTF_8)));
+    gaps.note(gid, a, X509Credentials.client(sender.credential()));
+  }
+
+  /**
+   * The end of the run of application messages starting at {@code from} that are for one group this
+   * device is in, at an epoch it has reached: they can be processed together. Decodes into
+   * {@code decoded} what it looks at (left null when a message does not decode).
+   */
+  private int applicationRun(List<org.jmls.ds.http.QueueBatch.Queued> page, MlsMessage[] decoded, int from) {
+    Bytes gid = page.get(from).groupId();
+    Group g = state.groups.get(gid);
+    int end = from;
+    while (g != null && end < page.size()) {
+      org.jmls.ds.http.QueueBatch.Queued m = page.get(end);
+      if (!m.kind().equals("application") || !m.groupId().equals(gid)) {
+        break;
+      }
+      try {
+        decoded[end] = MlsMessage.fromBytes(m.message().unsafeArray());
+      } catch (MlsException e) {
+        break;
+      }
+      MlsMessage msg = decoded[end];
+      if (!(msg.body() instanceof org.jmls.message.PrivateMessage)
+          || ((org.jmls.message.PrivateMessage) msg.body()).contentType() != org.jmls.message.ContentType.APPLICATION
+          || epochOf(msg) > g.epoch()) {
+        break;
+      }
+      end++;
+    }
+    return end;
+  }
+
+  /** Application messages of one group, decrypted in order and their signatures checked in parallel (the group's workers). */
+  private void processApplications(List<org.jmls.ds.http.QueueBatch.Queued> run, List<MlsMessage> msgs, List<Received> out)
+      throws Exception {
+    Bytes gid = run.get(0).groupId();
+    Group g = state.groups.get(gid);
+    List<Group.Outcome> outcomes = g.processApplications(msgs);
+    for (int i = 0; i < run.size(); i++) {
+      Group.Outcome o = outcomes.get(i);
+      if (o.refusal() != null) {
+        problems.add(run.get(i).kind() + " #" + run.get(i).seq() + ": " + o.refusal().getMessage());
+      } else {
+        received(gid, g, o.message(), out);
       }
     }
   }

@@ -382,27 +382,59 @@ public final class DefaultCryptoProvider implements CryptoProvider {
     }
   }
 
+  // Decoded signature keys (public values), so a sender's key is decoded once, not per message.
+  private final DecodedKeys<Ed25519.PublicPoint> ed25519Keys = new DecodedKeys<>(pk -> Ed25519.validatePublicKeyPartialExport(pk, 0));
+  private final DecodedKeys<Ed448.PublicPoint> ed448Keys = new DecodedKeys<>(pk -> Ed448.validatePublicKeyPartialExport(pk, 0));
+  private final java.util.Map<SignatureAlgorithm, DecodedKeys<ECPublicKeyParameters>> ecdsaKeys = ecdsaKeyCaches();
+
+  private java.util.Map<SignatureAlgorithm, DecodedKeys<ECPublicKeyParameters>> ecdsaKeyCaches() {
+    java.util.Map<SignatureAlgorithm, DecodedKeys<ECPublicKeyParameters>> m = new java.util.EnumMap<>(SignatureAlgorithm.class);
+    for (SignatureAlgorithm alg : SignatureAlgorithm.values()) {
+      if (alg != SignatureAlgorithm.ED25519 && alg != SignatureAlgorithm.ED448) {
+        m.put(alg, new DecodedKeys<>(pk -> {
+          try {
+            Curve c = curve(alg);
+            return new ECPublicKeyParameters(c.point(pk), c.domain);
+          } catch (CryptoException e) {
+            return null; // remembered as not a key
+          }
+        }));
+      }
+    }
+    return m;
+  }
+
   @Override
   public boolean verify(SignatureAlgorithm alg, byte[] pk, byte[] message, byte[] signature) {
     try {
       switch (alg) {
-        case ED25519:
-          return pk.length == Ed25519.PUBLIC_KEY_SIZE
-              && signature.length == Ed25519.SIGNATURE_SIZE
-              && Ed25519.verify(signature, 0, pk, 0, message, 0, message.length);
-        case ED448:
-          return pk.length == Ed448.PUBLIC_KEY_SIZE
-              && signature.length == Ed448.SIGNATURE_SIZE
-              && Ed448.verify(signature, 0, pk, 0, NO_CONTEXT, message, 0, message.length);
+        case ED25519: {
+          if (pk.length != Ed25519.PUBLIC_KEY_SIZE || signature.length != Ed25519.SIGNATURE_SIZE) {
+            return false;
+          }
+          Ed25519.PublicPoint point = ed25519Keys.get(pk);
+          return point != null && Ed25519.verify(signature, 0, point, message, 0, message.length);
+        }
+        case ED448: {
+          if (pk.length != Ed448.PUBLIC_KEY_SIZE || signature.length != Ed448.SIGNATURE_SIZE) {
+            return false;
+          }
+          Ed448.PublicPoint point = ed448Keys.get(pk);
+          return point != null && Ed448.verify(signature, 0, point, NO_CONTEXT, message, 0, message.length);
+        }
         default: {
           Curve c = curve(alg);
+          ECPublicKeyParameters key = ecdsaKeys.get(alg).get(pk);
+          if (key == null) {
+            return false;
+          }
           BigInteger[] rs = StandardDSAEncoding.INSTANCE.decode(c.domain.getN(), signature);
           ECDSASigner verifier = new ECDSASigner();
-          verifier.init(false, new ECPublicKeyParameters(c.point(pk), c.domain));
+          verifier.init(false, key);
           return verifier.verifySignature(ecdsaHash(alg, message), rs[0], rs[1]);
         }
       }
-    } catch (CryptoException | java.io.IOException | RuntimeException e) {
+    } catch (java.io.IOException | RuntimeException e) {
       return false;
     }
   }

@@ -23,6 +23,7 @@ import org.jmls.extension.ExternalSenders;
 import org.jmls.extension.RatchetTree;
 import org.jmls.framing.Framing;
 import org.jmls.framing.WelcomeOpener;
+import org.jmls.MlsException;
 import org.jmls.message.ApplicationData;
 import org.jmls.message.AuthenticatedContent;
 import org.jmls.message.Commit;
@@ -415,40 +416,8 @@ public final class Group {
     long now = config.checkLifetimesOnJoin() ? services.clock().instant().getEpochSecond() : -1;
     // Each leaf's checks are independent; the credential check (an X.509 chain: one more signature
     // per leaf) is as costly as the leaf signature, so it is spread over the executor too.
-    int leaves = tree.leafCount();
-    java.util.concurrent.ExecutorService executor = services.executor();
-    int chunks = executor == null ? 1 : Math.max(1, Math.min(64, leaves / 256));
-    if (chunks == 1) {
-      checkLeaves(services, tree, gc, now, 0, leaves);
-    } else {
-      List<java.util.concurrent.Future<ValidationException>> results = new ArrayList<>();
-      for (int k = 0; k < chunks; k++) {
-        int from = (int) ((long) leaves * k / chunks);
-        int to = (int) ((long) leaves * (k + 1) / chunks);
-        results.add(executor.submit(() -> {
-          try {
-            checkLeaves(services, tree, gc, now, from, to);
-            return null;
-          } catch (ValidationException e) {
-            return e;
-          }
-        }));
-      }
-      for (java.util.concurrent.Future<ValidationException> f : results) {
-        ValidationException refused;
-        try {
-          refused = f.get();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException("interrupted while checking leaves", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-          throw new IllegalStateException(e.getCause());
-        }
-        if (refused != null) {
-          throw refused; // the lowest chunk's refusal first: the same leaf as a sequential check would name
-        }
-      }
-    }
+    org.jmls.ParallelRanges.check(services.executor(), tree.leafCount(), 256,
+        (from, to) -> checkLeaves(services, tree, gc, now, from, to));
     LeafValidation.checkCredentialTypes(tree);
   }
 
@@ -829,6 +798,11 @@ public final class Group {
   }
 
   /** The current epoch's secrets, for tests in this package that forge messages. */
+  /** The current epoch's state (test fixtures only: another Group over it shares its ratchets). */
+  EpochState stateForTesting() {
+    return state;
+  }
+
   EpochSecrets secretsForTesting() {
     return state.secrets;
   }
@@ -1219,16 +1193,90 @@ public final class Group {
 
   private Framing.Opened decryptPrivate(PrivateMessage pm, EpochState st) throws ValidationException, CryptoException {
     Framing.Opened opened = Framing.open(crypto, pm, st.secretTree, st.secrets.senderDataSecret(), st.tree.leafCount());
-    AuthenticatedContent ac = opened.content();
+    verifyPrivateSender(opened.content(), st, senderOf(opened.content(), st));
+    return opened;
+  }
+
+  /** The leaf that signed a decrypted PrivateMessage's content (§6.3.2). */
+  private static LeafNode senderOf(AuthenticatedContent ac, EpochState st) throws ValidationException {
     LeafNode sender = st.tree.leaf(ac.content().sender().index());
     if (sender == null) {
       throw new ValidationException("rfc9420-6.3.2.sender-blank", "the sender's leaf is blank");
     }
+    return sender;
+  }
+
+  private void verifyPrivateSender(AuthenticatedContent ac, EpochState st, LeafNode sender) throws ValidationException {
     if (!Framing.verifySignature(crypto, ac, st.context, sender.signatureKey())) {
       throw crypto.signatureRefusal(sender.signatureKey(), "the sender's signature key", "rfc9420-6.1.signature",
           "the signature does not verify");
     }
-    return opened;
+  }
+
+  /** One message's outcome in {@link #processApplications}: the message, or why it was refused. */
+  public record Outcome(ApplicationMessage message, MlsException refusal) {}
+
+  /**
+   * Processes application messages of this group in order, with the same checks, refusals and
+   * ratchet keys consumed as {@link #process} called on each, but with the signature checks (most of
+   * the work of an application message) spread over the services' executor. Returns one outcome per
+   * message, in order; a refused message does not stop the others. A message that is not an
+   * application PrivateMessage is refused in its place ({@code api.application-batch}).
+   */
+  public List<Outcome> processApplications(List<MlsMessage> messages) throws ValidationException {
+    changes++;
+    requireActive();
+    int n = messages.size();
+    MlsException[] refusals = new MlsException[n];
+    ApplicationMessage[] results = new ApplicationMessage[n];
+    AuthenticatedContent[] signed = new AuthenticatedContent[n];
+    EpochState[] states = new EpochState[n];
+    LeafNode[] senders = new LeafNode[n];
+    // Decryption runs in order (it moves the ratchets); the signature checks are independent.
+    for (int i = 0; i < n; i++) {
+      MlsMessage m = messages.get(i);
+      try {
+        if (m.version() != ProtocolVersion.MLS10) {
+          throw new ValidationException("rfc9420-6.version", "protocol version " + m.version() + " is not mls10");
+        }
+        if (!(m.body() instanceof PrivateMessage) || ((PrivateMessage) m.body()).contentType() != ContentType.APPLICATION) {
+          throw new ValidationException("api.application-batch", "only application messages (PrivateMessage) are processed in a batch");
+        }
+        PrivateMessage pm = (PrivateMessage) m.body();
+        checkGroupAndEpoch(pm.groupId(), pm.epoch(), pm.contentType());
+        EpochState st = epochState(pm.epoch());
+        if (st == null) {
+          throw new ValidationException("rfc9420-6.epoch", "epoch " + pm.epoch() + " is not retained");
+        }
+        Framing.Opened opened = Framing.open(crypto, pm, st.secretTree, st.secrets.senderDataSecret(), st.tree.leafCount());
+        AuthenticatedContent ac = opened.content();
+        senders[i] = senderOf(ac, st);
+        signed[i] = ac;
+        states[i] = st;
+        ApplicationData ad = (ApplicationData) ac.content().content();
+        results[i] = new ApplicationMessage(ac.content().sender().index(), ac.content().epoch(), opened.generation(), ad.data(),
+            ac.content().authenticatedData());
+      } catch (ValidationException | CryptoException e) {
+        refusals[i] = e;
+      }
+    }
+    org.jmls.ParallelRanges.check(services.executor(), n, 32, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        if (signed[i] != null) {
+          try {
+            verifyPrivateSender(signed[i], states[i], senders[i]);
+          } catch (ValidationException e) {
+            refusals[i] = e;
+            results[i] = null;
+          }
+        }
+      }
+    });
+    List<Outcome> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      out.add(new Outcome(refusals[i] == null ? results[i] : null, refusals[i]));
+    }
+    return out;
   }
 
   private void verifyPublicSender(PublicMessage pm, EpochState st) throws ValidationException {

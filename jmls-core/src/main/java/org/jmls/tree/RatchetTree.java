@@ -7,7 +7,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 import org.jmls.Bytes;
 import org.jmls.ValidationException;
 import org.jmls.codec.TlsWriter;
@@ -650,42 +649,13 @@ public final class RatchetTree {
    * is independent; a join at 10^5 members is bound by these).
    */
   public void verifyLeafSignatures(Bytes groupId, ExecutorService executor) throws ValidationException {
-    if (executor == null) {
-      for (int l = 0; l < leafCount; l++) {
+    org.jmls.ParallelRanges.check(executor, leafCount, 256, (from, to) -> {
+      for (int l = from; l < to; l++) {
         if (nodes.get(2 * l) != null && !leafSignatureValid(l, groupId)) {
           throw leafSignatureRefusal(l);
         }
       }
-      return;
-    }
-    int chunks = Math.max(1, Math.min(64, leafCount / 256));
-    List<Future<Integer>> results = new ArrayList<>();
-    for (int c = 0; c < chunks; c++) {
-      int from = (int) ((long) leafCount * c / chunks);
-      int to = (int) ((long) leafCount * (c + 1) / chunks);
-      results.add(executor.submit(() -> {
-        for (int l = from; l < to; l++) {
-          if (nodes.get(2 * l) != null && !leafSignatureValid(l, groupId)) {
-            return l;
-          }
-        }
-        return -1;
-      }));
-    }
-    for (Future<Integer> f : results) {
-      int bad;
-      try {
-        bad = f.get();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while verifying leaf signatures", e);
-      } catch (java.util.concurrent.ExecutionException e) {
-        throw new IllegalStateException(e.getCause());
-      }
-      if (bad >= 0) {
-        throw leafSignatureRefusal(bad);
-      }
-    }
+    });
   }
 
   // ------------------------------------------------------------------ UpdatePath merge (§7.5)
