@@ -815,50 +815,99 @@ public final class MlsClient {
       return;
     }
     lastHttpRead = System.currentTimeMillis();
-    while (true) {
-      org.jmls.ds.http.QueueBatch batch;
-      try {
-        batch = ds.fetchQueue(state.queueSeq, 1000); // the DS's largest page: fewer round trips when catching up
-      } catch (DsClient.RefusedException e) {
-        throw new ClientException(e.getMessage());
-      }
-      boolean rejoined = rejoinExpired(batch.expired());
-      if (batch.messages().isEmpty()) {
-        if (rejoined && batch.position() > state.queueSeq) {
-          state.queueSeq = batch.position(); // past the expired stretch, so it is not reported again
-          persist();
-          check(ds.call("POST", "/ds/queue/ack", Map.of("upto", state.queueSeq)), 200, "ack");
-        }
-        return;
-      }
-      progress.accept("processing " + batch.messages().size() + " queued message(s)");
-      List<org.jmls.ds.http.QueueBatch.Queued> page = batch.messages();
-      MlsMessage[] decoded = new MlsMessage[page.size()];
-      for (int i = 0; i < page.size(); ) {
-        int end = applicationRun(page, decoded, i);
-        if (end - i > 1) {
-          processApplications(page.subList(i, end), Arrays.asList(decoded).subList(i, end), out);
-          state.queueSeq = page.get(end - 1).seq();
-          i = end;
-          continue;
-        }
-        org.jmls.ds.http.QueueBatch.Queued m = page.get(i);
+    // Catching up is pipelined: the next page is read while this one is processed, and each
+    // acknowledgement is awaited only when the next one is sent (or at the end).
+    java.util.concurrent.CompletableFuture<org.jmls.ds.http.QueueBatch> next = ds.fetchQueueAsync(state.queueSeq, PAGE);
+    java.util.concurrent.CompletableFuture<DsClient.Response> acked = null;
+    try {
+      while (true) {
+        org.jmls.ds.http.QueueBatch batch;
         try {
-          process(m.kind(), decoded[i] != null ? decoded[i] : MlsMessage.fromBytes(m.message().unsafeArray()), m.groupId(), out);
-        } catch (MlsException e) {
-          problems.add(m.kind() + " #" + m.seq() + ": " + e.getMessage());
+          batch = await(next);
+        } catch (DsClient.RefusedException e) {
+          throw new ClientException(e.getMessage());
         }
-        state.queueSeq = m.seq();
-        i++;
+        next = null;
+        boolean rejoined = rejoinExpired(batch.expired());
+        if (batch.messages().isEmpty()) {
+          if (rejoined && batch.position() > state.queueSeq) {
+            state.queueSeq = batch.position(); // past the expired stretch, so it is not reported again
+            persist();
+            acked = acknowledge(acked);
+          }
+          return;
+        }
+        List<org.jmls.ds.http.QueueBatch.Queued> page = batch.messages();
+        // Where this page leaves the cursor: the DS says how far the read saw (past this device's own
+        // messages); servers before the delivery log do not say, and the last message is the mark.
+        long upto = Math.max(page.get(page.size() - 1).seq(), batch.position());
+        if (!rejoined) {
+          next = ds.fetchQueueAsync(upto, PAGE);
+        }
+        progress.accept("processing " + page.size() + " queued message(s)");
+        processPage(page, out);
+        state.queueSeq = Math.max(state.queueSeq, upto);
+        // Persist the processed state before acknowledging, so nothing acknowledged is lost in a crash.
+        persist();
+        acked = acknowledge(acked);
+        if (next == null) {
+          next = ds.fetchQueueAsync(state.queueSeq, PAGE);
+        }
       }
-      // The DS says how far this read saw (past this device's own messages): acknowledging that lets
-      // it prune behind us. Servers before the delivery log do not say; the last message is the mark.
-      if (batch.position() > state.queueSeq) {
-        state.queueSeq = batch.position();
+    } finally {
+      if (next != null) {
+        next.cancel(true);
       }
-      // Persist the processed state before acknowledging, so nothing acknowledged is lost in a crash.
-      persist();
-      check(ds.call("POST", "/ds/queue/ack", Map.of("upto", state.queueSeq)), 200, "ack");
+      if (acked != null) {
+        check(await(acked), 200, "ack");
+      }
+    }
+  }
+
+  /** The DS's largest page: fewer round trips when catching up. */
+  private static final int PAGE = 1000;
+
+  /** Sends the acknowledgement of {@code state.queueSeq}, after checking the one before it. */
+  private java.util.concurrent.CompletableFuture<DsClient.Response> acknowledge(
+      java.util.concurrent.CompletableFuture<DsClient.Response> previous) throws Exception {
+    if (previous != null) {
+      check(await(previous), 200, "ack");
+    }
+    return ds.callAsync("POST", "/ds/queue/ack", Map.of("upto", state.queueSeq));
+  }
+
+  private static <T> T await(java.util.concurrent.CompletableFuture<T> f) throws Exception {
+    try {
+      return f.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable cause = e.getCause() instanceof java.util.concurrent.CompletionException && e.getCause().getCause() != null
+          ? e.getCause().getCause() : e.getCause();
+      if (cause instanceof Exception) {
+        throw (Exception) cause;
+      }
+      throw e;
+    }
+  }
+
+  /** Processes one page of the queue in order: runs of application messages of one group together. */
+  private void processPage(List<org.jmls.ds.http.QueueBatch.Queued> page, List<Received> out) throws Exception {
+    MlsMessage[] decoded = new MlsMessage[page.size()];
+    for (int i = 0; i < page.size(); ) {
+      int end = applicationRun(page, decoded, i);
+      if (end - i > 1) {
+        processApplications(page.subList(i, end), Arrays.asList(decoded).subList(i, end), out);
+        state.queueSeq = page.get(end - 1).seq();
+        i = end;
+        continue;
+      }
+      org.jmls.ds.http.QueueBatch.Queued m = page.get(i);
+      try {
+        process(m.kind(), decoded[i] != null ? decoded[i] : MlsMessage.fromBytes(m.message().unsafeArray()), m.groupId(), out);
+      } catch (MlsException e) {
+        problems.add(m.kind() + " #" + m.seq() + ": " + e.getMessage());
+      }
+      state.queueSeq = m.seq();
+      i++;
     }
   }
 
@@ -975,10 +1024,20 @@ public final class MlsClient {
   }
 
   private void received(Bytes gid, Group g, Group.ApplicationMessage a, List<Received> out) throws ValidationException {
-    LeafNode sender = g.member(a.senderLeaf()); // not members(): that is a map of every leaf
-    out.add(new Received(gid, X509Credentials.user(sender.credential()), X509Credentials.client(sender.credential()),
-        new String(a.data().toByteArray(), java.nio.charset.StandardCharsets.UTF_8)));
-    gaps.note(gid, a, X509Credentials.client(sender.credential()));
+    received(gid, a, senderOf(g, a.senderLeaf()), out);
+  }
+
+  private void received(Bytes gid, Group.ApplicationMessage a, Sender sender, List<Received> out) {
+    out.add(new Received(gid, sender.user(), sender.client(), new String(a.data().toByteArray(), java.nio.charset.StandardCharsets.UTF_8)));
+    gaps.note(gid, a, sender.client());
+  }
+
+  /** Who sent from a leaf: its user and device, read from its credential (a certificate to parse). */
+  private record Sender(String user, String client) {}
+
+  private static Sender senderOf(Group g, int leaf) throws ValidationException {
+    LeafNode node = g.member(leaf); // not members(): that is a map of every leaf
+    return new Sender(X509Credentials.user(node.credential()), X509Credentials.client(node.credential()));
   }
 
   /**
@@ -1017,13 +1076,20 @@ public final class MlsClient {
     Bytes gid = run.get(0).groupId();
     Group g = state.groups.get(gid);
     List<Group.Outcome> outcomes = g.processApplications(msgs);
+    Map<Integer, Sender> senders = new java.util.HashMap<>(); // a run has few senders: each credential parsed once
     for (int i = 0; i < run.size(); i++) {
       Group.Outcome o = outcomes.get(i);
       if (o.refusal() != null) {
         problems.add(run.get(i).kind() + " #" + run.get(i).seq() + ": " + o.refusal().getMessage());
-      } else {
-        received(gid, g, o.message(), out);
+        continue;
       }
+      int leaf = o.message().senderLeaf();
+      Sender sender = senders.get(leaf);
+      if (sender == null) {
+        sender = senderOf(g, leaf);
+        senders.put(leaf, sender);
+      }
+      received(gid, o.message(), sender, out);
     }
   }
 

@@ -35,33 +35,18 @@ final class EpochState {
   }
 
   void writeTo(org.jmls.codec.TlsWriter w) {
-    writeTo(w, null);
+    writeTo(w, null, true);
   }
 
   /**
    * Writes this state; with {@code base} (a neighbouring epoch's tree, written just before), the
-   * tree is written as its differences from {@code base}: a node count, then (index, node) for
-   * every node that differs. Epochs differ in O(log n) nodes, so past epochs cost little.
+   * tree is written as its differences from {@code base} (see {@link #writeTree}). Without
+   * {@code withTree} the tree is left out (stored apart, see {@link Group#saveTrees()}).
    */
-  void writeTo(org.jmls.codec.TlsWriter w, RatchetTree base) {
+  void writeTo(org.jmls.codec.TlsWriter w, RatchetTree base, boolean withTree) {
     context.encode(w);
-    List<Node> nodes = tree.toNodes();
-    if (base == null) {
-      Node.writeTree(w, nodes);
-    } else {
-      List<Node> from = base.toNodes();
-      w.u32(nodes.size());
-      int start = w.beginVector();
-      for (int x = 0; x < nodes.size(); x++) {
-        Node n = nodes.get(x);
-        if (!java.util.Objects.equals(n, x < from.size() ? from.get(x) : null)) {
-          w.u32(x).u8(n == null ? 0 : 1);
-          if (n != null) {
-            Node.write(w, n);
-          }
-        }
-      }
-      w.endVector(start);
+    if (withTree) {
+      writeTree(w, tree, base);
     }
     w.opaque(interimTranscriptHash);
     secrets.writeTo(w);
@@ -70,16 +55,35 @@ final class EpochState {
     w.u32(myLeaf);
   }
 
-  /** Reads a state written by {@link #writeTo}; its tree shares storage with {@code similar} (or null) where equal. */
-  static EpochState readFrom(MlsCrypto c, GroupConfig config, org.jmls.codec.TlsReader r, RatchetTree similar)
-      throws org.jmls.codec.DecodeException, org.jmls.ValidationException {
-    return readFrom(c, config, r, similar, false);
+  /**
+   * Writes {@code tree}: whole when {@code base} is null, else as its differences from {@code base}:
+   * a node count, then (index, node) for every node that differs. Epochs differ in O(log n) nodes,
+   * so past epochs cost little.
+   */
+  static void writeTree(org.jmls.codec.TlsWriter w, RatchetTree tree, RatchetTree base) {
+    List<Node> nodes = tree.toNodes();
+    if (base == null) {
+      Node.writeTree(w, nodes);
+      return;
+    }
+    List<Node> from = base.toNodes();
+    w.u32(nodes.size());
+    int start = w.beginVector();
+    for (int x = 0; x < nodes.size(); x++) {
+      Node n = nodes.get(x);
+      if (!java.util.Objects.equals(n, x < from.size() ? from.get(x) : null)) {
+        w.u32(x).u8(n == null ? 0 : 1);
+        if (n != null) {
+          Node.write(w, n);
+        }
+      }
+    }
+    w.endVector(start);
   }
 
-  /** As {@link #readFrom(MlsCrypto, GroupConfig, org.jmls.codec.TlsReader, RatchetTree)}; {@code diff}: the tree was written against {@code similar}. */
-  static EpochState readFrom(MlsCrypto c, GroupConfig config, org.jmls.codec.TlsReader r, RatchetTree similar, boolean diff)
+  /** Reads a tree written by {@link #writeTree}; {@code diff}: written against {@code similar}, with which it shares storage. */
+  static RatchetTree readTree(MlsCrypto c, org.jmls.codec.TlsReader r, RatchetTree similar, boolean diff)
       throws org.jmls.codec.DecodeException, org.jmls.ValidationException {
-    GroupContext gc = GroupContext.decode(r);
     List<Node> nodes;
     if (!diff) {
       nodes = Node.readTree(r);
@@ -109,7 +113,17 @@ final class EpochState {
         nodes.set(at.get(i), changed.get(i));
       }
     }
-    RatchetTree tree = RatchetTree.fromNodes(c, nodes, similar);
+    return RatchetTree.fromNodes(c, nodes, similar);
+  }
+
+  /**
+   * Reads a state written by {@link #writeTo}: its tree is {@code given} when the tree was left out,
+   * else read (against {@code similar} when {@code diff}, sharing storage with it where equal).
+   */
+  static EpochState readFrom(MlsCrypto c, GroupConfig config, org.jmls.codec.TlsReader r, RatchetTree similar, boolean diff,
+      RatchetTree given) throws org.jmls.codec.DecodeException, org.jmls.ValidationException {
+    GroupContext gc = GroupContext.decode(r);
+    RatchetTree tree = given != null ? given : readTree(c, r, similar, diff);
     Bytes interim = r.opaque();
     EpochSecrets secrets = EpochSecrets.readFrom(c, r);
     SecretTree st = SecretTree.readFrom(c, config.outOfOrder(), r);

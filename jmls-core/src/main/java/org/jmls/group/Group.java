@@ -213,27 +213,27 @@ public final class Group {
     GroupInfo sign(boolean withTree) throws CryptoException;
   }
 
-  private record CachedProposal(Proposal proposal, Sender sender, Bytes ref) {}
+  record CachedProposal(Proposal proposal, Sender sender, Bytes ref) {}
 
   private static final byte[] EXTERNAL_INIT_LABEL =
       "MLS 1.0 external init secret".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   private final GroupServices services;
-  private final GroupConfig config;
-  private final MlsCrypto crypto;
-  private final Secret signatureKey;
-  private EpochState state;
-  private final Deque<EpochState> past = new ArrayDeque<>();
-  private final Map<Bytes, CachedProposal> proposals = new LinkedHashMap<>();
-  private final Map<Bytes, Secret> pendingUpdateKeys = new LinkedHashMap<>();
-  private final Map<Bytes, Bytes> sentProposalRefs = new LinkedHashMap<>();
-  private StagedCommit pendingCommit;
-  private boolean active = true;
-  private Proposal.ReInit reinit;
+  final GroupConfig config;
+  final MlsCrypto crypto;
+  final Secret signatureKey;
+  EpochState state;
+  final Deque<EpochState> past = new ArrayDeque<>();
+  final Map<Bytes, CachedProposal> proposals = new LinkedHashMap<>();
+  final Map<Bytes, Secret> pendingUpdateKeys = new LinkedHashMap<>();
+  final Map<Bytes, Bytes> sentProposalRefs = new LinkedHashMap<>();
+  StagedCommit pendingCommit;
+  boolean active = true;
+  Proposal.ReInit reinit;
   private org.jmls.message.Credential nextCredential;
   private long changes;
 
-  private Group(GroupServices services, GroupConfig config, MlsCrypto crypto, Secret signatureKey, EpochState state) {
+  Group(GroupServices services, GroupConfig config, MlsCrypto crypto, Secret signatureKey, EpochState state) {
     this.services = services;
     this.config = config;
     this.crypto = crypto;
@@ -607,55 +607,37 @@ public final class Group {
     return MlsMessage.of(new PublicMessage(fc, ac.auth(), null));
   }
 
-  // ====================================================================== persistence
+  // ====================================================================== persistence (GroupStateCodec)
 
-  private static final byte[] STATE_MAGIC = "JMLS-GROUP".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   /** Version of the {@link #save()} format; {@link #load} reads every version up to this one. */
-  public static final int STATE_VERSION = 2;
+  public static final int STATE_VERSION = GroupStateCodec.STATE_VERSION;
 
   /**
    * The whole member state as a versioned binary blob: configuration, signature key, current and
-   * retained epochs (secrets, secret trees, path keys), cached proposals. It contains secrets:
-   * store it encrypted. Refused while a commit of ours is pending (merge or discard it first), so a
-   * restored group never holds a commit it cannot finish.
+   * retained epochs (secrets, secret trees, path keys, ratchet trees), cached proposals. It contains
+   * secrets: store it encrypted. Refused while a commit of ours is pending (merge or discard it
+   * first), so a restored group never holds a commit it cannot finish.
    */
   public byte[] save() {
-    if (pendingCommit != null) {
-      throw new IllegalStateException("merge or discard the pending commit before saving");
-    }
-    org.jmls.codec.TlsWriter w = new org.jmls.codec.TlsWriter(4096);
-    w.raw(STATE_MAGIC).u16(STATE_VERSION).u16(crypto.cipherSuite().id());
-    // Bit 0: handshakes sent encrypted; bit 1: the other wire format refused (states before that bit read as 0: accept both).
-    w.u8((config.encryptHandshakes() ? 1 : 0) | (config.requireHandshakeWireFormat() ? 2 : 0)).u32(config.paddingBlock()).u32(config.outOfOrder().maximumForwardDistance())
-        .u32(config.outOfOrder().outOfOrderTolerance()).u32(config.pastEpochs()).u8(config.ratchetTreeInWelcome() ? 1 : 0)
-        .u8(config.checkLifetimesOnJoin() ? 1 : 0);
-    w.opaque(signatureKey.unsafeArray()).u8(active ? 1 : 0);
-    w.optional(reinit);
-    state.writeTo(w);
-    w.u32(past.size());
-    org.jmls.tree.RatchetTree previous = state.tree;
-    for (EpochState p : past) {
-      p.writeTo(w, previous); // version 2: past trees as differences from the epoch written before
-      previous = p.tree;
-    }
-    int start = w.beginVector();
-    for (CachedProposal cp : proposals.values()) {
-      cp.proposal().encode(w);
-      cp.sender().encode(w);
-      w.opaque(cp.ref());
-    }
-    w.endVector(start);
-    start = w.beginVector();
-    for (Map.Entry<Bytes, Secret> e : pendingUpdateKeys.entrySet()) {
-      w.opaque(e.getKey()).opaque(e.getValue().unsafeArray());
-    }
-    w.endVector(start);
-    start = w.beginVector();
-    for (Map.Entry<Bytes, Bytes> e : sentProposalRefs.entrySet()) {
-      w.opaque(e.getKey()).opaque(e.getValue());
-    }
-    w.endVector(start);
-    return w.toByteArray();
+    return GroupStateCodec.save(this, false);
+  }
+
+  /**
+   * The state without its ratchet trees, for stores that write after every few messages: in a group
+   * of n members the trees are O(n) and change only when the epoch does, the rest is small. Store
+   * it with {@link #saveTrees()} taken at the same epoch, and load both with {@link #load(GroupServices,
+   * byte[], byte[])}.
+   */
+  public byte[] saveWithoutTrees() {
+    return GroupStateCodec.save(this, true);
+  }
+
+  /**
+   * The ratchet trees of the current and retained epochs (public data: no secrets). They change
+   * only when the epoch changes, so a store need write them again only then.
+   */
+  public byte[] saveTrees() {
+    return GroupStateCodec.saveTrees(this);
   }
 
   /**
@@ -663,67 +645,15 @@ public final class Group {
    * is no size limit beyond the input's own length: states of large groups run to tens of megabytes.
    */
   public static Group load(GroupServices services, byte[] blob) throws org.jmls.codec.DecodeException {
-    return org.jmls.codec.TlsReader.decode(blob, r -> {
-      byte[] magic = r.fixed(STATE_MAGIC.length);
-      if (!Arrays.equals(magic, STATE_MAGIC)) {
-        throw new org.jmls.codec.DecodeException(0, "not a jmls group state");
-      }
-      int version = r.u16();
-      if (version < 1 || version > STATE_VERSION) {
-        throw r.error("group state version " + version + " is not supported (newest " + STATE_VERSION + ")");
-      }
-      CipherSuite suite = CipherSuite.of(r.u16());
-      if (suite == null) {
-        throw r.error("unknown cipher suite in group state");
-      }
-      MlsCrypto c = services.provider().suite(suite);
-      GroupConfig config;
-      try {
-        int handshakes = r.u8();
-        if (handshakes > 3) {
-          throw r.error("invalid handshake settings in group state");
-        }
-        config = new GroupConfig((handshakes & 1) != 0, r.u32(),
-            new org.jmls.schedule.OutOfOrderPolicy(r.u32(), r.u32()), r.u32(), r.u8() == 1, r.u8() == 1, (handshakes & 2) != 0);
-      } catch (IllegalArgumentException e) {
-        throw r.error("invalid group configuration: " + e.getMessage());
-      }
-      Secret sig = Secret.wrap(r.opaque().toByteArray());
-      boolean active = r.u8() == 1;
-      Proposal reinit = r.optional(Proposal::decode);
-      EpochState current;
-      try {
-        current = EpochState.readFrom(c, config, r, null);
-        Group g = new Group(services, config, c, sig, current);
-        g.active = active;
-        g.reinit = (Proposal.ReInit) reinit;
-        int pastCount = r.u32();
-        if (pastCount < 0 || pastCount > 1024) {
-          throw r.error("implausible number of past epochs");
-        }
-        for (int i = 0; i < pastCount; i++) {
-          g.past.addLast(EpochState.readFrom(c, config, r, (g.past.isEmpty() ? current : g.past.peekLast()).tree, version >= 2));
-        }
-        r.vector(x -> {
-          Proposal p = Proposal.decode(x);
-          Sender s = Sender.decode(x);
-          Bytes ref = x.opaque();
-          g.proposals.put(ref, new CachedProposal(p, s, ref));
-          return Boolean.TRUE;
-        });
-        r.vector(x -> {
-          g.pendingUpdateKeys.put(x.opaque(), Secret.wrap(x.opaque().toByteArray()));
-          return Boolean.TRUE;
-        });
-        r.vector(x -> {
-          g.sentProposalRefs.put(x.opaque(), x.opaque());
-          return Boolean.TRUE;
-        });
-        return g;
-      } catch (ValidationException | ClassCastException | IllegalArgumentException e) {
-        throw r.error("inconsistent group state: " + e.getMessage());
-      }
-    }, Integer.MAX_VALUE); // a state grows with the group (about 780 bytes per member at 10^5); it is already in memory
+    return GroupStateCodec.load(services, blob, null);
+  }
+
+  /**
+   * Restores a group saved in two parts; {@code trees} is read only if {@code state} was saved
+   * without its trees, and must be from the same epoch (refused otherwise).
+   */
+  public static Group load(GroupServices services, byte[] state, byte[] trees) throws org.jmls.codec.DecodeException {
+    return GroupStateCodec.load(services, state, trees);
   }
 
   // ====================================================================== accessors
@@ -1213,6 +1143,23 @@ public final class Group {
     }
   }
 
+  private static final int CHECKS_PER_TASK = 32;
+
+  /** Checks the signatures of messages {@code from} to {@code to - 1} that decrypted, refusing those that fail. */
+  private void checkSignatures(AuthenticatedContent[] signed, EpochState[] states, LeafNode[] senders, ApplicationMessage[] results,
+      MlsException[] refusals, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (signed[i] != null) {
+        try {
+          verifyPrivateSender(signed[i], states[i], senders[i]);
+        } catch (ValidationException e) {
+          refusals[i] = e;
+          results[i] = null;
+        }
+      }
+    }
+  }
+
   /** One message's outcome in {@link #processApplications}: the message, or why it was refused. */
   public record Outcome(ApplicationMessage message, MlsException refusal) {}
 
@@ -1232,7 +1179,11 @@ public final class Group {
     AuthenticatedContent[] signed = new AuthenticatedContent[n];
     EpochState[] states = new EpochState[n];
     LeafNode[] senders = new LeafNode[n];
-    // Decryption runs in order (it moves the ratchets); the signature checks are independent.
+    // Decryption runs in order (it moves the ratchets). The signature checks are independent: with an
+    // executor, each run of CHECKS_PER_TASK decrypted messages is checked there while the next decrypts.
+    java.util.concurrent.ExecutorService executor = services.executor();
+    List<java.util.concurrent.Future<?>> checks = new ArrayList<>();
+    int unchecked = 0;
     for (int i = 0; i < n; i++) {
       MlsMessage m = messages.get(i);
       try {
@@ -1259,19 +1210,26 @@ public final class Group {
       } catch (ValidationException | CryptoException e) {
         refusals[i] = e;
       }
-    }
-    org.jmls.ParallelRanges.check(services.executor(), n, 32, (from, to) -> {
-      for (int i = from; i < to; i++) {
-        if (signed[i] != null) {
-          try {
-            verifyPrivateSender(signed[i], states[i], senders[i]);
-          } catch (ValidationException e) {
-            refusals[i] = e;
-            results[i] = null;
-          }
-        }
+      if (executor != null && (i + 1 - unchecked == CHECKS_PER_TASK || i == n - 1)) {
+        int from = unchecked;
+        int to = i + 1;
+        checks.add(executor.submit(() -> checkSignatures(signed, states, senders, results, refusals, from, to)));
+        unchecked = to;
       }
-    });
+    }
+    if (executor == null) {
+      checkSignatures(signed, states, senders, results, refusals, 0, n);
+    }
+    for (java.util.concurrent.Future<?> f : checks) {
+      try {
+        f.get(); // every task is awaited: none still writes into the arrays below
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while checking signatures", e);
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new IllegalStateException(e.getCause());
+      }
+    }
     List<Outcome> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       out.add(new Outcome(refusals[i] == null ? results[i] : null, refusals[i]));

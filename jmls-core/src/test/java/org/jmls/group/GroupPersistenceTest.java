@@ -149,9 +149,80 @@ class GroupPersistenceTest {
     byte[] state = golden[0];
     byte[] message = golden[1];
     Group bob = Group.load(S, state);
-    assertArrayEquals(state, bob.save());
+    byte[] resaved = bob.save(); // in the current format, which loads back to the same bytes
+    assertArrayEquals(resaved, Group.load(S, resaved).save());
     assertEquals(3, bob.epoch());
     assertEquals("from epoch 1", text(bob.process(MlsMessage.fromBytes(message))));
+  }
+
+  /** Version 3 (a flag for trees stored apart) keeps loading, saved whole and in two parts. */
+  @Test
+  void goldenState_v3_wholeAndInTwoParts_stillLoadsAndDecrypts() throws Exception {
+    byte[][] golden = golden(3);
+    Group whole = Group.load(S, golden[0]);
+    assertArrayEquals(golden[0], whole.save());
+    assertEquals("from epoch 1", text(whole.process(MlsMessage.fromBytes(golden[1]))));
+    byte[] trees;
+    byte[] apart;
+    try (InputStream t = getClass().getResourceAsStream("/golden/group-state-v3.trees");
+        InputStream a = getClass().getResourceAsStream("/golden/group-state-v3-apart.bin")) {
+      trees = t.readAllBytes();
+      apart = a.readAllBytes();
+    }
+    Group split = Group.load(S, apart, trees);
+    assertArrayEquals(golden[0], split.save());
+    assertEquals("from epoch 1", text(split.process(MlsMessage.fromBytes(golden[1]))));
+  }
+
+  /**
+   * Saved in two parts (the trees apart, as a store that writes after every page of messages keeps
+   * them): loads to the same member, past epochs included; the state part is small; a state part
+   * without its trees, or with trees of another epoch, is refused as a decode error.
+   */
+  @Test
+  void treesApart_loadToTheSameMember_mismatchRefused() throws Exception {
+    Object[] w = withPastEpochs();
+    Group alice = (Group) w[0];
+    Group bob = (Group) w[1];
+    byte[] trees = bob.saveTrees();
+    byte[] rest = bob.saveWithoutTrees();
+    Group loaded = Group.load(S, rest, trees);
+    assertArrayEquals(bob.save(), loaded.save());
+    assertEquals(bob.tree().toNodes(), loaded.tree().toNodes());
+    assertTrue(rest.length + trees.length - bob.save().length < 64, "the parts hold what the whole holds");
+    assertTrue(bob.tree().toNodes().size() > 5 && trees.length > rest.length / 4, "the trees are in the trees part");
+    assertEquals("from epoch 1", text(loaded.process((MlsMessage) w[2])));
+    // A whole state ignores trees given beside it.
+    assertArrayEquals(bob.save(), Group.load(S, bob.save(), trees).save());
+
+    DecodeException missing = assertThrows(DecodeException.class, () -> Group.load(S, rest));
+    assertTrue(missing.reason().contains("stored apart"), missing.reason());
+    byte[] oldTrees = trees;
+    Group.CommitResult next = alice.commit(List.of(), true);
+    bob.merge((Group.StagedCommit) bob.process(next.commit()));
+    DecodeException stale = assertThrows(DecodeException.class, () -> Group.load(S, bob.saveWithoutTrees(), oldTrees));
+    assertTrue(stale.reason().contains("epoch"), stale.reason());
+    assertArrayEquals(bob.save(), Group.load(S, bob.saveWithoutTrees(), bob.saveTrees()).save());
+  }
+
+  @Test
+  void load_corruptedTrees_failsWithDecodeErrorOnly() throws Exception {
+    Group bob = (Group) withPastEpochs()[1];
+    byte[] rest = bob.saveWithoutTrees();
+    byte[] blob = bob.saveTrees();
+    Random r = new Random(2);
+    for (int i = 0; i < 1000; i++) {
+      byte[] bad = blob.clone();
+      bad[r.nextInt(bad.length)] ^= (byte) (1 + r.nextInt(255));
+      if (r.nextBoolean()) {
+        bad = java.util.Arrays.copyOf(bad, r.nextInt(bad.length));
+      }
+      try {
+        Group.load(S, rest, bad);
+      } catch (DecodeException expected) {
+        assertTrue(!expected.reason().startsWith("internal"), expected.reason());
+      }
+    }
   }
 
   /** The checked-in state of format {@code version} and its message. */
@@ -168,5 +239,7 @@ class GroupPersistenceTest {
     java.nio.file.Path dir = java.nio.file.Paths.get(args[0]);
     java.nio.file.Files.write(dir.resolve("group-state-v" + Group.STATE_VERSION + ".bin"), ((Group) w[1]).save());
     java.nio.file.Files.write(dir.resolve("group-state-v" + Group.STATE_VERSION + ".message"), ((MlsMessage) w[2]).toByteArray());
+    java.nio.file.Files.write(dir.resolve("group-state-v" + Group.STATE_VERSION + "-apart.bin"), ((Group) w[1]).saveWithoutTrees());
+    java.nio.file.Files.write(dir.resolve("group-state-v" + Group.STATE_VERSION + ".trees"), ((Group) w[1]).saveTrees());
   }
 }

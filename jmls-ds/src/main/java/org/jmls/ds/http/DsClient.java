@@ -62,7 +62,24 @@ public final class DsClient {
 
   public Response send(String method, String path, byte[] body, String contentType)
       throws IOException, InterruptedException, CryptoException {
-    HttpResponse<byte[]> r = http.send(prepare(method, path, body, contentType), HttpResponse.BodyHandlers.ofByteArray());
+    return response(http.send(prepare(method, path, body, contentType), HttpResponse.BodyHandlers.ofByteArray()));
+  }
+
+  /** A JSON call whose answer is not awaited here (pipelined work: acknowledgements while the next page is read). */
+  public java.util.concurrent.CompletableFuture<Response> callAsync(String method, String path, Object jsonBody)
+      throws IOException, CryptoException {
+    byte[] body = jsonBody == null ? new byte[0] : JSON.writeValueAsBytes(jsonBody);
+    return http.sendAsync(prepare(method, path, body, "application/json"), HttpResponse.BodyHandlers.ofByteArray())
+        .thenApply(r -> {
+          try {
+            return response(r);
+          } catch (IOException e) {
+            throw new java.util.concurrent.CompletionException(e);
+          }
+        });
+  }
+
+  private static Response response(HttpResponse<byte[]> r) throws IOException {
     Map<String, Object> json = null;
     String type = r.headers().firstValue("Content-Type").orElse("");
     if (type.startsWith("application/json") && r.body().length > 0) {
@@ -88,11 +105,29 @@ public final class DsClient {
    * the DS's error.
    */
   public QueueBatch fetchQueue(long after, int limit) throws IOException, InterruptedException, CryptoException {
+    return queueBatch(http.send(queueRequest(after, limit), HttpResponse.BodyHandlers.ofByteArray()));
+  }
+
+  /** {@link #fetchQueue}, not awaited: a device catching up reads the next page while it processes this one. */
+  public java.util.concurrent.CompletableFuture<QueueBatch> fetchQueueAsync(long after, int limit) throws CryptoException {
+    return http.sendAsync(queueRequest(after, limit), HttpResponse.BodyHandlers.ofByteArray()).thenApply(r -> {
+      try {
+        return queueBatch(r);
+      } catch (IOException e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    });
+  }
+
+  private HttpRequest queueRequest(long after, int limit) throws CryptoException {
     String path = "/ds/queue?after=" + after + "&limit=" + limit;
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60)).GET()
         .header("Accept", QueueBatch.MEDIA_TYPE + ", application/json");
     sign("GET", path, new byte[0], b::header);
-    HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    return b.build();
+  }
+
+  private static QueueBatch queueBatch(HttpResponse<byte[]> r) throws RefusedException {
     String type = r.headers().firstValue("Content-Type").orElse("");
     if (r.statusCode() != 200) {
       throw new RefusedException("queue fetch refused (" + r.statusCode() + "): " + new String(r.body(), java.nio.charset.StandardCharsets.UTF_8),
@@ -118,7 +153,7 @@ public final class DsClient {
       }
       long position = m.get("position") instanceof Number n ? n.longValue() : 0;
       return new QueueBatch(position, out, expired);
-    } catch (org.jmls.codec.DecodeException | RuntimeException e) {
+    } catch (org.jmls.codec.DecodeException | IOException | RuntimeException e) {
       throw new RefusedException("the DS's queue answer does not decode: " + e.getMessage(), e);
     }
   }
