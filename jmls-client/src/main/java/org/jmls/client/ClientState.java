@@ -35,9 +35,18 @@ final class ClientState {
   record Early(String kind, byte[] message) {}
 
   /** The group object and its {@link Group#changes()} count as last written to the store. */
-  private record Stored(Group group, long changes) {
+  /**
+   * What the store holds of a group: the object and its change count when last written, and the
+   * epoch whose trees were written (the trees are stored apart and change only with the epoch, so
+   * a page of messages rewrites the small part only).
+   */
+  private record Stored(Group group, long changes, long treesEpoch) {
     boolean is(Group g) {
       return group == g && changes == g.changes();
+    }
+
+    boolean treesOf(Group g) {
+      return group == g && treesEpoch == g.epoch();
     }
   }
 
@@ -106,12 +115,16 @@ final class ClientState {
       if (last != null && last.is(g)) {
         continue;
       }
-      w.put("group/" + e.getKey().hex(), g.save());
-      written.put(e.getKey(), new Stored(g, g.changes()));
+      w.put("group/" + e.getKey().hex(), g.saveWithoutTrees());
+      if (last == null || !last.treesOf(g)) {
+        w.put("trees/" + e.getKey().hex(), g.saveTrees());
+      }
+      written.put(e.getKey(), new Stored(g, g.changes(), g.epoch()));
     }
     for (Bytes gid : forgotten) {
       written.put(gid, null);
       w.put("group/" + gid.hex(), null);
+      w.put("trees/" + gid.hex(), null);
       early.remove(gid);
     }
     for (String name : store.names("early/")) {
@@ -188,9 +201,12 @@ final class ClientState {
           Secret.wrap(k.opaque().toByteArray()), signature.privateKey()));
     }
     for (String name : s.names("group/")) {
-      Group g = Group.load(services, s.get(name));
+      // Stores before the trees were kept apart hold whole states, which ignore the trees entry.
+      byte[] state = s.get(name);
+      Group g = Group.load(services, state, s.get("trees/" + name.substring(6)));
       groups.put(g.groupId(), g);
-      persisted.put(g.groupId(), new Stored(g, g.changes()));
+      // Trees of this epoch are in the store only if the state was saved apart from them (load checked their epoch).
+      persisted.put(g.groupId(), new Stored(g, g.changes(), Group.savedWithoutTrees(state) ? g.epoch() : -1));
     }
     for (String name : s.names("pending/")) {
       PendingCommit pc = TlsReader.decode(s.get(name), pr -> new PendingCommit(pr.u64(), pr.opaque().toByteArray(), pr.opaque().toByteArray()));

@@ -656,6 +656,11 @@ public final class Group {
     return GroupStateCodec.load(services, state, trees);
   }
 
+  /** Whether {@code state} was saved by {@link #saveWithoutTrees()} (its trees are stored apart). */
+  public static boolean savedWithoutTrees(byte[] state) {
+    return GroupStateCodec.treesApart(state);
+  }
+
   // ====================================================================== accessors
 
   /**

@@ -75,6 +75,13 @@ final class GroupStateCodec {
     return w.toByteArray();
   }
 
+  /** Whether a state blob says its trees are stored apart (false for anything else, older versions included). */
+  static boolean treesApart(byte[] blob) {
+    int at = STATE_MAGIC.length;
+    return blob.length > at + 4 && Arrays.equals(Arrays.copyOf(blob, at), STATE_MAGIC)
+        && (((blob[at] & 0xff) << 8) | (blob[at + 1] & 0xff)) >= 3 && blob[at + 4] == 1;
+  }
+
   static byte[] saveTrees(Group g) {
     if (g.pendingCommit != null) {
       throw new IllegalStateException("merge or discard the pending commit before saving");

@@ -192,6 +192,8 @@ class GroupPersistenceTest {
     assertTrue(rest.length + trees.length - bob.save().length < 64, "the parts hold what the whole holds");
     assertTrue(bob.tree().toNodes().size() > 5 && trees.length > rest.length / 4, "the trees are in the trees part");
     assertEquals("from epoch 1", text(loaded.process((MlsMessage) w[2])));
+    assertTrue(Group.savedWithoutTrees(rest));
+    assertTrue(!Group.savedWithoutTrees(bob.save()) && !Group.savedWithoutTrees(trees) && !Group.savedWithoutTrees(new byte[3]));
     // A whole state ignores trees given beside it.
     assertArrayEquals(bob.save(), Group.load(S, bob.save(), trees).save());
 
