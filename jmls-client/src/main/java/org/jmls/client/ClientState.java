@@ -66,6 +66,13 @@ final class ClientState {
   final Map<Bytes, List<Early>> early = new HashMap<>();
   /** Texts received and processed but not yet handed to the application by {@link MlsClient#sync()}. */
   final List<MlsClient.Received> inbox = new ArrayList<>();
+  /**
+   * How many of {@link #inbox} the store holds, in entries {@code inbox/NNNNNNNNNN} appended one
+   * per write (catching up on 40,000 messages writes each text once, not the whole inbox each page).
+   */
+  private int inboxStored;
+  private int inboxChunks;
+  private boolean inboxTaken;
   /** Groups left or lost since the last write, whose entries are deleted by it. */
   final Set<Bytes> forgotten = new HashSet<>();
   private final Map<Bytes, Stored> persisted = new HashMap<>();
@@ -146,18 +153,29 @@ final class ClientState {
       held.endVector(start);
       w.put("early/" + e.getKey().hex(), held.toByteArray());
     }
-    if (inbox.isEmpty()) {
-      w.put("inbox", null);
-    } else {
+    if (inboxTaken) { // handed to the application: the stored copies go
+      for (String name : store.names("inbox")) {
+        w.put(name, null);
+      }
+      inboxStored = 0;
+      inboxChunks = 0;
+    }
+    int inboxNow = inbox.size();
+    if (inboxNow > inboxStored) {
       TlsWriter received = new TlsWriter();
       int start = received.beginVector();
-      for (MlsClient.Received r : inbox) {
+      for (MlsClient.Received r : inbox.subList(inboxStored, inboxNow)) {
         received.opaque(r.groupId().unsafeArray()).opaque(utf8(r.fromUser())).opaque(utf8(r.fromDevice())).opaque(utf8(r.text()));
       }
       received.endVector(start);
-      w.put("inbox", received.toByteArray());
+      w.put(String.format("inbox/%010d", inboxChunks), received.toByteArray());
     }
     store.putAll(w);
+    inboxTaken = false;
+    if (inboxNow > inboxStored) {
+      inboxStored = inboxNow;
+      inboxChunks++;
+    }
     forgotten.clear();
     written.forEach((gid, v) -> {
       if (v == null) {
@@ -166,6 +184,14 @@ final class ClientState {
         persisted.put(gid, v);
       }
     });
+  }
+
+  /** The received texts, now handed to the application: the store forgets them on the next write. */
+  List<MlsClient.Received> takeInbox() {
+    List<MlsClient.Received> out = new ArrayList<>(inbox);
+    inbox.clear();
+    inboxTaken = true;
+    return out;
   }
 
   private static byte[] utf8(String s) {
@@ -217,10 +243,12 @@ final class ClientState {
           utf8(x), x.opaque().toByteArray())));
       early.put(Bytes.fromHex(name.substring(6)), new ArrayList<>(held));
     }
-    byte[] received = s.get("inbox");
-    if (received != null) {
-      inbox.addAll(TlsReader.decode(received, rr -> rr.vector(x -> new MlsClient.Received(x.opaque(), utf8(x), utf8(x), utf8(x)))));
+    // "inbox" (one entry, stores before chunks) sorts before "inbox/...": read in the order written.
+    for (String name : s.names("inbox")) {
+      inbox.addAll(TlsReader.decode(s.get(name), rr -> rr.vector(x -> new MlsClient.Received(x.opaque(), utf8(x), utf8(x), utf8(x)))));
+      inboxChunks++;
     }
+    inboxStored = inbox.size();
     store = s;
   }
 }

@@ -746,9 +746,8 @@ public final class MlsClient {
    */
   public List<Received> sync() throws Exception {
     drain();
-    List<Received> out = new ArrayList<>(state.inbox);
+    List<Received> out = state.takeInbox();
     if (!out.isEmpty()) {
-      state.inbox.clear();
       persist();
     }
     return out;

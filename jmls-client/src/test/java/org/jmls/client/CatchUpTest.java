@@ -77,6 +77,23 @@ class CatchUpTest {
       assertEquals(5, bob.sync().size());
       assertArrayEquals(treesNow, store.get("trees/" + key));
 
+      // Texts Bob processed inside another operation (his commit loses a race to Alice's rename and
+      // catches up) wait in the store for his next sync, across a restart; once returned, the store
+      // forgets them.
+      for (int i = 0; i < 3; i++) {
+        alice.send(g, "while committing " + i);
+      }
+      alice.renameGroup(g, "the club");
+      bob.updateKeys(g);
+      assertTrue(!store.names("inbox/").isEmpty(), "the texts are in the store");
+      store.close();
+      store = ClientStore.open(dir.resolve("bob.db"), PASS);
+      MlsClient bobAgain = MlsClient.restore("http://127.0.0.1:" + s.port(), store);
+      assertEquals(List.of("while committing 0", "while committing 1", "while committing 2"),
+          bobAgain.sync().stream().map(MlsClient.Received::text).toList());
+      assertEquals(List.of(), store.names("inbox"));
+      alice.sync();
+
       // Restored from the store, Bob is the same member.
       store.close();
       ClientStore reopened = ClientStore.open(dir.resolve("bob.db"), PASS);
