@@ -39,7 +39,24 @@ public final class DsLoad {
 
   /** What to run. {@code receivers} members of each group fetch (all of them when it is ≥ the group size). */
   public record Options(boolean postgres, int groupSize, int groups, int senders, int receivers, int seconds, int inFlight,
-      int payloadBytes, boolean webSocket, Consumer<String> progress) {}
+      int payloadBytes, Transport transport, Consumer<String> progress) {
+    boolean webSocket() {
+      return transport != Transport.HTTP;
+    }
+
+    boolean sdk() {
+      return transport == Transport.SDK;
+    }
+  }
+
+  /**
+   * How the senders post. WS and HTTP post messages encrypted before the timed phase, raw; SDK has
+   * each sending device's {@link MlsClient} encrypt and send in the timed phase over the session it
+   * opened with {@link MlsClient#wakeups} (the SDK's own cost included). In SDK mode the receiving
+   * devices are others than the senders (groups need senders + receivers members), so each group
+   * has as many sessions as with WS and receivers = senders + receivers.
+   */
+  public enum Transport { WS, HTTP, SDK }
 
   /** What was measured in the timed phase. */
   public record Result(String database, String transport, int groupSize, int groups, int devices, double seconds, long accepted,
@@ -87,7 +104,10 @@ public final class DsLoad {
   private static Result measure(Options o, JmlsServer server, ExecutorService pool) throws Exception {
     String base = "http://127.0.0.1:" + server.port();
     int n = o.groupSize();
-    int joiners = Math.min(n, Math.max(o.senders(), o.receivers()));
+    if (o.sdk() && n < o.senders() + o.receivers()) {
+      throw new IllegalArgumentException("with the SDK transport a group needs senders + receivers members (" + (o.senders() + o.receivers()) + ")");
+    }
+    int joiners = o.sdk() ? o.senders() + o.receivers() : Math.min(n, Math.max(o.senders(), o.receivers()));
     o.progress().accept("enrolling " + (o.groups() * n) + " devices");
     MlsClient[][] devices = new MlsClient[o.groups()][n];
     // Thousands of simulated devices share one HTTP client (each with its own would hold its own connections and threads).
@@ -140,7 +160,7 @@ public final class DsLoad {
 
     // Messages and their signed requests, made ahead: enough for the timed phase at up to 12,000 msg/s.
     int senders = Math.min(n, o.senders());
-    int perSender = (int) Math.max(100, Math.min(200_000L, 12_000L * o.seconds() / ((long) o.groups() * senders)));
+    int perSender = o.sdk() ? 0 : (int) Math.max(100, Math.min(200_000L, 12_000L * o.seconds() / ((long) o.groups() * senders)));
     o.progress().accept("preparing " + ((long) perSender * senders * o.groups()) + " messages of " + o.payloadBytes() + " bytes");
     Map<Bytes, Long> sentAt = new ConcurrentHashMap<>();
     List<List<Prepared>> perDevice = new ArrayList<>();
@@ -187,7 +207,7 @@ public final class DsLoad {
     AtomicLong expected = new AtomicLong();
     AtomicLong fetches = new AtomicLong();
     int receivers = Math.min(n, o.receivers());
-    long[] acceptLatency = new long[queue.size()];
+    long[] acceptLatency = new long[o.sdk() ? 12_000 * o.seconds() : queue.size()];
     AtomicLong acceptCount = new AtomicLong();
     List<Receiver> tallies = new ArrayList<>();
     AtomicLong windowEnd = new AtomicLong(Long.MAX_VALUE);
@@ -202,11 +222,20 @@ public final class DsLoad {
       shared[k] = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     }
     org.jmls.ds.http.DsSession[][] sessions = new org.jmls.ds.http.DsSession[o.groups()][];
+    List<AutoCloseable> sdkSessions = new ArrayList<>();
+    // Receiving devices: the first ones (WS, HTTP: senders receive too), or those after the senders (SDK).
+    int firstReceiver = o.sdk() ? senders : 0;
+    int withSession = o.sdk() ? senders + receivers : Math.max(senders, receivers);
     for (int g = 0; g < o.groups(); g++) {
-      sessions[g] = new org.jmls.ds.http.DsSession[Math.max(senders, receivers)];
-      for (int i = 0; i < Math.max(senders, receivers); i++) {
+      sessions[g] = new org.jmls.ds.http.DsSession[withSession];
+      for (int i = 0; i < withSession; i++) {
         MlsClient c = devices[g][i];
-        Receiver tally = i < receivers ? new Receiver() : null;
+        if (o.sdk() && i < senders) {
+          c.sharing(shared[(g * withSession + i) % shared.length]);
+          sdkSessions.add(c.wakeups(() -> { }));
+          continue;
+        }
+        Receiver tally = i >= firstReceiver && i < firstReceiver + receivers ? new Receiver() : null;
         if (tally != null) {
           tallies.add(tally);
         }
@@ -217,6 +246,20 @@ public final class DsLoad {
             }
             tally.lastSeq = pushed.seq();
             if ("application".equals(pushed.kind())) {
+              if (o.sdk()) { // the SDK's wire bytes are not known ahead: each distinct message counts once
+                long now = System.nanoTime();
+                synchronized (tally) {
+                  if (tally.seen.add(pushed.message())) {
+                    delivered.incrementAndGet();
+                    if (now <= windowEnd.get()) {
+                      deliveredInWindow.incrementAndGet();
+                    }
+                  } else {
+                    duplicates.incrementAndGet();
+                  }
+                }
+                return;
+              }
               count(tally, sentAt, pushed.message(), System.nanoTime(), windowEnd, delivered, deliveredInWindow, duplicates, unknown);
             }
           });
@@ -298,7 +341,41 @@ public final class DsLoad {
     long start = System.nanoTime();
     long stopAt = start + o.seconds() * 1_000_000_000L;
     List<Thread> senderThreads = new ArrayList<>();
-    for (int s = 0; s < o.inFlight(); s++) {
+    for (int s = 0; s < o.inFlight() && o.sdk(); s++) {
+      // SDK: each thread sends for its share of the sending devices, one message at a time each
+      // (in flight: one per thread, as with WS), encrypting as it goes.
+      List<int[]> mine = new ArrayList<>();
+      for (int g = 0; g < o.groups(); g++) {
+        for (int i = 0; i < senders; i++) {
+          if ((g * senders + i) % o.inFlight() == s) {
+            mine.add(new int[] {g, i});
+          }
+        }
+      }
+      String text = "x".repeat(o.payloadBytes());
+      Thread t = new Thread(() -> {
+        int k = 0;
+        while (sending.get() && System.nanoTime() < stopAt && !mine.isEmpty()) {
+          int[] d = mine.get(k++ % mine.size());
+          long t0 = System.nanoTime();
+          try {
+            devices[d[0]][d[1]].send(gids[d[0]], text);
+            long t1 = System.nanoTime();
+            accepted.incrementAndGet();
+            expected.addAndGet(receivers);
+            int at = (int) acceptCount.getAndIncrement();
+            if (at < acceptLatency.length) {
+              acceptLatency[at] = t1 - t0;
+            }
+          } catch (Exception e) {
+            refused.incrementAndGet();
+          }
+        }
+      }, "sdk-sender-" + s);
+      senderThreads.add(t);
+      t.start();
+    }
+    for (int s = 0; s < o.inFlight() && !o.sdk(); s++) {
       Thread t = new Thread(() -> {
         Prepared p;
         while (sending.get() && System.nanoTime() < stopAt && (p = queue.poll()) != null) {
@@ -357,6 +434,18 @@ public final class DsLoad {
     for (Thread t : threads) {
       t.join(5000);
     }
+    long overSession = 0;
+    for (AutoCloseable c : sdkSessions) {
+      c.close();
+    }
+    for (MlsClient[] row : devices) {
+      for (MlsClient c : row) {
+        overSession += c == null ? 0 : c.traffic().postedOverSession();
+      }
+    }
+    if (o.sdk() && overSession != accepted.get()) {
+      throw new IllegalStateException("the SDK posted " + overSession + " of " + accepted.get() + " messages over its sessions");
+    }
     for (org.jmls.ds.http.DsSession[] row : sessions) {
       for (org.jmls.ds.http.DsSession session : row) {
         if (session != null) {
@@ -377,7 +466,7 @@ public final class DsLoad {
       at += r.count;
     }
     Arrays.sort(del);
-    return new Result(o.postgres() ? "PostgreSQL" : "SQLite", o.webSocket() ? "WebSocket" : "HTTP", n, o.groups(), o.groups() * n, seconds, accepted.get(), refused.get(),
+    return new Result(o.postgres() ? "PostgreSQL" : "SQLite", o.sdk() ? "MlsClient over WebSocket sessions" : o.webSocket() ? "WebSocket" : "HTTP", n, o.groups(), o.groups() * n, seconds, accepted.get(), refused.get(),
         delivered.get(), expected.get(), duplicates.get(), unknown.get(), fetchesInWindow, accepted.get() / seconds, deliveredInWindow.get() / seconds,
         pct(acc, 50), pct(acc, 99), pct(del, 50), pct(del, 99));
   }

@@ -45,7 +45,8 @@ final class BenchCommand implements Runnable {
 
     @Option(names = "--transport", defaultValue = "ws",
         description = "ws: WebSocket sessions (posts without per-message signatures, pushed delivery); http: a signed"
-            + " request per post and long-polling fetches (default ${DEFAULT-VALUE}).")
+            + " request per post and long-polling fetches; sdk: each sender's MlsClient encrypts and sends over its session"
+            + " (receivers are other members: groups need senders + receivers) (default ${DEFAULT-VALUE}).")
     String transport;
 
     @Option(names = "--json", description = "Print the result as one JSON object.")
@@ -53,8 +54,13 @@ final class BenchCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      if (!transport.equals("ws") && !transport.equals("http")) {
-        System.err.println("jmls bench ds: --transport is ws or http");
+      if (!transport.equals("ws") && !transport.equals("http") && !transport.equals("sdk")) {
+        System.err.println("jmls bench ds: --transport is ws, http or sdk");
+        return 2;
+      }
+      if (transport.equals("sdk") && groupSize < senders + receivers) {
+        System.err.println("jmls bench ds: with --transport sdk the receivers are other members than the senders:"
+            + " --group-size must be at least --senders + --receivers");
         return 2;
       }
       if (groupSize < 2 || groups < 1 || seconds < 1 || inFlight < 1 || senders < 1 || receivers < 1) {
@@ -62,7 +68,7 @@ final class BenchCommand implements Runnable {
         return 2;
       }
       DsLoad.Result r = DsLoad.run(new DsLoad.Options(postgres, groupSize, groups, senders, receivers, seconds, inFlight, payload,
-          transport.equals("ws"), step -> System.err.println("bench: " + step)));
+          DsLoad.Transport.valueOf(transport.toUpperCase(java.util.Locale.ROOT)), step -> System.err.println("bench: " + step)));
       if (json) {
         System.out.println(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(r));
       } else {

@@ -352,20 +352,31 @@ public final class DefaultCryptoProvider implements CryptoProvider {
   }
 
   private static final byte[] NO_CONTEXT = new byte[0];
+  private final SigningKeys signingKeys = new SigningKeys();
 
   @Override
   public byte[] sign(SignatureAlgorithm alg, byte[] sk, byte[] message) throws CryptoException {
     switch (alg) {
       case ED25519: {
         checkLength(sk, Ed25519.SECRET_KEY_SIZE);
+        byte[] pk = signingKeys.publicKey(sk, k -> {
+          byte[] out = new byte[Ed25519.PUBLIC_KEY_SIZE];
+          Ed25519.generatePublicKey(k, 0, out, 0);
+          return out;
+        });
         byte[] sig = new byte[Ed25519.SIGNATURE_SIZE];
-        Ed25519.sign(sk, 0, message, 0, message.length, sig, 0);
+        Ed25519.sign(sk, 0, pk, 0, message, 0, message.length, sig, 0);
         return sig;
       }
       case ED448: {
         checkLength(sk, Ed448.SECRET_KEY_SIZE);
+        byte[] pk = signingKeys.publicKey(sk, k -> {
+          byte[] out = new byte[Ed448.PUBLIC_KEY_SIZE];
+          Ed448.generatePublicKey(k, 0, out, 0);
+          return out;
+        });
         byte[] sig = new byte[Ed448.SIGNATURE_SIZE];
-        Ed448.sign(sk, 0, NO_CONTEXT, message, 0, message.length, sig, 0);
+        Ed448.sign(sk, 0, pk, 0, NO_CONTEXT, message, 0, message.length, sig, 0);
         return sig;
       }
       default: {

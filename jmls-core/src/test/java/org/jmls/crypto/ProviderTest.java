@@ -107,4 +107,28 @@ class ProviderTest {
     assertEquals(null, CipherSuite.of(0x0a0a));
     assertEquals("0102", Bytes.wrap(new byte[] {1, 2}).hex());
   }
+
+  /**
+   * Signing remembers each key's public key (EdDSA signing needs it); a key array whose content
+   * changes signs with the new key's public key, never the remembered one. Repeated verifications
+   * with remembered decoded keys agree with fresh ones, invalid keys included.
+   */
+  @ParameterizedTest
+  @EnumSource(value = SignatureAlgorithm.class)
+  void signingAndVerifying_withRememberedKeys_followTheKeysContent(SignatureAlgorithm alg) throws Exception {
+    KeyPair a = P.signatureGenerateKeyPair(alg);
+    KeyPair b = P.signatureGenerateKeyPair(alg);
+    byte[] sk = a.privateKey().toByteArray();
+    assertTrue(P.verify(alg, a.publicKey().toByteArray(), MSG, P.sign(alg, sk, MSG)));
+    assertTrue(P.verify(alg, a.publicKey().toByteArray(), MSG, P.sign(alg, sk, MSG)));
+    System.arraycopy(b.privateKey().toByteArray(), 0, sk, 0, sk.length); // the same array, another key
+    byte[] sig = P.sign(alg, sk, MSG);
+    assertTrue(P.verify(alg, b.publicKey().toByteArray(), MSG, sig));
+    assertFalse(P.verify(alg, a.publicKey().toByteArray(), MSG, sig));
+    byte[] badKey = a.publicKey().toByteArray();
+    badKey[badKey.length - 1] ^= 0x55;
+    for (int i = 0; i < 2; i++) {
+      assertFalse(P.verify(alg, badKey, MSG, P.sign(alg, a.privateKey().toByteArray(), MSG)));
+    }
+  }
 }
