@@ -73,14 +73,14 @@ public final class MlsClient {
   private final CipherSuite suite;
   private final MlsCrypto crypto;
   /** What this device keeps between runs, and its store. */
-  private final ClientState state;
+  final ClientState state;
   private AsClient as;
   private HttpClient shared;
-  private DsClient ds;
-  private GroupServices services;
-  private final List<String> problems = new ArrayList<>();
+  DsClient ds;
+  GroupServices services;
+  final List<String> problems = new ArrayList<>();
   private WireLog wire = (w, b, e) -> {};
-  private java.util.function.Consumer<String> progress = s -> {};
+  java.util.function.Consumer<String> progress = s -> {};
   private java.time.Clock clock = java.time.Clock.systemUTC();
   private final LeafAges leafAges = new LeafAges();
 
@@ -89,7 +89,7 @@ public final class MlsClient {
     this.clock = c;
   }
 
-  private void observe(Bytes gid) {
+  void observe(Bytes gid) {
     leafAges.observe(gid, state.groups.get(gid), clock.instant().getEpochSecond());
   }
 
@@ -229,7 +229,7 @@ public final class MlsClient {
   }
 
   private java.util.concurrent.ExecutorService workers;
-  private SessionLink link;
+  SessionLink link;
 
   /**
    * Spreads the independent crypto work of large groups over {@code pool} (path and Welcome HPKE
@@ -260,7 +260,7 @@ public final class MlsClient {
     link = new SessionLink(ds);
   }
 
-  private static void check(DsClient.Response r, int expected, String what) {
+  static void check(DsClient.Response r, int expected, String what) {
     if (r.status() != expected) {
       throw new ClientException(what + " refused (" + r.status() + "): " + (r.json() == null ? "" : r.json().get("message")));
     }
@@ -387,7 +387,7 @@ public final class MlsClient {
    * A group's ratchet tree at {@code epoch} from the DS (untrusted: the caller validates it in full
    * against the signed GroupInfo, RFC 9420 §12.4.3.1).
    */
-  private List<org.jmls.message.Node> treeFromDs(Bytes gid, long epoch) throws ValidationException {
+  List<org.jmls.message.Node> treeFromDs(Bytes gid, long epoch) throws ValidationException {
     DsClient.Response r;
     try {
       r = ds.call("GET", "/ds/groups/" + gid.hex() + "/tree?epoch=" + epoch, null);
@@ -423,7 +423,7 @@ public final class MlsClient {
    * DS's log says which commit was accepted in that epoch; the merged state is kept only if it was
    * this device's. Otherwise the group stays where it was and the winner arrives through the queue.
    */
-  private void resolvePendingCommits() throws Exception {
+  void resolvePendingCommits() throws Exception {
     for (Map.Entry<Bytes, ClientState.PendingCommit> e : new ArrayList<>(state.pendingCommits.entrySet())) {
       Bytes gid = e.getKey();
       ClientState.PendingCommit pc = e.getValue();
@@ -772,336 +772,20 @@ public final class MlsClient {
     return new Traffic(link.postedOverSession.get(), link.readFromPushes.get());
   }
 
-  private long lastHttpRead;
-
-  /**
-   * Processes what the session pushed, in order, each once; persists, then acknowledges over the
-   * session. Returns false when there is no live session (the caller reads over HTTP).
-   */
-  private boolean drainPushed() throws Exception {
-    DsSession s = link.current();
-    if (s == null) {
-      return false;
-    }
-    boolean any = false;
-    for (DsSession.Pushed p; (p = link.poll()) != null; ) {
-      if (p.seq() <= state.queueSeq) {
-        continue; // already read over HTTP
-      }
-      try {
-        process(p.kind(), MlsMessage.fromBytes(p.message().unsafeArray()), p.groupId(), state.inbox);
-      } catch (MlsException e) {
-        problems.add(p.kind() + " #" + p.seq() + ": " + e.getMessage());
-      }
-      state.queueSeq = p.seq();
-      link.readFromPushes.incrementAndGet();
-      any = true;
-    }
-    if (any) {
-      persist();
-      s.ack(state.queueSeq);
-    }
-    return true;
-  }
-
-  private void drain() throws Exception {
-    resolvePendingCommits();
-    List<Received> out = state.inbox;
-    problems.clear();
-    gaps.clear();
-    changes.clear();
-    if (drainPushed() && System.currentTimeMillis() - lastHttpRead < 30_000) {
-      return;
-    }
-    lastHttpRead = System.currentTimeMillis();
-    // Catching up is pipelined: the next page is read while this one is processed, and each
-    // acknowledgement is awaited only when the next one is sent (or at the end).
-    java.util.concurrent.CompletableFuture<org.jmls.ds.http.QueueBatch> next = ds.fetchQueueAsync(state.queueSeq, PAGE);
-    java.util.concurrent.CompletableFuture<DsClient.Response> acked = null;
-    try {
-      while (true) {
-        org.jmls.ds.http.QueueBatch batch;
-        try {
-          batch = await(next);
-        } catch (DsClient.RefusedException e) {
-          throw new ClientException(e.getMessage());
-        }
-        next = null;
-        boolean rejoined = rejoinExpired(batch.expired());
-        if (batch.messages().isEmpty()) {
-          if (rejoined && batch.position() > state.queueSeq) {
-            state.queueSeq = batch.position(); // past the expired stretch, so it is not reported again
-            persist();
-            acked = acknowledge(acked);
-          }
-          return;
-        }
-        List<org.jmls.ds.http.QueueBatch.Queued> page = batch.messages();
-        // Where this page leaves the cursor: the DS says how far the read saw (past this device's own
-        // messages); servers before the delivery log do not say, and the last message is the mark.
-        long upto = Math.max(page.get(page.size() - 1).seq(), batch.position());
-        if (!rejoined) {
-          next = ds.fetchQueueAsync(upto, PAGE);
-        }
-        progress.accept("processing " + page.size() + " queued message(s)");
-        processPage(page, out);
-        state.queueSeq = Math.max(state.queueSeq, upto);
-        // Persist the processed state before acknowledging, so nothing acknowledged is lost in a crash.
-        persist();
-        acked = acknowledge(acked);
-        if (next == null) {
-          next = ds.fetchQueueAsync(state.queueSeq, PAGE);
-        }
-      }
-    } finally {
-      if (next != null) {
-        next.cancel(true);
-      }
-      if (acked != null) {
-        check(await(acked), 200, "ack");
-      }
-    }
-  }
-
-  /** The DS's largest page: fewer round trips when catching up. */
-  private static final int PAGE = 1000;
-
-  /** Sends the acknowledgement of {@code state.queueSeq}, after checking the one before it. */
-  private java.util.concurrent.CompletableFuture<DsClient.Response> acknowledge(
-      java.util.concurrent.CompletableFuture<DsClient.Response> previous) throws Exception {
-    if (previous != null) {
-      check(await(previous), 200, "ack");
-    }
-    return ds.callAsync("POST", "/ds/queue/ack", Map.of("upto", state.queueSeq));
-  }
-
-  private static <T> T await(java.util.concurrent.CompletableFuture<T> f) throws Exception {
-    try {
-      return f.get();
-    } catch (java.util.concurrent.ExecutionException e) {
-      Throwable cause = e.getCause() instanceof java.util.concurrent.CompletionException && e.getCause().getCause() != null
-          ? e.getCause().getCause() : e.getCause();
-      if (cause instanceof Exception) {
-        throw (Exception) cause;
-      }
-      throw e;
-    }
-  }
-
-  /** Processes one page of the queue in order: runs of application messages of one group together. */
-  private void processPage(List<org.jmls.ds.http.QueueBatch.Queued> page, List<Received> out) throws Exception {
-    MlsMessage[] decoded = new MlsMessage[page.size()];
-    for (int i = 0; i < page.size(); ) {
-      int end = applicationRun(page, decoded, i);
-      if (end - i > 1) {
-        processApplications(page.subList(i, end), Arrays.asList(decoded).subList(i, end), out);
-        state.queueSeq = page.get(end - 1).seq();
-        i = end;
-        continue;
-      }
-      org.jmls.ds.http.QueueBatch.Queued m = page.get(i);
-      try {
-        process(m.kind(), decoded[i] != null ? decoded[i] : MlsMessage.fromBytes(m.message().unsafeArray()), m.groupId(), out);
-      } catch (MlsException e) {
-        problems.add(m.kind() + " #" + m.seq() + ": " + e.getMessage());
-      }
-      state.queueSeq = m.seq();
-      i++;
-    }
-  }
-
-  /**
-   * Groups where the DS's retention deleted messages this device never read: its state there can
-   * no longer catch up, so it rejoins (external commit, RFC 9750 §5.8) when the group allows it,
-   * and says so either way.
-   */
-  private boolean rejoinExpired(List<Bytes> gids) {
-    if (gids.isEmpty()) {
-      return false;
-    }
-    for (Bytes gid : gids) {
-      if (!state.groups.containsKey(gid)) {
-        continue;
-      }
-      try {
-        recover(gid);
-        problems.add("group " + gid.hex() + ": messages expired on the server before this device read them; rejoined");
-      } catch (Exception e) {
-        problems.add("group " + gid.hex() + ": messages expired on the server before this device read them, and rejoining failed: "
-            + e.getMessage());
-      }
-    }
-    return true;
-  }
+  /** How this device reads its queue: pushes and pages, in order (see {@link Receiving}). */
+  private final Receiving receiving = new Receiving(this);
 
   /** Most messages held per group while waiting for the commit they depend on. */
-  static final int EARLY_LIMIT = 256;
+  static final int EARLY_LIMIT = Receiving.EARLY_LIMIT;
 
-  private static long epochOf(MlsMessage msg) {
-    if (msg.body() instanceof org.jmls.message.PrivateMessage) {
-      return ((org.jmls.message.PrivateMessage) msg.body()).epoch();
-    }
-    if (msg.body() instanceof org.jmls.message.PublicMessage) {
-      return ((org.jmls.message.PublicMessage) msg.body()).content().epoch();
-    }
-    return -1;
-  }
-
-  /**
-   * Processes one message of {@code kind}; one for an epoch this device has not reached yet is held
-   * (up to {@link #EARLY_LIMIT} per group) and processed once the commit it depends on is merged.
-   */
-  private void process(String kind, MlsMessage msg, Bytes gid, List<Received> out) throws Exception {
-    Group current = kind.equals("welcome") ? null : state.groups.get(gid);
-    if (current != null && epochOf(msg) > current.epoch()) {
-      List<ClientState.Early> held = state.early.computeIfAbsent(gid, k -> new ArrayList<>());
-      if (held.size() >= EARLY_LIMIT) {
-        throw new ValidationException("client.early-limit", "more than " + EARLY_LIMIT
-            + " messages are waiting for an earlier commit in this group; dropped one for epoch " + epochOf(msg));
-      }
-      held.add(new ClientState.Early(kind, msg.toByteArray()));
-      return;
-    }
-    long before = current == null ? -1 : current.epoch();
-    processNow(kind, msg, gid, out);
-    Group after = state.groups.get(gid);
-    if (after != null && after.epoch() > before && state.early.containsKey(gid)) {
-      List<ClientState.Early> held = state.early.remove(gid);
-      for (ClientState.Early e : held) {
-        try {
-          process(e.kind(), MlsMessage.fromBytes(e.message()), gid, out);
-        } catch (MlsException ex) {
-          problems.add("held " + e.kind() + " for epoch " + epochOf(MlsMessage.fromBytes(e.message())) + ": " + ex.getMessage());
-        }
-      }
-    }
+  void drain() throws Exception {
+    receiving.drain();
   }
 
   /** Processes one message as {@link #sync()} does, and persists the result (for other transports and tests). */
   void receive(String kind, MlsMessage msg, Bytes gid, List<Received> out) throws Exception {
-    process(kind, msg, gid, out);
+    receiving.process(kind, msg, gid, out);
     persist();
-  }
-
-  private void processNow(String kind, MlsMessage msg, Bytes gid, List<Received> out) throws Exception {
-    switch (kind) {
-      case "welcome":
-        join((Welcome) msg.body());
-        break;
-      case "commit": {
-        Group g = state.groups.get(gid);
-        if (g != null) {
-          if (g.hasPendingCommit()) {
-            g.discardPendingCommit();
-          }
-          String nameBefore = GroupName.of(g.context());
-          Group.StagedCommit s = (Group.StagedCommit) g.process(msg);
-          g.merge(s);
-          if (s.removesMe()) {
-            state.groups.remove(gid);
-            state.forgotten.add(gid);
-            changes.add(new GroupChange(gid, GroupChange.Kind.REMOVED, nameBefore, nameBefore));
-          } else {
-            String nameAfter = GroupName.of(g.context());
-            if (!java.util.Objects.equals(nameBefore, nameAfter)) {
-              changes.add(new GroupChange(gid, GroupChange.Kind.RENAMED, nameAfter, nameBefore));
-            }
-          }
-        }
-        break;
-      }
-      default: {
-        Group g = state.groups.get(gid);
-        if (g != null) {
-          Group.Processed p = g.process(msg);
-          if (p instanceof Group.ApplicationMessage) {
-            received(gid, g, (Group.ApplicationMessage) p, out);
-          }
-        }
-      }
-    }
-  }
-
-  private void received(Bytes gid, Group g, Group.ApplicationMessage a, List<Received> out) throws ValidationException {
-    received(gid, a, senderOf(g, a.senderLeaf()), out);
-  }
-
-  private void received(Bytes gid, Group.ApplicationMessage a, Sender sender, List<Received> out) {
-    out.add(new Received(gid, sender.user(), sender.client(), new String(a.data().toByteArray(), java.nio.charset.StandardCharsets.UTF_8)));
-    gaps.note(gid, a, sender.client());
-  }
-
-  /** Who sent from a leaf: its user and device, read from its credential (a certificate to parse). */
-  private record Sender(String user, String client) {}
-
-  private static Sender senderOf(Group g, int leaf) throws ValidationException {
-    LeafNode node = g.member(leaf); // not members(): that is a map of every leaf
-    return new Sender(X509Credentials.user(node.credential()), X509Credentials.client(node.credential()));
-  }
-
-  /**
-   * The end of the run of application messages starting at {@code from} that are for one group this
-   * device is in, at an epoch it has reached: they can be processed together. Decodes into
-   * {@code decoded} what it looks at (left null when a message does not decode).
-   */
-  private int applicationRun(List<org.jmls.ds.http.QueueBatch.Queued> page, MlsMessage[] decoded, int from) {
-    Bytes gid = page.get(from).groupId();
-    Group g = state.groups.get(gid);
-    int end = from;
-    while (g != null && end < page.size()) {
-      org.jmls.ds.http.QueueBatch.Queued m = page.get(end);
-      if (!m.kind().equals("application") || !m.groupId().equals(gid)) {
-        break;
-      }
-      try {
-        decoded[end] = MlsMessage.fromBytes(m.message().unsafeArray());
-      } catch (MlsException e) {
-        break;
-      }
-      MlsMessage msg = decoded[end];
-      if (!(msg.body() instanceof org.jmls.message.PrivateMessage)
-          || ((org.jmls.message.PrivateMessage) msg.body()).contentType() != org.jmls.message.ContentType.APPLICATION
-          || epochOf(msg) > g.epoch()) {
-        break;
-      }
-      end++;
-    }
-    return end;
-  }
-
-  /** Application messages of one group, decrypted in order and their signatures checked in parallel (the group's workers). */
-  private void processApplications(List<org.jmls.ds.http.QueueBatch.Queued> run, List<MlsMessage> msgs, List<Received> out)
-      throws Exception {
-    Bytes gid = run.get(0).groupId();
-    Group g = state.groups.get(gid);
-    List<Group.Outcome> outcomes = g.processApplications(msgs);
-    Map<Integer, Sender> senders = new java.util.HashMap<>(); // a run has few senders: each credential parsed once
-    for (int i = 0; i < run.size(); i++) {
-      Group.Outcome o = outcomes.get(i);
-      if (o.refusal() != null) {
-        problems.add(run.get(i).kind() + " #" + run.get(i).seq() + ": " + o.refusal().getMessage());
-        continue;
-      }
-      int leaf = o.message().senderLeaf();
-      Sender sender = senders.get(leaf);
-      if (sender == null) {
-        sender = senderOf(g, leaf);
-        senders.put(leaf, sender);
-      }
-      received(gid, o.message(), sender, out);
-    }
-  }
-
-  private void join(Welcome w) throws Exception {
-    for (Map.Entry<Bytes, KeyPackageBundle> e : state.keyPackages.entrySet()) {
-      if (org.jmls.framing.WelcomeOpener.find(w, e.getKey()) != null) {
-        Group g = Group.join(services, GroupPolicy::configFor, w, e.getValue(), this::treeFromDs);
-        state.groups.put(g.groupId(), g);
-        observe(g.groupId());
-        changes.add(new GroupChange(g.groupId(), GroupChange.Kind.JOINED, GroupName.of(g.context()), null));
-        return;
-      }
-    }
   }
 
   /**
@@ -1154,7 +838,7 @@ public final class MlsClient {
     state.persistTo(s);
   }
 
-  private void persist() throws Exception {
+  void persist() throws Exception {
     state.persist();
   }
 
@@ -1192,14 +876,14 @@ public final class MlsClient {
     }
   }
 
-  private final GenerationGaps gaps = new GenerationGaps();
+  final GenerationGaps gaps = new GenerationGaps();
 
   /** Gaps in senders' generations seen by the last {@link #sync()}. */
   public List<Gap> lastSyncGaps() {
     return gaps.seen();
   }
 
-  private final List<GroupChange> changes = new ArrayList<>();
+  final List<GroupChange> changes = new ArrayList<>();
 
   /** Groups joined, left and renamed during the last {@link #sync()}, in the order seen. */
   public List<GroupChange> lastSyncChanges() {
