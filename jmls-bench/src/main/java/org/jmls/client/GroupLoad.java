@@ -17,15 +17,17 @@ import org.jmls.crypto.CipherSuite;
  * One large group through the real servers (issue 14): devices enrolled with the AS and registered
  * with the DS with a KeyPackage each (a handful are real clients that keep their state); one member
  * adds everyone in one commit (batched claims, one upload, one Welcome stored once); the real
- * clients join from their Welcomes with the tree the DS serves; a device added later joins the same
- * way; the real clients commit and exchange messages; one that was offline catches up from its
- * cursor. Each phase's time and bytes are reported.
+ * clients join from their Welcomes with the tree the DS serves; the real clients at leaves 2, 4, 8,
+ * ... commit once each (their copaths still blank: each encrypts to a large part of the group),
+ * which populates the copaths of leaves 0 and 1; a device added later joins the same way; leaves 0
+ * and 1 commit in turn (the round trip in a populated tree); the real clients exchange messages and
+ * one that was offline catches up from its cursor. Each phase's time and bytes are reported.
  */
 public final class GroupLoad {
   private static final CipherSuite SUITE = CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519;
 
   /** What to run. */
-  public record Options(boolean postgres, int members, int realClients, int commitRounds, int messages, Consumer<String> progress) {}
+  public record Options(boolean postgres, int members, int commitRounds, int messages, Consumer<String> progress) {}
 
   /** One phase: what it did, how long it took, the bytes it sent (0 when not applicable). */
   public record Phase(String name, double millis, long bytes, String detail) {}
@@ -47,8 +49,8 @@ public final class GroupLoad {
 
 
   public static Result run(Options o) throws Exception {
-    if (o.members() < o.realClients() + 2 || o.realClients() < 2) {
-      throw new IllegalArgumentException("at least 2 real clients and more members than real clients");
+    if (o.members() < 4) {
+      throw new IllegalArgumentException("at least 4 members");
     }
     ExecutorService pool = Executors.newFixedThreadPool(8);
     // The real clients' crypto workers: one per core, as an application on this machine would give them.
@@ -79,34 +81,42 @@ public final class GroupLoad {
   private static List<Phase> measure(Options o, String base, ExecutorService pool, ExecutorService workers) throws Exception {
     List<Phase> phases = new ArrayList<>();
     int n = o.members();
-    int real = o.realClients();
+    // The real clients (devices that keep state) sit at leaves 0, 1, 2, 4, 8, ...: once each of
+    // 2, 4, 8, ... has committed, every copath node of leaves 0 and 1 is a populated parent, as in
+    // a group whose members commit now and then, and their commits encrypt to O(log n) keys.
+    List<Integer> ladder = new ArrayList<>(List.of(0));
+    for (int leaf = 1; leaf <= n - 2; leaf <<= 1) {
+      ladder.add(leaf);
+    }
+    int real = ladder.size();
     Map<String, Long> sent = new LinkedHashMap<>();
     MlsClient.WireLog wire = (what, bytes, epoch) -> sent.merge(what.replaceAll(".*: ", ""), (long) bytes, Long::sum);
 
     // 1. Devices: the real clients keep their state; the others only register and publish a KeyPackage.
-    o.progress().accept("enrolling " + n + " devices (" + real + " real clients)");
+    o.progress().accept("enrolling " + n + " devices (" + real + " real clients, at leaves " + ladder + ")");
     long t0 = System.nanoTime();
     MlsClient[] clients = new MlsClient[real];
     java.net.http.HttpClient sharedHttp = java.net.http.HttpClient.newHttpClient();
     List<String> users = new ArrayList<>();
     List<Future<?>> work = new ArrayList<>();
-    // The group ends with n devices: the creator, n - 2 added in bulk, and one added later.
+    // The group ends with n devices: the creator (leaf 0), n - 2 added in bulk (leaves 1 to n - 2, in
+    // the order added), and one added later.
     for (int i = 0; i < n - 1; i++) {
-      int ii = i;
+      int slot = ladder.indexOf(i);
       String user = "m" + i + "@group.test";
       if (i > 0) {
         users.add(user);
       }
       work.add(pool.submit(() -> {
         MlsClient c = new MlsClient(base, user, "d", SUITE);
-        if (ii >= real) {
+        if (slot < 0) {
           c.sharing(sharedHttp); // KeyPackage-only devices share one HTTP client (file descriptors, threads)
         }
         c.enrol("adm", null, 1);
-        if (ii < real) {
+        if (slot >= 0) {
           c.onWire(wire);
           c.workers(workers);
-          clients[ii] = c;
+          clients[slot] = c;
         }
         return null;
       }));
@@ -131,18 +141,50 @@ public final class GroupLoad {
 
     // 3. The real clients join from their Welcomes with the tree the DS serves.
     o.progress().accept("real clients join with the DS-served tree");
+    long[] joins = new long[real - 1];
     for (int i = 1; i < real; i++) {
       t0 = System.nanoTime();
       clients[i].sync();
+      joins[i - 1] = System.nanoTime() - t0;
       if (!clients[i].epochAuthenticator(gid).equals(creator.epochAuthenticator(gid))) {
         throw new IllegalStateException("real client " + i + " disagrees with the creator after joining");
       }
-      if (i == 1) {
-        phase(o, phases, new Phase("join from Welcome + DS-served tree (validated)", since(t0), 0, "first real client"));
+      if (clients[i].group(gid).myLeafIndex() != ladder.get(i)) {
+        throw new IllegalStateException("real client " + i + " sits at leaf " + clients[i].group(gid).myLeafIndex() + ", not " + ladder.get(i));
       }
     }
+    Arrays.sort(joins);
+    phase(o, phases, new Phase("join from Welcome + DS-served tree (validated)", joins[joins.length / 2] / 1e6, 0,
+        String.format(Locale.ROOT, "p50 of %d real clients, max %.1f ms", joins.length, joins[joins.length - 1] / 1e6)));
 
-    // 4. A device added later joins the same way.
+    // 4. Commit round trips while the tree is as the bulk add left it: only the creator's path is set,
+    // so a path from another leaf encrypts to about every member.
+    o.progress().accept("commits from leaves 2, 4, 8, ... (their copaths still blank)");
+    List<Long> firsts = new ArrayList<>();
+    long firstBytes = 0;
+    t0 = System.nanoTime();
+    for (int i = real - 1; i >= 2; i--) {
+      sent.clear();
+      long c0 = System.nanoTime();
+      clients[i].updateKeys(gid);
+      firsts.add(System.nanoTime() - c0);
+      firstBytes = Math.max(firstBytes, sent.getOrDefault("upload", 0L));
+      for (int j = 0; j < real; j++) {
+        if (j != i) {
+          clients[j].sync();
+        }
+      }
+    }
+    double populate = since(t0);
+    if (!firsts.isEmpty()) {
+      List<Long> sorted = new ArrayList<>(firsts);
+      java.util.Collections.sort(sorted);
+      phase(o, phases, new Phase("commit from a leaf with a blank copath (create, post)", sorted.get(sorted.size() / 2) / 1e6, firstBytes,
+          String.format(Locale.ROOT, "p50 of %d (leaves %s, largest first: %.1f ms); all real clients merged each: %.1f s in all",
+              sorted.size(), ladder.subList(2, real), firsts.get(0) / 1e6, populate / 1000)));
+    }
+
+    // 5. A device added now joins the same way.
     o.progress().accept("a new device joins");
     MlsClient late = new MlsClient(base, "late@group.test", "d", SUITE);
     late.workers(workers);
@@ -154,21 +196,22 @@ public final class GroupLoad {
     long addOneBytes = sent.getOrDefault("upload", 0L);
     t0 = System.nanoTime();
     late.sync();
-    phase(o, phases, new Phase("add 1 to the populated group", addOne, addOneBytes, ""));
+    phase(o, phases, new Phase("add 1 (claim, commit, upload, accepted)", addOne, addOneBytes, ""));
     phase(o, phases, new Phase("new device joins (Welcome + DS-served tree)", since(t0), 0,
         late.members(gid).size() + " members seen"));
     for (int i = 1; i < real; i++) {
       clients[i].sync();
     }
 
-    // 5. Commit round trips: a real client commits with a path; another member fetches and merges.
-    o.progress().accept(o.commitRounds() + " commit round trips");
+    // 6. Commit round trips with populated copaths: leaves 0 and 1 commit in turn with a path, the
+    // other fetches and merges.
+    o.progress().accept(o.commitRounds() + " commit round trips (populated copaths)");
     long[] rounds = new long[o.commitRounds()];
     long[] posts = new long[o.commitRounds()];
     long uploadBytes = 0;
     for (int r = 0; r < rounds.length; r++) {
-      MlsClient committer = clients[1 + r % (real - 1)];
-      MlsClient reader = creator;
+      MlsClient committer = clients[r % 2 == 0 ? 1 : 0];
+      MlsClient reader = clients[r % 2 == 0 ? 0 : 1];
       sent.clear();
       t0 = System.nanoTime();
       committer.updateKeys(gid);
@@ -187,10 +230,10 @@ public final class GroupLoad {
     }
     late.sync();
     phase(o, phases, new Phase("commit round trip p50 (create, post, fetch, merge)", rounds[rounds.length / 2] / 1e6, uploadBytes,
-        String.format(Locale.ROOT, "p90 %.1f ms over %d rounds (create and post alone: p50 %.1f ms); bytes: largest upload",
+        String.format(Locale.ROOT, "p90 %.1f ms over %d rounds, populated copaths (create and post alone: p50 %.1f ms); bytes: largest upload",
             rounds[(int) (rounds.length * 0.9)] / 1e6, rounds.length, posts[posts.length / 2] / 1e6)));
 
-    // 6. Messages: the real clients but one exchange messages; the last one, offline, catches up from its cursor,
+    // 7. Messages: the real clients but one exchange messages; the last one, offline, catches up from its cursor,
     // keeping its state as the CLI does (an encrypted SQLite store, written after each page it processes).
     MlsClient offline = clients[real - 1];
     java.nio.file.Path storeDir = java.nio.file.Files.createTempDirectory("jmls-bench-store");

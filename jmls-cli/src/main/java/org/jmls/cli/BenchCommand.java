@@ -87,9 +87,6 @@ final class BenchCommand implements Runnable {
     @Option(names = "--members", defaultValue = "1000", description = "Devices in the group (default ${DEFAULT-VALUE}).")
     int members;
 
-    @Option(names = "--real-clients", defaultValue = "4", description = "Devices that keep state and take part (default ${DEFAULT-VALUE}).")
-    int realClients;
-
     @Option(names = "--commits", defaultValue = "20", description = "Commit round trips to time (default ${DEFAULT-VALUE}).")
     int commits;
 
@@ -104,11 +101,11 @@ final class BenchCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      if (realClients < 3 || members < realClients + 2 || commits < 1 || messages < 1) {
-        System.err.println("jmls bench group: at least 3 real clients, more members than real clients plus one, and positive counts");
+      if (members < 4 || commits < 1 || messages < 1) {
+        System.err.println("jmls bench group: at least 4 members, and positive counts");
         return 2;
       }
-      GroupLoad.Result r = GroupLoad.run(new GroupLoad.Options(postgres, members, realClients, commits, messages,
+      GroupLoad.Result r = GroupLoad.run(new GroupLoad.Options(postgres, members, commits, messages,
           step -> System.err.println("bench: " + step)));
       System.out.print(json ? new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(r) + "\n" : r.summary());
       return 0;

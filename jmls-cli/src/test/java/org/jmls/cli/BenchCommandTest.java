@@ -63,12 +63,13 @@ class BenchCommandTest {
     assertEquals(0, code, text);
     Map<?, ?> r = new ObjectMapper().readValue(text, Map.class);
     java.util.List<?> phases = (java.util.List<?>) r.get("phases");
-    assertEquals(8, phases.size(), text);
+    assertEquals(9, phases.size(), text);
     for (Object p : phases) {
       assertTrue(((Number) ((Map<?, ?>) p).get("millis")).doubleValue() > 0, text);
     }
     Map<?, ?> add = (Map<?, ?>) phases.get(1);
     assertTrue(((Number) add.get("bytes")).longValue() > 0, "the bulk add's upload is measured: " + text);
-    assertTrue(String.valueOf(((Map<?, ?>) phases.get(4)).get("detail")).startsWith("40 members"), text);
+    assertTrue(String.valueOf(((Map<?, ?>) phases.get(3)).get("detail")).startsWith("p50 of 5 (leaves [2, 4, 8, 16, 32]"), text);
+    assertTrue(String.valueOf(((Map<?, ?>) phases.get(5)).get("detail")).startsWith("40 members"), text);
   }
 }
