@@ -39,7 +39,7 @@ public final class DsLoad {
 
   /** What to run. {@code receivers} members of each group fetch (all of them when it is ≥ the group size). */
   public record Options(boolean postgres, int groupSize, int groups, int senders, int receivers, int seconds, int inFlight,
-      int payloadBytes, Transport transport, Consumer<String> progress) {
+      int payloadBytes, Transport transport, int batch, Consumer<String> progress) {
     boolean webSocket() {
       return transport != Transport.HTTP;
     }
@@ -371,34 +371,38 @@ public final class DsLoad {
     long start = System.nanoTime();
     long stopAt = start + o.seconds() * 1_000_000_000L;
     List<Thread> senderThreads = new ArrayList<>();
-    for (int s = 0; s < o.inFlight() && o.sdk(); s++) {
-      // SDK: each thread sends for its share of the sending devices, one message at a time each
-      // (in flight: one per thread, as with WS), encrypting as it goes.
+    int sdkThreads = Math.max(1, o.inFlight() / o.batch());
+    for (int s = 0; s < sdkThreads && o.sdk(); s++) {
+      // SDK: each thread sends for its share of the sending devices, `batch` messages a call
+      // (sendAll pipelines them over the session), so inFlight messages are in flight in all, as
+      // with WS; encrypting as it goes.
       List<int[]> mine = new ArrayList<>();
       for (int g = 0; g < o.groups(); g++) {
         for (int i = 0; i < senders; i++) {
-          if ((g * senders + i) % o.inFlight() == s) {
+          if ((g * senders + i) % sdkThreads == s) {
             mine.add(new int[] {g, i});
           }
         }
       }
-      String text = "x".repeat(o.payloadBytes());
+      List<String> texts = java.util.Collections.nCopies(o.batch(), "x".repeat(o.payloadBytes()));
       Thread t = new Thread(() -> {
         int k = 0;
         while (sending.get() && System.nanoTime() < stopAt && !mine.isEmpty()) {
           int[] d = mine.get(k++ % mine.size());
           long t0 = System.nanoTime();
           try {
-            devices[d[0]][d[1]].send(gids[d[0]], text);
+            devices[d[0]][d[1]].sendAll(gids[d[0]], texts);
             long t1 = System.nanoTime();
-            accepted.incrementAndGet();
-            expected.addAndGet(receivers);
-            int at = (int) acceptCount.getAndIncrement();
-            if (at < acceptLatency.length) {
-              acceptLatency[at] = t1 - t0;
+            accepted.addAndGet(texts.size());
+            expected.addAndGet((long) receivers * texts.size());
+            for (int m = 0; m < texts.size(); m++) {
+              int at = (int) acceptCount.getAndIncrement();
+              if (at < acceptLatency.length) {
+                acceptLatency[at] = t1 - t0;
+              }
             }
           } catch (Exception e) {
-            refused.incrementAndGet();
+            refused.addAndGet(texts.size());
           }
         }
       }, "sdk-sender-" + s);

@@ -49,11 +49,19 @@ final class BenchCommand implements Runnable {
             + " (receivers are other members: groups need senders + receivers) (default ${DEFAULT-VALUE}).")
     String transport;
 
+    @Option(names = "--batch", defaultValue = "1",
+        description = "With --transport sdk: texts per sendAll call, pipelined over the session; --in-flight / --batch threads send (default ${DEFAULT-VALUE}).")
+    int batch;
+
     @Option(names = "--json", description = "Print the result as one JSON object.")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
+      if (batch < 1 || batch > inFlight) {
+        System.err.println("jmls bench ds: --batch is between 1 and --in-flight");
+        return 2;
+      }
       if (!transport.equals("ws") && !transport.equals("http") && !transport.equals("sdk")) {
         System.err.println("jmls bench ds: --transport is ws, http or sdk");
         return 2;
@@ -68,7 +76,7 @@ final class BenchCommand implements Runnable {
         return 2;
       }
       DsLoad.Result r = DsLoad.run(new DsLoad.Options(postgres, groupSize, groups, senders, receivers, seconds, inFlight, payload,
-          DsLoad.Transport.valueOf(transport.toUpperCase(java.util.Locale.ROOT)), step -> System.err.println("bench: " + step)));
+          DsLoad.Transport.valueOf(transport.toUpperCase(java.util.Locale.ROOT)), batch, step -> System.err.println("bench: " + step)));
       if (json) {
         System.out.println(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(r));
       } else {

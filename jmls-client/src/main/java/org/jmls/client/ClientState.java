@@ -29,7 +29,7 @@ import org.jmls.message.KeyPackage;
  */
 final class ClientState {
   /** A commit posted but not known to have won: the epoch it was made in, its bytes, the state if it won. */
-  record PendingCommit(long epoch, byte[] commit, byte[] state) {}
+  record PendingCommit(long epoch, byte[] commit, Group.Snapshot state) {}
 
   /** An undecodable-yet message: it belongs to an epoch this device has not reached. */
   record Early(String kind, byte[] message) {}
@@ -61,7 +61,7 @@ final class ClientState {
   /** Commits posted whose answer is not known (settled from the DS log on the next sync). */
   final Map<Bytes, PendingCommit> pendingCommits = new LinkedHashMap<>();
   /** Per group with a commit being posted: the state before it, which is what the store holds meanwhile. */
-  final Map<Bytes, byte[]> inFlight = new HashMap<>();
+  final Map<Bytes, Group.Snapshot> inFlight = new HashMap<>();
   /** Per group, messages for epochs ahead of this device's, in arrival order. */
   final Map<Bytes, List<Early>> early = new HashMap<>();
   /** Texts received and processed but not yet handed to the application by {@link MlsClient#sync()}. */
@@ -111,10 +111,10 @@ final class ClientState {
     // Only groups that changed since they were last written: a send in one group does not rewrite the others.
     Map<Bytes, Stored> written = new LinkedHashMap<>();
     for (Map.Entry<Bytes, Group> e : groups.entrySet()) {
-      byte[] before = inFlight.get(e.getKey());
+      Group.Snapshot before = inFlight.get(e.getKey());
       Group g = e.getValue();
       if (before != null) {
-        w.put("group/" + e.getKey().hex(), before);
+        w.put("group/" + e.getKey().hex(), before.save());
         written.put(e.getKey(), null); // what is stored is not this object's state
         continue;
       }
@@ -142,7 +142,7 @@ final class ClientState {
     }
     for (Map.Entry<Bytes, PendingCommit> e : pendingCommits.entrySet()) {
       w.put("pending/" + e.getKey().hex(), new TlsWriter().u64(e.getValue().epoch()).opaque(e.getValue().commit())
-          .opaque(e.getValue().state()).toByteArray());
+          .opaque(e.getValue().state().save()).toByteArray());
     }
     for (Map.Entry<Bytes, List<Early>> e : early.entrySet()) {
       TlsWriter held = new TlsWriter();
@@ -235,7 +235,8 @@ final class ClientState {
       persisted.put(g.groupId(), new Stored(g, g.changes(), Group.savedWithoutTrees(state) ? g.epoch() : -1));
     }
     for (String name : s.names("pending/")) {
-      PendingCommit pc = TlsReader.decode(s.get(name), pr -> new PendingCommit(pr.u64(), pr.opaque().toByteArray(), pr.opaque().toByteArray()));
+      PendingCommit pc = TlsReader.decode(s.get(name), pr -> new PendingCommit(pr.u64(), pr.opaque().toByteArray(),
+          Group.load(services, pr.opaque().toByteArray()).snapshot()));
       pendingCommits.put(Bytes.fromHex(name.substring(8)), pc);
     }
     for (String name : s.names("early/")) {

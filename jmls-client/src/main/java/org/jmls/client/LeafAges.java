@@ -32,6 +32,18 @@ final class LeafAges {
     ages.keySet().retainAll(current);
   }
 
+  /**
+   * Notes one leaf of {@code g} (this device's own, after its commit): O(1), where {@link #observe}
+   * reads every leaf. Others' new keys are noted by the next full observation (maintain()), so
+   * they look younger than they are, never older: no device is judged stale early.
+   */
+  void observeLeaf(Bytes gid, Group g, int leafIndex, long now) {
+    LeafNode leaf = g == null ? null : g.member(leafIndex);
+    if (leaf != null) {
+      seen.computeIfAbsent(gid, k -> new LinkedHashMap<>()).putIfAbsent(leaf.encryptionKey(), now);
+    }
+  }
+
   /** When {@code leaf} was first seen in group {@code gid}, or null if never. */
   Long firstSeen(Bytes gid, LeafNode leaf) {
     Map<Bytes, Long> ages = seen.get(gid);

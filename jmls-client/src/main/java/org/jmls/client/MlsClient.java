@@ -438,7 +438,7 @@ public final class MlsClient {
         }
       }
       if (won && state.groups.containsKey(gid) && state.groups.get(gid).epoch() == pc.epoch()) {
-        state.groups.put(gid, Group.load(services, pc.state()));
+        state.groups.put(gid, Group.restore(services, pc.state()));
         observe(gid);
         progress.accept("a commit posted before a crash had won epoch " + pc.epoch() + "; its state is kept");
       }
@@ -466,7 +466,7 @@ public final class MlsClient {
         attempt--;
         continue;
       }
-      byte[] rollback = g.save();
+      Group.Snapshot rollback = g.snapshot(); // cheap at any size: the trees are shared, not serialized
       Group.CommitResult c = g.commit(proposals, forcePath);
       // One binary bundle (no base64), the GroupInfo without the tree: a public-handshake group's DS
       // derives the tree from the commit; for an encrypted one it gets what the commit changed.
@@ -488,7 +488,7 @@ public final class MlsClient {
       // only if it was ours (never half-merged, never a lost epoch).
       long epochBefore = g.epoch();
       g.mergePendingCommit();
-      state.pendingCommits.put(gid, new ClientState.PendingCommit(epochBefore, c.commit().toByteArray(), g.save()));
+      state.pendingCommits.put(gid, new ClientState.PendingCommit(epochBefore, c.commit().toByteArray(), g.snapshot()));
       state.inFlight.put(gid, rollback);
       DsClient.Response r;
       try {
@@ -496,7 +496,7 @@ public final class MlsClient {
         r = ds.send("POST", "/ds/groups/commit", bundle, CommitBundle.MEDIA_TYPE);
         afterPost.accept(r.status());
       } catch (Exception e) {
-        state.groups.put(gid, Group.load(services, rollback)); // the pending record settles it on the next sync
+        state.groups.put(gid, Group.restore(services, rollback)); // the pending record settles it on the next sync
         if (e instanceof IOException) {
           throw new ClientException(what + ": the DS did not answer (" + e.getMessage() + "); the next sync learns whether the commit won");
         }
@@ -506,7 +506,7 @@ public final class MlsClient {
       }
       state.pendingCommits.remove(gid);
       if (r.status() == 200) {
-        observe(gid);
+        leafAges.observeLeaf(gid, g, g.myLeafIndex(), clock.instant().getEpochSecond()); // not every leaf: O(1) at any size
         persist();
         wire.sent(what + ": commit", c.commit().toByteArray().length, g.epoch());
         if (c.welcome() != null) {
@@ -515,7 +515,7 @@ public final class MlsClient {
         wire.sent(what + ": upload", bundle.length, g.epoch()); // the whole bundle: commit, GroupInfo (no tree), Welcome
         return g.epoch();
       }
-      state.groups.put(gid, Group.load(services, rollback));
+      state.groups.put(gid, Group.restore(services, rollback));
       persist(); // the group is back at its state before this commit
       if (r.status() != 409) {
         check(r, 200, what);

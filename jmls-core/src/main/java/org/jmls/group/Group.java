@@ -656,6 +656,49 @@ public final class Group {
     return GroupStateCodec.load(services, state, trees);
   }
 
+  /**
+   * This member's state as it is now, to come back to with {@link #restore} (for example if a commit
+   * it is about to post is refused): cheap at any group size, since the ratchet trees are shared
+   * copy-on-write and only the rest (secrets, ratchets, keys, proposals) is serialized. Refused
+   * while a commit of ours is pending, like {@link #save()}. It holds secrets: keep it in memory,
+   * or store it encrypted with {@link Snapshot#save()}.
+   */
+  public Snapshot snapshot() {
+    return new Snapshot(services, GroupStateCodec.save(this, true), GroupStateCodec.Trees.of(this));
+  }
+
+  /** The member a {@link #snapshot()} captured, independent of the snapshot (which can be restored again). */
+  public static Group restore(GroupServices services, Snapshot s) {
+    try {
+      return GroupStateCodec.load(services, s.state, null, s.trees);
+    } catch (org.jmls.codec.DecodeException e) {
+      throw new IllegalStateException("a snapshot does not restore: " + e.reason(), e);
+    }
+  }
+
+  /** A member's state captured by {@link #snapshot()}. */
+  public static final class Snapshot {
+    private final GroupServices services;
+    private final byte[] state;
+    private final GroupStateCodec.Trees trees;
+
+    private Snapshot(GroupServices services, byte[] state, GroupStateCodec.Trees trees) {
+      this.services = services;
+      this.state = state;
+      this.trees = trees;
+    }
+
+    /** The epoch it was taken in. */
+    public long epoch() {
+      return trees.epochs()[0];
+    }
+
+    /** The whole state as {@link Group#save()} writes it (O(n): the trees included), for a store. */
+    public byte[] save() {
+      return restore(services, this).save();
+    }
+  }
+
   /** Whether {@code state} was saved by {@link #saveWithoutTrees()} (its trees are stored apart). */
   public static boolean savedWithoutTrees(byte[] state) {
     return GroupStateCodec.treesApart(state);

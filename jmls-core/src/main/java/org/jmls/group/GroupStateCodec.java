@@ -100,7 +100,30 @@ final class GroupStateCodec {
   }
 
   /** The epochs and trees of a {@link #saveTrees} blob, current epoch first. */
-  private record Trees(long[] epochs, List<RatchetTree> trees) {}
+  record Trees(long[] epochs, List<RatchetTree> trees) {
+    /** The trees of {@code g}'s current and retained epochs, shared copy-on-write. */
+    static Trees of(Group g) {
+      long[] epochs = new long[1 + g.past.size()];
+      List<RatchetTree> trees = new ArrayList<>(epochs.length);
+      epochs[0] = g.state.epoch();
+      trees.add(g.state.tree.copy());
+      int i = 1;
+      for (EpochState p : g.past) {
+        epochs[i++] = p.epoch();
+        trees.add(p.tree.copy());
+      }
+      return new Trees(epochs, trees);
+    }
+
+    /** Copies whose later changes do not reach these. */
+    Trees copy() {
+      List<RatchetTree> out = new ArrayList<>(trees.size());
+      for (RatchetTree t : trees) {
+        out.add(t.copy());
+      }
+      return new Trees(epochs.clone(), out);
+    }
+  }
 
   private static Trees readTrees(MlsCrypto c, byte[] blob) throws DecodeException {
     return TlsReader.decode(blob, r -> {
@@ -133,6 +156,11 @@ final class GroupStateCodec {
   }
 
   static Group load(GroupServices services, byte[] blob, byte[] treesBlob) throws DecodeException {
+    return load(services, blob, treesBlob, null);
+  }
+
+  /** As {@link #load(GroupServices, byte[], byte[])}; {@code given}: the trees as objects (a snapshot's), not bytes. */
+  static Group load(GroupServices services, byte[] blob, byte[] treesBlob, Trees given) throws DecodeException {
     return TlsReader.decode(blob, r -> {
       byte[] magic = r.fixed(STATE_MAGIC.length);
       if (!Arrays.equals(magic, STATE_MAGIC)) {
@@ -150,10 +178,16 @@ final class GroupStateCodec {
       boolean treesApart = version >= 3 && r.u8() == 1;
       Trees trees = null;
       if (treesApart) {
-        if (treesBlob == null) {
+        if (given != null) {
+          if (given.trees().get(0).crypto().cipherSuite() != c.cipherSuite()) {
+            throw r.error("the given ratchet trees are of another cipher suite than the group state");
+          }
+          trees = given.copy();
+        } else if (treesBlob == null) {
           throw r.error("this group state's ratchet trees are stored apart, and were not given");
+        } else {
+          trees = readTrees(c, treesBlob);
         }
-        trees = readTrees(c, treesBlob);
       }
       GroupConfig config;
       try {

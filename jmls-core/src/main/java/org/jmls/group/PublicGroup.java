@@ -122,8 +122,17 @@ public final class PublicGroup {
     }
   }
 
-  /** The outcome of a tracked commit. */
-  public record CommitOutcome(long newEpoch, List<Integer> added, List<Integer> removed) {}
+  /**
+   * The outcome of a tracked commit: the new epoch, leaves added and removed, and every leaf whose
+   * node the commit changed (added, removed, updated, and the committer's when it carried a path):
+   * what a roster needs to look at, without reading every leaf.
+   */
+  public record CommitOutcome(long newEpoch, List<Integer> added, List<Integer> removed, List<Integer> changed) {}
+
+  /** The leaf at {@code index} (null when blank or beyond the tree). */
+  public LeafNode leaf(int index) {
+    return index >= 0 && index < tree.leafCount() ? tree.leaf(index) : null;
+  }
 
   /**
    * Verifies a PublicMessage proposal or commit for the current epoch and, for a commit, advances
@@ -193,7 +202,15 @@ public final class PublicGroup {
     tree = next;
     interim = Bytes.wrap(TranscriptHash.interim(crypto, confirmed, tag.unsafeArray()));
     proposals.clear();
-    return new CommitOutcome(context.epoch(), List.copyOf(applied.addedLeaves), List.copyOf(applied.removedLeaves));
+    java.util.Set<Integer> changed = new java.util.TreeSet<>();
+    changed.addAll(applied.addedLeaves);
+    changed.addAll(applied.removedLeaves);
+    changed.addAll(applied.updatedLeaves);
+    if (commit.path() != null) {
+      changed.add(committer);
+    }
+    return new CommitOutcome(context.epoch(), List.copyOf(applied.addedLeaves), List.copyOf(applied.removedLeaves),
+        List.copyOf(changed));
   }
 
   private Bytes signerKey(PublicMessage pm) throws ValidationException {

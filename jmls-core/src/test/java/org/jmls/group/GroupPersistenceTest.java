@@ -207,6 +207,33 @@ class GroupPersistenceTest {
     assertArrayEquals(bob.save(), Group.load(S, bob.saveWithoutTrees(), bob.saveTrees()).save());
   }
 
+  /**
+   * A snapshot restores the member as it was when taken, however it moved on since (a commit merged,
+   * messages received), and can be restored more than once: each restored member is independent.
+   */
+  @Test
+  void snapshot_restoresTheStateItCaptured_independently() throws Exception {
+    Object[] w = withPastEpochs();
+    Group alice = (Group) w[0];
+    Group bob = (Group) w[1];
+    byte[] before = bob.save();
+    Group.Snapshot snap = bob.snapshot();
+    assertEquals(bob.epoch(), snap.epoch());
+    Group.CommitResult c = bob.commit(List.of(), true);
+    bob.mergePendingCommit();
+    assertEquals(text(bob.process(alice.encrypt("moved on".getBytes(), new byte[0]))), "moved on");
+    Group back = Group.restore(S, snap);
+    assertArrayEquals(before, back.save());
+    assertArrayEquals(before, snap.save());
+    // The restored member reads what was sent in its epoch; a second restore still starts from the snapshot.
+    MlsMessage m = alice.encrypt("to the old epoch".getBytes(), new byte[0]);
+    assertEquals("to the old epoch", text(back.process(m)));
+    back.merge((Group.StagedCommit) back.process(alice.commit(List.of(), true).commit()));
+    alice.discardPendingCommit();
+    assertArrayEquals(before, Group.restore(S, snap).save());
+    assertEquals("from epoch 1", text(Group.restore(S, snap).process((MlsMessage) w[2])));
+  }
+
   @Test
   void load_corruptedTrees_failsWithDecodeErrorOnly() throws Exception {
     Group bob = (Group) withPastEpochs()[1];

@@ -339,14 +339,15 @@ public final class GroupDirectory {
       }
       try {
         PublicGroup pg = publicState(t.gid(), r, c);
-        Map<Integer, LeafNode> beforeLeaves = pg.members();
-        pg.handle(commit);
+        org.jmls.tree.RatchetTree before = pg.tree(); // copy-on-write: O(1), and unchanged by handle()
+        PublicGroup.CommitOutcome outcome = pg.handle(commit);
         pg.checkGroupInfo(gi);
         // The roster follows the tree: devices whose leaves left or arrived (a resync keeps the
-        // device). Only leaves the commit changed are looked up, in batches.
+        // device). Only the leaves the commit changed are compared and looked up, in batches: a
+        // commit's cost here does not grow with the group.
         List<Bytes> goneKeys = new ArrayList<>();
         List<Bytes> comeKeys = new ArrayList<>();
-        changedKeys(beforeLeaves, pg.members(), goneKeys, comeKeys);
+        changedKeys(outcome.changed(), i -> i < before.leafCount() ? before.leaf(i) : null, pg::leaf, goneKeys, comeKeys);
         Set<String> gone = clientsWhere(c, "ds_clients", "signature_key", goneKeys);
         Set<String> come = clientsWhere(c, "ds_clients", "signature_key", comeKeys);
         for (String id : gone) {

@@ -88,18 +88,22 @@ final class GroupRows {
     return out;
   }
 
-  /** The signature keys of leaves that differ between two views of the tree (blank counts as a difference). */
-  static void changedKeys(Map<Integer, LeafNode> before, Map<Integer, LeafNode> after, List<Bytes> gone, List<Bytes> come) {
-    for (Map.Entry<Integer, LeafNode> e : before.entrySet()) {
-      LeafNode now = after.get(e.getKey());
-      if (now == null || !now.signatureKey().equals(e.getValue().signatureKey())) {
-        gone.add(e.getValue().signatureKey());
+  /** The signature keys of those of {@code leaves} that differ between two views of the tree (blank counts as a difference). */
+  static void changedKeys(List<Integer> leaves, java.util.function.IntFunction<LeafNode> before,
+      java.util.function.IntFunction<LeafNode> after, List<Bytes> gone, List<Bytes> come) {
+    for (int i : leaves) {
+      LeafNode was = before.apply(i);
+      LeafNode now = after.apply(i);
+      Bytes wasKey = was == null ? null : was.signatureKey();
+      Bytes nowKey = now == null ? null : now.signatureKey();
+      if (java.util.Objects.equals(wasKey, nowKey)) {
+        continue;
       }
-    }
-    for (Map.Entry<Integer, LeafNode> e : after.entrySet()) {
-      LeafNode was = before.get(e.getKey());
-      if (was == null || !was.signatureKey().equals(e.getValue().signatureKey())) {
-        come.add(e.getValue().signatureKey());
+      if (wasKey != null) {
+        gone.add(wasKey);
+      }
+      if (nowKey != null) {
+        come.add(nowKey);
       }
     }
   }
