@@ -187,6 +187,11 @@ public final class GroupDirectory {
     return db.transaction(c -> Membership.active(c, gid));
   }
 
+  /** The roster the DS holds for a group's current epoch, cached or read (for tests: it must equal {@link #members}). */
+  List<String> rosterInUse(Bytes gid) throws SQLException {
+    return db.transaction(c -> List.copyOf(membership.at(c, gid, epochOf(c, gid))));
+  }
+
   /** The verified public state of a public-handshake group at its stored epoch (cached per epoch). */
   private PublicGroup publicState(Bytes gid, GroupRow r, Connection c) throws SQLException, ValidationException {
     PublicGroup cached = verified.get(gid);
@@ -302,6 +307,7 @@ public final class GroupDirectory {
     if (result instanceof MlsException e) {
       throw e;
     }
+    membership.advance(t.gid(), ok.row().epoch(), ok.roster(), ok.leavers(), ok.joiners());
     if (ok.next() != null) {
       verified.put(t.gid(), ok.next());
     }
@@ -383,10 +389,7 @@ public final class GroupDirectory {
         return e;
       }
     }
-    Set<String> after = new LinkedHashSet<>(roster);
-    after.removeAll(leavers);
-    after.addAll(joiners);
-    if (after.size() > maxGroupSize) {
+    if (Membership.sizeAfter(roster, leavers, joiners) > maxGroupSize) {
       return new ValidationException("ds.group-too-large", "groups on this DS hold at most " + maxGroupSize + " members");
     }
     Set<String> welcomeTo = new LinkedHashSet<>();

@@ -58,6 +58,42 @@ final class Membership {
     return members;
   }
 
+  /**
+   * Records the roster of {@code epoch + 1} once the commit that made it is stored: the roster of
+   * {@code epoch} with its leavers and joiners applied, the same set when the commit changed no
+   * member (an update: no copy, no query, whatever the group's size). Right by construction,
+   * like an entry read from the database for that epoch.
+   */
+  void advance(Bytes gid, long epoch, Set<String> roster, java.util.Collection<String> leavers, java.util.Collection<String> joiners) {
+    Set<String> next = roster;
+    if (!leavers.isEmpty() || !joiners.isEmpty()) {
+      java.util.TreeSet<String> changed = new java.util.TreeSet<>(roster); // sorted, as read from the database
+      changed.removeAll(leavers);
+      changed.addAll(joiners);
+      next = java.util.Collections.unmodifiableSet(changed);
+    }
+    if (rosters.size() > CACHED_GROUPS) {
+      rosters.clear();
+    }
+    rosters.put(gid, new Roster(epoch + 1, next));
+  }
+
+  /** How many members {@code roster} has once {@code leavers} leave and {@code joiners} join (no copy). */
+  static int sizeAfter(Set<String> roster, java.util.Collection<String> leavers, java.util.Collection<String> joiners) {
+    int size = roster.size();
+    for (String l : leavers) {
+      if (roster.contains(l) && !joiners.contains(l)) {
+        size--;
+      }
+    }
+    for (String j : joiners) {
+      if (!roster.contains(j)) {
+        size++;
+      }
+    }
+    return size;
+  }
+
   /** {@code client} reads the group's entries after {@code fromSeq} (a new window if it had one). */
   static void join(Connection c, Bytes gid, String client, long fromSeq) throws SQLException {
     join(c, gid, List.of(client), fromSeq);

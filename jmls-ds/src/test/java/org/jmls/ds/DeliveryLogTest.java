@@ -106,6 +106,8 @@ class DeliveryLogTest {
       assertEquals(List.of("<commit>"), texts(groups, carol), "the removed device learns of its removal, nothing more");
       assertEquals(List.of(), groups.fetch(carol.id, 0, 100), "not even when it asks from the start");
       assertEquals(2, groups.members(alice.group.groupId()).size());
+      // The roster the DS moved forward with the commit (no query) is the one stored.
+      assertEquals(groups.members(alice.group.groupId()), groups.rosterInUse(alice.group.groupId()));
       // Bob gets both, and posts; Carol still gets nothing.
       List<String> bobs = texts(groups, bob);
       assertEquals("<commit>", bobs.get(1));
@@ -120,12 +122,18 @@ class DeliveryLogTest {
           MlsMessage.fromBytes(kp.keyPackageMessage().unsafeArray()).body())), true);
       groups.commit(alice.id, add.commit(), add.welcome(), add.groupInfo(), List.of(), List.of());
       alice.group.mergePendingCommit();
+      assertEquals(groups.members(alice.group.groupId()), groups.rosterInUse(alice.group.groupId()));
       groups.post(alice.id, alice.group.encrypt("welcome dave".getBytes(), new byte[0]));
       List<GroupDirectory.Delivery> daves = groups.fetch(dave.id, 0, 100);
       assertEquals(List.of(GroupDirectory.Kind.WELCOME, GroupDirectory.Kind.APPLICATION), daves.stream().map(GroupDirectory.Delivery::kind).toList());
       dave.group = Group.join(S, dave.config, (org.jmls.message.Welcome) MlsMessage.fromBytes(daves.get(0).message().unsafeArray()).body(), dave.kp, null);
       dave.queueSeq = daves.get(0).seq();
       assertEquals(List.of("welcome dave"), texts(groups, dave));
+      Group.CommitResult update = alice.group.commit(List.of(), true); // no member changes: the same roster carries over
+      groups.commit(alice.id, update.commit(), null, update.groupInfo(), List.of(), List.of());
+      alice.group.mergePendingCommit();
+      assertEquals(groups.members(alice.group.groupId()), groups.rosterInUse(alice.group.groupId()));
+      assertEquals(3, groups.rosterInUse(alice.group.groupId()).size());
     }
   }
 
