@@ -395,7 +395,7 @@ public final class ScenarioRunner implements AutoCloseable {
       CommitResponse c = rpc(actor).commit(commit.build());
       List<String> all = new ArrayList<>();
       all.add(actor);
-      epoch(actor, rpc(actor).handlePendingCommit(HandlePendingCommitRequest.newBuilder().setStateId(state(actor)).build()).getEpochAuthenticator());
+      handled(actor, rpc(actor).handlePendingCommit(HandlePendingCommitRequest.newBuilder().setStateId(state(actor)).build()));
       for (String m : members) {
         join(m, c.getWelcome(), ByteString.EMPTY);
         all.add(m);
@@ -407,6 +407,15 @@ public final class ScenarioRunner implements AutoCloseable {
 
     void epoch(String actor, ByteString authenticator) {
       auth.put(actor, authenticator);
+    }
+
+    /**
+     * The actor's state after it handled a commit: the state id it answers with (a client may
+     * number each state anew, as bcmls does) and the epoch authenticator it reports.
+     */
+    void handled(String actor, HandleCommitResponse r) {
+      stateOf.put(actor, r.getStateId());
+      epoch(actor, r.getEpochAuthenticator());
     }
 
     void join(String joiner, ByteString welcome, ByteString tree) {
@@ -501,12 +510,12 @@ public final class ScenarioRunner implements AutoCloseable {
         }
       }
       CommitResponse c = rpc(actor).commit(b.build());
-      epoch(actor, rpc(actor).handlePendingCommit(HandlePendingCommitRequest.newBuilder().setStateId(state(actor)).build()).getEpochAuthenticator());
+      handled(actor, rpc(actor).handlePendingCommit(HandlePendingCommitRequest.newBuilder().setStateId(state(actor)).build()));
       List<String> all = new ArrayList<>();
       all.add(actor);
       for (String m : names(s, "members")) {
-        epoch(m, rpc(m).handleCommit(HandleCommitRequest.newBuilder().setStateId(state(m)).addAllProposal(byRef)
-            .setCommit(c.getCommit()).build()).getEpochAuthenticator());
+        handled(m, rpc(m).handleCommit(HandleCommitRequest.newBuilder().setStateId(state(m)).addAllProposal(byRef)
+            .setCommit(c.getCommit()).build()));
         all.add(m);
       }
       for (String j : names(s, "joiners")) {
@@ -540,8 +549,7 @@ public final class ScenarioRunner implements AutoCloseable {
       processors.add(actor);
       processors.addAll(names(s, "members"));
       for (String m : processors) {
-        epoch(m, rpc(m).handleCommit(HandleCommitRequest.newBuilder().setStateId(state(m)).setCommit(r.getCommit()).build())
-            .getEpochAuthenticator());
+        handled(m, rpc(m).handleCommit(HandleCommitRequest.newBuilder().setStateId(state(m)).setCommit(r.getCommit()).build()));
         all.add(m);
       }
       agree(all);
