@@ -1208,6 +1208,15 @@ public final class Group {
     }
   }
 
+  /** Refuses one more cached proposal beyond {@link GroupServices.Limits#cachedProposals()} (checked before the proposal's own checks). */
+  static void checkProposalRoom(int cached, GroupServices services) throws ValidationException {
+    int limit = services.limits().cachedProposals();
+    if (cached >= limit) {
+      throw new ValidationException("limit.cached-proposals",
+          "this epoch already holds " + limit + " proposals, the most kept before a commit; commit them first");
+    }
+  }
+
   /** One message's outcome in {@link #processApplications}: the message, or why it was refused. */
   public record Outcome(ApplicationMessage message, MlsException refusal) {}
 
@@ -1337,6 +1346,7 @@ public final class Group {
   }
 
   private ProposalReceived receiveProposal(AuthenticatedContent ac) throws ValidationException {
+    checkProposalRoom(proposals.size(), services);
     Proposal p = (Proposal) ac.content().content();
     Sender s = ac.content().sender();
     if (p instanceof Proposal.ExternalInit) {

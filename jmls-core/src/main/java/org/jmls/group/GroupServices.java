@@ -14,7 +14,22 @@ import org.jmls.crypto.DefaultCryptoProvider;
  */
 public record GroupServices(
     CryptoProvider provider, Clock clock, CredentialValidator credentials, PskStore psks, ExecutorService executor,
-    ProposalValidator proposals) {
+    ProposalValidator proposals, Limits limits) {
+
+  /**
+   * Bounds on what other parties can make a member keep. {@code cachedProposals}: proposals held
+   * for the current epoch (each member or external sender can send many; they are kept until a
+   * commit, and RFC 9420 sets no number): one more is refused ({@code limit.cached-proposals}).
+   */
+  public record Limits(int cachedProposals) {
+    public static final Limits DEFAULT = new Limits(10_000);
+
+    public Limits {
+      if (cachedProposals < 1) {
+        throw new IllegalArgumentException("cachedProposals must be positive");
+      }
+    }
+  }
 
   /**
    * The application's rules for proposals: called for every proposal of a type this library does
@@ -50,6 +65,13 @@ public record GroupServices(
     Objects.requireNonNull(credentials, "credentials");
     Objects.requireNonNull(psks, "psks");
     Objects.requireNonNull(proposals, "proposals");
+    Objects.requireNonNull(limits, "limits");
+  }
+
+  /** Services with the default {@link Limits}. */
+  public GroupServices(CryptoProvider provider, Clock clock, CredentialValidator credentials, PskStore psks, ExecutorService executor,
+      ProposalValidator proposals) {
+    this(provider, clock, credentials, psks, executor, proposals, Limits.DEFAULT);
   }
 
   /** Services without an application proposal rule ({@link ProposalValidator#RFC_ONLY}). */
@@ -58,7 +80,7 @@ public record GroupServices(
   }
 
   public GroupServices withProposalValidator(ProposalValidator v) {
-    return new GroupServices(provider, clock, credentials, psks, executor, v);
+    return new GroupServices(provider, clock, credentials, psks, executor, v, limits);
   }
 
   /**
@@ -70,18 +92,22 @@ public record GroupServices(
   }
 
   public GroupServices withPsks(PskStore store) {
-    return new GroupServices(provider, clock, credentials, store, executor, proposals);
+    return new GroupServices(provider, clock, credentials, store, executor, proposals, limits);
   }
 
   public GroupServices withClock(Clock c) {
-    return new GroupServices(provider, c, credentials, psks, executor, proposals);
+    return new GroupServices(provider, c, credentials, psks, executor, proposals, limits);
   }
 
   public GroupServices withExecutor(ExecutorService e) {
-    return new GroupServices(provider, clock, credentials, psks, e, proposals);
+    return new GroupServices(provider, clock, credentials, psks, e, proposals, limits);
   }
 
   public GroupServices withCredentials(CredentialValidator v) {
-    return new GroupServices(provider, clock, v, psks, executor, proposals);
+    return new GroupServices(provider, clock, v, psks, executor, proposals, limits);
+  }
+
+  public GroupServices withLimits(Limits l) {
+    return new GroupServices(provider, clock, credentials, psks, executor, proposals, l);
   }
 }

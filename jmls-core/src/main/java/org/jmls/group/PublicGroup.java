@@ -154,6 +154,7 @@ public final class PublicGroup {
       throw crypto.signatureRefusal(key, "the sender's signature key", "rfc9420-6.1.signature", "the signature does not verify");
     }
     if (pm.content().contentType() == ContentType.PROPOSAL) {
+      Group.checkProposalRoom(proposals.size(), services);
       Proposal p = (Proposal) pm.content().content();
       services.proposals().validate(p, s, context, tree);
       Bytes ref = crypto.makeProposalRef(ac.toByteArray());
