@@ -214,6 +214,29 @@ final class DeliveryLog {
     return out;
   }
 
+  /** Those of {@code clients} with at least {@code n} items waiting in their own queue (Welcomes), in batches. */
+  static List<String> queuedAtLeast(Connection c, java.util.Collection<String> clients, int n) throws SQLException {
+    List<String> out = new ArrayList<>();
+    List<String> all = new ArrayList<>(clients);
+    for (int from = 0; from < all.size(); from += 500) {
+      List<String> chunk = all.subList(from, Math.min(all.size(), from + 500));
+      String marks = String.join(", ", java.util.Collections.nCopies(chunk.size(), "?"));
+      try (PreparedStatement q = c.prepareStatement(
+          "SELECT client_id FROM ds_queue WHERE client_id IN (" + marks + ") GROUP BY client_id HAVING COUNT(*) >= ?")) {
+        for (int i = 0; i < chunk.size(); i++) {
+          q.setString(i + 1, chunk.get(i));
+        }
+        q.setInt(chunk.size() + 1, n);
+        try (ResultSet rs = q.executeQuery()) {
+          while (rs.next()) {
+            out.add(rs.getString(1));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
   /**
    * Moves {@code client}'s cursor to {@code upto} (never back, never past the last sequence handed
    * out), deletes its own queued items up to there and the membership windows it has read to their

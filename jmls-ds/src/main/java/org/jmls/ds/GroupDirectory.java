@@ -98,6 +98,26 @@ public final class GroupDirectory {
     this.maxGroupSize = n;
   }
 
+  /** Most groups a device may be in when it creates another (default {@value #DEFAULT_MAX_GROUPS_PER_DEVICE}). */
+  public static final int DEFAULT_MAX_GROUPS_PER_DEVICE = 10_000;
+  private volatile int maxGroupsPerDevice = DEFAULT_MAX_GROUPS_PER_DEVICE;
+
+  public void maxGroupsPerDevice(int n) {
+    this.maxGroupsPerDevice = n;
+  }
+
+  /**
+   * Most Welcomes waiting unread for one device (default {@value #DEFAULT_MAX_WAITING_WELCOMES}): a
+   * commit whose Welcome would go to a device with that many is refused, naming the device, and
+   * nothing is stored; the device reading its queue makes room.
+   */
+  public static final int DEFAULT_MAX_WAITING_WELCOMES = 1_000;
+  private volatile int maxWaitingWelcomes = DEFAULT_MAX_WAITING_WELCOMES;
+
+  public void maxWaitingWelcomes(int n) {
+    this.maxWaitingWelcomes = n;
+  }
+
   private final Database db;
   private final GroupServices services;
   /** Verified public state per group, keyed by its epoch (never used for another epoch). */
@@ -148,9 +168,14 @@ public final class GroupDirectory {
     GroupInfo gi = groupInfoOf(groupInfo);
     PublicGroup pg = publicHandshakes ? PublicGroup.fromGroupInfo(services, gi, null) : null;
     Bytes gid = gi.groupContext().groupId();
-    boolean created = db.transaction(c -> {
+    Object created = db.transaction(c -> {
       if (row(c, gid) != null) {
-        return false;
+        return new ValidationException("ds.group-exists", "a group with this id already exists");
+      }
+      int in = Membership.groupsOf(c, creator);
+      if (in >= maxGroupsPerDevice) {
+        return new ValidationException("ds.group-limit",
+            "this device is in " + in + " groups, the most this DS allows before it creates another (" + maxGroupsPerDevice + ")");
       }
       try (PreparedStatement ins = c.prepareStatement("INSERT INTO ds_groups (group_id, epoch, public_handshakes, external_joins, "
           + "group_info, next_log_seq, created_at) VALUES (?, ?, ?, ?, ?, 1, ?)")) {
@@ -172,10 +197,10 @@ public final class GroupDirectory {
           TreeService.checkpoint(c, gid, gi.groupContext().epoch(), groupInfo.toByteArray(), inline.extensionData().toByteArray());
         }
       }
-      return true;
+      return null;
     });
-    if (!created) {
-      throw new ValidationException("ds.group-exists", "a group with this id already exists");
+    if (created instanceof ValidationException e) {
+      throw e;
     }
     if (pg != null) {
       verified.put(gid, pg);
@@ -399,6 +424,10 @@ public final class GroupDirectory {
         refs.add(s.newMember());
       }
       welcomeTo.addAll(clientsWhere(c, "ds_key_packages", "ref", refs));
+      for (String full : DeliveryLog.queuedAtLeast(c, welcomeTo, maxWaitingWelcomes)) {
+        return new ValidationException("ds.welcome-limit", "the Welcome cannot be queued: device " + full + " already has "
+            + maxWaitingWelcomes + " unread Welcomes, the most this DS keeps for one device");
+      }
     }
     return new CheckedCommit(r, roster, joiners, leavers, welcomeTo, next, nextTree, changes);
   }

@@ -139,6 +139,17 @@ public final class KeyPackageDirectory {
   public record Upload(Bytes keyPackageMessage, boolean lastResort) {}
 
   /**
+   * Most unclaimed one-time KeyPackages stored for one device (default {@value #DEFAULT_MAX_PER_DEVICE});
+   * an upload that would go beyond is refused whole ({@code ds.key-package-limit}).
+   */
+  public static final int DEFAULT_MAX_PER_DEVICE = 1_000;
+  private volatile int maxPerDevice = DEFAULT_MAX_PER_DEVICE;
+
+  public void maxPerDevice(int n) {
+    this.maxPerDevice = n;
+  }
+
+  /**
    * Validates and stores a batch, all or nothing. Every KeyPackage must be valid now and carry the
    * uploading device's signature key. Uploading a new last-resort KeyPackage for a suite replaces
    * the previous one.
@@ -173,7 +184,21 @@ public final class KeyPackageDirectory {
       }
       valid.add(new Valid(KeyPackages.ref(crypto, kp), kp, u.keyPackageMessage(), u.lastResort()));
     }
-    return db.transaction(conn -> {
+    long oneTime = valid.stream().filter(v -> !v.lastResort()).count();
+    Object stored = db.transaction(conn -> {
+      int held;
+      try (PreparedStatement q = conn.prepareStatement(
+          "SELECT COUNT(*) FROM ds_key_packages WHERE client_id = ? AND claimed = 0 AND last_resort = 0")) {
+        q.setString(1, clientId);
+        try (java.sql.ResultSet rs = q.executeQuery()) {
+          rs.next();
+          held = rs.getInt(1);
+        }
+      }
+      if (oneTime > 0 && held + oneTime > maxPerDevice) {
+        return new ValidationException("ds.key-package-limit", "this device already has " + held
+            + " unclaimed KeyPackages here; " + oneTime + " more would pass the most kept for one device (" + maxPerDevice + ")");
+      }
       int n = 0;
       for (Valid v : valid) {
         if (v.lastResort()) {
@@ -200,6 +225,10 @@ public final class KeyPackageDirectory {
       }
       return n;
     });
+    if (stored instanceof ValidationException e) {
+      throw e;
+    }
+    return (Integer) stored;
   }
 
   /** A KeyPackage handed out by a claim. */

@@ -44,6 +44,18 @@ final class Membership {
     return out;
   }
 
+  /** How many groups {@code client} is a member of now. */
+  static int groupsOf(Connection c, String client) throws SQLException {
+    try (PreparedStatement q = c.prepareStatement(
+        "SELECT COUNT(*) FROM ds_group_members WHERE client_id = ? AND until_seq IS NULL")) {
+      q.setString(1, client);
+      try (ResultSet rs = q.executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
+      }
+    }
+  }
+
   /** The members at {@code epoch} (the group's current epoch), from the cache when it has them. */
   Set<String> at(Connection c, Bytes gid, long epoch) throws SQLException {
     Roster cached = rosters.get(gid);

@@ -260,4 +260,67 @@ class GroupDirectoryTest {
       assertEquals(0, groups.storedMessages());
     }
   }
+
+  private static MlsMessage keyPackageOf(KeyPackageDirectory dir, String user) throws Exception {
+    List<KeyPackageDirectory.Claimed> claimed = dir.claim(user, SUITE.id());
+    return MlsMessage.fromBytes(claimed.get(0).keyPackageMessage().unsafeArray());
+  }
+
+  /**
+   * Bounds per device: the groups a device is in when it creates another, and the Welcomes waiting
+   * unread for it. Each refusal names its rule (409 over HTTP) and stores nothing; reading the
+   * queue makes room for Welcomes.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgres"})
+  void boundsPerDevice_groupsItIsIn_welcomesWaiting(String db) throws Exception {
+    try (Database d = Databases.freshWith(db, "db/ds")) {
+      KeyPackageDirectory dir = new KeyPackageDirectory(d, S);
+      GroupDirectory groups = new GroupDirectory(d, S);
+      groups.maxGroupsPerDevice(2);
+      groups.maxWaitingWelcomes(2);
+      Device alice = new Device(dir, "alice@example.com");
+      Device bob = new Device(dir, "bob@example.com");
+      for (int i = 0; i < 2; i++) { // Bob has three KeyPackages
+        KeyPackageBundle more = KeyPackages.create(C, bob.kp.keyPackage().leafNode().credential(), bob.sig,
+            KeyPackages.defaultCapabilities(SUITE), bob.kp.keyPackage().leafNode().lifetime(), List.of(), List.of());
+        dir.upload(bob.id, List.of(new KeyPackageDirectory.Upload(MlsMessage.of(more.keyPackage()).toBytes(), false)));
+      }
+      List<Group> made = new ArrayList<>();
+      for (int g = 0; g < 3; g++) {
+        Group group = Group.create(S, GroupConfig.defaults(), Bytes.wrap(new byte[] {7, 7, (byte) g}), alice.kp, List.of());
+        made.add(group);
+        if (g < 2) {
+          groups.create(alice.id, group.groupInfo(true), true, true);
+        } else {
+          ValidationException e = assertThrows(ValidationException.class, () -> groups.create(alice.id, group.groupInfo(true), true, true));
+          assertEquals("ds.group-limit", e.ruleId(), e.getMessage());
+          assertEquals(409, org.jmls.service.ServiceHttp.statusFor(e.ruleId()));
+          assertEquals(List.of(), groups.members(group.groupId()), "nothing stored");
+        }
+      }
+      // Alice adds Bob to her two groups: two Welcomes wait for him. A third group (Carol's) cannot queue one more.
+      for (int g = 0; g < 2; g++) {
+        Group.CommitResult r = made.get(g).commit(List.of(new Proposal.Add((org.jmls.message.KeyPackage) keyPackageOf(dir, bob.id).body())), false);
+        groups.commit(alice.id, r.commit(), r.welcome(), r.groupInfo(), List.of(bob.id), List.of());
+        made.get(g).mergePendingCommit();
+      }
+      Device carol = new Device(dir, "carol@example.com");
+      Group third = Group.create(S, GroupConfig.defaults(), Bytes.wrap(new byte[] {8, 8}), carol.kp, List.of());
+      groups.create(carol.id, third.groupInfo(true), true, true);
+      Group.CommitResult add = third.commit(List.of(new Proposal.Add((org.jmls.message.KeyPackage) keyPackageOf(dir, bob.id).body())), false);
+      ValidationException full = assertThrows(ValidationException.class,
+          () -> groups.commit(carol.id, add.commit(), add.welcome(), add.groupInfo(), List.of(bob.id), List.of()));
+      assertEquals("ds.welcome-limit", full.ruleId(), full.getMessage());
+      assertTrue(full.getMessage().contains(bob.id), full.getMessage());
+      assertEquals(0, groups.epoch(third.groupId()), "the refused commit stored nothing");
+      assertEquals(List.of(carol.id), groups.members(third.groupId()));
+      // Bob reads his Welcomes; Carol's commit then goes through.
+      List<GroupDirectory.Delivery> waiting = groups.fetch(bob.id, 0, 100);
+      assertEquals(2, waiting.size());
+      groups.ack(bob.id, waiting.get(1).seq());
+      groups.commit(carol.id, add.commit(), add.welcome(), add.groupInfo(), List.of(bob.id), List.of());
+      assertEquals(1, groups.epoch(third.groupId()));
+    }
+  }
 }

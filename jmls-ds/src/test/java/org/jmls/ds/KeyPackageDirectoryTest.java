@@ -143,4 +143,36 @@ class KeyPackageDirectoryTest {
               dave.credential()))).ruleId());
     }
   }
+
+  /**
+   * A device's unclaimed one-time KeyPackages are bounded: an upload that would pass the bound is
+   * refused whole, with its rule, and stores nothing; a last-resort KeyPackage still replaces the
+   * old one; claims make room again.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgres"})
+  void upload_beyondTheBoundPerDevice_refusedWhole_claimsMakeRoom(String db) throws Exception {
+    try (Database d = Databases.freshWith(db, "db/ds")) {
+      KeyPackageDirectory dir = new KeyPackageDirectory(d, S);
+      dir.maxPerDevice(3);
+      KeyPair sig = C.generateSignatureKeyPair();
+      KeyPackageDirectory.Client dan = device(dir, "dan@example.com", "phone", sig);
+      assertEquals(2, dir.upload(dan.clientId(), List.of(new KeyPackageDirectory.Upload(kp(sig, "dan", future()), false),
+          new KeyPackageDirectory.Upload(kp(sig, "dan", future()), false))));
+      List<KeyPackageDirectory.Upload> two = List.of(new KeyPackageDirectory.Upload(kp(sig, "dan", future()), false),
+          new KeyPackageDirectory.Upload(kp(sig, "dan", future()), false));
+      org.jmls.ValidationException e = org.junit.jupiter.api.Assertions.assertThrows(org.jmls.ValidationException.class,
+          () -> dir.upload(dan.clientId(), two));
+      assertEquals("ds.key-package-limit", e.ruleId(), e.getMessage());
+      assertEquals(409, org.jmls.service.ServiceHttp.statusFor(e.ruleId()));
+      assertEquals(2, dir.stock(dan.clientId()).get(0).oneTimeLeft(), "nothing of the refused upload was stored");
+      assertEquals(1, dir.upload(dan.clientId(), List.of(new KeyPackageDirectory.Upload(kp(sig, "dan", future()), true))));
+      assertEquals(1, dir.upload(dan.clientId(), List.of(new KeyPackageDirectory.Upload(kp(sig, "dan", future()), false))));
+      assertThrows(org.jmls.ValidationException.class,
+          () -> dir.upload(dan.clientId(), List.of(new KeyPackageDirectory.Upload(kp(sig, "dan", future()), false))));
+      dir.claim("dan@example.com", SUITE.id());
+      assertEquals(1, dir.upload(dan.clientId(), List.of(new KeyPackageDirectory.Upload(kp(sig, "dan", future()), false))));
+      assertEquals(3, dir.stock(dan.clientId()).get(0).oneTimeLeft());
+    }
+  }
 }

@@ -28,12 +28,16 @@ public final class ServiceHttp {
 
   /**
    * The HTTP status of a refusal by its rule id {@code service.reason}: 404 when the reason names
-   * something unknown ({@code unknown-*}), 403 when it is about permission, else 400.
+   * something unknown ({@code unknown-*}), 403 when it is about permission, 409 when a stated bound
+   * is reached ({@code *-limit}: the request is fine, the state it would grow is full), else 400.
    */
   public static int statusFor(String rule) {
     String reason = rule.substring(rule.indexOf('.') + 1);
     if (reason.startsWith("unknown-") || reason.equals("tree-unavailable")) {
       return 404;
+    }
+    if (reason.endsWith("-limit")) {
+      return 409;
     }
     switch (reason) {
       case "not-a-member":
