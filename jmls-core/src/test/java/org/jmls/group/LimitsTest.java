@@ -58,4 +58,51 @@ class LimitsTest {
     ds.handle(again);
     assertEquals(1, alice.pendingProposals().size());
   }
+
+  /**
+   * A commit malformed in its last byte costs the receiver no more than the valid one, counted in
+   * operations, not time: in a populated group of 4,096 (100,000 with -Djmls.large=true) a member
+   * refuses it before any DH, tree hash or path work, in both handshake modes (the last byte is the
+   * membership tag of a PublicMessage, the AEAD tag of a PrivateMessage), and keeps its state (an
+   * encrypted one may have derived the sender's ratchet lazily: the same keys, stored otherwise).
+   */
+  @Test
+  void commitMalformedInItsLastByte_costsNoMoreThanAValidOne() throws Exception {
+    int n = Boolean.getBoolean("jmls.large") ? 100_000 : 4_096;
+    org.jmls.crypto.CountingProvider counting = new org.jmls.crypto.CountingProvider(org.jmls.crypto.DefaultCryptoProvider.instance());
+    GroupServices services = new GroupServices(counting, java.time.Clock.systemUTC(), CredentialValidator.ACCEPT_ALL,
+        PskStore.NONE, null);
+    for (boolean encrypted : new boolean[] {false, true}) {
+      LargeGroups.Populated p = LargeGroups.populated(services, GroupConfig.defaults().withEncryptedHandshakes(encrypted), n);
+      Group.CommitResult c = p.first().commit(List.of(), true);
+      byte[] valid = c.commit().toByteArray();
+      byte[] bad = valid.clone();
+      bad[bad.length - 1] ^= 1;
+      Group.Snapshot before = p.second().snapshot();
+
+      counting.reset();
+      Group ok = Group.restore(services, before);
+      counting.reset();
+      ok.merge((Group.StagedCommit) ok.process(MlsMessage.fromBytes(valid)));
+      long[] validCost = counting.snapshot();
+
+      Group refusing = Group.restore(services, before);
+      counting.reset();
+      org.jmls.MlsException refused = assertThrows(org.jmls.MlsException.class, () -> refusing.process(MlsMessage.fromBytes(bad)));
+      org.junit.jupiter.api.Assertions.assertFalse(refused.getMessage().isBlank());
+      long[] badCost = counting.snapshot();
+      String[] what = {"hashes", "MACs", "AEAD opens", "DH operations", "signature checks"};
+      for (int k = 0; k < what.length; k++) {
+        org.junit.jupiter.api.Assertions.assertTrue(badCost[k] <= validCost[k],
+            what[k] + ": " + badCost[k] + " for the malformed commit, " + validCost[k] + " for the valid one (encrypted " + encrypted + ")");
+      }
+      assertEquals(0, badCost[3], "no DH for a commit refused on its last byte");
+      org.junit.jupiter.api.Assertions.assertTrue(validCost[3] > 0 && validCost[0] > 10 * Math.max(1, badCost[0]),
+          "the valid commit does the path work: " + java.util.Arrays.toString(validCost) + " against " + java.util.Arrays.toString(badCost));
+      // The refusing member keeps its state: still in its epoch, and the valid commit takes it where it took the other.
+      assertEquals(p.second().epoch(), refusing.epoch());
+      refusing.merge((Group.StagedCommit) refusing.process(MlsMessage.fromBytes(valid)));
+      assertEquals(ok.epochAuthenticator(), refusing.epochAuthenticator());
+    }
+  }
 }
