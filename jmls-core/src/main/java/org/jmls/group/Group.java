@@ -218,7 +218,7 @@ public final class Group {
   private static final byte[] EXTERNAL_INIT_LABEL =
       "MLS 1.0 external init secret".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
-  private final GroupServices services;
+  final GroupServices services;
   final GroupConfig config;
   final MlsCrypto crypto;
   final Secret signatureKey;
@@ -678,7 +678,7 @@ public final class Group {
 
   /** A member's state captured by {@link #snapshot()}. */
   public static final class Snapshot {
-    private final GroupServices services;
+    final GroupServices services;
     private final byte[] state;
     private final GroupStateCodec.Trees trees;
 
@@ -1092,7 +1092,7 @@ public final class Group {
 
   // ====================================================================== receiving
 
-  private EpochState epochState(long epoch) {
+  EpochState epochState(long epoch) {
     if (state.epoch() == epoch) {
       return state;
     }
@@ -1159,7 +1159,7 @@ public final class Group {
     }
   }
 
-  private void checkGroupAndEpoch(Bytes groupId, long epoch, ContentType type) throws ValidationException {
+  void checkGroupAndEpoch(Bytes groupId, long epoch, ContentType type) throws ValidationException {
     if (!groupId.equals(groupId())) {
       throw new ValidationException("rfc9420-6.group-id", "the message is for another group");
     }
@@ -1176,7 +1176,7 @@ public final class Group {
   }
 
   /** The leaf that signed a decrypted PrivateMessage's content (§6.3.2). */
-  private static LeafNode senderOf(AuthenticatedContent ac, EpochState st) throws ValidationException {
+  static LeafNode senderOf(AuthenticatedContent ac, EpochState st) throws ValidationException {
     LeafNode sender = st.tree.leaf(ac.content().sender().index());
     if (sender == null) {
       throw new ValidationException("rfc9420-6.3.2.sender-blank", "the sender's leaf is blank");
@@ -1184,27 +1184,10 @@ public final class Group {
     return sender;
   }
 
-  private void verifyPrivateSender(AuthenticatedContent ac, EpochState st, LeafNode sender) throws ValidationException {
+  void verifyPrivateSender(AuthenticatedContent ac, EpochState st, LeafNode sender) throws ValidationException {
     if (!Framing.verifySignature(crypto, ac, st.context, sender.signatureKey())) {
       throw crypto.signatureRefusal(sender.signatureKey(), "the sender's signature key", "rfc9420-6.1.signature",
           "the signature does not verify");
-    }
-  }
-
-  private static final int CHECKS_PER_TASK = 32;
-
-  /** Checks the signatures of messages {@code from} to {@code to - 1} that decrypted, refusing those that fail. */
-  private void checkSignatures(AuthenticatedContent[] signed, EpochState[] states, LeafNode[] senders, ApplicationMessage[] results,
-      MlsException[] refusals, int from, int to) {
-    for (int i = from; i < to; i++) {
-      if (signed[i] != null) {
-        try {
-          verifyPrivateSender(signed[i], states[i], senders[i]);
-        } catch (ValidationException e) {
-          refusals[i] = e;
-          results[i] = null;
-        }
-      }
     }
   }
 
@@ -1230,68 +1213,7 @@ public final class Group {
   public List<Outcome> processApplications(List<MlsMessage> messages) throws ValidationException {
     changes++;
     requireActive();
-    int n = messages.size();
-    MlsException[] refusals = new MlsException[n];
-    ApplicationMessage[] results = new ApplicationMessage[n];
-    AuthenticatedContent[] signed = new AuthenticatedContent[n];
-    EpochState[] states = new EpochState[n];
-    LeafNode[] senders = new LeafNode[n];
-    // Decryption runs in order (it moves the ratchets). The signature checks are independent: with an
-    // executor, each run of CHECKS_PER_TASK decrypted messages is checked there while the next decrypts.
-    java.util.concurrent.ExecutorService executor = services.executor();
-    List<java.util.concurrent.Future<?>> checks = new ArrayList<>();
-    int unchecked = 0;
-    for (int i = 0; i < n; i++) {
-      MlsMessage m = messages.get(i);
-      try {
-        if (m.version() != ProtocolVersion.MLS10) {
-          throw new ValidationException("rfc9420-6.version", "protocol version " + m.version() + " is not mls10");
-        }
-        if (!(m.body() instanceof PrivateMessage) || ((PrivateMessage) m.body()).contentType() != ContentType.APPLICATION) {
-          throw new ValidationException("api.application-batch", "only application messages (PrivateMessage) are processed in a batch");
-        }
-        PrivateMessage pm = (PrivateMessage) m.body();
-        checkGroupAndEpoch(pm.groupId(), pm.epoch(), pm.contentType());
-        EpochState st = epochState(pm.epoch());
-        if (st == null) {
-          throw new ValidationException("rfc9420-6.epoch", "epoch " + pm.epoch() + " is not retained");
-        }
-        Framing.Opened opened = Framing.open(crypto, pm, st.secretTree, st.secrets.senderDataSecret(), st.tree.leafCount());
-        AuthenticatedContent ac = opened.content();
-        senders[i] = senderOf(ac, st);
-        signed[i] = ac;
-        states[i] = st;
-        ApplicationData ad = (ApplicationData) ac.content().content();
-        results[i] = new ApplicationMessage(ac.content().sender().index(), ac.content().epoch(), opened.generation(), ad.data(),
-            ac.content().authenticatedData());
-      } catch (ValidationException | CryptoException e) {
-        refusals[i] = e;
-      }
-      if (executor != null && (i + 1 - unchecked == CHECKS_PER_TASK || i == n - 1)) {
-        int from = unchecked;
-        int to = i + 1;
-        checks.add(executor.submit(() -> checkSignatures(signed, states, senders, results, refusals, from, to)));
-        unchecked = to;
-      }
-    }
-    if (executor == null) {
-      checkSignatures(signed, states, senders, results, refusals, 0, n);
-    }
-    for (java.util.concurrent.Future<?> f : checks) {
-      try {
-        f.get(); // every task is awaited: none still writes into the arrays below
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while checking signatures", e);
-      } catch (java.util.concurrent.ExecutionException e) {
-        throw new IllegalStateException(e.getCause());
-      }
-    }
-    List<Outcome> out = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      out.add(new Outcome(refusals[i] == null ? results[i] : null, refusals[i]));
-    }
-    return out;
+    return ApplicationBatch.process(this, messages);
   }
 
   private void verifyPublicSender(PublicMessage pm, EpochState st) throws ValidationException {
