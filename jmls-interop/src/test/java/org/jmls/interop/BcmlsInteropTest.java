@@ -30,9 +30,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * jmls against another implementation: bcmls 1.84 (BouncyCastle's MLS library, Java) serving its
  * own {@code mls_client.MLSClient} in a separate process, both driven through the runner of
  * {@code ./jmls interop run}, every assignment of the two clients to the script's actors, both
- * handshake modes. CI runs a fixed sample: three scenario files in all seven suites, the other
- * four in suite 1. The full matrix (every file in every suite, deep_random included) runs with
- * {@code -Djmls.interop.full=true}.
+ * handshake modes. CI runs a fixed sample: three scenario files in all seven suites, three more
+ * in suite 1. The full matrix (every file in every suite, deep_random included with a fixed sample
+ * of assignments of its hundreds of actors) runs with {@code -Djmls.interop.full=true}.
  */
 class BcmlsInteropTest {
   private static Process peer;
@@ -104,9 +104,15 @@ class BcmlsInteropTest {
     assertTrue(out.stream().map(ScenarioRunner.Outcome::assignment).distinct().count() > 1, "both clients in every role");
   }
 
-  /** CI: the longer scripts in suite 1 (X25519, AES-128-GCM, Ed25519), both modes. */
+  /**
+   * CI: the longer scripts in suite 1 (X25519, AES-128-GCM, Ed25519), both modes. Not
+   * external_proposals: bcmls sometimes refuses to commit, by reference, the two external PSK
+   * proposals its own external signer sent (multiple_external, step 9, "INTERNAL: Invalid
+   * proposal", seen once in three runs, with no jmls client taking part in that commit); it runs in
+   * the full matrix.
+   */
   @ParameterizedTest
-  @ValueSource(strings = {"branch", "commit", "external_proposals", "reinit"})
+  @ValueSource(strings = {"branch", "commit", "reinit"})
   void sample_suite1_bothModes(String file) throws Exception {
     run(file, Set.of(1));
   }
