@@ -63,6 +63,15 @@ public final class ServiceHttp {
     app.exception(MlsException.class, (e, ctx) -> error(ctx, 400, "request.invalid", e.getMessage()));
     app.exception(SQLException.class, (e, ctx) -> error(ctx, 503, "service.storage", "storage unavailable; retry"));
     app.exception(Exception.class, (e, ctx) -> error(ctx, 400, "request.bad", String.valueOf(e.getMessage())));
+    // A path or method no route serves: Javalin answers plain text; ours is a JSON error like every other.
+    for (int status : new int[] {404, 405}) {
+      app.error(status, ctx -> {
+        String type = ctx.res().getContentType();
+        if (type == null || !type.startsWith("application/json")) {
+          error(ctx, status, "request.unknown-route", "no endpoint " + ctx.method() + " " + ctx.path());
+        }
+      });
+    }
     app.get("/health", ctx -> ctx.json(Map.of("status", "ok")));
   }
 }
