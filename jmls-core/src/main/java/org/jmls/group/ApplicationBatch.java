@@ -62,11 +62,7 @@ final class ApplicationBatch {
           throw new ValidationException("api.application-batch", "only application messages (PrivateMessage) are processed in a batch");
         }
         PrivateMessage pm = (PrivateMessage) m.body();
-        g.checkGroupAndEpoch(pm.groupId(), pm.epoch(), pm.contentType());
-        EpochState st = g.epochState(pm.epoch());
-        if (st == null) {
-          throw new ValidationException("rfc9420-6.epoch", "epoch " + pm.epoch() + " is not retained");
-        }
+        EpochState st = g.retainedEpochOf(pm);
         Framing.Opened opened = Framing.open(g.crypto, pm, st.secretTree, st.secrets.senderDataSecret(), st.tree.leafCount());
         AuthenticatedContent ac = opened.content();
         senders[i] = Group.senderOf(ac, st);

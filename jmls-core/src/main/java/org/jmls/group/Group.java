@@ -1092,7 +1092,17 @@ public final class Group {
 
   // ====================================================================== receiving
 
-  EpochState epochState(long epoch) {
+  /** The retained epoch a PrivateMessage of this group was sent in (refused if another group's, or not retained). */
+  EpochState retainedEpochOf(PrivateMessage pm) throws ValidationException {
+    checkGroupAndEpoch(pm.groupId(), pm.epoch(), pm.contentType());
+    EpochState st = epochState(pm.epoch());
+    if (st == null) {
+      throw new ValidationException("rfc9420-6.epoch", "epoch " + pm.epoch() + " is not retained");
+    }
+    return st;
+  }
+
+  private EpochState epochState(long epoch) {
     if (state.epoch() == epoch) {
       return state;
     }
@@ -1133,11 +1143,7 @@ public final class Group {
       verifyPublicSender(pm, st);
     } else if (message.body() instanceof PrivateMessage) {
       PrivateMessage pm = (PrivateMessage) message.body();
-      checkGroupAndEpoch(pm.groupId(), pm.epoch(), pm.contentType());
-      st = epochState(pm.epoch());
-      if (st == null) {
-        throw new ValidationException("rfc9420-6.epoch", "epoch " + pm.epoch() + " is not retained");
-      }
+      st = retainedEpochOf(pm);
       if (pm.contentType() != ContentType.APPLICATION && !config.encryptHandshakes() && config.requireHandshakeWireFormat()) {
         throw new ValidationException("policy.handshake-wire-format", "this group's handshakes must be PublicMessages");
       }
@@ -1159,7 +1165,7 @@ public final class Group {
     }
   }
 
-  void checkGroupAndEpoch(Bytes groupId, long epoch, ContentType type) throws ValidationException {
+  private void checkGroupAndEpoch(Bytes groupId, long epoch, ContentType type) throws ValidationException {
     if (!groupId.equals(groupId())) {
       throw new ValidationException("rfc9420-6.group-id", "the message is for another group");
     }
