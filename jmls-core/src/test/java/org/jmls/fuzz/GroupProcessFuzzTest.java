@@ -78,7 +78,7 @@ class GroupProcessFuzzTest {
     }
   }
 
-  @FuzzTest(maxDuration = "30m", maxExecutions = 10_000_000)
+  @FuzzTest(maxDuration = "90m", maxExecutions = 10_000_000)
   void mutatedMessages(FuzzedDataProvider data) {
     Fixture f = data.consumeBoolean() ? ENCRYPTED : PUBLIC;
     byte[] msg = f.seeds().get(data.consumeInt(0, f.seeds().size() - 1)).clone();

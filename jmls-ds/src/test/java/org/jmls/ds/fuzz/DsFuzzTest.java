@@ -104,7 +104,7 @@ class DsFuzzTest {
     }
   }
 
-  @FuzzTest(maxDuration = "30m", maxExecutions = 10_000_000)
+  @FuzzTest(maxDuration = "90m", maxExecutions = 10_000_000)
   void httpHandlers(FuzzedDataProvider data) throws Exception {
     Live l = live();
     String[] route = ROUTES[data.consumeInt(0, ROUTES.length - 1)];
