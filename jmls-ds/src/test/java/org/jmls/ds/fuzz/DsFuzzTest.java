@@ -4,33 +4,13 @@ import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
-import java.util.Base64;
-import java.util.List;
 import java.util.Map;
-import org.jmls.Bytes;
 import org.jmls.codec.DecodeException;
-import org.jmls.crypto.CipherSuite;
-import org.jmls.crypto.KeyPair;
-import org.jmls.crypto.MlsCrypto;
 import org.jmls.ds.TreeChanges;
 import org.jmls.ds.http.CommitBundle;
-import org.jmls.ds.http.DsClient;
-import org.jmls.ds.http.DsServer;
 import org.jmls.ds.http.QueueBatch;
-import org.jmls.group.Group;
-import org.jmls.group.GroupConfig;
-import org.jmls.group.GroupServices;
-import org.jmls.group.KeyPackageBundle;
-import org.jmls.group.KeyPackages;
-import org.jmls.message.Credential;
-import org.jmls.message.Lifetime;
-import org.jmls.message.MlsMessage;
-import org.jmls.service.Database;
-import org.jmls.service.Databases;
 
 /**
  * What strangers reach at the DS. The binary bodies it reads (commit bundles, tree change sets) and
@@ -40,9 +20,6 @@ import org.jmls.service.Databases;
  * JSON error naming its rule.
  */
 class DsFuzzTest {
-  private static final CipherSuite SUITE = CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519;
-  private static final GroupServices S = GroupServices.development();
-  private static final MlsCrypto C = S.provider().suite(SUITE);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String[][] ROUTES = {
       {"POST", "/ds/clients"}, {"POST", "/ds/clients/credential"}, {"POST", "/ds/key-packages"}, {"POST", "/ds/key-packages/claim"},
@@ -50,31 +27,6 @@ class DsFuzzTest {
       {"GET", "/ds/queue"}, {"POST", "/ds/queue/ack"}, {"GET", "/ds/groups/%s/log"}, {"GET", "/ds/groups/%s/tree"},
       {"GET", "/ds/groups/%s/group-info"}};
   private static final String[] TYPES = {"application/json", "message/mls", CommitBundle.MEDIA_TYPE, "application/octet-stream", ""};
-
-  private record Live(DsServer server, DsClient device, String groupHex, HttpClient http) {}
-
-  private static Live live;
-
-  private static synchronized Live live() throws Exception {
-    if (live == null) {
-      Database db = Databases.freshWith("sqlite", "db/ds");
-      DsServer server = DsServer.start("127.0.0.1", 0, db, S);
-      String base = "http://127.0.0.1:" + server.port();
-      KeyPair sig = C.generateSignatureKeyPair();
-      long now = S.clock().instant().getEpochSecond();
-      KeyPackageBundle kp = KeyPackages.create(C, new Credential.Basic(Bytes.wrap("fuzz".getBytes())), sig,
-          KeyPackages.defaultCapabilities(SUITE), new Lifetime(now - 60, now + 86400), List.of(), List.of());
-      DsClient device = new DsClient(base, "fuzz", C, sig.privateKey());
-      device.call("POST", "/ds/clients", Map.of("clientId", "fuzz", "userId", "fuzz",
-          "signatureKey", Base64.getEncoder().encodeToString(sig.publicKey().toByteArray()),
-          "credential", Base64.getEncoder().encodeToString(kp.keyPackage().leafNode().credential().toByteArray()), "cipherSuite", 1));
-      Group g = Group.create(S, GroupConfig.defaults(), Bytes.wrap(new byte[] {4, 4, 4}), kp, List.of());
-      device.call("POST", "/ds/groups", Map.of("groupInfo", Base64.getEncoder().encodeToString(g.groupInfo(true).toByteArray()),
-          "publicHandshakes", true, "externalJoins", true));
-      live = new Live(server, device, g.groupId().hex(), HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build());
-    }
-    return live;
-  }
 
   @FuzzTest(maxDuration = "30m", maxExecutions = 10_000_000)
   void commitBundle(byte[] input) {
@@ -106,7 +58,7 @@ class DsFuzzTest {
 
   @FuzzTest(maxDuration = "90m", maxExecutions = 10_000_000)
   void httpHandlers(FuzzedDataProvider data) throws Exception {
-    Live l = live();
+    LiveDs l = LiveDs.get();
     String[] route = ROUTES[data.consumeInt(0, ROUTES.length - 1)];
     String path = route[1].contains("%s") ? String.format(route[1], data.consumeBoolean() ? l.groupHex() : sanitize(data.consumeString(40)))
         : route[1];
