@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.jmls.Bytes;
+import org.jmls.codec.DecodeException;
 import org.jmls.codec.TlsReader;
 import org.jmls.codec.TlsWriter;
 import org.jmls.crypto.CipherSuite;
@@ -202,8 +203,38 @@ final class ClientState {
     return new String(r.opaque().toByteArray(), StandardCharsets.UTF_8);
   }
 
+  /**
+   * The named entries of a store as the reader sees them (decrypted values): {@link ClientStore}, or
+   * any other source of the same entries.
+   */
+  interface Entries {
+    /** The value of {@code name}, or null. */
+    byte[] get(String name) throws Exception;
+
+    /** The names starting with {@code prefix}, in name order. */
+    List<String> names(String prefix) throws Exception;
+
+    static Entries of(ClientStore s) {
+      return new Entries() {
+        @Override
+        public byte[] get(String name) throws Exception {
+          return s.get(name);
+        }
+
+        @Override
+        public List<String> names(String prefix) throws Exception {
+          return s.names(prefix);
+        }
+      };
+    }
+  }
+
   /** The identity in {@code s} (groups and the rest follow with {@link #readRest} once services exist). */
   static ClientState readIdentity(ClientStore s) throws Exception {
+    return readIdentity(Entries.of(s));
+  }
+
+  static ClientState readIdentity(Entries s) throws Exception {
     byte[] id = s.get("identity");
     if (id == null) {
       throw new MlsClient.ClientException("the store holds no client; enrol first");
@@ -211,7 +242,12 @@ final class ClientState {
     TlsReader r = new TlsReader(id);
     String user = utf8(r);
     String device = utf8(r);
-    ClientState st = new ClientState(user, device, CipherSuite.of(r.u16()));
+    int suiteId = r.u16();
+    CipherSuite suite = CipherSuite.of(suiteId);
+    if (suite == null) {
+      throw new DecodeException(0, "store entry 'identity' names cipher suite " + suiteId + ", which this version does not know");
+    }
+    ClientState st = new ClientState(user, device, suite);
     st.signature = new KeyPair(Secret.wrap(r.opaque().toByteArray()), r.opaque());
     st.queueSeq = r.u64();
     st.credential = Credential.decode(r);
@@ -220,29 +256,41 @@ final class ClientState {
 
   /** Reads KeyPackages, groups, pending commits and held messages from {@code s}, which is written from now on. */
   void readRest(ClientStore s, GroupServices services) throws Exception {
+    readRest(Entries.of(s), services);
+    store = s;
+  }
+
+  /** Reads KeyPackages, groups, pending commits, held messages and the inbox from {@code s}. */
+  void readRest(Entries s, GroupServices services) throws Exception {
     for (String name : s.names("kp/")) {
       TlsReader k = new TlsReader(s.get(name));
       KeyPackage kp = KeyPackage.decode(k);
-      keyPackages.put(Bytes.fromHex(name.substring(3)), new KeyPackageBundle(kp, Secret.wrap(k.opaque().toByteArray()),
+      keyPackages.put(idIn(name, "kp/"), new KeyPackageBundle(kp, Secret.wrap(k.opaque().toByteArray()),
           Secret.wrap(k.opaque().toByteArray()), signature.privateKey()));
     }
     for (String name : s.names("group/")) {
       // Stores before the trees were kept apart hold whole states, which ignore the trees entry.
+      Bytes gid = idIn(name, "group/");
       byte[] state = s.get(name);
-      Group g = Group.load(services, state, s.get("trees/" + name.substring(6)));
+      Group g = Group.load(services, state, s.get("trees/" + gid.hex()));
+      if (!g.groupId().equals(gid)) {
+        throw new DecodeException(0, "store entry '" + name + "' holds the state of group " + g.groupId().hex());
+      }
       groups.put(g.groupId(), g);
       // Trees of this epoch are in the store only if the state was saved apart from them (load checked their epoch).
       persisted.put(g.groupId(), new Stored(g, g.changes(), Group.savedWithoutTrees(state) ? g.epoch() : -1));
     }
     for (String name : s.names("pending/")) {
+      Bytes gid = idIn(name, "pending/");
       PendingCommit pc = TlsReader.decode(s.get(name), pr -> new PendingCommit(pr.u64(), pr.opaque().toByteArray(),
           Group.load(services, pr.opaque().toByteArray()).snapshot()));
-      pendingCommits.put(Bytes.fromHex(name.substring(8)), pc);
+      pendingCommits.put(gid, pc);
     }
     for (String name : s.names("early/")) {
+      Bytes gid = idIn(name, "early/");
       List<Early> held = TlsReader.decode(s.get(name), er -> er.vector(x -> new Early(
           utf8(x), x.opaque().toByteArray())));
-      early.put(Bytes.fromHex(name.substring(6)), new ArrayList<>(held));
+      early.put(gid, new ArrayList<>(held));
     }
     // "inbox" (one entry, stores before chunks) sorts before "inbox/...": read in the order written.
     for (String name : s.names("inbox")) {
@@ -250,6 +298,14 @@ final class ClientState {
       inboxChunks++;
     }
     inboxStored = inbox.size();
-    store = s;
+  }
+
+  /** The id (hex) in an entry's name after {@code prefix}; a name that holds none is a damaged store. */
+  private static Bytes idIn(String name, String prefix) throws DecodeException {
+    try {
+      return Bytes.fromHex(name.substring(prefix.length()));
+    } catch (IllegalArgumentException e) {
+      throw new DecodeException(0, "store entry '" + name + "' does not name an id in hex");
+    }
   }
 }
