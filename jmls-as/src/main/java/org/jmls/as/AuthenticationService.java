@@ -37,6 +37,7 @@ public final class AuthenticationService {
   private final CertificateAuthority ca;
   private final long lifetimeSeconds;
   private final boolean developmentMode;
+  private volatile String domain;
 
   /** Opens the AS, generating and storing its root on first start. */
   public AuthenticationService(Database db, CryptoProvider provider, Clock clock, String deploymentName, long lifetimeSeconds,
@@ -72,6 +73,32 @@ public final class AuthenticationService {
     }
   }
 
+  /**
+   * Restricts this AS to the users of one provider domain ({@code user@domain}): a federated
+   * provider speaks for its own users only, and its peers accept from it credentials of that domain
+   * only. Without it (a provider alone) any domain is accepted.
+   */
+  public AuthenticationService domain(String providerDomain) {
+    this.domain = providerDomain;
+    return this;
+  }
+
+  /** The provider domain this AS issues for, or null when it is not restricted. */
+  public String domain() {
+    return domain;
+  }
+
+  private void checkUserId(String user) throws ValidationException {
+    if (!user.matches("[^@\\s/]+@[^@\\s/]+")) {
+      throw new ValidationException("as.user-id", "a user id has the form user@domain");
+    }
+    String d = domain;
+    if (d != null && !user.endsWith("@" + d)) {
+      throw new ValidationException("as.foreign-domain", "this AS issues credentials for users of " + d + " only; "
+          + user + " is a user of " + user.substring(user.indexOf('@') + 1));
+    }
+  }
+
   private long now() {
     return clock.instant().getEpochSecond();
   }
@@ -102,9 +129,7 @@ public final class AuthenticationService {
 
   /** Creates an account (operator action). Idempotent. */
   public void createAccount(String user, String operator) throws SQLException, ValidationException {
-    if (!user.matches("[^@\\s/]+@[^@\\s/]+")) {
-      throw new ValidationException("as.user-id", "a user id has the form user@domain");
-    }
+    checkUserId(user);
     db.transaction(c -> {
       try (PreparedStatement q = c.prepareStatement("SELECT 1 FROM as_accounts WHERE user_id = ?")) {
         q.setString(1, user);
@@ -170,9 +195,7 @@ public final class AuthenticationService {
     if (suite == null) {
       throw new ValidationException("as.cipher-suite", "unsupported cipher suite " + e.cipherSuite());
     }
-    if (!e.user().matches("[^@\\s/]+@[^@\\s/]+")) {
-      throw new ValidationException("as.user-id", "a user id has the form user@domain");
-    }
+    checkUserId(e.user());
     if (e.device().isEmpty() || e.device().contains("/") || e.device().length() > 64) {
       throw new ValidationException("as.device-id", "a device id is 1-64 characters without '/'");
     }

@@ -29,12 +29,21 @@ public final class X509CredentialValidator implements CredentialValidator {
   private final Clock clock;
   private final Revocations revocations;
   private final boolean allowBasic;
+  /** Who issues, as refusals name it ("this deployment's AS", "the AS of example.org"). */
+  private final String authority;
 
   public X509CredentialValidator(X509CertificateHolder root, Clock clock, Revocations revocations, boolean allowBasic) {
+    this(root, clock, revocations, allowBasic, "this deployment's AS");
+  }
+
+  /** As the other constructor; refusals name the issuing {@code authority}. */
+  public X509CredentialValidator(X509CertificateHolder root, Clock clock, Revocations revocations, boolean allowBasic,
+      String authority) {
     this.root = root;
     this.clock = clock;
     this.revocations = revocations;
     this.allowBasic = allowBasic;
+    this.authority = authority;
   }
 
   @Override
@@ -49,16 +58,16 @@ public final class X509CredentialValidator implements CredentialValidator {
     try {
       if (!leaf.getIssuer().equals(root.getSubject())
           || !leaf.isSignatureValid(new BcEdDSAContentVerifierProviderBuilder().build(root))) {
-        throw new ValidationException("as.chain", "the certificate was not issued by this deployment's AS");
+        throw new ValidationException("as.chain", "the certificate was not issued by " + authority);
       }
     } catch (CertException | OperatorCreationException | RuntimeException e) {
-      throw new ValidationException("as.chain", "the certificate signature cannot be verified");
+      throw new ValidationException("as.chain", "the certificate signature cannot be verified with the root of " + authority);
     }
     if (!leaf.isValidOn(new Date(clock.millis()))) {
       throw new ValidationException("as.expired", "the certificate is not valid at this time");
     }
     if (revocations.isRevoked(leaf.getSerialNumber().toString(16))) {
-      throw new ValidationException("as.revoked", "the certificate has been revoked");
+      throw new ValidationException("as.revoked", "the certificate has been revoked by " + authority);
     }
     if (!X509Credentials.mlsKey(leaf).equals(signatureKey)) {
       throw new ValidationException("as.key-mismatch", "the certificate certifies another signature key");

@@ -50,24 +50,9 @@ public final class JmlsServer implements AutoCloseable {
     java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
     byte[] root = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(asUrl + "/as/root")).build(),
         java.net.http.HttpResponse.BodyHandlers.ofByteArray()).body();
-    java.util.Map<String, long[]> cache = new java.util.concurrent.ConcurrentHashMap<>();
-    return new org.jmls.as.X509CredentialValidator(new org.bouncycastle.cert.X509CertificateHolder(root), Clock.systemUTC(), serial -> {
-      long now = System.currentTimeMillis();
-      if (cache.containsKey(serial)) {
-        return true;
-      }
-      try {
-        java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
-            java.net.URI.create(asUrl + "/as/status/" + serial)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-        boolean revoked = r.statusCode() != 200 || !r.body().contains("\"revoked\":false");
-        if (revoked) {
-          cache.put(serial, new long[] {1, now});
-        }
-        return revoked;
-      } catch (java.io.IOException | InterruptedException e) {
-        throw new org.jmls.ValidationException("as.revocation-unavailable", "the AS revocation status is unreachable");
-      }
-    }, allowBasic);
+    return new org.jmls.as.X509CredentialValidator(new org.bouncycastle.cert.X509CertificateHolder(root), Clock.systemUTC(),
+        new org.jmls.as.RemoteRevocations(java.net.URI.create(asUrl), "this deployment's AS", java.time.Duration.ZERO, Clock.systemUTC()),
+        allowBasic);
   }
 
   private final Javalin app;
