@@ -28,7 +28,7 @@ import org.jmls.service.Database;
  * list, and an append-only audit log of every issuance and revocation. All state is in the database.
  */
 public final class AuthenticationService {
-  static final String ENROL_LABEL = "jmls AS enrolment";
+  public static final String ENROL_LABEL = "jmls AS enrolment";
 
   private final Database db;
   private final CryptoProvider provider;
@@ -482,5 +482,24 @@ public final class AuthenticationService {
         throw new ValidationException("as.revocation-unavailable", "revocation status unavailable");
       }
     }, allowBasic);
+  }
+
+  private volatile ProviderIdentity providerIdentity;
+
+  /**
+   * The key this provider signs federation requests with, and its certificate from this AS (see
+   * {@link ProviderIdentity}); needs {@link #domain(String)}. Reissued daily.
+   */
+  public ProviderIdentity providerIdentity() throws IOException {
+    String d = domain;
+    if (d == null) {
+      throw new IllegalStateException("a provider identity needs the provider's domain (AuthenticationService.domain)");
+    }
+    ProviderIdentity p = providerIdentity;
+    if (p == null || !p.domain().equals(d) || p.issuedAt() + 86400 < now()) {
+      p = ProviderIdentity.derive(ca, d, now());
+      providerIdentity = p;
+    }
+    return p;
   }
 }

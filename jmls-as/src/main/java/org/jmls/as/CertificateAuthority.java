@@ -100,4 +100,26 @@ public final class CertificateAuthority {
         new GeneralName(GeneralName.uniformResourceIdentifier, X509Credentials.DEVICE_URI_PREFIX + user + "/" + device)}));
     return b.build(signer(key));
   }
+
+  /** URI SAN naming a federation provider in its provider certificate. */
+  public static final String PROVIDER_URI_PREFIX = "jmls-provider:";
+
+  /**
+   * A provider certificate: binds the domain {@code domain} (subject CN, dNSName and a {@code
+   * jmls-provider:} URI SAN) to the Ed25519 key the provider signs its federation requests with. It
+   * names no user, so it can never pass as an MLS credential.
+   */
+  public X509CertificateHolder issueProvider(String domain, Bytes ed25519Key, long nowSeconds, long lifetimeSeconds) throws IOException {
+    byte[] serial = new byte[16];
+    random.nextBytes(serial);
+    X509v3CertificateBuilder b = new X509v3CertificateBuilder(root.getSubject(), new BigInteger(1, serial),
+        X509Credentials.date(nowSeconds - 60), X509Credentials.date(nowSeconds + lifetimeSeconds),
+        new X500Name("CN=" + domain.replace(",", "\\,")), new SubjectPublicKeyInfo(ED25519, ed25519Key.toByteArray()));
+    b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+    b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
+    b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
+        new GeneralName(GeneralName.dNSName, domain),
+        new GeneralName(GeneralName.uniformResourceIdentifier, PROVIDER_URI_PREFIX + domain)}));
+    return b.build(signer(key));
+  }
 }

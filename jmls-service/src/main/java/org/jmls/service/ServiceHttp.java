@@ -29,7 +29,9 @@ public final class ServiceHttp {
   /**
    * The HTTP status of a refusal by its rule id {@code service.reason}: 404 when the reason names
    * something unknown ({@code unknown-*}), 403 when it is about permission, 409 when a stated bound
-   * is reached ({@code *-limit}: the request is fine, the state it would grow is full), else 400.
+   * is reached ({@code *-limit}: the request is fine, the state it would grow is full), 503 when a
+   * federated peer the request needs is unreachable, 401 for a provider request that does not
+   * authenticate, else 400.
    */
   public static int statusFor(String rule) {
     String reason = rule.substring(rule.indexOf('.') + 1);
@@ -40,6 +42,13 @@ public final class ServiceHttp {
       return 409;
     }
     switch (reason) {
+      case "peer-unavailable": // a federated provider this request needs cannot be reached: retry later
+        return 503;
+      case "peer-answer": // a federated provider answered what does not verify: its fault, not the caller's
+        return 502;
+      case "provider-unauthenticated":
+        return 401;
+      case "foreign-user":
       case "not-a-member":
       case "foreign-key-package":
       case "external-joins-disabled":

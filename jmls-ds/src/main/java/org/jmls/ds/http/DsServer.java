@@ -38,6 +38,8 @@ public final class DsServer implements AutoCloseable {
   private final Javalin app;
   private final GroupServices services;
   private final KeyPackageDirectory keyPackages;
+  private final org.jmls.ds.ClaimRouter claims;
+  private final org.jmls.ds.RemoteClients remoteClients;
   private final GroupDirectory groups;
   private final ReplayGuard replays;
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
@@ -125,6 +127,25 @@ public final class DsServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Federation: this DS serves the users of {@code domain}; claims of other domains' users go to
+   * {@code claims} (their providers). See {@link org.jmls.ds.ClaimRouter}.
+   */
+  public DsServer federate(String domain, org.jmls.ds.RemoteClients.Claims remote) {
+    claims.federate(domain, remote);
+    return this;
+  }
+
+  /** Devices of other providers this DS learnt of (federation). */
+  public org.jmls.ds.RemoteClients remoteClients() {
+    return remoteClients;
+  }
+
+  /** The KeyPackage directory of this DS's own users. */
+  public KeyPackageDirectory keyPackages() {
+    return keyPackages;
+  }
+
   /** Sets the per-device request rate (abuse limit). */
   public DsServer rateLimit(int perSecond) {
     this.ratePerSecond = perSecond;
@@ -150,6 +171,8 @@ public final class DsServer implements AutoCloseable {
   private DsServer(Javalin app, Database db, GroupServices services) {
     this.services = services;
     this.keyPackages = new KeyPackageDirectory(db, services);
+    this.claims = new org.jmls.ds.ClaimRouter(keyPackages);
+    this.remoteClients = new org.jmls.ds.RemoteClients(db);
     this.groups = new GroupDirectory(db, services);
     this.replays = new ReplayGuard(db, services.clock());
     groups.onAppended(this::deliver);
@@ -407,13 +430,14 @@ public final class DsServer implements AutoCloseable {
         if (users.isEmpty() || users.size() > KeyPackageDirectory.MAX_BATCH_CLAIM) {
           throw new ValidationException("ds.request-field", "'userIds' holds 1 to " + KeyPackageDirectory.MAX_BATCH_CLAIM + " users");
         }
-        for (Map.Entry<String, List<KeyPackageDirectory.Claimed>> e : keyPackages.claimAll(users, suite).entrySet()) {
+        for (Map.Entry<String, List<KeyPackageDirectory.Claimed>> e : claims.claimAll(users, suite).entrySet()) {
           for (KeyPackageDirectory.Claimed k : e.getValue()) {
             out.add(Map.of("userId", e.getKey(), "clientId", k.clientId(), "data", enc(k.keyPackageMessage()), "lastResort", k.lastResort()));
           }
         }
       } else {
-        for (KeyPackageDirectory.Claimed k : keyPackages.claim(str(body, "userId"), suite)) {
+        String user = str(body, "userId");
+        for (KeyPackageDirectory.Claimed k : claims.claimAll(List.of(user), suite).get(user)) {
           out.add(Map.of("clientId", k.clientId(), "data", enc(k.keyPackageMessage()), "lastResort", k.lastResort()));
         }
       }

@@ -19,12 +19,12 @@ import org.jmls.service.Database;
  * are pruned as they expire, so the table holds at most one window's requests (bounded by the
  * per-device rate limit). Reads are recorded in the node's memory, up to {@link #LOCAL_LIMIT}.
  */
-final class ReplayGuard {
+public final class ReplayGuard {
   private final Database db;
   private final Clock clock;
   private final AtomicLong uses = new AtomicLong();
 
-  ReplayGuard(Database db, Clock clock) {
+  public ReplayGuard(Database db, Clock clock) {
     this.db = db;
     this.clock = clock;
   }
@@ -41,7 +41,7 @@ final class ReplayGuard {
    * refuses their replay; reads are recorded in this node's memory (a replayed read changes nothing,
    * and recording each of the many reads in the database would cost a write per fetch).
    */
-  boolean firstUse(String signatureHeader, long timestampMillis, boolean shared) throws SQLException {
+  public boolean firstUse(String signatureHeader, long timestampMillis, boolean shared) throws SQLException {
     byte[] key = hash(signatureHeader.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     long expires = timestampMillis + SignedRequest.SKEW_MILLIS;
     if (!shared && local.size() < LOCAL_LIMIT) {

@@ -1,0 +1,146 @@
+package org.jmls.federation;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jmls.ValidationException;
+import org.jmls.as.AuthenticationService;
+import org.jmls.as.FederatedCredentialValidator;
+import org.jmls.as.RemoteRevocations;
+import org.jmls.ds.KeyPackageDirectory;
+import org.jmls.ds.http.DsServer;
+import org.jmls.ds.http.ReplayGuard;
+import org.jmls.group.CredentialValidator;
+import org.jmls.group.GroupServices;
+import org.jmls.service.Database;
+import org.jmls.service.ServiceHttp;
+
+/**
+ * A provider's federation endpoints ({@code /fed/}) and the wiring of its AS and DS to its peers.
+ *
+ * <ul>
+ *   <li>{@code GET /fed/provider}: this provider's certificate (DER), for peers to learn its key.
+ *   <li>{@code POST /fed/key-packages/claim} (provider-signed): {@code {"userIds": [...],
+ *       "cipherSuite": n}}, users of this provider only; one KeyPackage per device of each, handed
+ *       out once as for local claims: {@code {"keyPackages": [{"userId", "clientId", "data",
+ *       "lastResort"}]}}.
+ * </ul>
+ */
+public final class Federation {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Peers peers;
+  private final DsServer ds;
+  private final ReplayGuard replays;
+  private final Clock clock;
+
+  private Federation(Peers peers, DsServer ds, ReplayGuard replays, Clock clock) {
+    this.peers = peers;
+    this.ds = ds;
+    this.replays = replays;
+    this.clock = clock;
+  }
+
+  /**
+   * The credential check of a federated provider: its own domain by {@code local}, each peer's by
+   * the peer's AS root, with revocations asked of the peer's AS (trusted for the configured TTL).
+   */
+  public static CredentialValidator credentials(FederationConfig config, CredentialValidator local, Clock clock) {
+    Map<String, FederatedCredentialValidator.PeerAuthority> authorities = new LinkedHashMap<>();
+    for (FederationConfig.Peer p : config.peerList()) {
+      authorities.put(p.domain(), new FederatedCredentialValidator.PeerAuthority(p.asRoot(),
+          new RemoteRevocations(p.url(), "the AS of " + p.domain(), config.statusTtl(), clock)));
+    }
+    return new FederatedCredentialValidator(config.domain(), local, authorities, clock);
+  }
+
+  /**
+   * Installs the {@code /fed/} routes on {@code app} and makes the DS claim other domains' users at
+   * their providers. {@code services} must check credentials with {@link #credentials}.
+   */
+  public static Federation install(Javalin app, FederationConfig config, AuthenticationService as, DsServer ds, Database dsDb,
+      GroupServices services) {
+    if (!config.domain().equals(as.domain())) {
+      throw new IllegalArgumentException("the AS must be restricted to the provider's domain " + config.domain());
+    }
+    Clock clock = services.clock();
+    Peers peers = new Peers(config, as::providerIdentity, clock);
+    Federation f = new Federation(peers, ds, new ReplayGuard(dsDb, clock), clock);
+    ds.federate(config.domain(), new FederatedClaims(peers, ds.remoteClients(), services));
+    ServiceHttp.installCommon(app);
+    app.get("/fed/provider", ctx -> ctx.contentType("application/pkix-cert").result(as.providerIdentity().certificate().getEncoded()));
+    app.post("/fed/key-packages/claim", ctx -> f.claim(ctx, f.authenticate(ctx)));
+    return f;
+  }
+
+  public Peers peers() {
+    return peers;
+  }
+
+  /** The domain of the peer that signed this request; refused unless it verifies, is fresh and was not seen before. */
+  String authenticate(Context ctx) throws ValidationException, SQLException {
+    String from = ctx.header(ProviderRequest.FROM);
+    String ts = ctx.header(ProviderRequest.TIMESTAMP);
+    String sig = ctx.header(ProviderRequest.SIGNATURE);
+    if (from == null || ts == null || sig == null) {
+      throw new ValidationException("fed.provider-unauthenticated", "a federation request names its provider and is signed ("
+          + ProviderRequest.FROM + ", " + ProviderRequest.TIMESTAMP + ", " + ProviderRequest.SIGNATURE + ")");
+    }
+    long t;
+    try {
+      t = Long.parseLong(ts);
+    } catch (NumberFormatException e) {
+      throw new ValidationException("fed.provider-unauthenticated", "the timestamp is not a number");
+    }
+    if (Math.abs(clock.millis() - t) > ProviderRequest.SKEW_MILLIS) {
+      throw new ValidationException("fed.provider-unauthenticated", "the request is not within five minutes of this provider's clock");
+    }
+    if (peers.config().peer(from) == null) {
+      throw new ValidationException("fed.provider-unauthenticated", "this provider does not federate with " + from);
+    }
+    if (!ProviderRequest.verify(peers.keyOf(from), ctx.method().name(), ctx.path() + (ctx.queryString() == null ? "" : "?" + ctx.queryString()),
+        t, from, peers.config().domain(), ctx.bodyAsBytes(), sig)) {
+      throw new ValidationException("fed.provider-unauthenticated", "the request is not signed by " + from + "'s provider key");
+    }
+    if (!replays.firstUse(sig, t, true)) {
+      throw new ValidationException("fed.provider-unauthenticated", "this signed request was already used");
+    }
+    return from;
+  }
+
+  private void claim(Context ctx, String from) throws ValidationException, SQLException {
+    Map<?, ?> body;
+    try {
+      body = JSON.readValue(ctx.bodyAsBytes(), Map.class);
+    } catch (java.io.IOException e) {
+      throw new ValidationException("fed.request-body", "the body is not a JSON object");
+    }
+    if (body == null || !(body.get("userIds") instanceof List<?> raw) || raw.isEmpty() || raw.size() > KeyPackageDirectory.MAX_BATCH_CLAIM) {
+      throw new ValidationException("fed.request-field", "'userIds' holds 1 to " + KeyPackageDirectory.MAX_BATCH_CLAIM + " users");
+    }
+    int suite = body.get("cipherSuite") instanceof Number n ? n.intValue() : 1;
+    List<String> users = new ArrayList<>();
+    String mine = "@" + peers.config().domain();
+    for (Object o : raw) {
+      if (!(o instanceof String u) || !u.endsWith(mine) || u.length() == mine.length()) {
+        throw new ValidationException("fed.foreign-user", from + " asked for " + o + ", not a user of " + peers.config().domain());
+      }
+      users.add(u);
+    }
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Map.Entry<String, List<KeyPackageDirectory.Claimed>> e : ds.keyPackages().claimAll(users, suite).entrySet()) {
+      for (KeyPackageDirectory.Claimed k : e.getValue()) {
+        out.add(Map.of("userId", e.getKey(), "clientId", k.clientId(), "data",
+            Base64.getEncoder().encodeToString(k.keyPackageMessage().unsafeArray()), "lastResort", k.lastResort()));
+      }
+    }
+    ctx.json(Map.of("keyPackages", out));
+  }
+}
