@@ -140,4 +140,50 @@ class KeyPackageFederationTest {
       assertNotNull(com.as.providerIdentity().certificate());
     }
   }
+
+  /** A KeyPackage of {@code user}/{@code device} certified by {@code p}'s AS, as an MLSMessage in base64. */
+  private static String keyPackage(Provider p, String user, String device) throws Exception {
+    org.jmls.crypto.KeyPair key = Provider.C.generateSignatureKeyPair();
+    long ts = System.currentTimeMillis();
+    Bytes proof = Provider.C.signWithLabel(key.privateKey(), org.jmls.as.AuthenticationService.ENROL_LABEL,
+        org.jmls.as.AuthenticationService.enrolTbs(user, device, 1, key.publicKey(), ts));
+    org.jmls.as.AuthenticationService.Issued issued = p.as.enrol(new org.jmls.as.AuthenticationService.Enrolment(user, device, 1,
+        key.publicKey(), ts, proof, null, true));
+    long now = ts / 1000;
+    return Base64.getEncoder().encodeToString(MlsMessage.of(KeyPackages.create(Provider.C, issued.credential(), key,
+        KeyPackages.defaultCapabilities(Provider.SUITE), new org.jmls.message.Lifetime(now - 60, now + 86400), List.of(), List.of())
+        .keyPackage()).toByteArray());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite"})
+  void lyingPeer_answerRefusedWhole_nothingRecorded(String db) throws Exception {
+    try (Provider com = Provider.create("example.com", db); Provider org = Provider.create("example.org", db);
+        Provider net = Provider.create("example.net", db)) {
+      com.start(org);
+      Provider.Device alice = com.device("alice@example.com", "phone", 1);
+      net.as.domain(null); // a rogue AS that certifies anyone
+      // example.org's provider (its real key and certificate) answers claims with what it likes.
+      String[][] lies = {
+          {"bob@example.org", "bob@example.org/phone", keyPackage(org, "mallory@example.org", "phone")}, // another user's KeyPackage
+          {"bob@example.org", "bob@example.org/phone", keyPackage(org, "bob@example.org", "tablet")}, // another device's
+          {"bob@example.org", "bob@example.org/phone", keyPackage(net, "bob@example.org", "phone")}, // certified by another provider
+          {"mallory@example.org", "mallory@example.org/phone", keyPackage(org, "mallory@example.org", "phone")}, // not asked for
+          {"bob@example.org", "bob@example.org/phone", "AAEC"}}; // not a KeyPackage
+      for (String[] lie : lies) {
+        io.javalin.Javalin liar = io.javalin.Javalin.create().start("127.0.0.1", org.port);
+        try {
+          liar.get("/fed/provider", ctx -> ctx.result(org.as.providerIdentity().certificate().getEncoded()));
+          liar.post("/fed/key-packages/claim", ctx -> ctx.json(Map.of("keyPackages",
+              List.of(Map.of("userId", lie[0], "clientId", lie[1], "data", lie[2], "lastResort", false)))));
+          DsClient.Response r = alice.ds().call("POST", "/ds/key-packages/claim", Map.of("userIds", List.of("bob@example.org")));
+          assertEquals(502, r.status(), () -> lie[1] + ": " + r.json());
+          assertEquals("fed.peer-answer", r.json().get("error"));
+          assertEquals(null, com.ds.remoteClients().device(lie[1]), "nothing recorded from a refused answer");
+        } finally {
+          liar.stop();
+        }
+      }
+    }
+  }
 }
