@@ -174,6 +174,7 @@ class KeyPackageFederationTest {
         io.javalin.Javalin liar = io.javalin.Javalin.create().start("127.0.0.1", org.port);
         try {
           liar.get("/fed/provider", ctx -> ctx.result(org.as.providerIdentity().certificate().getEncoded()));
+          liar.get("/as/status/{serial}", ctx -> ctx.json(Map.of("serial", ctx.pathParam("serial"), "revoked", false)));
           liar.post("/fed/key-packages/claim", ctx -> ctx.json(Map.of("keyPackages",
               List.of(Map.of("userId", lie[0], "clientId", lie[1], "data", lie[2], "lastResort", false)))));
           DsClient.Response r = alice.ds().call("POST", "/ds/key-packages/claim", Map.of("userIds", List.of("bob@example.org")));
