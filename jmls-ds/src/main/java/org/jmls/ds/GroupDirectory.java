@@ -126,11 +126,14 @@ public final class GroupDirectory {
   private final TreeService trees;
   private final OrderedWrites writes;
   private final ApplicationWriter writer;
+  private final Federated federated;
+  private volatile GroupRelay relay;
 
   public GroupDirectory(Database db, GroupServices services) {
     this.db = db;
     this.services = services;
     this.writes = new OrderedWrites(db);
+    this.federated = new Federated(db, writes);
     this.trees = new TreeService(services);
     this.writer = new ApplicationWriter(writes, new ApplicationWriter.Groups() {
       @Override
@@ -157,6 +160,28 @@ public final class GroupDirectory {
   public void onAppended(Consumer<List<Appended>> listener) {
     writes.listener(listener);
   }
+
+  /** Delivery between providers: a hub's outbox, a follower's inbox (see {@link Federated}). */
+  public Federated federated() {
+    return federated;
+  }
+
+  /** Makes posts, commits and reads for groups hosted by another provider go to that provider ({@link GroupRelay}). */
+  public void relay(GroupRelay r) {
+    this.relay = r;
+  }
+
+  /** The hub of {@code gid} when this DS does not host it but knows who does (and can reach it), else null. */
+  private String elsewhere(ValidationException unknown, Bytes gid) throws SQLException {
+    return relay != null && unknown.ruleId().equals("ds.unknown-group") ? federated.hubOf(gid) : null;
+  }
+
+  /** Relayed application posts run here, not on the writer's thread that found the group unknown. */
+  private final java.util.concurrent.ExecutorService relays = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "jmls-ds-relay");
+    t.setDaemon(true);
+    return t;
+  });
 
   private long now() {
     return services.clock().instant().getEpochSecond();
@@ -273,6 +298,19 @@ public final class GroupDirectory {
    */
   public Accepted commit(String sender, MlsMessage commit, MlsMessage welcome, MlsMessage groupInfo,
       List<String> added, List<String> removed, TreeChanges changes) throws SQLException, MlsException {
+    try {
+      return commitHere(sender, commit, welcome, groupInfo, added, removed, changes);
+    } catch (ValidationException e) {
+      String hub = e.ruleId().equals("ds.unknown-group") ? elsewhere(e, targetOf(commit).gid()) : null;
+      if (hub == null) {
+        throw e;
+      }
+      return relay.commit(hub, sender, commit, welcome, groupInfo, added, removed, changes);
+    }
+  }
+
+  private Accepted commitHere(String sender, MlsMessage commit, MlsMessage welcome, MlsMessage groupInfo,
+      List<String> added, List<String> removed, TreeChanges changes) throws SQLException, MlsException {
     if (!(commit.body() instanceof PublicMessage) && !(commit.body() instanceof PrivateMessage)) {
       throw new ValidationException("ds.not-a-commit", "a commit is a PublicMessage or a PrivateMessage");
     }
@@ -379,8 +417,8 @@ public final class GroupDirectory {
         List<Bytes> goneKeys = new ArrayList<>();
         List<Bytes> comeKeys = new ArrayList<>();
         changedKeys(outcome.changed(), i -> i < before.leafCount() ? before.leaf(i) : null, pg::leaf, goneKeys, comeKeys);
-        Set<String> gone = clientsWhere(c, "ds_clients", "signature_key", goneKeys);
-        Set<String> come = clientsWhere(c, "ds_clients", "signature_key", comeKeys);
+        Set<String> gone = devicesWithKeys(c, goneKeys);
+        Set<String> come = devicesWithKeys(c, comeKeys);
         for (String id : gone) {
           if (!come.contains(id)) {
             leavers.add(id);
@@ -423,7 +461,7 @@ public final class GroupDirectory {
       for (EncryptedGroupSecrets s : w.secrets()) {
         refs.add(s.newMember());
       }
-      welcomeTo.addAll(clientsWhere(c, "ds_key_packages", "ref", refs));
+      welcomeTo.addAll(devicesWithKeyPackages(c, refs));
       for (String full : DeliveryLog.queuedAtLeast(c, welcomeTo, maxWaitingWelcomes)) {
         return new ValidationException("ds.welcome-limit", "the Welcome cannot be queued: device " + full + " already has "
             + maxWaitingWelcomes + " unread Welcomes, the most this DS keeps for one device");
@@ -476,6 +514,18 @@ public final class GroupDirectory {
    * messages, which are not in the handshake log).
    */
   public long post(String sender, MlsMessage message) throws SQLException, MlsException {
+    try {
+      return postHere(sender, message);
+    } catch (ValidationException e) {
+      String hub = e.ruleId().equals("ds.unknown-group") ? elsewhere(e, targetOf(message).gid()) : null;
+      if (hub == null) {
+        throw e;
+      }
+      return relay.post(hub, sender, message);
+    }
+  }
+
+  private long postHere(String sender, MlsMessage message) throws SQLException, MlsException {
     Target t = targetOf(message);
     if (t.type() == ContentType.COMMIT) {
       throw new ValidationException("ds.commit-via-post", "commits go through the commit endpoint with their bundle");
@@ -538,7 +588,28 @@ public final class GroupDirectory {
    */
   public CompletableFuture<Long> postAsync(String sender, MlsMessage message) {
     if (message.body() instanceof PrivateMessage pm && pm.contentType() == ContentType.APPLICATION) {
-      return writer.submit(sender, pm.groupId(), pm.epoch(), message.toByteArray()).thenApply(v -> 0L);
+      CompletableFuture<Long> here = writer.submit(sender, pm.groupId(), pm.epoch(), message.toByteArray()).thenApply(v -> 0L);
+      if (relay == null) {
+        return here;
+      }
+      // A group unknown here may be hosted by another provider: then the post goes there.
+      return here.handle((v, err) -> {
+        Throwable t = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+        if (t instanceof ValidationException ve && ve.ruleId().equals("ds.unknown-group")) {
+          return CompletableFuture.supplyAsync(() -> {
+            try {
+              String hub = federated.hubOf(pm.groupId());
+              if (hub == null) {
+                throw new java.util.concurrent.CompletionException(ve);
+              }
+              return relay.post(hub, sender, message);
+            } catch (SQLException | MlsException e) {
+              throw new java.util.concurrent.CompletionException(e);
+            }
+          }, relays);
+        }
+        return err == null ? CompletableFuture.completedFuture(v) : CompletableFuture.<Long>failedFuture(t);
+      }).thenCompose(f -> f);
     }
     CompletableFuture<Long> f = new CompletableFuture<>();
     try {
@@ -623,6 +694,19 @@ public final class GroupDirectory {
    */
   public List<LogEntry> log(String requester, Bytes gid, long afterSeq, int limit, Long commitEpoch)
       throws SQLException, ValidationException {
+    try {
+      return logHere(requester, gid, afterSeq, limit, commitEpoch);
+    } catch (ValidationException e) {
+      String hub = elsewhere(e, gid);
+      if (hub == null) {
+        throw e;
+      }
+      return relay.log(hub, requester, gid, afterSeq, limit, commitEpoch);
+    }
+  }
+
+  private List<LogEntry> logHere(String requester, Bytes gid, long afterSeq, int limit, Long commitEpoch)
+      throws SQLException, ValidationException {
     Object r = db.transaction(c -> {
       if (row(c, gid) == null) {
         return new ValidationException("ds.unknown-group", "no such group");
@@ -674,6 +758,23 @@ public final class GroupDirectory {
 
   /** The current GroupInfo, for external joins; refused when the group does not allow them. */
   public MlsMessage groupInfo(Bytes gid) throws SQLException, ValidationException {
+    return groupInfo("", gid);
+  }
+
+  /** As {@link #groupInfo(Bytes)}; {@code requester} is named to the hub when the group is hosted elsewhere. */
+  public MlsMessage groupInfo(String requester, Bytes gid) throws SQLException, ValidationException {
+    try {
+      return groupInfoHere(gid);
+    } catch (ValidationException e) {
+      String hub = elsewhere(e, gid);
+      if (hub == null) {
+        throw e;
+      }
+      return relay.groupInfo(hub, requester, gid);
+    }
+  }
+
+  private MlsMessage groupInfoHere(Bytes gid) throws SQLException, ValidationException {
     Object got = db.transaction(c -> {
       GroupRow r = row(c, gid);
       if (r == null) {
@@ -702,6 +803,18 @@ public final class GroupDirectory {
    * the current GroupInfo, when its committer uploaded it inline.
    */
   public byte[] tree(String requester, Bytes gid, long epoch) throws SQLException, ValidationException {
+    try {
+      return treeHere(requester, gid, epoch);
+    } catch (ValidationException e) {
+      String hub = elsewhere(e, gid);
+      if (hub == null) {
+        throw e;
+      }
+      return relay.tree(hub, requester, gid, epoch);
+    }
+  }
+
+  private byte[] treeHere(String requester, Bytes gid, long epoch) throws SQLException, ValidationException {
     Object got = db.transaction(c -> {
       GroupRow r = row(c, gid);
       if (r == null) {

@@ -88,6 +88,20 @@ final class GroupRows {
     return out;
   }
 
+  /** The devices, this DS's own or other providers' ({@link RemoteClients}), whose signature key is one of {@code keys}. */
+  static Set<String> devicesWithKeys(Connection c, java.util.Collection<Bytes> keys) throws SQLException {
+    Set<String> out = clientsWhere(c, "ds_clients", "signature_key", keys);
+    out.addAll(clientsWhere(c, "ds_remote_clients", "signature_key", keys));
+    return out;
+  }
+
+  /** The devices, this DS's own or other providers', whose KeyPackage (by reference) is one of {@code refs}. */
+  static Set<String> devicesWithKeyPackages(Connection c, java.util.Collection<Bytes> refs) throws SQLException {
+    Set<String> out = clientsWhere(c, "ds_key_packages", "ref", refs);
+    out.addAll(clientsWhere(c, "ds_remote_key_packages", "ref", refs));
+    return out;
+  }
+
   /** The signature keys of those of {@code leaves} that differ between two views of the tree (blank counts as a difference). */
   static void changedKeys(List<Integer> leaves, java.util.function.IntFunction<LeafNode> before,
       java.util.function.IntFunction<LeafNode> after, List<Bytes> gone, List<Bytes> come) {

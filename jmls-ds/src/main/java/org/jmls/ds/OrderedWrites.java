@@ -30,8 +30,9 @@ final class OrderedWrites {
     this.db = db;
   }
 
-  void listener(Consumer<List<Appended>> l) {
-    this.listener = l;
+  /** Adds a listener (each is told of every append, in the order added). */
+  synchronized void listener(Consumer<List<Appended>> l) {
+    this.listener = this.listener.andThen(l);
   }
 
   /** Runs {@code work} in a transaction; after it committed, announces what it appended. */

@@ -40,6 +40,8 @@ public final class Federation {
   private final DsServer ds;
   private final ReplayGuard replays;
   private final Clock clock;
+  private Notifier notifier;
+  private volatile java.util.function.Consumer<String> log = line -> org.slf4j.LoggerFactory.getLogger(Federation.class).warn(line);
 
   private Federation(Peers peers, DsServer ds, ReplayGuard replays, Clock clock) {
     this.peers = peers;
@@ -74,10 +76,34 @@ public final class Federation {
     Peers peers = new Peers(config, as::providerIdentity, clock);
     Federation f = new Federation(peers, ds, new ReplayGuard(dsDb, clock), clock);
     ds.federate(config.domain(), new FederatedClaims(peers, ds.remoteClients(), services));
+    ds.groups().relay(new HubRelay(peers));
+    f.notifier = new Notifier(peers, ds.groups().federated(), ds.groups(), line -> f.log.accept(line));
     ServiceHttp.installCommon(app);
+    RelayRoutes.install(app, f, ds.groups(), config.domain());
     app.get("/fed/provider", ctx -> ctx.contentType("application/pkix-cert").result(as.providerIdentity().certificate().getEncoded()));
     app.post("/fed/key-packages/claim", ctx -> f.claim(ctx, f.authenticate(ctx)));
+    f.notifier.start();
     return f;
+  }
+
+  /** Stops delivering to peers (the server is closing). */
+  public void close() {
+    notifier.close();
+  }
+
+  /** Per peer: entries delivered, failed attempts, backlog (last seen), and whether it answers; for /metrics. */
+  public record PeerTraffic(String peer, long delivered, long failures, long backlog, boolean reachable) {}
+
+  public List<PeerTraffic> traffic() {
+    List<PeerTraffic> out = new ArrayList<>();
+    notifier.counters().forEach((peer, c) -> out.add(new PeerTraffic(peer, c.sentEntries.get(), c.failures.get(), c.backlog.get(),
+        c.reachable)));
+    return out;
+  }
+
+  /** Where federation reports peer connection changes (one line each); by default a WARN log line. */
+  public void log(java.util.function.Consumer<String> sink) {
+    this.log = sink;
   }
 
   public Peers peers() {

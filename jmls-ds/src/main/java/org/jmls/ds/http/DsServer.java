@@ -550,7 +550,7 @@ public final class DsServer implements AutoCloseable {
 
     app.get("/ds/groups/{groupId}/group-info", signed((ctx, c) -> {
       byte[] gid = groupIdParam(ctx);
-      ctx.contentType("message/mls").result(groups.groupInfo(Bytes.wrap(gid)).toByteArray());
+      ctx.contentType("message/mls").result(groups.groupInfo(c.clientId(), Bytes.wrap(gid)).toByteArray());
     }));
 
     app.ws("/ds/ws", ws -> {

@@ -1,0 +1,208 @@
+package org.jmls.ds;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jmls.Bytes;
+import org.jmls.ds.GroupDirectory.Appended;
+import org.jmls.ds.GroupDirectory.Kind;
+import org.jmls.service.Database;
+
+/**
+ * Delivery between providers, in the DS's own terms (RFC 9750 §6.10; MIMI's hub and followers).
+ *
+ * <p><b>At the hub</b> (the provider hosting a group), other providers' devices are members like
+ * any: the log, membership windows and Welcome rows serve them as they serve local devices. What
+ * a peer provider is owed is what its devices would read ({@link #outbox}): each entry once, with
+ * the peer's devices that read it. The peer's acknowledgement moves those devices' cursors
+ * ({@link #acknowledge}). So the outbox is durable (it is the log), ordered, and resent from the
+ * last acknowledged entry after any failure; nothing else is stored.
+ *
+ * <p><b>At a follower</b>, entries from a hub are stored once each ({@link #receive}: a resent
+ * batch is recognised by the hub's sequence numbers) and addressed to the local devices named as
+ * readers, under this DS's own sequence numbers, so those devices read, acknowledge and are pushed
+ * to exactly as for local groups. The group is then known as hosted by that hub, which is where
+ * its devices' posts go ({@link GroupRelay}).
+ */
+public final class Federated {
+  /** An entry of a hub's outbox: the hub's sequence number, the group, kind, message, and the peer's devices that read it. */
+  public record Entry(long seq, Bytes groupId, Kind kind, Bytes message, List<String> readers) {}
+
+  private final Database db;
+  private final OrderedWrites writes;
+  /** Group → hub; a group's hub never changes, so entries never go stale (every node may keep them). */
+  private final Map<Bytes, String> hubs = new ConcurrentHashMap<>();
+
+  Federated(Database db, OrderedWrites writes) {
+    this.db = db;
+    this.writes = writes;
+  }
+
+  private static List<String> devicesOf(Connection c, String provider) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (PreparedStatement q = c.prepareStatement("SELECT client_id FROM ds_remote_clients WHERE provider = ? ORDER BY client_id")) {
+      q.setString(1, provider);
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Hub: up to {@code limit} entries owed to {@code provider}, in sequence order, each once. */
+  public List<Entry> outbox(String provider, int limit) throws SQLException {
+    return db.transaction(c -> {
+      TreeMap<Long, GroupDirectory.Delivery> bySeq = new TreeMap<>();
+      Map<Long, Set<String>> readers = new TreeMap<>();
+      for (String d : devicesOf(c, provider)) {
+        for (GroupDirectory.Delivery x : DeliveryLog.fetch(c, d, 0, limit)) {
+          bySeq.putIfAbsent(x.seq(), x);
+          readers.computeIfAbsent(x.seq(), k -> new LinkedHashSet<>()).add(d);
+        }
+      }
+      List<Entry> out = new ArrayList<>();
+      for (GroupDirectory.Delivery x : bySeq.values()) {
+        if (out.size() == limit) {
+          break;
+        }
+        out.add(new Entry(x.seq(), x.groupId(), x.kind(), x.message(), List.copyOf(readers.get(x.seq()))));
+      }
+      return out;
+    });
+  }
+
+  /** Hub: {@code provider} stored everything up to {@code upto}; its devices' cursors move there. */
+  public void acknowledge(String provider, long upto) throws SQLException {
+    db.transaction(c -> {
+      for (String d : devicesOf(c, provider)) {
+        DeliveryLog.ack(c, d, upto);
+      }
+      return null;
+    });
+  }
+
+  /** Follower: the hub of {@code gid}, or null when it is not a group hosted elsewhere. */
+  public String hubOf(Bytes gid) throws SQLException {
+    String known = hubs.get(gid);
+    if (known != null) {
+      return known;
+    }
+    String hub = db.transaction(c -> {
+      try (PreparedStatement q = c.prepareStatement("SELECT hub FROM ds_hosted_elsewhere WHERE group_id = ?")) {
+        q.setBytes(1, gid.unsafeArray());
+        try (ResultSet rs = q.executeQuery()) {
+          return rs.next() ? rs.getString(1) : null;
+        }
+      }
+    });
+    if (hub != null) {
+      hubs.put(gid, hub);
+    }
+    return hub;
+  }
+
+  /** What {@link #receive} did: the last hub sequence now stored, and entries it would not store, with why. */
+  public record Received(long lastSeq, List<String> refused) {}
+
+  /**
+   * Follower: stores what {@code hub} sent (in its sequence order; entries at or below the last
+   * stored from it are skipped), each addressed to the readers that are devices of {@code
+   * localDomain} registered here. An entry of a group hosted here, or by another hub, is refused
+   * (a hub speaks for its own groups only).
+   */
+  public Received receive(String hub, String localDomain, List<Entry> entries) throws SQLException {
+    long at = System.currentTimeMillis() / 1000;
+    List<String> refused = new ArrayList<>();
+    long last = writes.run((c, appended) -> {
+      refused.clear();
+      long before = lastReceived(c, hub);
+      long upto = before;
+      for (Entry e : entries) {
+        if (e.seq() <= upto) {
+          continue;
+        }
+        upto = e.seq();
+        if (GroupRows.row(c, e.groupId()) != null) {
+          refused.add(e.seq() + ": group " + e.groupId().hex() + " is hosted here, not by " + hub);
+          continue;
+        }
+        String host = hostOf(c, e.groupId());
+        if (host == null) {
+          try (PreparedStatement ins = c.prepareStatement("INSERT INTO ds_hosted_elsewhere (group_id, hub) VALUES (?, ?)")) {
+            ins.setBytes(1, e.groupId().unsafeArray());
+            ins.setString(2, hub);
+            ins.executeUpdate();
+          }
+        } else if (!host.equals(hub)) {
+          refused.add(e.seq() + ": group " + e.groupId().hex() + " is hosted by " + host + ", not by " + hub);
+          continue;
+        }
+        List<String> readers = new ArrayList<>();
+        for (String d : e.readers()) {
+          int slash = d.indexOf('/');
+          if (slash > 0 && d.substring(0, slash).endsWith("@" + localDomain) && registered(c, d)) {
+            readers.add(d);
+          }
+        }
+        if (readers.isEmpty()) {
+          continue;
+        }
+        long seq = DeliveryLog.reserve(c, 1);
+        DeliveryLog.addressTo(c, readers, seq, e.groupId(), e.kind(), e.message().unsafeArray(), at);
+        appended.add(new Appended(seq, e.groupId(), e.kind(), "", e.message(), Set.copyOf(readers)));
+      }
+      if (upto != before) {
+        try (PreparedStatement u = c.prepareStatement("UPDATE ds_peer_received SET last_seq = ? WHERE provider = ?")) {
+          u.setLong(1, upto);
+          u.setString(2, hub);
+          if (u.executeUpdate() == 0) {
+            try (PreparedStatement ins = c.prepareStatement("INSERT INTO ds_peer_received (provider, last_seq) VALUES (?, ?)")) {
+              ins.setString(1, hub);
+              ins.setLong(2, upto);
+              ins.executeUpdate();
+            }
+          }
+        }
+      }
+      return upto;
+    });
+    return new Received(last, List.copyOf(refused));
+  }
+
+  private static long lastReceived(Connection c, String hub) throws SQLException {
+    try (PreparedStatement q = c.prepareStatement("SELECT last_seq FROM ds_peer_received WHERE provider = ?")) {
+      q.setString(1, hub);
+      try (ResultSet rs = q.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : 0;
+      }
+    }
+  }
+
+  private static String hostOf(Connection c, Bytes gid) throws SQLException {
+    try (PreparedStatement q = c.prepareStatement("SELECT hub FROM ds_hosted_elsewhere WHERE group_id = ?")) {
+      q.setBytes(1, gid.unsafeArray());
+      try (ResultSet rs = q.executeQuery()) {
+        return rs.next() ? rs.getString(1) : null;
+      }
+    }
+  }
+
+  private static boolean registered(Connection c, String device) throws SQLException {
+    try (PreparedStatement q = c.prepareStatement("SELECT 1 FROM ds_clients WHERE client_id = ?")) {
+      q.setString(1, device);
+      try (ResultSet rs = q.executeQuery()) {
+        return rs.next();
+      }
+    }
+  }
+}

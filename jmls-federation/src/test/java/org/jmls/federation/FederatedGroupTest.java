@@ -1,0 +1,115 @@
+package org.jmls.federation;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.jmls.crypto.DefaultCryptoProvider;
+import org.jmls.ds.http.DsClient;
+import org.jmls.group.GroupServices;
+import org.jmls.group.PskStore;
+import org.jmls.message.KeyPackage;
+import org.jmls.message.Proposal;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A group spanning two providers, example.com (the hub: Alice created the group there) and
+ * example.org (Bob, two devices), each with its own AS, DS and database, on real HTTP on loopback.
+ * Every device talks only to its own provider. Bob's devices join by the Welcome the hub delivers
+ * to example.org; Bob's messages and commits go through example.org to the hub, which orders them
+ * and delivers them back to example.org once per message for both of Bob's devices; one commit wins
+ * each epoch; a forged relay is refused; example.org offline while Alice talks gets everything on
+ * return, in order.
+ */
+class FederatedGroupTest {
+  private static GroupServices services(Provider p) {
+    return new GroupServices(DefaultCryptoProvider.instance(), Clock.systemUTC(), p.as.validator(false), PskStore.NONE, null);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgres"})
+  void groupAcrossProviders_talkCommitRaceAndCatchUp(String db) throws Exception {
+    try (Provider com = Provider.create("example.com", db); Provider org = Provider.create("example.org", db)) {
+      com.start(org);
+      org.start(com);
+      GroupServices comClients = new GroupServices(DefaultCryptoProvider.instance(), Clock.systemUTC(),
+          Federation.credentials(new FederationConfig("example.com", Map.of("example.org", org.asPeer()), java.time.Duration.ofSeconds(60)),
+              com.as.validator(false), Clock.systemUTC()), PskStore.NONE, null);
+      GroupServices orgClients = new GroupServices(DefaultCryptoProvider.instance(), Clock.systemUTC(),
+          Federation.credentials(new FederationConfig("example.org", Map.of("example.com", com.asPeer()), java.time.Duration.ofSeconds(60)),
+              org.as.validator(false), Clock.systemUTC()), PskStore.NONE, null);
+
+      Member alice = Member.of(com, "alice@example.com", "phone");
+      Member charlie = Member.of(com, "charlie@example.com", "laptop");
+      Member bobPhone = Member.of(org, "bob@example.org", "phone");
+      Member bobTablet = Member.of(org, "bob@example.org", "tablet");
+
+      alice.create(comClients, new byte[] {7, 1, 7});
+      List<Proposal> adds = new ArrayList<>();
+      for (KeyPackage kp : alice.claim("bob@example.org", "charlie@example.com")) {
+        adds.add(new Proposal.Add(kp));
+      }
+      assertEquals(3, adds.size());
+      DsClient.Response added = alice.commit(adds);
+      assertEquals(200, added.status(), () -> String.valueOf(added.json()));
+
+      // Welcomes: Charlie's from his own DS, Bob's delivered by the hub to example.org.
+      charlie.join(comClients);
+      bobPhone.join(orgClients);
+      bobTablet.join(orgClients);
+      assertNotNull(bobPhone.group, "bob's phone joined");
+      assertNotNull(bobTablet.group, "bob's tablet joined");
+      assertEquals(alice.group.epoch(), bobTablet.group.epoch());
+      assertEquals(alice.group.epoch(), charlie.group.epoch());
+      assertEquals(alice.group.epochAuthenticator(), charlie.group.epochAuthenticator(), "charlie");
+      assertEquals(alice.group.epochAuthenticator(), bobTablet.group.epochAuthenticator(), "bob");
+
+      // Bob talks through his provider; everyone else hears it, Bob's other device through example.org.
+      DsClient.Response sent = bobPhone.send("hello from org");
+      assertEquals(200, sent.status(), () -> String.valueOf(sent.json()));
+      assertEquals(200, alice.send("hello from com").status());
+      alice.readUntil(comClients, 1);
+      charlie.readUntil(comClients, 2);
+      bobTablet.readUntil(orgClients, 2);
+      bobPhone.readUntil(orgClients, 1);
+      assertEquals(List.of("hello from org"), alice.received);
+      assertEquals(List.of("hello from org", "hello from com"), bobTablet.received);
+      assertEquals(List.of("hello from com"), bobPhone.received);
+
+      // A race for one epoch from both providers: exactly one commit wins.
+      DsClient.Response fromOrg = bobPhone.commit(List.of());
+      DsClient.Response fromCom = charlie.commit(List.of());
+      assertEquals(1, (fromOrg.status() == 200 ? 1 : 0) + (fromCom.status() == 200 ? 1 : 0), fromOrg.json() + " / " + fromCom.json());
+      DsClient.Response lost = fromOrg.status() == 200 ? fromCom : fromOrg;
+      assertEquals(409, lost.status());
+      assertEquals("ds.stale-epoch", lost.json().get("error"));
+      long epoch = (fromOrg.status() == 200 ? bobPhone : charlie).group.epoch();
+      for (Member m : List.of(alice, charlie, bobPhone, bobTablet)) {
+        m.readUntilEpoch(m.id().endsWith("example.org/phone") || m.id().endsWith("example.org/tablet") ? orgClients : comClients, epoch);
+      }
+      assertEquals(200, alice.send("after the race").status());
+      for (Member m : List.of(charlie, bobPhone, bobTablet)) {
+        m.readUntil(m == charlie ? comClients : orgClients, m.received.size() + 1);
+      }
+      assertEquals(alice.group.epochAuthenticator(), bobPhone.group.epochAuthenticator());
+      assertEquals(alice.group.epochAuthenticator(), bobTablet.group.epochAuthenticator());
+      assertEquals(alice.group.epochAuthenticator(), charlie.group.epochAuthenticator());
+
+      // example.org offline while Alice says 50 things: on its return it gets every one, in order.
+      org.stop();
+      List<String> said = new ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        said.add("while you were away " + i);
+        assertEquals(200, alice.send(said.get(i)).status());
+      }
+      org.start(com);
+      int before = bobTablet.received.size();
+      bobTablet.readUntil(orgClients, before + 50);
+      assertEquals(said, bobTablet.received.subList(before, before + 50));
+    }
+  }
+}
