@@ -83,7 +83,23 @@ public final class Federation {
     app.get("/fed/provider", ctx -> ctx.contentType("application/pkix-cert").result(as.providerIdentity().certificate().getEncoded()));
     app.post("/fed/key-packages/claim", ctx -> f.claim(ctx, f.authenticate(ctx)));
     f.notifier.start();
+    // Peers whose delivery to us backs off after our absence: tell them we are up (best effort).
+    Thread hello = new Thread(() -> {
+      for (FederationConfig.Peer p : config.peerList()) {
+        try {
+          peers.send(p.domain(), "POST", "/fed/wake", new byte[0], "application/json");
+        } catch (ValidationException | RuntimeException e) {
+          // down too: its own start will wake us
+        }
+      }
+    }, "jmls-fed-hello");
+    hello.setDaemon(true);
+    hello.start();
     return f;
+  }
+
+  void wakeDelivery(String peer) {
+    notifier.wake(peer);
   }
 
   /** Stops delivering to peers (the server is closing). */

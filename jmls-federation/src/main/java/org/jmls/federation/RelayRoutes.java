@@ -25,7 +25,8 @@ import org.jmls.message.MlsMessage;
  *       /fed/relay/groups/{id}/log|group-info|tree}; answered as the DS answers its own devices.
  *       A follower speaks for its own domain's devices only ({@code fed.forged-sender}), and only
  *       about groups hosted here ({@code fed.not-the-hub});
- *   <li>at a follower, {@code POST /fed/notify} from a hub ({@link Notifier}).
+ *   <li>at a follower, {@code POST /fed/notify} from a hub ({@link Notifier});
+ *   <li>{@code POST /fed/wake}: a peer says it is (back) up, so what it is owed is sent at once.
  * </ul>
  */
 final class RelayRoutes {
@@ -78,6 +79,11 @@ final class RelayRoutes {
       Bytes gid = groupId(ctx, groups);
       long epoch = ctx.queryParamAsClass("epoch", Long.class).getOrDefault(-1L);
       ctx.contentType("application/octet-stream").result(groups.tree(sender, gid, epoch));
+    });
+    app.post("/fed/wake", ctx -> {
+      // A peer (re)started: what it is owed goes now, not after the current backoff.
+      f.wakeDelivery(f.authenticate(ctx));
+      ctx.json(Map.of("woken", true));
     });
     app.post("/fed/notify", ctx -> {
       String hub = f.authenticate(ctx);

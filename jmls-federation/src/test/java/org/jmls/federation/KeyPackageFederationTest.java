@@ -137,6 +137,17 @@ class KeyPackageFederationTest {
         assertTrue(b.statusCode() >= 400 && b.statusCode() < 500, bad + " -> " + b.statusCode() + " " + b.body());
         assertTrue(b.body().contains("\"error\""), b.body());
       }
+      // A relay for a device of another domain than the relaying provider's: refused before anything is read.
+      String relay = "/fed/relay/messages?sender=bob%40example.org%2Fphone";
+      HttpResponse<String> forged = post(org, relay, signedBy(com, org, relay, "x", ts + 20), "x");
+      assertEquals(403, forged.statusCode(), forged.body());
+      assertTrue(forged.body().contains("fed.forged-sender"), forged.body());
+      String notify = "/fed/notify";
+      for (String bad : new String[] {"{}", "{\"entries\":[{\"seq\":1}]}", "{\"entries\":[{\"seq\":2,\"groupId\":\"zz\",\"kind\":\"WELCOME\","
+          + "\"message\":\"AA==\",\"readers\":[]}]}"}) {
+        HttpResponse<String> b = post(org, notify, signedBy(com, org, notify, bad, ts + 30 + bad.length()), bad);
+        assertEquals(400, b.statusCode(), bad + " -> " + b.body());
+      }
       assertNotNull(com.as.providerIdentity().certificate());
     }
   }

@@ -49,6 +49,8 @@ public final class ServiceHttp {
       case "provider-unauthenticated":
         return 401;
       case "foreign-user":
+      case "forged-sender":
+      case "not-the-hub":
       case "not-a-member":
       case "foreign-key-package":
       case "external-joins-disabled":
