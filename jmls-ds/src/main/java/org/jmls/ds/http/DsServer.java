@@ -553,6 +553,16 @@ public final class DsServer implements AutoCloseable {
       ctx.contentType("message/mls").result(groups.groupInfo(c.clientId(), Bytes.wrap(gid)).toByteArray());
     }));
 
+    // A fault in a WebSocket handler is not swallowed: the session closes with 1011 (server error)
+    // and its reason, so the device reconnects and resumes from its cursor instead of waiting on an
+    // answer that will not come.
+    app.wsException(Exception.class, (e, ctx) -> {
+      try {
+        ctx.closeSession(1011, "server error; reconnect");
+      } catch (RuntimeException closed) {
+        // already closed
+      }
+    });
     app.ws("/ds/ws", ws -> {
       ws.onConnect(ctx -> {
         String client = ctx.header(SignedRequest.CLIENT);

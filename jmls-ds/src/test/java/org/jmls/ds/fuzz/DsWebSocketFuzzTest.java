@@ -137,6 +137,21 @@ class DsWebSocketFuzzTest {
     }
   }
 
+  /** Text frames that are not controls are each answered with an error naming its rule, on a session that stays open. */
+  @org.junit.jupiter.api.Test
+  void textFramesThatAreNotControls_answeredWithARule() throws Exception {
+    Session s = session(LiveDs.get());
+    for (String text : new String[] {"{}", "{\"type\":\"x\"}", "not json", "[1,2]", "{\"type\":\"deliver\"}"}) {
+      send(s, text);
+      Received r = s.got.poll(20, TimeUnit.SECONDS);
+      org.junit.jupiter.api.Assertions.assertNotNull(r, text + ": no answer");
+      org.junit.jupiter.api.Assertions.assertNull(r.closed(), text + ": the session closed: " + r.text());
+      Map<?, ?> m = JSON.readValue(r.text(), Map.class);
+      org.junit.jupiter.api.Assertions.assertEquals("error", m.get("type"), r.text());
+      org.junit.jupiter.api.Assertions.assertEquals("ds.request-field", m.get("error"), r.text());
+    }
+  }
+
   private static void send(Session s, String text) throws Exception {
     s.ws.sendText(text, true).get(10, TimeUnit.SECONDS);
   }
