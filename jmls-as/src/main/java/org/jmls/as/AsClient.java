@@ -51,4 +51,27 @@ public final class AsClient {
   public byte[] root() throws IOException, InterruptedException {
     return http.send(HttpRequest.newBuilder(URI.create(base + "/as/root")).build(), HttpResponse.BodyHandlers.ofByteArray()).body();
   }
+
+  /**
+   * The roots whose credentials a device of this provider accepts ({@code GET /fed/roots}): this
+   * provider's and those of its federated peers, by domain; null when the provider is not
+   * federated (then {@link #root()} is the only one).
+   */
+  public FederationRoots federationRoots() throws IOException, InterruptedException {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/fed/roots")).build(), HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) {
+      return null;
+    }
+    Map<?, ?> m = JSON.readValue(r.body(), Map.class);
+    Map<String, byte[]> out = new java.util.LinkedHashMap<>();
+    if (m.get("roots") instanceof Map<?, ?> roots) {
+      for (Map.Entry<?, ?> e : roots.entrySet()) {
+        out.put(String.valueOf(e.getKey()), java.util.Base64.getDecoder().decode(String.valueOf(e.getValue())));
+      }
+    }
+    return new FederationRoots(String.valueOf(m.get("domain")), out);
+  }
+
+  /** This provider's domain and the AS root (DER) of each domain its devices accept credentials of, its own included. */
+  public record FederationRoots(String domain, Map<String, byte[]> roots) {}
 }

@@ -18,21 +18,35 @@ import org.jmls.message.Credential;
  * make that credential valid: the domain in the credential picks the root.
  */
 public final class FederatedCredentialValidator implements CredentialValidator {
+  /** Where a peer's root certificate comes from (a file that may appear after startup); refuses while it is not there. */
+  @FunctionalInterface
+  public interface RootSource {
+    X509CertificateHolder root() throws ValidationException;
+  }
+
   /** A federated provider's AS: its root certificate and where to ask about revocations. */
-  public record PeerAuthority(X509CertificateHolder root, X509CredentialValidator.Revocations revocations) {}
+  public record PeerAuthority(RootSource root, X509CredentialValidator.Revocations revocations) {
+    public PeerAuthority(X509CertificateHolder fixed, X509CredentialValidator.Revocations revocations) {
+      this(() -> fixed, revocations);
+    }
+  }
 
   private final String localDomain;
   private final CredentialValidator local;
-  private final Map<String, X509CredentialValidator> peers = new TreeMap<>();
+  private final Clock clock;
+  private final Map<String, PeerAuthority> authorities = new TreeMap<>();
+  /** Validators of the peers whose root is known (made on first use: a root may be configured as a file that appears later). */
+  private final Map<String, X509CredentialValidator> peers = new java.util.concurrent.ConcurrentHashMap<>();
 
   public FederatedCredentialValidator(String localDomain, CredentialValidator local, Map<String, PeerAuthority> peers, Clock clock) {
     this.localDomain = localDomain;
     this.local = local;
+    this.clock = clock;
     peers.forEach((domain, p) -> {
       if (domain.equals(localDomain)) {
         throw new IllegalArgumentException("a peer cannot have this provider's own domain " + domain);
       }
-      this.peers.put(domain, new X509CredentialValidator(p.root(), clock, p.revocations(), false, "the AS of " + domain));
+      this.authorities.put(domain, p);
     });
   }
 
@@ -56,17 +70,22 @@ public final class FederatedCredentialValidator implements CredentialValidator {
       local.validate(credential, signatureKey);
       return;
     }
-    X509CredentialValidator peer = peers.get(domain);
-    if (peer == null) {
+    PeerAuthority authority = authorities.get(domain);
+    if (authority == null) {
       throw new ValidationException("fed.unknown-domain", "credentials of " + domain
           + " are not accepted: this provider (" + localDomain + ") does not federate with it");
+    }
+    X509CredentialValidator peer = peers.get(domain);
+    if (peer == null) {
+      peer = new X509CredentialValidator(authority.root().root(), clock, authority.revocations(), false, "the AS of " + domain);
+      peers.put(domain, peer);
     }
     peer.validate(credential, signatureKey);
   }
 
   /** The domains whose credentials are accepted: this provider's and its peers'. */
   public java.util.Set<String> domains() {
-    java.util.Set<String> out = new java.util.TreeSet<>(peers.keySet());
+    java.util.Set<String> out = new java.util.TreeSet<>(authorities.keySet());
     out.add(localDomain);
     return out;
   }

@@ -41,14 +41,66 @@ class ServerCommand implements Callable<Integer> {
   @Option(names = "--credential-days", defaultValue = "90", description = "Lifetime of issued credentials in days (default ${DEFAULT-VALUE}).")
   int credentialDays;
 
+  @Option(names = "--domain", description = "Federation: this provider's domain (its AS then certifies users of this domain only).")
+  String domain;
+
+  @Option(names = "--federation", description = "Federation: a JSON file naming this provider's domain and its peers (see README).")
+  Path federationFile;
+
+  @Option(names = "--peer", description = "Federation: a peer, DOMAIN=URL (repeatable).")
+  java.util.List<String> peers = new java.util.ArrayList<>();
+
+  @Option(names = "--peer-root", description = "Federation: a peer's AS root certificate, DOMAIN=FILE (PEM or DER; repeatable). "
+      + "The file may appear after this server started: federation with that peer waits for it.")
+  java.util.List<String> peerRoots = new java.util.ArrayList<>();
+
+  /** The federation settings from --federation and the --domain/--peer/--peer-root flags, or null. */
+  org.jmls.federation.FederationConfig federation() throws java.io.IOException {
+    if (federationFile == null && domain == null && peers.isEmpty()) {
+      return null;
+    }
+    org.jmls.federation.FederationConfig base = federationFile != null ? org.jmls.federation.FederationConfig.read(federationFile) : null;
+    String d = domain != null ? domain : base != null ? base.domain() : null;
+    if (d == null) {
+      throw new IllegalArgumentException("federation needs this provider's domain (--domain)");
+    }
+    java.util.Map<String, org.jmls.federation.FederationConfig.Peer> all = new java.util.LinkedHashMap<>(
+        base == null ? java.util.Map.of() : base.peers());
+    java.util.Map<String, String> roots = new java.util.LinkedHashMap<>();
+    for (String r : peerRoots) {
+      String[] kv = r.split("=", 2);
+      if (kv.length != 2) {
+        throw new IllegalArgumentException("--peer-root is DOMAIN=FILE: " + r);
+      }
+      roots.put(kv[0], kv[1]);
+    }
+    for (String p : peers) {
+      String[] kv = p.split("=", 2);
+      if (kv.length != 2) {
+        throw new IllegalArgumentException("--peer is DOMAIN=URL: " + p);
+      }
+      String root = roots.get(kv[0]);
+      if (root == null) {
+        throw new IllegalArgumentException("peer " + kv[0] + " needs its AS root: --peer-root " + kv[0] + "=FILE");
+      }
+      all.put(kv[0], org.jmls.federation.FederationConfig.peerWithRootFile(kv[0], java.net.URI.create(kv[1].replaceAll("/+$", "")),
+          Path.of(root).toAbsolutePath()));
+    }
+    return new org.jmls.federation.FederationConfig(d, all, base != null ? base.statusTtl() : java.time.Duration.ofSeconds(60));
+  }
+
   JmlsServer.Role role() {
     return JmlsServer.Role.BOTH;
   }
 
   @Override
   public Integer call() throws Exception {
+    org.jmls.federation.FederationConfig federation = federation();
     JmlsServer s = JmlsServer.start(new JmlsServer.Config(role(), data, host, port, postgres, postgresUser, postgresPassword,
-        adminToken, dev, credentialDays * 86400L, asUrl));
+        adminToken, dev, credentialDays * 86400L, asUrl), federation);
+    if (s.federation() != null) {
+      s.federation().log(line -> System.out.println(java.time.LocalTime.now().withNano(0) + " " + line));
+    }
     String base = "http://" + host + ":" + s.port();
     String what = role() == JmlsServer.Role.BOTH ? "AS and DS" : role().name();
     System.out.println("jmls " + what + " listening on " + base
@@ -56,6 +108,10 @@ class ServerCommand implements Callable<Integer> {
     System.out.println("  health " + base + "/health, API " + base + "/openapi.json, metrics " + base + "/metrics");
     if (adminToken == null) {
       System.out.println("  operator token in " + data.resolve("admin-token").toAbsolutePath());
+    }
+    if (federation != null) {
+      System.out.println("  provider " + federation.domain() + ", AS root in " + data.resolve("as-root.pem").toAbsolutePath()
+          + (federation.peers().isEmpty() ? "; no peers" : "; peers " + String.join(", ", federation.peers().keySet())));
     }
     if (dev) {
       System.out.println("  DEVELOPMENT MODE: unauthenticated enrolment and basic credentials are accepted");

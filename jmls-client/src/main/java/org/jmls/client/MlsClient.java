@@ -247,8 +247,21 @@ public final class MlsClient {
   /** Fetches the AS root (credentials of other members are checked against it) and opens the DS client. */
   private void connect() throws Exception {
     byte[] root = as.root();
-    X509CredentialValidator validator = new X509CredentialValidator(new X509CertificateHolder(root), java.time.Clock.systemUTC(),
-        serial -> false, false);
+    org.jmls.group.CredentialValidator validator = new X509CredentialValidator(new X509CertificateHolder(root),
+        java.time.Clock.systemUTC(), serial -> false, false);
+    org.jmls.as.AsClient.FederationRoots federated = as.federationRoots();
+    if (federated != null) {
+      // A federated provider: members of its peers' domains are checked under their own AS's root.
+      String domain = federated.domain();
+      Map<String, org.jmls.as.FederatedCredentialValidator.PeerAuthority> peers = new java.util.LinkedHashMap<>();
+      for (Map.Entry<String, byte[]> e : federated.roots().entrySet()) {
+        if (!e.getKey().equals(domain)) {
+          peers.put(e.getKey(), new org.jmls.as.FederatedCredentialValidator.PeerAuthority(new X509CertificateHolder(e.getValue()),
+              serial -> false));
+        }
+      }
+      validator = new org.jmls.as.FederatedCredentialValidator(domain, validator, peers, java.time.Clock.systemUTC());
+    }
     services = GroupServices.development().withCredentials(validator).withProposalValidator(GroupPolicy.VALIDATOR);
     if (workers != null) {
       services = services.withExecutor(workers);

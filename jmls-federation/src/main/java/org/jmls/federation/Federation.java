@@ -57,7 +57,7 @@ public final class Federation {
   public static CredentialValidator credentials(FederationConfig config, CredentialValidator local, Clock clock) {
     Map<String, FederatedCredentialValidator.PeerAuthority> authorities = new LinkedHashMap<>();
     for (FederationConfig.Peer p : config.peerList()) {
-      authorities.put(p.domain(), new FederatedCredentialValidator.PeerAuthority(p.asRoot(),
+      authorities.put(p.domain(), new FederatedCredentialValidator.PeerAuthority(p.root(),
           new RemoteRevocations(p.url(), "the AS of " + p.domain(), config.statusTtl(), clock)));
     }
     return new FederatedCredentialValidator(config.domain(), local, authorities, clock);
@@ -82,10 +82,30 @@ public final class Federation {
     RelayRoutes.install(app, f, ds.groups(), config.domain());
     app.get("/fed/provider", ctx -> ctx.contentType("application/pkix-cert").result(as.providerIdentity().certificate().getEncoded()));
     app.post("/fed/key-packages/claim", ctx -> f.claim(ctx, f.authenticate(ctx)));
-    f.notifier.start();
-    // Peers whose delivery to us backs off after our absence: tell them we are up (best effort).
-    Thread hello = new Thread(() -> {
+    // For this provider's devices: the roots of every domain whose credentials they will meet.
+    app.get("/fed/roots", ctx -> {
+      Map<String, String> roots = new java.util.TreeMap<>();
+      roots.put(config.domain(), Base64.getEncoder().encodeToString(as.root().getEncoded()));
       for (FederationConfig.Peer p : config.peerList()) {
+        try {
+          roots.put(p.domain(), Base64.getEncoder().encodeToString(p.asRoot().getEncoded()));
+        } catch (ValidationException notYet) {
+          // that peer's root is not configured yet
+        }
+      }
+      ctx.json(Map.of("domain", config.domain(), "roots", roots));
+    });
+    f.notifier.start();
+    return f;
+  }
+
+  /**
+   * Tells every peer this provider is up (best effort, in the background), so deliveries that
+   * back off after its absence resume at once. Call once the HTTP server listens.
+   */
+  public void announce() {
+    Thread hello = new Thread(() -> {
+      for (FederationConfig.Peer p : peers.config().peerList()) {
         try {
           peers.send(p.domain(), "POST", "/fed/wake", new byte[0], "application/json");
         } catch (ValidationException | RuntimeException e) {
@@ -95,7 +115,6 @@ public final class Federation {
     }, "jmls-fed-hello");
     hello.setDaemon(true);
     hello.start();
-    return f;
   }
 
   void wakeDelivery(String peer) {

@@ -14,6 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bouncycastle.cert.X509CertificateHolder;
+import org.jmls.ValidationException;
+import org.jmls.as.FederatedCredentialValidator;
 
 /**
  * Which providers this one federates with (RFC 9750 §6.10): its own domain, and for each peer its
@@ -30,8 +32,48 @@ import org.bouncycastle.cert.X509CertificateHolder;
  * (default 60).
  */
 public record FederationConfig(String domain, Map<String, Peer> peers, Duration statusTtl) {
-  /** A federated provider. */
-  public record Peer(String domain, URI url, X509CertificateHolder asRoot) {}
+  /**
+   * A federated provider: its domain, base URL and the root certificate of its AS, given as is or
+   * as a file that may appear after this provider started (two providers started together each
+   * write their root as they start; federation with a peer waits until its root is there, then
+   * pins it).
+   */
+  public record Peer(String domain, URI url, FederatedCredentialValidator.RootSource root) {
+    public Peer(String domain, URI url, X509CertificateHolder asRoot) {
+      this(domain, url, () -> asRoot);
+    }
+
+    /** The peer's AS root; refused ({@code fed.peer-unavailable}) while its file is not there. */
+    public X509CertificateHolder asRoot() throws ValidationException {
+      return root.root();
+    }
+  }
+
+  /** A peer whose AS root is read from {@code file} the first time it is there (then pinned). */
+  public static Peer peerWithRootFile(String domain, URI url, Path file) {
+    return new Peer(domain, url, rootFile(domain, file));
+  }
+
+  /** A root read from {@code file} the first time it is there, then kept. */
+  static FederatedCredentialValidator.RootSource rootFile(String domain, Path file) {
+    X509CertificateHolder[] pinned = new X509CertificateHolder[1];
+    return () -> {
+      synchronized (pinned) {
+        if (pinned[0] == null) {
+          if (!Files.exists(file)) {
+            throw new ValidationException("fed.peer-unavailable", "the AS root of " + domain + " is not there yet (" + file + ")");
+          }
+          try {
+            pinned[0] = certificate(file.getParent(), file.getFileName().toString());
+          } catch (IOException | IllegalArgumentException e) {
+            throw new ValidationException("fed.peer-unavailable", "the AS root of " + domain + " in " + file + " cannot be read: "
+                + e.getMessage());
+          }
+        }
+        return pinned[0];
+      }
+    };
+  }
 
   private static final String DOMAIN = "[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*";
 
@@ -83,7 +125,9 @@ public record FederationConfig(String domain, Map<String, Peer> peers, Duration 
       if (peers.containsKey(d)) {
         throw new IllegalArgumentException(file + ": peer " + d + " is named twice");
       }
-      peers.put(d, new Peer(d, URI.create(url.replaceAll("/+$", "")), certificate(file.toAbsolutePath().getParent(), rootRef)));
+      Path dir = file.toAbsolutePath().getParent();
+      peers.put(d, rootRef.startsWith("base64:") ? new Peer(d, URI.create(url.replaceAll("/+$", "")), certificate(dir, rootRef))
+          : new Peer(d, URI.create(url.replaceAll("/+$", "")), rootFile(d, dir.resolve(rootRef))));
     }
     long ttl = root.path("statusTtlSeconds").asLong(60);
     if (ttl < 0 || ttl > 86400) {

@@ -85,6 +85,7 @@ final class Provider implements AutoCloseable {
     ds = DsServer.install(app, dsDb, services);
     federation = Federation.install(app, config, as, ds, dsDb, services);
     app.start("127.0.0.1", port);
+    federation.announce();
     return this;
   }
 
@@ -125,6 +126,10 @@ final class Provider implements AutoCloseable {
 
   /** Stops the HTTP server (the provider is "down"); its databases stay. */
   void stop() {
+    if (federation != null) {
+      federation.close();
+      federation = null;
+    }
     if (app != null) {
       app.stop();
       app = null;

@@ -60,6 +60,7 @@ public final class JmlsServer implements AutoCloseable {
   private final Database dsDb;
   private final String adminToken;
   private DsServer ds;
+  private org.jmls.federation.Federation federation;
 
   private JmlsServer(Javalin app, Database asDb, Database dsDb, String adminToken) {
     this.app = app;
@@ -76,6 +77,18 @@ public final class JmlsServer implements AutoCloseable {
 
   /** Starts the configured services; returns once they listen. */
   public static JmlsServer start(Config c) throws Exception {
+    return start(c, null);
+  }
+
+  /**
+   * Starts the configured services as a provider federated with the peers of {@code federation}
+   * (null: alone). Federation needs the AS and the DS in one process: the AS certifies the
+   * provider's key and is restricted to the provider's domain.
+   */
+  public static JmlsServer start(Config c, org.jmls.federation.FederationConfig federation) throws Exception {
+    if (federation != null && c.role() != Role.BOTH) {
+      throw new IllegalArgumentException("a federated provider runs its AS and DS in one process ('jmls server')");
+    }
     Files.createDirectories(c.dataDir());
     String token = c.adminToken();
     if (token == null) {
@@ -111,19 +124,28 @@ public final class JmlsServer implements AutoCloseable {
     });
     Database asDb = null;
     Database dsDb = null;
+    org.jmls.federation.Federation fed = null;
     DsServer dsServer = null;
     AuthenticationService as = null;
     if (c.role() != Role.DS) {
       asDb = open(c, "as");
-      as = new AuthenticationService(asDb, DefaultCryptoProvider.instance(), Clock.systemUTC(), "jmls", c.credentialLifetimeSeconds(),
-          c.developmentMode());
+      as = new AuthenticationService(asDb, DefaultCryptoProvider.instance(), Clock.systemUTC(),
+          federation == null ? "jmls" : federation.domain(), c.credentialLifetimeSeconds(), c.developmentMode());
+      if (federation != null) {
+        as.domain(federation.domain());
+      }
       AsServer.install(app, as, token);
+      // The root as PEM, for operators to hand to peers (federation) or to devices that pin it.
+      Files.writeString(c.dataDir().resolve("as-root.pem"), org.jmls.federation.FederationConfig.pem(as.root()));
     }
     if (c.role() != Role.AS) {
       dsDb = open(c, "ds");
       org.jmls.group.CredentialValidator credentials;
       if (as != null) {
         credentials = as.validator(c.developmentMode());
+        if (federation != null) {
+          credentials = org.jmls.federation.Federation.credentials(federation, credentials, Clock.systemUTC());
+        }
       } else if (c.asUrl() != null) {
         credentials = remoteAs(c.asUrl(), c.developmentMode());
       } else if (c.developmentMode()) {
@@ -134,6 +156,10 @@ public final class JmlsServer implements AutoCloseable {
       GroupServices services = new GroupServices(DefaultCryptoProvider.instance(), Clock.systemUTC(), credentials, PskStore.NONE, null);
       DsServer ds = DsServer.install(app, dsDb, services);
       dsServer = ds;
+      if (federation != null) {
+        fed = org.jmls.federation.Federation.install(app, federation, as, ds, dsDb, services);
+        federationMetrics(registry, fed);
+      }
       org.jmls.ds.KeyPackageDirectory kps = new org.jmls.ds.KeyPackageDirectory(dsDb, services);
       // Hourly housekeeping: expired and consumed KeyPackages, queued messages past retention.
       java.util.concurrent.ScheduledExecutorService housekeeping = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -151,9 +177,34 @@ public final class JmlsServer implements AutoCloseable {
       }, 1, 60, java.util.concurrent.TimeUnit.MINUTES);
     }
     app.start(c.host(), c.port());
+    if (fed != null) {
+      fed.announce();
+    }
     JmlsServer server = new JmlsServer(app, asDb, dsDb, token);
     server.ds = dsServer;
+    server.federation = fed;
     return server;
+  }
+
+  /** Federation traffic per peer on /metrics: entries delivered, failed attempts, backlog, and whether the peer answers. */
+  private static void federationMetrics(PrometheusRegistry registry, org.jmls.federation.Federation fed) {
+    io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("jmls_federation_delivered_total")
+        .help("Log entries delivered to each federated peer").labelNames("peer")
+        .callback(cb -> fed.traffic().forEach(t -> cb.call(t.delivered(), t.peer()))).register(registry);
+    io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("jmls_federation_failures_total")
+        .help("Failed delivery attempts to each federated peer (each retried with backoff)").labelNames("peer")
+        .callback(cb -> fed.traffic().forEach(t -> cb.call(t.failures(), t.peer()))).register(registry);
+    io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("jmls_federation_backlog")
+        .help("Entries waiting for each federated peer (up to one batch)").labelNames("peer")
+        .callback(cb -> fed.traffic().forEach(t -> cb.call(t.backlog(), t.peer()))).register(registry);
+    io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("jmls_federation_peer_up")
+        .help("1 when the peer took the last delivery, 0 while it is retried").labelNames("peer")
+        .callback(cb -> fed.traffic().forEach(t -> cb.call(t.reachable() ? 1 : 0, t.peer()))).register(registry);
+  }
+
+  /** The federation of this provider, or null when it runs alone. */
+  public org.jmls.federation.Federation federation() {
+    return federation;
   }
 
   /** The Delivery Service of this process (for operator settings such as its rate limit), or null for an AS alone. */
@@ -171,6 +222,9 @@ public final class JmlsServer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (federation != null) {
+      federation.close();
+    }
     app.stop();
     if (asDb != null) {
       asDb.close();
