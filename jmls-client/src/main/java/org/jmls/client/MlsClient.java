@@ -767,6 +767,20 @@ public final class MlsClient {
   }
 
   /**
+   * As {@link #sync()}; when nothing is waiting at the DS, first waits up to {@code millis} for
+   * something to arrive (the DS's long-poll: the call returns as soon as a message is stored for
+   * this device, not after a fixed delay).
+   */
+  public List<Received> syncWaiting(long millis) throws Exception {
+    List<Received> out = sync();
+    if (!out.isEmpty()) {
+      return out;
+    }
+    ds.call("GET", "/ds/queue?after=" + state.queueSeq + "&limit=1&wait=" + Math.max(0, Math.min(30_000, millis)), null);
+    return sync();
+  }
+
+  /**
    * Live delivery over the DS's WebSocket session: the DS pushes this device's messages as they are
    * stored (after its cursor), {@code onWake} runs on each, and {@link #sync()} then processes what
    * was pushed without asking the DS again (it still reads over HTTP every 30 s, and whenever the

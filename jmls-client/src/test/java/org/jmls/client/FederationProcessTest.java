@@ -1,0 +1,188 @@
+package org.jmls.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.jmls.Bytes;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Two federated providers as two real server processes ({@code org.jmls.server.Main}), each with
+ * its own data folder (and database), talking over loopback, and devices using the SDK against
+ * their own provider only: Alice (example.com) creates a group and adds Bob (example.org, two
+ * devices) and Charlie (example.com); they talk; example.org is SIGKILLed mid-conversation and
+ * restarted; nothing acknowledged is lost and everyone ends in one epoch with one epoch
+ * authenticator. Then Alice removes Bob and his devices get nothing after their removal.
+ */
+class FederationProcessTest {
+  private record Provider(String domain, Path data, int port, String jdbc, Path config) {
+    String url() {
+      return "http://127.0.0.1:" + port;
+    }
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static String database(String db, String name) throws Exception {
+    if (!db.equals("postgres")) {
+      return null;
+    }
+    EmbeddedPostgres pg = org.jmls.service.Databases.postgres();
+    String unique = name + System.nanoTime();
+    try (var c = pg.getPostgresDatabase().getConnection(); var s = c.createStatement()) {
+      s.execute("CREATE DATABASE " + unique);
+    }
+    return pg.getJdbcUrl("postgres", unique);
+  }
+
+  private static Provider provider(String domain, String db) throws Exception {
+    Path data = Files.createTempDirectory("jmls-fed-" + domain);
+    return new Provider(domain, data, freePort(), database(db, domain.replace(".", "_")), data.resolve("federation.json"));
+  }
+
+  /** Each names the other as its peer, its root the file the other writes as it starts. */
+  private static void federate(Provider a, Provider b) throws Exception {
+    for (Provider[] pair : new Provider[][] {{a, b}, {b, a}}) {
+      Files.writeString(pair[0].config(), "{\"domain\": \"" + pair[0].domain() + "\", \"peers\": [{\"domain\": \"" + pair[1].domain()
+          + "\", \"url\": \"" + pair[1].url() + "\", \"asRoot\": \"" + pair[1].data().resolve("as-root.pem") + "\"}]}");
+    }
+  }
+
+  private static Process launch(Provider p) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Djmls.federation=" + p.config(), "-cp", System.getProperty("java.class.path"), "org.jmls.server.Main",
+        p.data().toString(), Integer.toString(p.port()), "adm"));
+    if (p.jdbc() != null) {
+      cmd.addAll(List.of(p.jdbc(), "postgres", "postgres"));
+    }
+    Process proc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    BufferedReader out = new BufferedReader(new InputStreamReader(proc.getInputStream()));
+    String line;
+    StringBuilder said = new StringBuilder();
+    while ((line = out.readLine()) != null) {
+      said.append(line).append('\n');
+      if (line.startsWith("ready ")) {
+        Thread drain = new Thread(() -> {
+          try {
+            while (out.readLine() != null) {
+              // the server's own lines
+            }
+          } catch (Exception ended) {
+            // process ended
+          }
+        });
+        drain.setDaemon(true);
+        drain.start();
+        return proc;
+      }
+    }
+    throw new IllegalStateException(p.domain() + " did not start: " + said);
+  }
+
+  private static MlsClient device(Provider p, String user, String device) throws Exception {
+    MlsClient c = new MlsClient(p.url(), user, device, TestServers.SUITE);
+    c.enrol("adm", null, 2);
+    return c;
+  }
+
+  /** Syncs {@code c} until it holds {@code n} more texts than {@code have}, waiting on the DS (its long-poll), not sleeping. */
+  private static List<String> receive(MlsClient c, int n) throws Exception {
+    List<String> got = new ArrayList<>();
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (got.size() < n) {
+      assertTrue(System.currentTimeMillis() < deadline, c.clientId() + " got " + got.size() + " of " + n + ": " + got);
+      for (MlsClient.Received r : c.syncWaiting(5_000)) {
+        got.add(r.text());
+      }
+    }
+    return got;
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgres"})
+  void twoProviderProcesses_talk_followerKilledAndRestarted_nothingLost(String db) throws Exception {
+    Provider com = provider("example.com", db);
+    Provider org = provider("example.org", db);
+    federate(com, org);
+    Process comProc = launch(com);
+    Process orgProc = launch(org);
+    try {
+      MlsClient alice = device(com, "alice@example.com", "phone");
+      MlsClient charlie = device(com, "charlie@example.com", "laptop");
+      MlsClient bobPhone = device(org, "bob@example.org", "phone");
+      MlsClient bobTablet = device(org, "bob@example.org", "tablet");
+
+      Bytes gid = alice.createGroup("across");
+      alice.addUsers(gid, List.of("bob@example.org", "charlie@example.com"));
+      for (MlsClient c : List.of(charlie, bobPhone, bobTablet)) {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (!c.inGroup(gid)) {
+          assertTrue(System.currentTimeMillis() < deadline, c.clientId() + " never joined");
+          c.syncWaiting(5_000);
+        }
+      }
+      assertEquals(List.of("alice@example.com/phone", "bob@example.org/phone", "bob@example.org/tablet", "charlie@example.com/laptop"),
+          alice.members(gid).stream().sorted().toList());
+
+      bobPhone.send(gid, "hello from org");
+      assertEquals(List.of("hello from org"), receive(alice, 1));
+      assertEquals(List.of("hello from org"), receive(bobTablet, 1));
+      assertEquals(List.of("hello from org"), receive(charlie, 1));
+
+      // example.org dies in the middle of the conversation; Alice and Charlie go on; it comes back.
+      orgProc.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      List<String> said = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        said.add("while org was down " + i);
+        alice.send(gid, said.get(i));
+      }
+      long epochBefore = alice.epoch(gid);
+      charlie.updateKeys(gid); // a commit while the follower is down
+      orgProc = launch(org);
+      assertEquals(said, receive(bobPhone, 20));
+      assertEquals(said, receive(bobTablet, 20));
+      receive(alice, 0);
+      bobTablet.send(gid, "back");
+      assertEquals(List.of("back"), receive(alice, 1));
+      assertEquals(List.of("back"), receive(bobPhone, 1));
+      List<String> charlieGot = receive(charlie, 21);
+      assertEquals(said, charlieGot.subList(0, 20));
+      assertEquals("back", charlieGot.get(20));
+      assertTrue(alice.epoch(gid) > epochBefore);
+      for (MlsClient c : List.of(charlie, bobPhone, bobTablet)) {
+        assertEquals(alice.epoch(gid), c.epoch(gid), c.clientId());
+        assertEquals(alice.epochAuthenticator(gid), c.epochAuthenticator(gid), c.clientId());
+      }
+
+      // Alice removes Bob: his devices learn it, and nothing said afterwards reaches them.
+      alice.removeUser(gid, "bob@example.org");
+      for (MlsClient c : List.of(bobPhone, bobTablet)) {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (c.inGroup(gid)) {
+          assertTrue(System.currentTimeMillis() < deadline, c.clientId() + " never learnt of its removal");
+          c.syncWaiting(5_000);
+        }
+      }
+      alice.send(gid, "only com now");
+      assertEquals(List.of("only com now"), receive(charlie, 1));
+      assertEquals(List.of(), bobPhone.syncWaiting(1_000));
+    } finally {
+      comProc.destroyForcibly();
+      orgProc.destroyForcibly();
+    }
+  }
+}
