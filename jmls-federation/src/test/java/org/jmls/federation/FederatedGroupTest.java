@@ -3,14 +3,10 @@ package org.jmls.federation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.jmls.crypto.DefaultCryptoProvider;
 import org.jmls.ds.http.DsClient;
 import org.jmls.group.GroupServices;
-import org.jmls.group.PskStore;
 import org.jmls.message.KeyPackage;
 import org.jmls.message.Proposal;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,22 +22,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  * return, in order.
  */
 class FederatedGroupTest {
-  private static GroupServices services(Provider p) {
-    return new GroupServices(DefaultCryptoProvider.instance(), Clock.systemUTC(), p.as.validator(false), PskStore.NONE, null);
-  }
-
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "postgres"})
   void groupAcrossProviders_talkCommitRaceAndCatchUp(String db) throws Exception {
     try (Provider com = Provider.create("example.com", db); Provider org = Provider.create("example.org", db)) {
       com.start(org);
       org.start(com);
-      GroupServices comClients = new GroupServices(DefaultCryptoProvider.instance(), Clock.systemUTC(),
-          Federation.credentials(new FederationConfig("example.com", Map.of("example.org", org.asPeer()), java.time.Duration.ofSeconds(60)),
-              com.as.validator(false), Clock.systemUTC()), PskStore.NONE, null);
-      GroupServices orgClients = new GroupServices(DefaultCryptoProvider.instance(), Clock.systemUTC(),
-          Federation.credentials(new FederationConfig("example.org", Map.of("example.com", com.asPeer()), java.time.Duration.ofSeconds(60)),
-              org.as.validator(false), Clock.systemUTC()), PskStore.NONE, null);
+      GroupServices comClients = com.clientServices(org);
+      GroupServices orgClients = org.clientServices(com);
 
       Member alice = Member.of(com, "alice@example.com", "phone");
       Member charlie = Member.of(com, "charlie@example.com", "laptop");

@@ -72,14 +72,23 @@ final class Provider implements AutoCloseable {
     return new FederationConfig.Peer(domain, URI.create(url()), as.root());
   }
 
-  Provider start(Provider... peers) {
+  private FederationConfig config(Provider... peers) {
     Map<String, FederationConfig.Peer> map = new java.util.LinkedHashMap<>();
     for (Provider p : peers) {
       map.put(p.domain, p.asPeer());
     }
-    FederationConfig config = new FederationConfig(domain, map, java.time.Duration.ofSeconds(60));
-    GroupServices services = new GroupServices(DefaultCryptoProvider.instance(), Clock.systemUTC(),
-        Federation.credentials(config, as.validator(false), Clock.systemUTC()), PskStore.NONE, null);
+    return new FederationConfig(domain, map, java.time.Duration.ofSeconds(60));
+  }
+
+  /** What this provider's devices check credentials with: its own root, and its peers' for their users. */
+  GroupServices clientServices(Provider... peers) {
+    return new GroupServices(DefaultCryptoProvider.instance(), Clock.systemUTC(),
+        Federation.credentials(config(peers), as.validator(false), Clock.systemUTC()), PskStore.NONE, null);
+  }
+
+  Provider start(Provider... peers) {
+    FederationConfig config = config(peers);
+    GroupServices services = clientServices(peers);
     app = DsServer.newApp();
     AsServer.install(app, as, "admin-" + domain);
     ds = DsServer.install(app, dsDb, services);
