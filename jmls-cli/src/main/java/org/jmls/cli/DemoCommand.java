@@ -28,6 +28,10 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--suite", defaultValue = "1", description = "Cipher suite 1-7 (default ${DEFAULT-VALUE}).")
   int suite;
 
+  @Option(names = "--federated", description = "A group across two providers (example.com and example.org, each with its own AS and DS;"
+      + " example.org is killed and restarted mid-conversation).")
+  boolean federated;
+
   private int step;
 
   private void say(String s) {
@@ -61,6 +65,13 @@ final class DemoCommand implements Callable<Integer> {
     if (cs == null) {
       System.err.println("error: --suite must be 1 to 7.");
       return 2;
+    }
+    if (federated) {
+      if (url != null) {
+        System.err.println("error: --federated starts its own two providers; it does not take --url.");
+        return 2;
+      }
+      return new FederatedDemo(cs).run();
     }
     JmlsServer embedded = null;
     String base = url;

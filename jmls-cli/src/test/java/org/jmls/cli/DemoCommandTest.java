@@ -30,4 +30,24 @@ class DemoCommandTest {
     assertTrue(text.contains("rejoins by external commit"), text);
     assertTrue(text.contains("\"I'm back\""), text);
   }
+
+  /** The federated demo: two providers, example.org a process killed and restarted; every member agrees and Bob's devices got what was said while it was down. */
+  @org.junit.jupiter.api.Test
+  void federatedDemo_followerKilledAndRestarted_allMembersAgree() {
+    PrintStream old = System.out;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int code;
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      code = new CommandLine(new Main()).execute("demo", "--federated");
+    } finally {
+      System.setOut(old);
+    }
+    String text = out.toString(StandardCharsets.UTF_8);
+    assertEquals(0, code, text);
+    assertTrue(text.contains("Demo complete: all members, on two providers, agree."), text);
+    assertTrue(text.contains("bob@example.org/laptop   <- charlie@example.com/phone  \"His provider seems down\""), text);
+    assertTrue(text.contains("example.org unreachable"), text);
+    assertTrue(text.contains("example.org reachable again"), text);
+  }
 }
