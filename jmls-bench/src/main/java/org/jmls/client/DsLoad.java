@@ -39,7 +39,12 @@ public final class DsLoad {
 
   /** What to run. {@code receivers} members of each group fetch (all of them when it is ≥ the group size). */
   public record Options(boolean postgres, int groupSize, int groups, int senders, int receivers, int seconds, int inFlight,
-      int payloadBytes, Transport transport, int batch, Consumer<String> progress) {
+      int payloadBytes, Transport transport, int batch, Consumer<String> progress, boolean federated) {
+    public Options(boolean postgres, int groupSize, int groups, int senders, int receivers, int seconds, int inFlight,
+        int payloadBytes, Transport transport, int batch, Consumer<String> progress) {
+      this(postgres, groupSize, groups, senders, receivers, seconds, inFlight, payloadBytes, transport, batch, progress, false);
+    }
+
     boolean webSocket() {
       return transport != Transport.HTTP;
     }
@@ -62,13 +67,17 @@ public final class DsLoad {
   public record Result(String database, String transport, int groupSize, int groups, int devices, double seconds, long accepted,
       long refused,
       long delivered, long expectedDeliveries, long duplicates, long unknown, long fetches, double acceptedPerSecond,
-      double deliveredPerSecond, double acceptP50Ms, double acceptP99Ms, double deliveryP50Ms, double deliveryP99Ms) {
+      double deliveredPerSecond, double acceptP50Ms, double acceptP99Ms, double deliveryP50Ms, double deliveryP99Ms,
+      double localDeliveryP50Ms, double localDeliveryP99Ms, double crossDeliveryP50Ms, double crossDeliveryP99Ms) {
     public String summary() {
+      String federation = Double.isNaN(crossDeliveryP50Ms) ? "" : String.format(java.util.Locale.ROOT,
+          "; devices at the hub's provider: delivery p50 %.1f ms p99 %.1f ms, at the other provider: p50 %.1f ms p99 %.1f ms",
+          localDeliveryP50Ms, localDeliveryP99Ms, crossDeliveryP50Ms, crossDeliveryP99Ms);
       return String.format(java.util.Locale.ROOT,
           "%s over %s, %d groups of %d (%d devices), %.1f s: accepted %d (%.0f msg/s), refused %d; delivered %d of %d expected"
               + " (%.0f deliveries/s), duplicates %d, unknown %d, queue fetches %d; accept p50 %.1f ms p99 %.1f ms; delivery p50 %.1f ms p99 %.1f ms",
           database, transport, groups, groupSize, devices, seconds, accepted, acceptedPerSecond, refused, delivered, expectedDeliveries,
-          deliveredPerSecond, duplicates, unknown, fetches, acceptP50Ms, acceptP99Ms, deliveryP50Ms, deliveryP99Ms);
+          deliveredPerSecond, duplicates, unknown, fetches, acceptP50Ms, acceptP99Ms, deliveryP50Ms, deliveryP99Ms) + federation;
     }
   }
 
@@ -78,6 +87,8 @@ public final class DsLoad {
 
   /** One fetching member's tally. */
   private static final class Receiver {
+    /** At the provider that is not the groups' hub (federated runs). */
+    boolean remote;
     long[] latencies = new long[4096];
     int count;
     final java.util.Set<Bytes> seen = new java.util.HashSet<>();
@@ -94,15 +105,26 @@ public final class DsLoad {
 
   public static Result run(Options o) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(8);
+    if (o.federated()) {
+      try (LoadServer.Federated servers = LoadServer.startFederated(o.postgres())) {
+        return measure(o, new String[] {servers.hub.base(), servers.follower.base()}, pool);
+      } finally {
+        pool.shutdownNow();
+      }
+    }
     try (LoadServer servers = LoadServer.start(o.postgres(), "jmls-ds-load")) {
-      return measure(o, servers.server, pool);
+      return measure(o, new String[] {servers.base()}, pool);
     } finally {
       pool.shutdownNow();
     }
   }
 
-  private static Result measure(Options o, JmlsServer server, ExecutorService pool) throws Exception {
-    String base = "http://127.0.0.1:" + server.port();
+  /** The provider of member {@code i} of a group: with two providers, members alternate between them (the creator at the hub). */
+  private static int providerOf(String[] bases, int i) {
+    return i % bases.length;
+  }
+
+  private static Result measure(Options o, String[] bases, ExecutorService pool) throws Exception {
     int n = o.groupSize();
     if (o.sdk() && n < o.senders() + o.receivers()) {
       throw new IllegalArgumentException("with the SDK transport a group needs senders + receivers members (" + (o.senders() + o.receivers()) + ")");
@@ -118,7 +140,9 @@ public final class DsLoad {
         int gg = g;
         int ii = i;
         work.add(pool.submit(() -> {
-          MlsClient c = new MlsClient(base, "u" + gg + "-" + ii + "@load.test", "d", SUITE).sharing(enrolHttp);
+          int p = providerOf(bases, ii);
+          MlsClient c = new MlsClient(bases[p], "u" + gg + "-" + ii + "@" + LoadServer.DOMAINS[bases.length == 1 ? 2 : p], "d", SUITE)
+              .sharing(enrolHttp);
           c.enrol("adm", null, 1);
           devices[gg][ii] = c;
           return null;
@@ -146,7 +170,15 @@ public final class DsLoad {
     for (int g = 0; g < o.groups(); g++) {
       for (int i = 1; i < joiners; i++) {
         MlsClient c = devices[g][i];
-        work.add(pool.submit(() -> c.sync()));
+        Bytes gid = gids[g];
+        work.add(pool.submit(() -> {
+          // A device of the other provider gets its Welcome once the hub delivered it there.
+          long until = System.currentTimeMillis() + 60_000;
+          while (!c.inGroup(gid) && System.currentTimeMillis() < until) {
+            c.syncWaiting(2_000);
+          }
+          return null;
+        }));
       }
     }
     await(work);
@@ -237,6 +269,7 @@ public final class DsLoad {
         }
         Receiver tally = i >= firstReceiver && i < firstReceiver + receivers ? new Receiver() : null;
         if (tally != null) {
+          tally.remote = providerOf(bases, i) != 0;
           tallies.add(tally);
         }
         if (o.webSocket()) {
@@ -500,9 +533,27 @@ public final class DsLoad {
       at += r.count;
     }
     Arrays.sort(del);
+    long[][] split = new long[2][];
+    for (int side = 0; side < 2; side++) {
+      int count = 0;
+      for (Receiver r : tallies) {
+        count += r.remote == (side == 1) ? r.count : 0;
+      }
+      split[side] = new long[count];
+      int k = 0;
+      for (Receiver r : tallies) {
+        if (r.remote == (side == 1)) {
+          System.arraycopy(r.latencies, 0, split[side], k, r.count);
+          k += r.count;
+        }
+      }
+      Arrays.sort(split[side]);
+    }
+    boolean fed = bases.length > 1;
     return new Result(o.postgres() ? "PostgreSQL" : "SQLite", o.sdk() ? "MlsClient over WebSocket sessions" : o.webSocket() ? "WebSocket" : "HTTP", n, o.groups(), o.groups() * n, seconds, accepted.get(), refused.get(),
         delivered.get(), expected.get(), duplicates.get(), unknown.get(), fetchesInWindow, accepted.get() / seconds, deliveredInWindow.get() / seconds,
-        pct(acc, 50), pct(acc, 99), pct(del, 50), pct(del, 99));
+        pct(acc, 50), pct(acc, 99), pct(del, 50), pct(del, 99), fed ? pct(split[0], 50) : Double.NaN, fed ? pct(split[0], 99) : Double.NaN,
+        fed ? pct(split[1], 50) : Double.NaN, fed ? pct(split[1], 99) : Double.NaN);
   }
 
   /** Counts one received application message against what was sent. */

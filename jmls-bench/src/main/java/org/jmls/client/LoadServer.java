@@ -32,6 +32,55 @@ final class LoadServer implements AutoCloseable {
     return "http://127.0.0.1:" + server.port();
   }
 
+  /** User domains: the hub's provider, the other provider (federated runs), a provider alone. */
+  static final String[] DOMAINS = {"example.com", "example.org", "load.test"};
+
+  /** Two federated providers on loopback, each with its own AS, DS and storage: the groups' hub and the other one. */
+  static final class Federated implements AutoCloseable {
+    final LoadServer hub;
+    final LoadServer follower;
+
+    Federated(LoadServer hub, LoadServer follower) {
+      this.hub = hub;
+      this.follower = follower;
+    }
+
+    @Override
+    public void close() throws Exception {
+      follower.close();
+      hub.close();
+    }
+  }
+
+  static Federated startFederated(boolean postgres) throws Exception {
+    java.nio.file.Path[] data = {Files.createTempDirectory("jmls-fed-load-com"), Files.createTempDirectory("jmls-fed-load-org")};
+    int[] ports = new int[2];
+    for (int i = 0; i < 2; i++) {
+      try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+        ports[i] = s.getLocalPort();
+      }
+    }
+    LoadServer[] started = new LoadServer[2];
+    for (int i = 0; i < 2; i++) {
+      int other = 1 - i;
+      org.jmls.federation.FederationConfig config = new org.jmls.federation.FederationConfig(DOMAINS[i], java.util.Map.of(DOMAINS[other],
+          org.jmls.federation.FederationConfig.peerWithRootFile(DOMAINS[other], java.net.URI.create("http://127.0.0.1:" + ports[other]),
+              data[other].resolve("as-root.pem"))), java.time.Duration.ofSeconds(60));
+      AutoCloseable pg = null;
+      String pgUrl = null;
+      if (postgres) {
+        io.zonky.test.db.postgres.embedded.EmbeddedPostgres e = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().start();
+        pg = e;
+        pgUrl = e.getJdbcUrl("postgres", "postgres");
+      }
+      JmlsServer server = JmlsServer.start(new JmlsServer.Config(JmlsServer.Role.BOTH, data[i], "127.0.0.1", ports[i], pgUrl,
+          postgres ? "postgres" : null, postgres ? "postgres" : null, "adm", false, 86400), config);
+      server.ds().rateLimit(1_000_000);
+      started[i] = new LoadServer(server, pg);
+    }
+    return new Federated(started[0], started[1]);
+  }
+
   @Override
   public void close() throws Exception {
     server.close();

@@ -56,6 +56,10 @@ final class BenchCommand implements Runnable {
     @Option(names = "--json", description = "Print the result as one JSON object.")
     boolean json;
 
+    @Option(names = "--federated", description = "Two federated providers (example.com, the groups' hub, and example.org), each with"
+        + " its own AS and DS; members alternate between them, each device on its own provider. Delivery latency is reported for each side.")
+    boolean federated;
+
     @Override
     public Integer call() throws Exception {
       if (batch < 1 || batch > inFlight) {
@@ -76,7 +80,8 @@ final class BenchCommand implements Runnable {
         return 2;
       }
       DsLoad.Result r = DsLoad.run(new DsLoad.Options(postgres, groupSize, groups, senders, receivers, seconds, inFlight, payload,
-          DsLoad.Transport.valueOf(transport.toUpperCase(java.util.Locale.ROOT)), batch, step -> System.err.println("bench: " + step)));
+          DsLoad.Transport.valueOf(transport.toUpperCase(java.util.Locale.ROOT)), batch, step -> System.err.println("bench: " + step),
+          federated));
       if (json) {
         System.out.println(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(r));
       } else {
