@@ -22,9 +22,9 @@ import org.jmls.service.Database;
  * <p><b>At the hub</b> (the provider hosting a group), other providers' devices are members like
  * any: the log, membership windows and Welcome rows serve them as they serve local devices. What
  * a peer provider is owed is what its devices would read ({@link #outbox}): each entry once, with
- * the peer's devices that read it. The peer's acknowledgement moves those devices' cursors
- * ({@link #acknowledge}). So the outbox is durable (it is the log), ordered, and resent from the
- * last acknowledged entry after any failure; nothing else is stored.
+ * the peer's devices that read it. The peer's acknowledgement moves its cursor ({@code
+ * ds_peer_cursors}, {@link #acknowledge}). So the outbox is durable (it is the log), ordered, and
+ * resent from the last acknowledged entry after any failure; nothing else is stored.
  *
  * <p><b>At a follower</b>, entries from a hub are stored once each ({@link #receive}: a resent
  * batch is recognised by the hub's sequence numbers) and addressed to the local devices named as
@@ -46,46 +46,109 @@ public final class Federated {
     this.writes = writes;
   }
 
-  private static List<String> devicesOf(Connection c, String provider) throws SQLException {
-    List<String> out = new ArrayList<>();
-    try (PreparedStatement q = c.prepareStatement("SELECT client_id FROM ds_remote_clients WHERE provider = ? ORDER BY client_id")) {
-      q.setString(1, provider);
-      try (ResultSet rs = q.executeQuery()) {
-        while (rs.next()) {
-          out.add(rs.getString(1));
-        }
-      }
-    }
-    return out;
-  }
-
-  /** Hub: up to {@code limit} entries owed to {@code provider}, in sequence order, each once. */
+  /**
+   * Hub: up to {@code limit} entries owed to {@code provider} after what it acknowledged, in
+   * sequence order, each once with the provider's devices that read it: log entries inside those
+   * devices' membership windows (not their own), and Welcomes queued for them. A few queries per
+   * batch, whatever the number of the provider's devices.
+   */
   public List<Entry> outbox(String provider, int limit) throws SQLException {
     return db.transaction(c -> {
-      TreeMap<Long, GroupDirectory.Delivery> bySeq = new TreeMap<>();
+      long after = peerCursor(c, provider);
+      TreeMap<Long, Entry> entries = new TreeMap<>();
       Map<Long, Set<String>> readers = new TreeMap<>();
-      for (String d : devicesOf(c, provider)) {
-        for (GroupDirectory.Delivery x : DeliveryLog.fetch(c, d, 0, limit)) {
-          bySeq.putIfAbsent(x.seq(), x);
-          readers.computeIfAbsent(x.seq(), k -> new LinkedHashSet<>()).add(d);
+      long firstLog = -1;
+      long lastLog = -1;
+      try (PreparedStatement q = c.prepareStatement("SELECT DISTINCT l.seq FROM ds_log l"
+          + " JOIN ds_group_members m ON m.group_id = l.group_id AND l.seq > m.from_seq AND (m.until_seq IS NULL OR l.seq <= m.until_seq)"
+          + " JOIN ds_remote_clients r ON r.client_id = m.client_id"
+          + " WHERE r.provider = ? AND l.seq > ? AND l.sender <> m.client_id ORDER BY l.seq LIMIT ?")) {
+        q.setString(1, provider);
+        q.setLong(2, after);
+        q.setInt(3, limit);
+        try (ResultSet rs = q.executeQuery()) {
+          while (rs.next()) {
+            lastLog = rs.getLong(1);
+            if (firstLog < 0) {
+              firstLog = lastLog;
+            }
+          }
         }
       }
+      if (firstLog >= 0) {
+        try (PreparedStatement q = c.prepareStatement("SELECT l.seq, l.group_id, l.kind, l.message, m.client_id FROM ds_log l"
+            + " JOIN ds_group_members m ON m.group_id = l.group_id AND l.seq > m.from_seq AND (m.until_seq IS NULL OR l.seq <= m.until_seq)"
+            + " JOIN ds_remote_clients r ON r.client_id = m.client_id"
+            + " WHERE r.provider = ? AND l.seq >= ? AND l.seq <= ? AND l.sender <> m.client_id ORDER BY l.seq")) {
+          q.setString(1, provider);
+          q.setLong(2, firstLog);
+          q.setLong(3, lastLog);
+          add(q, entries, readers);
+        }
+      }
+      try (PreparedStatement q = c.prepareStatement(
+          "SELECT q.seq, q.group_id, q.kind, CASE WHEN q.message_id IS NULL THEN q.message ELSE m.message END, q.client_id"
+              + " FROM ds_queue q JOIN ds_remote_clients r ON r.client_id = q.client_id LEFT JOIN ds_messages m ON m.id = q.message_id"
+              + " WHERE r.provider = ? AND q.seq > ? ORDER BY q.seq LIMIT ?")) {
+        q.setString(1, provider);
+        q.setLong(2, after);
+        q.setInt(3, limit);
+        add(q, entries, readers);
+      }
       List<Entry> out = new ArrayList<>();
-      for (GroupDirectory.Delivery x : bySeq.values()) {
+      for (Entry e : entries.values()) {
         if (out.size() == limit) {
           break;
         }
-        out.add(new Entry(x.seq(), x.groupId(), x.kind(), x.message(), List.copyOf(readers.get(x.seq()))));
+        out.add(new Entry(e.seq(), e.groupId(), e.kind(), e.message(), List.copyOf(readers.get(e.seq()))));
       }
       return out;
     });
   }
 
-  /** Hub: {@code provider} stored everything up to {@code upto}; its devices' cursors move there. */
+  private static void add(PreparedStatement q, TreeMap<Long, Entry> entries, Map<Long, Set<String>> readers) throws SQLException {
+    try (ResultSet rs = q.executeQuery()) {
+      while (rs.next()) {
+        long seq = rs.getLong(1);
+        if (!entries.containsKey(seq)) {
+          entries.put(seq, new Entry(seq, Bytes.wrap(rs.getBytes(2)), Kind.of(rs.getInt(3)), Bytes.wrap(rs.getBytes(4)), List.of()));
+        }
+        readers.computeIfAbsent(seq, k -> new LinkedHashSet<>()).add(rs.getString(5));
+      }
+    }
+  }
+
+  private static long peerCursor(Connection c, String provider) throws SQLException {
+    try (PreparedStatement q = c.prepareStatement("SELECT acked FROM ds_peer_cursors WHERE provider = ?")) {
+      q.setString(1, provider);
+      try (ResultSet rs = q.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : 0;
+      }
+    }
+  }
+
+  /** Hub: {@code provider} stored everything up to {@code upto}: its cursor moves there, the Welcomes it took are deleted. */
   public void acknowledge(String provider, long upto) throws SQLException {
     db.transaction(c -> {
-      for (String d : devicesOf(c, provider)) {
-        DeliveryLog.ack(c, d, upto);
+      if (upto <= peerCursor(c, provider)) {
+        return null;
+      }
+      try (PreparedStatement u = c.prepareStatement("UPDATE ds_peer_cursors SET acked = ? WHERE provider = ?")) {
+        u.setLong(1, upto);
+        u.setString(2, provider);
+        if (u.executeUpdate() == 0) {
+          try (PreparedStatement ins = c.prepareStatement("INSERT INTO ds_peer_cursors (provider, acked) VALUES (?, ?)")) {
+            ins.setString(1, provider);
+            ins.setLong(2, upto);
+            ins.executeUpdate();
+          }
+        }
+      }
+      try (PreparedStatement d = c.prepareStatement("DELETE FROM ds_queue WHERE seq <= ? AND client_id IN"
+          + " (SELECT client_id FROM ds_remote_clients WHERE provider = ?)")) {
+        d.setLong(1, upto);
+        d.setString(2, provider);
+        d.executeUpdate();
       }
       return null;
     });

@@ -19,8 +19,8 @@ import org.jmls.ds.http.CommitBundle;
 import org.jmls.message.MlsMessage;
 
 /**
- * A follower's side of {@link GroupRelay}: its devices' posts, commits and reads for a group hosted
- * elsewhere, made at the hub ({@code /fed/relay/...}, provider-signed, the device named by the
+ * A follower's side of {@link GroupRelay}: its devices' posts (batched), commits and reads for a
+ * group hosted elsewhere, made at the hub ({@code /fed/relay/...}, provider-signed, the device named by the
  * signed query parameter {@code sender}). The hub's answer comes back as it was: accepted, a stale epoch (with the current
  * one), or a refusal with the hub's rule; an unreachable hub is {@code fed.peer-unavailable}.
  */
@@ -70,10 +70,96 @@ final class HubRelay implements GroupRelay {
     }
   }
 
+  /** A post waiting to go to its hub in the next batch. */
+  private record Pending(String sender, byte[] message, java.util.concurrent.CompletableFuture<Map<?, ?>> answer) {}
+
+  /** Most posts in one batch to a hub. */
+  static final int BATCH = 256;
+  /** Batches in flight to one hub at a time. */
+  static final int LANES = 4;
+
+  private final Map<String, java.util.concurrent.LinkedBlockingQueue<Pending>> waiting = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * Posts go to the hub in batches ({@code POST /fed/relay/messages/batch}): whatever waits when a
+   * lane is free goes in one request, up to {@value #BATCH}, so a busy follower makes a few
+   * requests for many posts, and a quiet one sends each post at once. Each post gets its own
+   * answer.
+   */
   @Override
   public long post(String hub, String sender, MlsMessage message) throws MlsException, SQLException {
-    Map<?, ?> m = json(hub, ok(hub, send(hub, sender, "POST", "/fed/relay/messages", message.toByteArray(), "message/mls")));
+    Pending p = new Pending(sender, message.toByteArray(), new java.util.concurrent.CompletableFuture<>());
+    queueOf(hub).add(p);
+    Map<?, ?> m;
+    try {
+      m = p.answer().get(60, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof MlsException me) {
+        throw me;
+      }
+      throw new ValidationException("fed.peer-unavailable", "the group's provider " + hub + " could not take the post: " + e.getCause());
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new ValidationException("fed.peer-unavailable", "the group's provider " + hub + " did not answer in 60 s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ValidationException("fed.peer-unavailable", "interrupted while posting to " + hub);
+    }
+    if (m.get("error") instanceof String rule) {
+      if ("ds.stale-epoch".equals(rule) && m.get("currentEpoch") instanceof Number current) {
+        throw new StaleEpochException(-1, current.longValue());
+      }
+      String why = String.valueOf(m.get("message"));
+      throw new ValidationException(rule, why.startsWith(rule + ": ") ? why.substring(rule.length() + 2) : why);
+    }
     return m.get("seq") instanceof Number n ? n.longValue() : 0;
+  }
+
+  private java.util.concurrent.LinkedBlockingQueue<Pending> queueOf(String hub) {
+    return waiting.computeIfAbsent(hub, h -> {
+      java.util.concurrent.LinkedBlockingQueue<Pending> q = new java.util.concurrent.LinkedBlockingQueue<>();
+      for (int i = 0; i < LANES; i++) {
+        Thread t = new Thread(() -> lane(h, q), "jmls-fed-relay-" + h + "-" + i);
+        t.setDaemon(true);
+        t.start();
+      }
+      return q;
+    });
+  }
+
+  private void lane(String hub, java.util.concurrent.LinkedBlockingQueue<Pending> q) {
+    List<Pending> batch = new ArrayList<>();
+    while (true) {
+      try {
+        batch.add(q.take());
+      } catch (InterruptedException e) {
+        return;
+      }
+      q.drainTo(batch, BATCH - 1);
+      try {
+        List<Map<String, String>> items = new ArrayList<>();
+        for (Pending p : batch) {
+          items.add(Map.of("sender", p.sender(), "data", Base64.getEncoder().encodeToString(p.message())));
+        }
+        Peers.Answer a = peers.send(hub, "POST", "/fed/relay/messages/batch", JSON.writeValueAsBytes(Map.of("messages", items)),
+            "application/json");
+        if (a.status() != 200) {
+          ok(hub, a); // throws the hub's refusal of the whole batch
+        }
+        List<?> results = (List<?>) json(hub, a).get("results");
+        if (results == null || results.size() != batch.size()) {
+          throw new ValidationException("fed.peer-answer", hub + " answered " + (results == null ? 0 : results.size()) + " of "
+              + batch.size() + " posts");
+        }
+        for (int i = 0; i < batch.size(); i++) {
+          batch.get(i).answer().complete((Map<?, ?>) results.get(i));
+        }
+      } catch (Exception e) {
+        for (Pending p : batch) {
+          p.answer().completeExceptionally(e);
+        }
+      }
+      batch.clear();
+    }
   }
 
   @Override

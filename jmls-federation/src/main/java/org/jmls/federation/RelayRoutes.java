@@ -39,6 +39,28 @@ final class RelayRoutes {
       hostedHere(groups, m);
       ctx.json(Map.of("seq", groups.post(sender, m)));
     });
+    app.post("/fed/relay/messages/batch", ctx -> {
+      String provider = f.authenticate(ctx);
+      Map<?, ?> body;
+      try {
+        body = JSON.readValue(ctx.bodyAsBytes(), Map.class);
+      } catch (java.io.IOException e) {
+        throw new ValidationException("fed.request-body", "the body is not a JSON object");
+      }
+      if (body == null || !(body.get("messages") instanceof List<?> items) || items.isEmpty() || items.size() > 1024) {
+        throw new ValidationException("fed.request-field", "'messages' holds 1 to 1024 {sender, data}");
+      }
+      // Each post is taken (or refused) on its own, all at once through the DS's batched writer; answers in the same order.
+      List<java.util.concurrent.CompletableFuture<Map<String, Object>>> answers = new ArrayList<>();
+      for (Object o : items) {
+        answers.add(postOne(o, provider, groups));
+      }
+      List<Map<String, Object>> results = new ArrayList<>();
+      for (java.util.concurrent.CompletableFuture<Map<String, Object>> a : answers) {
+        results.add(a.get());
+      }
+      ctx.json(Map.of("results", results));
+    });
     app.post("/fed/relay/commit", ctx -> {
       String sender = sender(ctx, f.authenticate(ctx));
       CommitBundle b;
@@ -90,6 +112,50 @@ final class RelayRoutes {
       Federated.Received r = groups.federated().receive(hub, localDomain, Notifier.parse(ctx.bodyAsBytes()));
       ctx.json(Map.of("stored", r.lastSeq(), "refused", r.refused()));
     });
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+  /** One post of a batch: its answer ({@code seq}) or its refusal ({@code error}, {@code message}, maybe {@code currentEpoch}). */
+  private static java.util.concurrent.CompletableFuture<Map<String, Object>> postOne(Object item, String provider, GroupDirectory groups) {
+    try {
+      if (!(item instanceof Map<?, ?> m) || !(m.get("sender") instanceof String sender) || !(m.get("data") instanceof String data)) {
+        throw new ValidationException("fed.request-field", "a post is {sender, data}");
+      }
+      if (!provider.equals(Notifier.domainOfDevice(sender))) {
+        throw new ValidationException("fed.forged-sender", provider + " relayed a post of " + sender + ", who is not one of its users' devices");
+      }
+      byte[] bytes;
+      try {
+        bytes = Base64.getDecoder().decode(data);
+      } catch (IllegalArgumentException e) {
+        throw new ValidationException("fed.request-field", "a post's data is base64");
+      }
+      MlsMessage message = mls(bytes);
+      hostedHere(groups, message);
+      return groups.postAsync(sender, message).handle((seq, err) -> {
+        if (err == null) {
+          return Map.<String, Object>of("seq", seq);
+        }
+        Throwable t = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+        return refusal(t);
+      });
+    } catch (Exception e) {
+      return java.util.concurrent.CompletableFuture.completedFuture(refusal(e));
+    }
+  }
+
+  private static Map<String, Object> refusal(Throwable t) {
+    if (t instanceof org.jmls.ds.StaleEpochException st) {
+      return Map.of("error", "ds.stale-epoch", "message", String.valueOf(st.getMessage()), "currentEpoch", st.currentEpoch());
+    }
+    if (t instanceof ValidationException v) {
+      return Map.of("error", v.ruleId(), "message", String.valueOf(v.getMessage()));
+    }
+    if (t instanceof org.jmls.MlsException m) {
+      return Map.of("error", "ds.refused", "message", String.valueOf(m.getMessage()));
+    }
+    return Map.of("error", "ds.storage", "message", "the message could not be stored; retry");
   }
 
   /** The device a follower relays for: one of the follower's own users' devices. */
