@@ -2,9 +2,11 @@ package org.jmls.federation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.jmls.ds.http.DsClient;
 import org.jmls.group.GroupServices;
 import org.jmls.message.KeyPackage;
@@ -98,6 +100,47 @@ class FederatedGroupTest {
       int before = bobTablet.received.size();
       bobTablet.readUntil(orgClients, before + 50);
       assertEquals(said, bobTablet.received.subList(before, before + 50));
+    }
+  }
+
+  /**
+   * A device of example.org revoked by its AS: its own provider refuses its posts at once, and the
+   * hub no longer takes its KeyPackages (asked of example.org's AS; here without caching the answer).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite"})
+  void remoteRevocation_honouredByTheFollowerAndTheHub(String db) throws Exception {
+    try (Provider com = Provider.create("example.com", db); Provider org = Provider.create("example.org", db)) {
+      com.statusTtl = java.time.Duration.ZERO;
+      com.start(org);
+      org.start(com);
+      GroupServices comClients = com.clientServices(org);
+      GroupServices orgClients = org.clientServices(com);
+      Member alice = Member.of(com, "alice@example.com", "phone");
+      Member bob = Member.of(org, "bob@example.org", "phone");
+      org.device("bob@example.org", "spare", 1); // a valid device next to the one revoked below
+      alice.create(comClients, new byte[] {7, 2, 7});
+      List<Proposal> adds = new ArrayList<>();
+      for (KeyPackage kp : alice.claim("bob@example.org")) {
+        if (kp.leafNode().signatureKey().equals(bob.device.key().publicKey())) {
+          adds.add(new Proposal.Add(kp));
+        }
+      }
+      assertEquals(200, alice.commit(adds).status());
+      bob.join(orgClients);
+      assertEquals(200, bob.send("before").status());
+      alice.readUntil(comClients, 1);
+
+      org.as.revoke(bob.device.issued().serial(), "admin");
+      org.ds.credentialRecheck(java.time.Duration.ofSeconds(30)); // forgets the checks made so far
+      DsClient.Response refused = bob.send("after");
+      assertEquals(401, refused.status(), () -> String.valueOf(refused.json()));
+
+      org.as.revoke(org.device("bob@example.org", "doomed", 1).issued().serial(), "admin");
+      DsClient.Response claim = alice.device.ds().call("POST", "/ds/key-packages/claim", Map.of("userIds", List.of("bob@example.org")));
+      assertEquals(502, claim.status(), () -> String.valueOf(claim.json()));
+      assertEquals("fed.peer-answer", claim.json().get("error"));
+      assertTrue(String.valueOf(claim.json().get("message")).contains("as.revoked"), () -> String.valueOf(claim.json()));
     }
   }
 }

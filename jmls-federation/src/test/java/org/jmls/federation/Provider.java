@@ -42,6 +42,8 @@ final class Provider implements AutoCloseable {
   final AuthenticationService as;
   Javalin app;
   DsServer ds;
+  /** How long a peer AS's "not revoked" is trusted here (60 s, as by default). */
+  java.time.Duration statusTtl = java.time.Duration.ofSeconds(60);
   Federation federation;
 
   private Provider(String domain, int port, Database asDb, Database dsDb, AuthenticationService as) {
@@ -77,7 +79,7 @@ final class Provider implements AutoCloseable {
     for (Provider p : peers) {
       map.put(p.domain, p.asPeer());
     }
-    return new FederationConfig(domain, map, java.time.Duration.ofSeconds(60));
+    return new FederationConfig(domain, map, statusTtl);
   }
 
   /** What this provider's devices check credentials with: its own root, and its peers' for their users. */
