@@ -185,4 +185,69 @@ class FederationProcessTest {
       orgProc.destroyForcibly();
     }
   }
+
+  /**
+   * The hub SIGKILLed in the middle of a commit race between its user and a follower's user:
+   * after its restart, whatever it had accepted stands (one commit per epoch, the SDK settles a
+   * commit whose answer was lost from the log), messages it had acknowledged are all delivered,
+   * and both members end in one epoch with one epoch authenticator.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite"})
+  void hubKilledMidRace_nothingAcknowledgedLost_oneWinnerPerEpoch(String db) throws Exception {
+    Provider com = provider("example.com", db);
+    Provider org = provider("example.org", db);
+    federate(com, org);
+    Process comProc = launch(com);
+    Process orgProc = launch(org);
+    try {
+      MlsClient alice = device(com, "alice@example.com", "phone");
+      MlsClient bob = device(org, "bob@example.org", "phone");
+      Bytes gid = alice.createGroup("race");
+      alice.addUsers(gid, List.of("bob@example.org"));
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (!bob.inGroup(gid)) {
+        assertTrue(System.currentTimeMillis() < deadline, "bob never joined");
+        bob.syncWaiting(5_000);
+      }
+      List<String> said = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        said.add("before the race " + i);
+        alice.send(gid, said.get(i)); // returns once the hub stored it
+      }
+      // Both commit at once; the hub dies while their commits are in flight or just taken.
+      Thread[] racers = new Thread[2];
+      MlsClient[] who = {alice, bob};
+      for (int k = 0; k < 2; k++) {
+        MlsClient c = who[k];
+        racers[k] = new Thread(() -> {
+          try {
+            c.updateKeys(gid);
+          } catch (Exception lostOrRefused) {
+            // the answer may be lost with the hub; the next sync settles it from the log
+          }
+        });
+        racers[k].start();
+      }
+      comProc.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      for (Thread t : racers) {
+        t.join(60_000);
+      }
+      comProc = launch(com);
+
+      assertEquals(said, receive(bob, 10));
+      // Each settles its own commit from the hub's log and takes the other's, if it won.
+      alice.sync();
+      bob.sync();
+      alice.send(gid, "after the race");
+      assertEquals(List.of("after the race"), receive(bob, 1));
+      bob.send(gid, "agreed");
+      assertEquals(List.of("agreed"), receive(alice, 1));
+      assertEquals(alice.epoch(gid), bob.epoch(gid));
+      assertEquals(alice.epochAuthenticator(gid), bob.epochAuthenticator(gid));
+    } finally {
+      comProc.destroyForcibly();
+      orgProc.destroyForcibly();
+    }
+  }
 }
