@@ -5,7 +5,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,9 +18,7 @@ import org.jmls.ValidationException;
 import org.jmls.group.GroupServices;
 import org.jmls.group.PublicGroup;
 import org.jmls.message.ContentType;
-import org.jmls.message.EncryptedGroupSecrets;
 import org.jmls.message.GroupInfo;
-import org.jmls.message.LeafNode;
 import org.jmls.message.MlsMessage;
 import org.jmls.message.PrivateMessage;
 import org.jmls.message.PublicMessage;
@@ -91,7 +88,7 @@ public final class GroupDirectory {
   /** How long a stored message is kept for a device that has not acknowledged it (30 days). */
   public static final long DEFAULT_RETENTION_SECONDS = 30L * 86400;
 
-  private volatile int maxGroupSize = DEFAULT_MAX_GROUP_SIZE;
+  volatile int maxGroupSize = DEFAULT_MAX_GROUP_SIZE;
 
   /** Sets the largest accepted group size (abuse limit). */
   public void maxGroupSize(int n) {
@@ -112,21 +109,22 @@ public final class GroupDirectory {
    * nothing is stored; the device reading its queue makes room.
    */
   public static final int DEFAULT_MAX_WAITING_WELCOMES = 1_000;
-  private volatile int maxWaitingWelcomes = DEFAULT_MAX_WAITING_WELCOMES;
+  volatile int maxWaitingWelcomes = DEFAULT_MAX_WAITING_WELCOMES;
 
   public void maxWaitingWelcomes(int n) {
     this.maxWaitingWelcomes = n;
   }
 
   private final Database db;
-  private final GroupServices services;
+  final GroupServices services;
   /** Verified public state per group, keyed by its epoch (never used for another epoch). */
   private final Map<Bytes, PublicGroup> verified = new ConcurrentHashMap<>();
-  private final Membership membership = new Membership();
-  private final TreeService trees;
+  final Membership membership = new Membership();
+  final TreeService trees;
   private final OrderedWrites writes;
   private final ApplicationWriter writer;
   private final Federated federated;
+  private final CommitCheck checks = new CommitCheck(this);
   private volatile GroupRelay relay;
 
   public GroupDirectory(Database db, GroupServices services) {
@@ -243,7 +241,7 @@ public final class GroupDirectory {
   }
 
   /** The verified public state of a public-handshake group at its stored epoch (cached per epoch). */
-  private PublicGroup publicState(Bytes gid, GroupRow r, Connection c) throws SQLException, ValidationException {
+  PublicGroup publicState(Bytes gid, GroupRow r, Connection c) throws SQLException, ValidationException {
     PublicGroup cached = verified.get(gid);
     PublicGroup pg;
     if (cached != null && cached.epoch() == r.epoch()) {
@@ -273,10 +271,6 @@ public final class GroupDirectory {
     }
     return pg;
   }
-
-  /** What checking a commit established, for the write that follows. */
-  private record CheckedCommit(GroupRow row, Set<String> roster, Set<String> joiners, Set<String> leavers,
-      Set<String> welcomeTo, PublicGroup next, List<org.jmls.message.Node> nextTree, TreeChanges changes) {}
 
   /**
    * Accepts {@code commit} if it is the first valid commit for the group's current epoch; refuses a
@@ -321,11 +315,11 @@ public final class GroupDirectory {
     boolean external = commit.body() instanceof PublicMessage pm && pm.content().sender().senderType() == SenderType.NEW_MEMBER_COMMIT;
     GroupInfo gi = groupInfoOf(groupInfo);
     // 1. Check, outside the ordered writes (verifying a large group's commit takes time).
-    Object checked = db.transaction(c -> check(c, sender, commit, gi, t, external, welcome, added, removed, changes));
+    Object checked = db.transaction(c -> checks.check(c, sender, commit, gi, t, external, welcome, added, removed, changes));
     if (checked instanceof MlsException e) {
       throw e;
     }
-    CheckedCommit ok = (CheckedCommit) checked;
+    CommitCheck.CheckedCommit ok = (CommitCheck.CheckedCommit) checked;
     // 2. Write, if nobody committed in between (compare-and-set on the epoch).
     byte[] commitBytes = commit.toByteArray();
     Object result = writes.run((c, appended) -> {
@@ -378,133 +372,6 @@ public final class GroupDirectory {
       trees.hold(t.gid(), ok.row().epoch() + 1, ok.nextTree());
     }
     return (Accepted) result;
-  }
-
-  /** The checks of a commit against the stored group; returns a {@link CheckedCommit} or the refusal. */
-  private Object check(Connection c, String sender, MlsMessage commit, GroupInfo gi, Target t, boolean external,
-      MlsMessage welcome, List<String> added, List<String> removed, TreeChanges changes) throws SQLException {
-    GroupRow r = row(c, t.gid());
-    if (r == null) {
-      return new ValidationException("ds.unknown-group", "no such group");
-    }
-    Set<String> roster = membership.at(c, t.gid(), r.epoch());
-    if (external) {
-      if (!r.externalJoins()) {
-        return new ValidationException("ds.external-joins-disabled", "this group does not allow external joins");
-      }
-    } else if (!roster.contains(sender)) {
-      return new ValidationException("ds.not-a-member", "only members post to a group");
-    }
-    if (t.epoch() != r.epoch()) {
-      return new StaleEpochException(t.epoch(), r.epoch());
-    }
-    Set<String> joiners = new LinkedHashSet<>();
-    Set<String> leavers = new LinkedHashSet<>();
-    PublicGroup next = null;
-    List<org.jmls.message.Node> nextTree = null;
-    if (r.publicHandshakes()) {
-      if (!(commit.body() instanceof PublicMessage)) {
-        return new ValidationException("ds.handshake-mode", "this group's handshakes are PublicMessages");
-      }
-      try {
-        PublicGroup pg = publicState(t.gid(), r, c);
-        org.jmls.tree.RatchetTree before = pg.tree(); // copy-on-write: O(1), and unchanged by handle()
-        PublicGroup.CommitOutcome outcome = pg.handle(commit);
-        pg.checkGroupInfo(gi);
-        // The roster follows the tree: devices whose leaves left or arrived (a resync keeps the
-        // device). Only the leaves the commit changed are compared and looked up, in batches: a
-        // commit's cost here does not grow with the group.
-        List<Bytes> goneKeys = new ArrayList<>();
-        List<Bytes> comeKeys = new ArrayList<>();
-        changedKeys(outcome.changed(), i -> i < before.leafCount() ? before.leaf(i) : null, pg::leaf, goneKeys, comeKeys);
-        Set<String> gone = devicesWithKeys(c, goneKeys);
-        Set<String> come = devicesWithKeys(c, comeKeys);
-        for (String id : gone) {
-          if (!come.contains(id)) {
-            leavers.add(id);
-          }
-        }
-        for (String id : come) {
-          if (!gone.contains(id)) {
-            joiners.add(id);
-          }
-        }
-        Set<String> after = come;
-        if (external && after.contains(sender)) {
-          joiners.add(sender);
-        }
-        next = pg;
-      } catch (MlsException e) {
-        return e;
-      }
-    } else {
-      if (!gi.groupContext().groupId().equals(t.gid()) || gi.groupContext().epoch() != r.epoch() + 1) {
-        return new ValidationException("ds.group-info-epoch", "the GroupInfo is not for the new epoch of this group");
-      }
-      joiners.addAll(added);
-      leavers.addAll(removed);
-      if (external) {
-        joiners.add(sender);
-      }
-      try {
-        nextTree = nextEncryptedTree(c, t.gid(), r.epoch(), gi, changes);
-      } catch (ValidationException e) {
-        return e;
-      }
-    }
-    if (Membership.sizeAfter(roster, leavers, joiners) > maxGroupSize) {
-      return new ValidationException("ds.group-too-large", "groups on this DS hold at most " + maxGroupSize + " members");
-    }
-    Set<String> welcomeTo = new LinkedHashSet<>();
-    if (welcome != null && welcome.body() instanceof Welcome w) {
-      List<Bytes> refs = new ArrayList<>();
-      for (EncryptedGroupSecrets s : w.secrets()) {
-        refs.add(s.newMember());
-      }
-      welcomeTo.addAll(devicesWithKeyPackages(c, refs));
-      for (String full : DeliveryLog.queuedAtLeast(c, welcomeTo, maxWaitingWelcomes)) {
-        return new ValidationException("ds.welcome-limit", "the Welcome cannot be queued: device " + full + " already has "
-            + maxWaitingWelcomes + " unread Welcomes, the most this DS keeps for one device");
-      }
-    }
-    return new CheckedCommit(r, roster, joiners, leavers, welcomeTo, next, nextTree, changes);
-  }
-
-  /**
-   * The next tree of an encrypted-handshake group: the kept tree with the uploaded changes applied
-   * (or the GroupInfo's inline tree), checked against the tree hash and the signature of the
-   * GroupInfo. Null when neither was uploaded (a client from before the DS kept trees).
-   */
-  private List<org.jmls.message.Node> nextEncryptedTree(Connection c, Bytes gid, long epoch, GroupInfo gi, TreeChanges changes)
-      throws SQLException, ValidationException {
-    org.jmls.message.Extension inline = org.jmls.message.Extension.find(gi.extensions(), org.jmls.message.Extension.RATCHET_TREE);
-    List<org.jmls.message.Node> next;
-    if (changes != null) {
-      next = changes.applyTo(trees.encryptedTree(c, gid, epoch));
-    } else if (inline != null) {
-      try {
-        next = org.jmls.extension.RatchetTree.from(inline).nodes();
-      } catch (org.jmls.codec.DecodeException e) {
-        throw new ValidationException("ds.tree-changes", "the GroupInfo's ratchet tree does not decode");
-      }
-    } else {
-      return null;
-    }
-    org.jmls.crypto.CipherSuite suite = org.jmls.crypto.CipherSuite.of(gi.groupContext().cipherSuite());
-    if (suite == null) {
-      throw new ValidationException("ds.cipher-suite", "unsupported cipher suite " + gi.groupContext().cipherSuite());
-    }
-    org.jmls.crypto.MlsCrypto crypto = services.provider().suite(suite);
-    org.jmls.tree.RatchetTree tree = org.jmls.tree.RatchetTree.fromNodes(crypto, next);
-    if (!java.util.Arrays.equals(tree.treeHash(), gi.groupContext().treeHash().unsafeArray())) {
-      throw new ValidationException("ds.tree-changes-hash",
-          "the tree after the uploaded changes does not have the tree hash the GroupInfo signs");
-    }
-    LeafNode signer = gi.signer() < tree.leafCount() ? tree.leaf(gi.signer()) : null;
-    if (signer == null || !org.jmls.framing.WelcomeOpener.groupInfoSignatureValid(crypto, gi, signer.signatureKey())) {
-      throw new ValidationException("rfc9420-12.4.3.group-info-signature", "the GroupInfo signature does not verify with its signer's leaf");
-    }
-    return next;
   }
 
   /**
