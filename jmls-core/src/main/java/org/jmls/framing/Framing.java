@@ -143,6 +143,10 @@ public final class Framing {
     byte[] sdBytes;
     try {
       sdBytes = c.aeadOpen(sdk.key().unsafeArray(), sdk.nonce().unsafeArray(), m.senderDataAad(), m.encryptedSenderData().unsafeArray());
+    } catch (CryptoException e) {
+      // The key is taken from the epoch's sender data secret and a sample of the ciphertext.
+      throw new ValidationException("rfc9420-6.3.2.sender-data-decrypt", "the PrivateMessage's sender data does not decrypt"
+          + " with this epoch's sender data key: the message was altered, or it is not for epoch " + m.epoch() + " of this group");
     } finally {
       sdk.destroy();
     }
@@ -156,9 +160,16 @@ public final class Framing {
       throw new ValidationException("rfc9420-6.3.2.sender-leaf", "sender leaf " + Integer.toUnsignedLong(sd.leafIndex()) + " is outside the tree");
     }
     // The key is consumed only if the content decrypts: a corrupted message leaves the ratchet as it was.
-    byte[] pt = tree.use(sd.leafIndex(), ratchetFor(m.contentType()), sd.generation(), key ->
-        c.aeadOpen(key.key().unsafeArray(), xorReuseGuard(key.nonce().unsafeArray(), sd.reuseGuard().unsafeArray()),
-            m.contentAad(), ct));
+    byte[] pt;
+    try {
+      pt = tree.use(sd.leafIndex(), ratchetFor(m.contentType()), sd.generation(), key ->
+          c.aeadOpen(key.key().unsafeArray(), xorReuseGuard(key.nonce().unsafeArray(), sd.reuseGuard().unsafeArray()),
+              m.contentAad(), ct));
+    } catch (CryptoException e) {
+      throw new ValidationException("rfc9420-6.3.1.content-decrypt", "the PrivateMessage's content does not decrypt with the key of"
+          + " sender leaf " + sd.leafIndex() + ", generation " + sd.generation() + " (" + m.contentType() + " ratchet): the message"
+          + " was altered, or encrypted with another key");
+    }
     PrivateMessageContent pmc;
     try {
       pmc = TlsReader.decode(pt, r -> PrivateMessageContent.decode(r, m.contentType()));

@@ -37,7 +37,14 @@ public final class WelcomeOpener {
   /** GroupSecrets = DecryptWithLabel(init_key, "Welcome", encrypted_group_info, kem_output, ciphertext). */
   public static GroupSecrets decryptGroupSecrets(MlsCrypto c, Welcome w, EncryptedGroupSecrets e, Secret initKey)
       throws CryptoException, ValidationException {
-    byte[] pt = c.decryptWithLabel(initKey, "Welcome", w.encryptedGroupInfo().unsafeArray(), e.encryptedGroupSecrets());
+    byte[] pt;
+    try {
+      pt = c.decryptWithLabel(initKey, "Welcome", w.encryptedGroupInfo().unsafeArray(), e.encryptedGroupSecrets());
+    } catch (CryptoException ex) {
+      throw new ValidationException("rfc9420-12.4.3.1.group-secrets-decrypt", "the Welcome's group secrets for this KeyPackage do not"
+          + " decrypt with its init key: the Welcome was altered (its encrypted GroupInfo is bound to them), or they were encrypted"
+          + " to another key");
+    }
     try {
       return TlsReader.decode(pt, GroupSecrets::decode);
     } catch (DecodeException ex) {
@@ -60,6 +67,9 @@ public final class WelcomeOpener {
     byte[] pt;
     try {
       pt = c.aeadOpen(key, nonce, new byte[0], w.encryptedGroupInfo().unsafeArray());
+    } catch (CryptoException e) {
+      throw new ValidationException("rfc9420-12.4.3.1.group-info-decrypt", "the Welcome's encrypted GroupInfo does not decrypt with"
+          + " the welcome key from the joiner's secrets: the Welcome was altered, or its parts come from different commits");
     } finally {
       Arrays.fill(key, (byte) 0);
     }

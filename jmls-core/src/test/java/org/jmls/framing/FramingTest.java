@@ -53,7 +53,15 @@ class FramingTest {
     byte[] ct = pm.ciphertext().toByteArray();
     ct[ct.length - 1] ^= 1;
     PrivateMessage bad = new PrivateMessage(pm.groupId(), pm.epoch(), pm.contentType(), pm.authenticatedData(), pm.encryptedSenderData(), Bytes.wrap(ct));
-    assertThrows(CryptoException.class, () -> Framing.fromPrivate(C, bad, receiving, SENDER_DATA, 4));
+    // Past the sample the sender data key is taken from, the content no longer decrypts; within it, the sender data.
+    assertEquals("rfc9420-6.3.1.content-decrypt",
+        assertThrows(org.jmls.ValidationException.class, () -> Framing.fromPrivate(C, bad, receiving, SENDER_DATA, 4)).ruleId());
+    byte[] early = pm.ciphertext().toByteArray();
+    early[0] ^= 1;
+    PrivateMessage badSample = new PrivateMessage(pm.groupId(), pm.epoch(), pm.contentType(), pm.authenticatedData(),
+        pm.encryptedSenderData(), Bytes.wrap(early));
+    assertEquals("rfc9420-6.3.2.sender-data-decrypt",
+        assertThrows(org.jmls.ValidationException.class, () -> Framing.fromPrivate(C, badSample, receiving, SENDER_DATA, 4)).ruleId());
     // The genuine message still decrypts: the failed attempt consumed nothing.
     AuthenticatedContent ok = Framing.fromPrivate(C, pm, receiving, SENDER_DATA, 4);
     assertEquals("hi", new String(((ApplicationData) ok.content().content()).data().toByteArray()));
