@@ -15,6 +15,12 @@ final class LoadServer implements AutoCloseable {
 
   /** Starts the servers with development enrolment (admin token "adm") and no per-device rate limit. */
   static LoadServer start(boolean postgres, String name) throws Exception {
+    return start(postgres, Files.createTempDirectory(name), 0, null);
+  }
+
+  /** A server on {@code port} (0: any), its own embedded PostgreSQL when asked, federated when {@code federation} is given. */
+  private static LoadServer start(boolean postgres, java.nio.file.Path data, int port, org.jmls.federation.FederationConfig federation)
+      throws Exception {
     AutoCloseable pg = null;
     String pgUrl = null;
     if (postgres) {
@@ -22,8 +28,8 @@ final class LoadServer implements AutoCloseable {
       pg = e;
       pgUrl = e.getJdbcUrl("postgres", "postgres");
     }
-    JmlsServer server = JmlsServer.start(new JmlsServer.Config(JmlsServer.Role.BOTH, Files.createTempDirectory(name), "127.0.0.1", 0,
-        pgUrl, postgres ? "postgres" : null, postgres ? "postgres" : null, "adm", false, 86400));
+    JmlsServer server = JmlsServer.start(new JmlsServer.Config(JmlsServer.Role.BOTH, data, "127.0.0.1", port,
+        pgUrl, postgres ? "postgres" : null, postgres ? "postgres" : null, "adm", false, 86400), federation);
     server.ds().rateLimit(1_000_000);
     return new LoadServer(server, pg);
   }
@@ -66,17 +72,7 @@ final class LoadServer implements AutoCloseable {
       org.jmls.federation.FederationConfig config = new org.jmls.federation.FederationConfig(DOMAINS[i], java.util.Map.of(DOMAINS[other],
           org.jmls.federation.FederationConfig.peerWithRootFile(DOMAINS[other], java.net.URI.create("http://127.0.0.1:" + ports[other]),
               data[other].resolve("as-root.pem"))), java.time.Duration.ofSeconds(60));
-      AutoCloseable pg = null;
-      String pgUrl = null;
-      if (postgres) {
-        io.zonky.test.db.postgres.embedded.EmbeddedPostgres e = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().start();
-        pg = e;
-        pgUrl = e.getJdbcUrl("postgres", "postgres");
-      }
-      JmlsServer server = JmlsServer.start(new JmlsServer.Config(JmlsServer.Role.BOTH, data[i], "127.0.0.1", ports[i], pgUrl,
-          postgres ? "postgres" : null, postgres ? "postgres" : null, "adm", false, 86400), config);
-      server.ds().rateLimit(1_000_000);
-      started[i] = new LoadServer(server, pg);
+      started[i] = start(postgres, data[i], ports[i], config);
     }
     return new Federated(started[0], started[1]);
   }

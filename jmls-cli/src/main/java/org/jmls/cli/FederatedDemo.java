@@ -1,7 +1,5 @@
 package org.jmls.cli;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,28 +73,7 @@ final class FederatedDemo {
 
   /** example.org as its own server process (org.jmls.server.Main), federated with example.com. */
   private static Process startOrg(Path data, int port, Path config) throws Exception {
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Djmls.federation=" + config,
-        "-cp", System.getProperty("java.class.path"), "org.jmls.server.Main", data.toString(), Integer.toString(port), "org-admin")
-        .redirectErrorStream(true).start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()));
-    String line;
-    while ((line = out.readLine()) != null) {
-      if (line.startsWith("ready ")) {
-        Thread drain = new Thread(() -> {
-          try {
-            while (out.readLine() != null) {
-              // its own lines
-            }
-          } catch (Exception ended) {
-            // killed
-          }
-        });
-        drain.setDaemon(true);
-        drain.start();
-        return p;
-      }
-    }
-    throw new IllegalStateException("the example.org server did not start");
+    return org.jmls.server.ServerProcess.start(List.of("-Djmls.federation=" + config), data, port, "org-admin", null);
   }
 
   int run() throws Exception {

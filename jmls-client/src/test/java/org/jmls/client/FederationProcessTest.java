@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,34 +61,7 @@ class FederationProcessTest {
   }
 
   private static Process launch(Provider p) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Djmls.federation=" + p.config(), "-cp", System.getProperty("java.class.path"), "org.jmls.server.Main",
-        p.data().toString(), Integer.toString(p.port()), "adm"));
-    if (p.jdbc() != null) {
-      cmd.addAll(List.of(p.jdbc(), "postgres", "postgres"));
-    }
-    Process proc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(proc.getInputStream()));
-    String line;
-    StringBuilder said = new StringBuilder();
-    while ((line = out.readLine()) != null) {
-      said.append(line).append('\n');
-      if (line.startsWith("ready ")) {
-        Thread drain = new Thread(() -> {
-          try {
-            while (out.readLine() != null) {
-              // the server's own lines
-            }
-          } catch (Exception ended) {
-            // process ended
-          }
-        });
-        drain.setDaemon(true);
-        drain.start();
-        return proc;
-      }
-    }
-    throw new IllegalStateException(p.domain() + " did not start: " + said);
+    return org.jmls.server.ServerProcess.start(List.of("-Djmls.federation=" + p.config()), p.data(), p.port(), "adm", p.jdbc());
   }
 
   private static MlsClient device(Provider p, String user, String device) throws Exception {

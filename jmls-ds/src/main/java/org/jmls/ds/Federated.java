@@ -133,17 +133,7 @@ public final class Federated {
       if (upto <= peerCursor(c, provider)) {
         return null;
       }
-      try (PreparedStatement u = c.prepareStatement("UPDATE ds_peer_cursors SET acked = ? WHERE provider = ?")) {
-        u.setLong(1, upto);
-        u.setString(2, provider);
-        if (u.executeUpdate() == 0) {
-          try (PreparedStatement ins = c.prepareStatement("INSERT INTO ds_peer_cursors (provider, acked) VALUES (?, ?)")) {
-            ins.setString(1, provider);
-            ins.setLong(2, upto);
-            ins.executeUpdate();
-          }
-        }
-      }
+      setPerPeer(c, "ds_peer_cursors", "acked", provider, upto);
       try (PreparedStatement d = c.prepareStatement("DELETE FROM ds_queue WHERE seq <= ? AND client_id IN"
           + " (SELECT client_id FROM ds_remote_clients WHERE provider = ?)")) {
         d.setLong(1, upto);
@@ -225,21 +215,26 @@ public final class Federated {
         appended.add(new Appended(seq, e.groupId(), e.kind(), "", e.message(), Set.copyOf(readers)));
       }
       if (upto != before) {
-        try (PreparedStatement u = c.prepareStatement("UPDATE ds_peer_received SET last_seq = ? WHERE provider = ?")) {
-          u.setLong(1, upto);
-          u.setString(2, hub);
-          if (u.executeUpdate() == 0) {
-            try (PreparedStatement ins = c.prepareStatement("INSERT INTO ds_peer_received (provider, last_seq) VALUES (?, ?)")) {
-              ins.setString(1, hub);
-              ins.setLong(2, upto);
-              ins.executeUpdate();
-            }
-          }
-        }
+        setPerPeer(c, "ds_peer_received", "last_seq", hub, upto);
       }
       return upto;
     });
     return new Received(last, List.copyOf(refused));
+  }
+
+  /** Sets a per-peer number ({@code table} keyed by provider; table and column are constants of this class). */
+  private static void setPerPeer(Connection c, String table, String column, String provider, long value) throws SQLException {
+    try (PreparedStatement u = c.prepareStatement("UPDATE " + table + " SET " + column + " = ? WHERE provider = ?")) {
+      u.setLong(1, value);
+      u.setString(2, provider);
+      if (u.executeUpdate() == 0) {
+        try (PreparedStatement ins = c.prepareStatement("INSERT INTO " + table + " (provider, " + column + ") VALUES (?, ?)")) {
+          ins.setString(1, provider);
+          ins.setLong(2, value);
+          ins.executeUpdate();
+        }
+      }
+    }
   }
 
   private static long lastReceived(Connection c, String hub) throws SQLException {

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,36 +32,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class CrashRecoveryTest {
   private static Process launch(Path data, int port, String url) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "org.jmls.server.Main", data.toString(), Integer.toString(port), "admin"));
-    if (url != null) {
-      cmd.addAll(List.of(url, "postgres", "postgres"));
-    }
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()));
-    long deadline = System.currentTimeMillis() + 60_000;
-    String line;
-    while ((line = out.readLine()) != null) {
-      if (line.startsWith("ready ")) {
-        Thread t = new Thread(() -> {
-          try {
-            while (out.readLine() != null) {
-              // drain
-            }
-          } catch (Exception ignored) {
-            // process ended
-          }
-        });
-        t.setDaemon(true);
-        t.start();
-        return p;
-      }
-      if (System.currentTimeMillis() > deadline) {
-        break;
-      }
-    }
-    p.destroyForcibly();
-    throw new IllegalStateException("server process did not start");
+    return ServerProcess.start(List.of(), data, port, "admin", url);
   }
 
   private static int freePort() throws Exception {
