@@ -143,11 +143,16 @@ class KeyPackageFederationTest {
       assertEquals(403, forged.statusCode(), forged.body());
       assertTrue(forged.body().contains("fed.forged-sender"), forged.body());
       String notify = "/fed/notify";
+      long stored = org.ds.groups().storedMessages();
       for (String bad : new String[] {"{}", "{\"entries\":[{\"seq\":1}]}", "{\"entries\":[{\"seq\":2,\"groupId\":\"zz\",\"kind\":\"WELCOME\","
-          + "\"message\":\"AA==\",\"readers\":[]}]}"}) {
+          + "\"message\":\"AA==\",\"readers\":[]}]}", "{\"entries\":[{\"seq\":3,\"groupId\":\"0102\",\"kind\":\"APPLICATION\","
+          + "\"message\":\"AA==\",\"readers\":[\"bob@example.org/phone\"]},{\"seq\":3,\"groupId\":\"0102\",\"kind\":\"APPLICATION\","
+          + "\"message\":\"AA==\",\"readers\":[\"bob@example.org/phone\"]}]}"}) {
         HttpResponse<String> b = post(org, notify, signedBy(com, org, notify, bad, ts + 30 + bad.length()), bad);
         assertEquals(400, b.statusCode(), bad + " -> " + b.body());
       }
+      assertEquals(stored, org.ds.groups().storedMessages(), "a refused delivery stores nothing");
+      assertEquals(null, org.ds.groups().federated().hubOf(Bytes.fromHex("0102")), "nor learns of a group from it");
       assertNotNull(com.as.providerIdentity().certificate());
     }
   }
