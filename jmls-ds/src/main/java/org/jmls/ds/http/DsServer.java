@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jmls.Bytes;
 import org.jmls.ValidationException;
@@ -43,8 +42,7 @@ public final class DsServer implements AutoCloseable {
   private final GroupDirectory groups;
   private final ReplayGuard replays;
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
-  private final Map<String, Set<PushChannel>> sockets = new ConcurrentHashMap<>();
-  private final Map<String, Object> waiters = new ConcurrentHashMap<>();
+  private final LiveDelivery live = new LiveDelivery();
   private final Map<String, long[]> buckets = new ConcurrentHashMap<>();
   /** Default requests per second a device may sustain (token bucket, burst of 4x). */
   public static final int RATE_PER_SECOND = 200;
@@ -113,13 +111,11 @@ public final class DsServer implements AutoCloseable {
 
   /** Closes the sessions of devices whose credential is no longer valid. */
   private void sweepSessions() {
-    for (Map.Entry<String, Set<PushChannel>> e : sockets.entrySet()) {
+    for (String client : live.online()) {
       try {
-        KeyPackageDirectory.Client c = keyPackages.client(e.getKey());
+        KeyPackageDirectory.Client c = keyPackages.client(client);
         if (c == null || !credentialStillValid(c, true)) {
-          for (PushChannel ch : e.getValue()) {
-            ch.close(4403, "credential revoked or expired");
-          }
+          live.closeSessions(client, 4403, "credential revoked or expired");
         }
       } catch (SQLException | RuntimeException ex) {
         // storage briefly unavailable: the next sweep checks again
@@ -175,7 +171,7 @@ public final class DsServer implements AutoCloseable {
     this.remoteClients = new org.jmls.ds.RemoteClients(db);
     this.groups = new GroupDirectory(db, services);
     this.replays = new ReplayGuard(db, services.clock());
-    groups.onAppended(this::deliver);
+    groups.onAppended(live::deliver);
     this.app = app;
     routes();
     credentialRecheck(CREDENTIAL_RECHECK);
@@ -220,45 +216,8 @@ public final class DsServer implements AutoCloseable {
   @Override
   public void close() {
     app.stop();
-    pushPool.shutdownNow();
+    live.close();
     sweeper.shutdownNow();
-  }
-
-  /**
-   * Freshly stored messages, announced in sequence order: delivering channels get them pushed,
-   * waiting long-polls are woken. The cost per message is bounded by the devices online here (or
-   * the group's size, if smaller), never by the group's size alone.
-   */
-  private void deliver(List<GroupDirectory.Appended> appended) {
-    Map<PushChannel, List<PushChannel.Frame>> perChannel = new java.util.LinkedHashMap<>();
-    Set<String> woken = new java.util.HashSet<>();
-    for (GroupDirectory.Appended a : appended) {
-      PushChannel.Frame frame = null;
-      for (String c : a.readers().size() <= sockets.size() ? a.readers() : sockets.keySet()) {
-        if (a.reaches(c)) {
-          for (PushChannel ch : sockets.getOrDefault(c, Set.of())) {
-            frame = frame == null ? PushChannel.Frame.of(a) : frame;
-            perChannel.computeIfAbsent(ch, k -> new ArrayList<>()).add(frame);
-          }
-        }
-      }
-      for (String c : a.readers().size() <= waiters.size() ? a.readers() : waiters.keySet()) {
-        if (a.reaches(c) && woken.add(c)) {
-          wakeLongPoll(c);
-        }
-      }
-    }
-    perChannel.forEach(PushChannel::offer);
-  }
-
-  /** Ends the wait of a long-polling {@code GET /ds/queue} of this device, if one is waiting. */
-  private void wakeLongPoll(String client) {
-    Object w = waiters.get(client);
-    if (w != null) {
-      synchronized (w) {
-        w.notifyAll();
-      }
-    }
   }
 
   // ------------------------------------------------------------------ helpers
@@ -491,10 +450,7 @@ public final class DsServer implements AutoCloseable {
       GroupDirectory.Batch got = groups.read(c.clientId(), after, limit);
       long deadline = System.currentTimeMillis() + wait;
       while (got.messages().isEmpty() && System.currentTimeMillis() < deadline) {
-        Object w = waiters.computeIfAbsent(c.clientId(), k -> new Object());
-        synchronized (w) {
-          w.wait(Math.max(1, Math.min(250, deadline - System.currentTimeMillis())));
-        }
+        live.awaitNews(c.clientId(), deadline);
         got = groups.read(c.clientId(), after, limit);
       }
       List<Bytes> expiredGroups = got.expired();
@@ -591,15 +547,15 @@ public final class DsServer implements AutoCloseable {
         ctx.session.getRemote().setBatchMode(org.eclipse.jetty.websocket.api.BatchMode.ON);
         ctx.session.setMaxTextMessageSize(64 * 1024);
         ctx.attribute("client", client);
-        PushChannel ch = new PushChannel(ctx, client, groups, this::allow, pushPool);
+        PushChannel ch = new PushChannel(ctx, client, groups, this::allow, live.pushPool);
         ctx.attribute("channel", ch);
-        sockets.computeIfAbsent(client, k -> ConcurrentHashMap.newKeySet()).add(ch);
+        live.opened(client, ch);
       });
       ws.onClose(ctx -> {
         String client = ctx.attribute("client");
         PushChannel ch = ctx.attribute("channel");
         if (client != null && ch != null) {
-          sockets.getOrDefault(client, Set.of()).remove(ch);
+          live.closed(client, ch);
         }
       });
       ws.onBinaryMessage(ctx -> {
@@ -616,15 +572,5 @@ public final class DsServer implements AutoCloseable {
       });
     });
   }
-
-  // ------------------------------------------------------------------ WebSocket channel
-
-  /** Sends, replies and pushes off the writer's and Jetty's threads, so neither waits on a slow socket. */
-  private final java.util.concurrent.ExecutorService pushPool = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
-    Thread t = new Thread(r, "jmls-ds-push");
-    t.setDaemon(true);
-    return t;
-  });
-
 
 }
