@@ -53,7 +53,18 @@ public final class Federated {
    * batch, whatever the number of the provider's devices.
    */
   public List<Entry> outbox(String provider, int limit) throws SQLException {
+    return acknowledgeAndRead(provider, 0, limit);
+  }
+
+  /**
+   * Hub: {@link #acknowledge} up to {@code upto} (nothing when 0) and {@link #outbox}, in one
+   * transaction: a busy peer's delivery loop costs one transaction a batch, not two.
+   */
+  public List<Entry> acknowledgeAndRead(String provider, long upto, int limit) throws SQLException {
     return db.transaction(c -> {
+      if (upto > 0) {
+        acknowledge(c, provider, upto);
+      }
       long after = peerCursor(c, provider);
       TreeMap<Long, Entry> entries = new TreeMap<>();
       Map<Long, Set<String>> readers = new TreeMap<>();
@@ -130,18 +141,22 @@ public final class Federated {
   /** Hub: {@code provider} stored everything up to {@code upto}: its cursor moves there, the Welcomes it took are deleted. */
   public void acknowledge(String provider, long upto) throws SQLException {
     db.transaction(c -> {
-      if (upto <= peerCursor(c, provider)) {
-        return null;
-      }
-      setPerPeer(c, "ds_peer_cursors", "acked", provider, upto);
-      try (PreparedStatement d = c.prepareStatement("DELETE FROM ds_queue WHERE seq <= ? AND client_id IN"
-          + " (SELECT client_id FROM ds_remote_clients WHERE provider = ?)")) {
-        d.setLong(1, upto);
-        d.setString(2, provider);
-        d.executeUpdate();
-      }
+      acknowledge(c, provider, upto);
       return null;
     });
+  }
+
+  private static void acknowledge(Connection c, String provider, long upto) throws SQLException {
+    if (upto <= peerCursor(c, provider)) {
+      return;
+    }
+    setPerPeer(c, "ds_peer_cursors", "acked", provider, upto);
+    try (PreparedStatement d = c.prepareStatement("DELETE FROM ds_queue WHERE seq <= ? AND client_id IN"
+        + " (SELECT client_id FROM ds_remote_clients WHERE provider = ?)")) {
+      d.setLong(1, upto);
+      d.setString(2, provider);
+      d.executeUpdate();
+    }
   }
 
   /** Follower: the hub of {@code gid}, or null when it is not a group hosted elsewhere. */

@@ -105,16 +105,17 @@ final class Notifier implements AutoCloseable {
   private void run(String peer) {
     long backoff = 100;
     Counters count = counters.get(peer);
+    long stored = 0; // what the peer took last, acknowledged with the next read
     while (running) {
       try {
-        List<Federated.Entry> batch = federated.outbox(peer, BATCH);
+        List<Federated.Entry> batch = federated.acknowledgeAndRead(peer, stored, BATCH);
+        stored = 0;
         count.backlog.set(batch.size());
         if (batch.isEmpty()) {
           await(peer, 30_000);
           continue;
         }
-        long stored = send(peer, batch);
-        federated.acknowledge(peer, stored);
+        stored = send(peer, batch);
         count.sentEntries.addAndGet(batch.size());
         if (!count.reachable) {
           count.reachable = true;
