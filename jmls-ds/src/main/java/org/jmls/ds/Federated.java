@@ -195,24 +195,34 @@ public final class Federated {
       refused.clear();
       long before = lastReceived(c, hub);
       long upto = before;
+      // Per batch: what each group is here (hosted here, by which hub); a batch holds many entries of few groups.
+      Map<Bytes, String> verdicts = new java.util.HashMap<>();
+      List<Entry> stored = new ArrayList<>();
       for (Entry e : entries) {
         if (e.seq() <= upto) {
           continue;
         }
         upto = e.seq();
-        if (GroupRows.row(c, e.groupId()) != null) {
-          refused.add(e.seq() + ": group " + e.groupId().hex() + " is hosted here, not by " + hub);
-          continue;
-        }
-        String host = hostOf(c, e.groupId());
-        if (host == null) {
-          try (PreparedStatement ins = c.prepareStatement("INSERT INTO ds_hosted_elsewhere (group_id, hub) VALUES (?, ?)")) {
-            ins.setBytes(1, e.groupId().unsafeArray());
-            ins.setString(2, hub);
-            ins.executeUpdate();
+        String verdict = verdicts.get(e.groupId());
+        if (verdict == null) {
+          if (GroupRows.row(c, e.groupId()) != null) {
+            verdict = "group " + e.groupId().hex() + " is hosted here, not by " + hub;
+          } else {
+            String host = hostOf(c, e.groupId());
+            if (host == null) {
+              try (PreparedStatement ins = c.prepareStatement("INSERT INTO ds_hosted_elsewhere (group_id, hub) VALUES (?, ?)")) {
+                ins.setBytes(1, e.groupId().unsafeArray());
+                ins.setString(2, hub);
+                ins.executeUpdate();
+              }
+              host = hub;
+            }
+            verdict = host.equals(hub) ? "" : "group " + e.groupId().hex() + " is hosted by " + host + ", not by " + hub;
           }
-        } else if (!host.equals(hub)) {
-          refused.add(e.seq() + ": group " + e.groupId().hex() + " is hosted by " + host + ", not by " + hub);
+          verdicts.put(e.groupId(), verdict);
+        }
+        if (!verdict.isEmpty()) {
+          refused.add(e.seq() + ": " + verdict);
           continue;
         }
         List<String> readers = new ArrayList<>();
@@ -222,12 +232,16 @@ public final class Federated {
             readers.add(d);
           }
         }
-        if (readers.isEmpty()) {
-          continue;
+        if (!readers.isEmpty()) {
+          stored.add(new Entry(e.seq(), e.groupId(), e.kind(), e.message(), readers));
         }
-        long seq = DeliveryLog.reserve(c, 1);
-        DeliveryLog.addressTo(c, readers, seq, e.groupId(), e.kind(), e.message().unsafeArray(), at);
-        appended.add(new Appended(seq, e.groupId(), e.kind(), "", e.message(), Set.copyOf(readers)));
+      }
+      // This DS's sequence numbers for the batch at once, then each entry addressed to its readers.
+      long seq = stored.isEmpty() ? 0 : DeliveryLog.reserve(c, stored.size());
+      for (Entry e : stored) {
+        DeliveryLog.addressTo(c, e.readers(), seq, e.groupId(), e.kind(), e.message().unsafeArray(), at);
+        appended.add(new Appended(seq, e.groupId(), e.kind(), "", e.message(), Set.copyOf(e.readers())));
+        seq++;
       }
       if (upto != before) {
         setPerPeer(c, "ds_peer_received", "last_seq", hub, upto);
@@ -270,11 +284,26 @@ public final class Federated {
     }
   }
 
-  private static boolean registered(Connection c, String device) throws SQLException {
+  /**
+   * Devices found registered here. A registration is never withdrawn (a revoked device stays
+   * registered and is refused by its credential), so a device once found stays found, on every node.
+   */
+  private final Set<String> registeredDevices = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  private boolean registered(Connection c, String device) throws SQLException {
+    if (registeredDevices.contains(device)) {
+      return true;
+    }
     try (PreparedStatement q = c.prepareStatement("SELECT 1 FROM ds_clients WHERE client_id = ?")) {
       q.setString(1, device);
       try (ResultSet rs = q.executeQuery()) {
-        return rs.next();
+        if (rs.next()) {
+          if (registeredDevices.size() < 1_000_000) {
+            registeredDevices.add(device);
+          }
+          return true;
+        }
+        return false;
       }
     }
   }
