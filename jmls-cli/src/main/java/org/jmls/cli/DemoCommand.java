@@ -155,14 +155,7 @@ final class DemoCommand implements Callable<Integer> {
       System.out.println("     members: " + alice.members(g));
 
       say("Every member holds the same epoch authenticator:");
-      Bytes expected = alice.epochAuthenticator(g);
-      boolean same = true;
-      for (MlsClient c : List.of(alice, bob, bobLaptop)) {
-        Bytes a = c.epochAuthenticator(g);
-        same &= a.equals(expected);
-        System.out.printf("     %-24s epoch %d  %s...%n", c.clientId(), c.epoch(g), a.hex().substring(0, 32));
-      }
-      System.out.println();
+      boolean same = agree(List.of(alice, bob, bobLaptop), g, 24);
       System.out.println(same ? "Demo complete: all members agree." : "MISMATCH: members disagree on the epoch authenticator.");
       return same ? 0 : 1;
     } finally {
@@ -170,5 +163,18 @@ final class DemoCommand implements Callable<Integer> {
         embedded.close();
       }
     }
+  }
+
+  /** Prints each member's epoch and epoch authenticator (ids padded to {@code width}); whether all equal the first's. */
+  static boolean agree(List<MlsClient> members, Bytes g, int width) {
+    Bytes expected = members.get(0).epochAuthenticator(g);
+    boolean same = true;
+    for (MlsClient c : members) {
+      Bytes a = c.epochAuthenticator(g);
+      same &= a.equals(expected);
+      System.out.printf("     %-" + width + "s epoch %d  %s...%n", c.clientId(), c.epoch(g), a.hex().substring(0, 32));
+    }
+    System.out.println();
+    return same;
   }
 }

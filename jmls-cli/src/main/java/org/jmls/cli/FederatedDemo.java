@@ -155,14 +155,7 @@ final class FederatedDemo {
       }
 
       say("Every member holds the same epoch authenticator:");
-      Bytes expected = alice.epochAuthenticator(g);
-      boolean same = true;
-      for (MlsClient c : List.of(alice, charlie, bob, bobLaptop)) {
-        Bytes a = c.epochAuthenticator(g);
-        same &= a.equals(expected);
-        System.out.printf("     %-26s epoch %d  %s...%n", c.clientId(), c.epoch(g), a.hex().substring(0, 32));
-      }
-      System.out.println();
+      boolean same = DemoCommand.agree(List.of(alice, charlie, bob, bobLaptop), g, 26);
       System.out.println(same ? "Demo complete: all members, on two providers, agree." : "MISMATCH: members disagree on the epoch authenticator.");
       return same ? 0 : 1;
     } finally {

@@ -83,6 +83,15 @@ class FederationProcessTest {
     return got;
   }
 
+  /** Syncs {@code c} (on the DS's long-poll) until it is, or is no longer, in the group; fails after 60 s. */
+  private static void awaitMembership(MlsClient c, Bytes gid, boolean member) throws Exception {
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (c.inGroup(gid) != member) {
+      assertTrue(System.currentTimeMillis() < deadline, c.clientId() + (member ? " never joined" : " never learnt of its removal"));
+      c.syncWaiting(5_000);
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "postgres"})
   void twoProviderProcesses_talk_followerKilledAndRestarted_nothingLost(String db) throws Exception {
@@ -100,11 +109,7 @@ class FederationProcessTest {
       Bytes gid = alice.createGroup("across");
       alice.addUsers(gid, List.of("bob@example.org", "charlie@example.com"));
       for (MlsClient c : List.of(charlie, bobPhone, bobTablet)) {
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (!c.inGroup(gid)) {
-          assertTrue(System.currentTimeMillis() < deadline, c.clientId() + " never joined");
-          c.syncWaiting(5_000);
-        }
+        awaitMembership(c, gid, true);
       }
       assertEquals(List.of("alice@example.com/phone", "bob@example.org/phone", "bob@example.org/tablet", "charlie@example.com/laptop"),
           alice.members(gid).stream().sorted().toList());
@@ -142,11 +147,7 @@ class FederationProcessTest {
       // Alice removes Bob: his devices learn it, and nothing said afterwards reaches them.
       alice.removeUser(gid, "bob@example.org");
       for (MlsClient c : List.of(bobPhone, bobTablet)) {
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (c.inGroup(gid)) {
-          assertTrue(System.currentTimeMillis() < deadline, c.clientId() + " never learnt of its removal");
-          c.syncWaiting(5_000);
-        }
+        awaitMembership(c, gid, false);
       }
       alice.send(gid, "only com now");
       assertEquals(List.of("only com now"), receive(charlie, 1));
@@ -176,11 +177,7 @@ class FederationProcessTest {
       MlsClient bob = device(org, "bob@example.org", "phone");
       Bytes gid = alice.createGroup("race");
       alice.addUsers(gid, List.of("bob@example.org"));
-      long deadline = System.currentTimeMillis() + 60_000;
-      while (!bob.inGroup(gid)) {
-        assertTrue(System.currentTimeMillis() < deadline, "bob never joined");
-        bob.syncWaiting(5_000);
-      }
+      awaitMembership(bob, gid, true);
       List<String> said = new ArrayList<>();
       for (int i = 0; i < 10; i++) {
         said.add("before the race " + i);
