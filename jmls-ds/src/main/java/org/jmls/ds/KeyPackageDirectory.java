@@ -235,13 +235,28 @@ public final class KeyPackageDirectory {
   public record Claimed(String clientId, Bytes keyPackageMessage, boolean lastResort) {}
 
   /**
+   * Which devices may still be handed out: a device whose credential was revoked or expired since
+   * it uploaded is skipped by claims (its KeyPackages would only be refused by every member and,
+   * across providers, by the adding user's provider). Asked outside any transaction.
+   */
+  public interface DeviceGate {
+    boolean usable(String clientId) throws SQLException;
+  }
+
+  private volatile DeviceGate gate = clientId -> true;
+
+  /** Sets the check made of each device before a claim hands out its KeyPackage. */
+  public void gate(DeviceGate g) {
+    this.gate = g;
+  }
+
+  /**
    * One KeyPackage for {@code suite} per device of {@code userId}: a one-time one if the device
    * has any (marked claimed in the same transaction), else its last-resort one. Devices with
-   * neither are skipped.
+   * neither, and devices the {@link #gate} refuses, are skipped.
    */
   public List<Claimed> claim(String userId, int suite) throws SQLException {
-    long now = now();
-    return db.transaction(conn -> claimFor(conn, userId, suite, now));
+    return claimAll(List.of(userId), suite).get(userId);
   }
 
   /** Most users in one batched claim. */
@@ -256,38 +271,53 @@ public final class KeyPackageDirectory {
       throw new IllegalArgumentException("at most " + MAX_BATCH_CLAIM + " users per claim");
     }
     long now = now();
+    Map<String, List<String>> devices = db.transaction(conn -> {
+      Map<String, List<String>> out = new java.util.LinkedHashMap<>();
+      for (String u : userIds) {
+        out.put(u, devicesOf(conn, u));
+      }
+      return out;
+    });
+    DeviceGate g = gate;
+    for (Map.Entry<String, List<String>> e : devices.entrySet()) {
+      List<String> usable = new ArrayList<>();
+      for (String d : e.getValue()) {
+        if (g.usable(d)) {
+          usable.add(d);
+        }
+      }
+      e.setValue(usable);
+    }
     return db.transaction(conn -> {
       Map<String, List<Claimed>> out = new java.util.LinkedHashMap<>();
-      for (String u : userIds) {
-        out.put(u, claimFor(conn, u, suite, now));
+      for (Map.Entry<String, List<String>> e : devices.entrySet()) {
+        List<Claimed> got = new ArrayList<>();
+        for (String d : e.getValue()) {
+          Claimed c = claimOneTime(conn, d, suite, now);
+          if (c == null) {
+            c = lastResort(conn, d, suite, now);
+          }
+          if (c != null) {
+            got.add(c);
+          }
+        }
+        out.put(e.getKey(), got);
       }
       return out;
     });
   }
 
-  private List<Claimed> claimFor(Connection conn, String userId, int suite, long now) throws SQLException {
-    {
-      List<String> devices = new ArrayList<>();
-      try (PreparedStatement q = conn.prepareStatement("SELECT client_id FROM ds_clients WHERE user_id = ? ORDER BY client_id")) {
-        q.setString(1, userId);
-        try (ResultSet rs = q.executeQuery()) {
-          while (rs.next()) {
-            devices.add(rs.getString(1));
-          }
+  private static List<String> devicesOf(Connection conn, String userId) throws SQLException {
+    List<String> devices = new ArrayList<>();
+    try (PreparedStatement q = conn.prepareStatement("SELECT client_id FROM ds_clients WHERE user_id = ? ORDER BY client_id")) {
+      q.setString(1, userId);
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          devices.add(rs.getString(1));
         }
       }
-      List<Claimed> out = new ArrayList<>();
-      for (String d : devices) {
-        Claimed c = claimOneTime(conn, d, suite, now);
-        if (c == null) {
-          c = lastResort(conn, d, suite, now);
-        }
-        if (c != null) {
-          out.add(c);
-        }
-      }
-      return out;
     }
+    return devices;
   }
 
   private Claimed claimOneTime(Connection conn, String device, int suite, long now) throws SQLException {

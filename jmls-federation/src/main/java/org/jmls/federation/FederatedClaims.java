@@ -27,11 +27,15 @@ import org.jmls.message.MlsMessage;
  * and checked before anyone gets them: each KeyPackage valid now (its signature, and its credential
  * under the root of the peer's domain), its credential naming the device and the user the answer
  * says, that user one of those asked. What passes is recorded ({@link RemoteClients}), so this DS
- * knows the device in the groups it orders and where its Welcome goes. An answer with any fault is
- * refused whole ({@code fed.peer-answer}): the peer, not the asking device, is at fault.
+ * knows the device in the groups it orders and where its Welcome goes. A KeyPackage whose credential
+ * the peer's AS has revoked, or which has expired, is left out (the peer's DS may not know yet);
+ * an answer with any other fault is refused whole ({@code fed.peer-answer}): the peer, not the
+ * asking device, is at fault.
  */
 final class FederatedClaims implements RemoteClients.Claims {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Faults of a device's credential that its provider may not have seen yet: the device is skipped, not the answer refused. */
+  private static final Set<String> NO_LONGER_VALID = Set.of("as.revoked", "as.expired");
 
   private final Peers peers;
   private final RemoteClients remote;
@@ -87,7 +91,14 @@ final class FederatedClaims implements RemoteClients.Claims {
           throw new ValidationException("fed.peer-answer", domain + " answered something else than a KeyPackage of suite " + suite);
         }
         MlsCrypto crypto = services.provider().suite(CipherSuite.of(suite));
-        KeyPackages.validate(crypto, services, kp, List.of(), now);
+        try {
+          KeyPackages.validate(crypto, services, kp, List.of(), now);
+        } catch (ValidationException v) {
+          if (NO_LONGER_VALID.contains(v.ruleId())) {
+            continue; // revoked or expired since the peer last looked: that device is left out, the others go on
+          }
+          throw v;
+        }
         if (!X509Credentials.user(kp.leafNode().credential()).equals(user)
             || !X509Credentials.client(kp.leafNode().credential()).equals(device)) {
           throw new ValidationException("fed.peer-answer", domain + " answered a KeyPackage whose credential does not name " + device);

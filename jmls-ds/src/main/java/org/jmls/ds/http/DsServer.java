@@ -167,6 +167,11 @@ public final class DsServer implements AutoCloseable {
   private DsServer(Javalin app, Database db, GroupServices services) {
     this.services = services;
     this.keyPackages = new KeyPackageDirectory(db, services);
+    // A device revoked or expired since it uploaded is not handed out (checked as its requests are).
+    keyPackages.gate(id -> {
+      KeyPackageDirectory.Client c = keyPackages.client(id);
+      return c != null && credentialStillValid(c, false);
+    });
     this.claims = new org.jmls.ds.ClaimRouter(keyPackages);
     this.remoteClients = new org.jmls.ds.RemoteClients(db);
     this.groups = new GroupDirectory(db, services);
