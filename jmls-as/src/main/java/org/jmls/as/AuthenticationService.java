@@ -337,22 +337,49 @@ public final class AuthenticationService {
     return new Issued(new Credential.X509(List.of(Bytes.wrap(der))), newSerial, now + lifetimeSeconds);
   }
 
+  private final List<java.util.function.Consumer<String>> revocationListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /**
+   * Calls {@code clientId} ({@code user@domain/device}) after each revocation is stored: a DS in
+   * the same process forgets its cached checks of that device at once instead of at its next
+   * recheck. A listener's failure does not undo the revocation.
+   */
+  public void onRevoked(java.util.function.Consumer<String> clientId) {
+    revocationListeners.add(clientId);
+  }
+
+  private void revoked(String clientId) {
+    for (java.util.function.Consumer<String> l : revocationListeners) {
+      try {
+        l.accept(clientId);
+      } catch (RuntimeException e) {
+        // the revocation stands; the listener's next periodic check catches up
+      }
+    }
+  }
+
   /** Revokes a certificate (operator action). */
   public void revoke(String serial, String operator) throws SQLException, ValidationException {
-    int n = db.transaction(c -> {
+    String device = db.transaction(c -> {
       try (PreparedStatement u = c.prepareStatement("UPDATE as_certificates SET revoked_at = ? WHERE serial = ? AND revoked_at IS NULL")) {
         u.setLong(1, now());
         u.setString(2, serial);
-        int updated = u.executeUpdate();
-        if (updated == 1) {
-          audit(c, operator, "revoked", "serial=" + serial);
+        if (u.executeUpdate() != 1) {
+          return null;
         }
-        return updated;
+      }
+      audit(c, operator, "revoked", "serial=" + serial);
+      try (PreparedStatement q = c.prepareStatement("SELECT user_id, device_id FROM as_certificates WHERE serial = ?")) {
+        q.setString(1, serial);
+        try (ResultSet rs = q.executeQuery()) {
+          return rs.next() ? rs.getString(1) + "/" + rs.getString(2) : "";
+        }
       }
     });
-    if (n != 1) {
+    if (device == null) {
       throw new ValidationException("as.unknown-certificate", "no unrevoked certificate with serial " + serial);
     }
+    revoked(device);
   }
 
   /**
@@ -385,6 +412,7 @@ public final class AuthenticationService {
     if (revoked.isEmpty()) {
       throw new ValidationException("as.unknown-device", "no unrevoked certificate for device " + user + "/" + device);
     }
+    revoked(user + "/" + device);
     return revoked;
   }
 

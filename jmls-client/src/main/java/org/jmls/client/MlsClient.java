@@ -430,6 +430,8 @@ public final class MlsClient {
 
   /** Runs when the DS's answer to a commit arrives, before it is acted on (tests simulate a crash there). */
   java.util.function.IntConsumer afterPost = status -> {};
+  /** Test hook: runs when a commit is built and merged speculatively, just before it is posted. */
+  Runnable beforePost = () -> {};
 
   /**
    * Settles commits whose DS answer never arrived (a crash or a lost connection while posting): the
@@ -506,6 +508,7 @@ public final class MlsClient {
       DsClient.Response r;
       try {
         persist(); // the store keeps the state before this commit until the DS's answer is known
+        beforePost.run();
         r = ds.send("POST", "/ds/groups/commit", bundle, CommitBundle.MEDIA_TYPE);
         afterPost.accept(r.status());
       } catch (Exception e) {
@@ -536,6 +539,12 @@ public final class MlsClient {
       progress.accept(what + ": another member's commit won epoch " + epochBefore + "; catching up, then retrying ("
           + (attempt + 2) + "/" + RETRIES + ")");
       drain();
+      // The DS says where the group is; the winning commit may not be in this device's queue yet
+      // (a follower provider gets it from the hub a moment later): wait for it rather than build a
+      // commit that is sure to lose.
+      if (r.json() != null && r.json().get("currentEpoch") instanceof Number current) {
+        awaitEpoch(gid, current.longValue(), CATCH_UP_WAIT_MILLIS);
+      }
     }
     throw new ClientException(what + " lost " + RETRIES + " commit races in a row; try again later");
   }
@@ -766,15 +775,32 @@ public final class MlsClient {
     return out;
   }
 
+  /** How long a device that lost a commit race waits for the winning commit to reach its queue. */
+  private static final long CATCH_UP_WAIT_MILLIS = 10_000;
+
+  /** Reads (on the DS's long-poll) until the group reaches {@code epoch}, for at most {@code millis}. */
+  private void awaitEpoch(Bytes gid, long epoch, long millis) throws Exception {
+    long deadline = System.currentTimeMillis() + millis;
+    while (state.groups.containsKey(gid) && group(gid).epoch() < epoch) {
+      long left = deadline - System.currentTimeMillis();
+      if (left <= 0) {
+        return; // the retry finds out
+      }
+      ds.call("GET", "/ds/queue?after=" + state.queueSeq + "&limit=1&wait=" + Math.min(left, 30_000), null);
+      drain();
+    }
+  }
+
   /**
    * As {@link #sync()}; when nothing is waiting at the DS, first waits up to {@code millis} for
    * something to arrive (the DS's long-poll: the call returns as soon as a message is stored for
    * this device, not after a fixed delay).
    */
   public List<Received> syncWaiting(long millis) throws Exception {
+    long before = state.queueSeq;
     List<Received> out = sync();
-    if (!out.isEmpty()) {
-      return out;
+    if (!out.isEmpty() || state.queueSeq != before) {
+      return out; // something was waiting (texts, or handshakes that yield none)
     }
     ds.call("GET", "/ds/queue?after=" + state.queueSeq + "&limit=1&wait=" + Math.max(0, Math.min(30_000, millis)), null);
     return sync();

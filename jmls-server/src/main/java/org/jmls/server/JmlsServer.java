@@ -156,6 +156,9 @@ public final class JmlsServer implements AutoCloseable {
       GroupServices services = new GroupServices(DefaultCryptoProvider.instance(), Clock.systemUTC(), credentials, PskStore.NONE, null);
       DsServer ds = DsServer.install(app, dsDb, services);
       dsServer = ds;
+      if (as != null) {
+        as.onRevoked(ds::recheckCredential); // a revocation takes effect at once, not at the next recheck
+      }
       if (federation != null) {
         fed = org.jmls.federation.Federation.install(app, federation, as, ds, dsDb, services);
         federationMetrics(registry, fed);

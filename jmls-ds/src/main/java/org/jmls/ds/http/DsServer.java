@@ -109,6 +109,25 @@ public final class DsServer implements AutoCloseable {
     return ok;
   }
 
+  /**
+   * The device's credential may have changed status (its AS, in this process, revoked it):
+   * forgets the cached check, so its next request, claim or session sweep asks again, and closes
+   * its sessions now if it is no longer valid.
+   */
+  public void recheckCredential(String clientId) {
+    credentialValid.remove(clientId);
+    sweeper.execute(() -> {
+      try {
+        KeyPackageDirectory.Client c = keyPackages.client(clientId);
+        if (c != null && !credentialStillValid(c, true)) {
+          live.closeSessions(clientId, 4403, "credential revoked or expired");
+        }
+      } catch (SQLException | RuntimeException ex) {
+        // storage briefly unavailable: the periodic sweep checks again
+      }
+    });
+  }
+
   /** Closes the sessions of devices whose credential is no longer valid. */
   private void sweepSessions() {
     for (String client : live.online()) {
