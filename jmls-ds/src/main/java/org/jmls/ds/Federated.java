@@ -232,7 +232,9 @@ public final class Federated {
             readers.add(d);
           }
         }
-        if (!readers.isEmpty()) {
+        if (readers.isEmpty()) {
+          refused.add(e.seq() + ": none of its readers " + e.readers() + " is a device registered here");
+        } else {
           stored.add(new Entry(e.seq(), e.groupId(), e.kind(), e.message(), readers));
         }
       }

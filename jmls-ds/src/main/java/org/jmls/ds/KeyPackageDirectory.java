@@ -259,6 +259,20 @@ public final class KeyPackageDirectory {
     return claimAll(List.of(userId), suite).get(userId);
   }
 
+  /**
+   * The suite a claim asks for, from its {@code cipherSuite} field: absent means suite 1; anything
+   * but the number of a supported suite is refused with {@code rule}, not answered with nothing.
+   */
+  public static int claimedSuite(Object field, String rule) throws ValidationException {
+    if (field == null) {
+      return 1;
+    }
+    if (!(field instanceof Integer n) || org.jmls.crypto.CipherSuite.of(n) == null) {
+      throw new ValidationException(rule, "cipherSuite is the number of a supported cipher suite, not " + field);
+    }
+    return n;
+  }
+
   /** Most users in one batched claim. */
   public static final int MAX_BATCH_CLAIM = 10_000;
 

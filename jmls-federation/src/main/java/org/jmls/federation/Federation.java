@@ -121,6 +121,15 @@ public final class Federation {
     notifier.wake(peer);
   }
 
+  /**
+   * Waits until everything owed to {@code peer} has been delivered and acknowledged (its outbox
+   * empty, nothing appended since); false if {@code timeout} passed first. For a graceful stop or a
+   * test that compares stored state.
+   */
+  public boolean awaitDelivered(String peer, java.time.Duration timeout) throws InterruptedException {
+    return notifier.awaitIdle(peer, timeout.toMillis());
+  }
+
   /** Stops delivering to peers (the server is closing). */
   public void close() {
     notifier.close();
@@ -186,7 +195,7 @@ public final class Federation {
     if (body == null || !(body.get("userIds") instanceof List<?> raw) || raw.isEmpty() || raw.size() > KeyPackageDirectory.MAX_BATCH_CLAIM) {
       throw new ValidationException("fed.request-field", "'userIds' holds 1 to " + KeyPackageDirectory.MAX_BATCH_CLAIM + " users");
     }
-    int suite = body.get("cipherSuite") instanceof Number n ? n.intValue() : 1;
+    int suite = KeyPackageDirectory.claimedSuite(body.get("cipherSuite"), "fed.request-field");
     List<String> users = new ArrayList<>();
     String mine = "@" + peers.config().domain();
     for (Object o : raw) {

@@ -10,8 +10,10 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jmls.Bytes;
 import org.jmls.ValidationException;
+import org.jmls.codec.DecodeException;
 import org.jmls.ds.Federated;
 import org.jmls.ds.GroupDirectory;
+import org.jmls.message.MlsMessage;
 
 /**
  * The hub's side of delivery to followers ({@code POST /fed/notify} at each peer): one worker per
@@ -35,6 +37,10 @@ final class Notifier implements AutoCloseable {
     final AtomicLong failures = new AtomicLong();
     final AtomicLong backlog = new AtomicLong();
     volatile boolean reachable = true;
+    /** Everything owed was delivered and acknowledged, and nothing was appended since. */
+    volatile boolean idle;
+    /** Woken since the worker last began a read (guarded by the peer's signal). */
+    boolean woken;
   }
 
   private final Peers peers;
@@ -90,9 +96,30 @@ final class Notifier implements AutoCloseable {
     Object s = signals.get(peer);
     if (s != null) {
       synchronized (s) {
+        counters.get(peer).idle = false;
+        counters.get(peer).woken = true;
         s.notifyAll();
       }
     }
+  }
+
+  /** Waits until everything owed to {@code peer} was delivered and acknowledged; false if {@code millis} passed first. */
+  boolean awaitIdle(String peer, long millis) throws InterruptedException {
+    Object s = signals.get(peer);
+    if (s == null) {
+      throw new IllegalArgumentException("not a peer: " + peer);
+    }
+    long deadline = System.currentTimeMillis() + millis;
+    synchronized (s) {
+      while (!counters.get(peer).idle) {
+        long left = deadline - System.currentTimeMillis();
+        if (left <= 0) {
+          return false;
+        }
+        s.wait(left);
+      }
+    }
+    return true;
   }
 
   private void await(String peer, long millis) throws InterruptedException {
@@ -108,11 +135,21 @@ final class Notifier implements AutoCloseable {
     long stored = 0; // what the peer took last, acknowledged with the next read
     while (running) {
       try {
+        Object signal = signals.get(peer);
+        synchronized (signal) {
+          count.woken = false; // a wake from here on may be about entries this read misses
+        }
         List<Federated.Entry> batch = federated.acknowledgeAndRead(peer, stored, BATCH);
         stored = 0;
         count.backlog.set(batch.size());
         if (batch.isEmpty()) {
-          await(peer, 30_000);
+          synchronized (signal) {
+            if (!count.woken) { // else something was appended during the read: read again at once
+              count.idle = true;
+              signal.notifyAll();
+              signal.wait(30_000);
+            }
+          }
           continue;
         }
         stored = send(peer, batch);
@@ -180,7 +217,13 @@ final class Notifier implements AutoCloseable {
   }
 
   /** Parses a delivery body (at the follower). */
-  static List<Federated.Entry> parse(byte[] body) throws ValidationException {
+  /**
+   * A delivery as a follower reads it. What a correct hub never sends refuses the whole delivery
+   * (nothing stored): entries out of order, more than {@value #BATCH}, an entry addressed to no
+   * one or to a device of another domain than {@code localDomain}, a message that is not an
+   * MLSMessage.
+   */
+  static List<Federated.Entry> parse(byte[] body, String localDomain) throws ValidationException {
     try {
       Map<?, ?> m = JSON.readValue(body, Map.class);
       List<Federated.Entry> out = new ArrayList<>();
@@ -189,15 +232,27 @@ final class Notifier implements AutoCloseable {
         Map<?, ?> e = (Map<?, ?>) o;
         long seq = ((Number) e.get("seq")).longValue();
         if (seq <= previous) {
-          throw new ValidationException("fed.request-field", "entries are in increasing sequence order");
+          throw new ValidationException("fed.request-field", "entries are in increasing sequence order, from 1");
         }
         previous = seq;
         List<String> readers = new ArrayList<>();
         for (Object r : (List<?>) e.get("readers")) {
+          if (!localDomain.equals(domainOfDevice((String) r))) {
+            throw new ValidationException("fed.request-field", "entry " + seq + " is addressed to " + r + ", not a device of " + localDomain);
+          }
           readers.add((String) r);
         }
+        if (readers.isEmpty()) {
+          throw new ValidationException("fed.request-field", "entry " + seq + " is addressed to no device");
+        }
+        byte[] message = Base64.getDecoder().decode((String) e.get("message"));
+        try {
+          MlsMessage.fromBytes(message);
+        } catch (DecodeException notMls) {
+          throw new ValidationException("fed.request-field", "entry " + seq + " is not an MLSMessage: " + notMls.getMessage());
+        }
         out.add(new Federated.Entry(seq, Bytes.fromHex((String) e.get("groupId")), GroupDirectory.Kind.valueOf((String) e.get("kind")),
-            Bytes.wrap(Base64.getDecoder().decode((String) e.get("message"))), readers));
+            Bytes.wrap(message), readers));
       }
       if (out.size() > BATCH) {
         throw new ValidationException("fed.request-field", "at most " + BATCH + " entries per delivery");

@@ -109,7 +109,7 @@ final class RelayRoutes {
     });
     app.post("/fed/notify", ctx -> {
       String hub = f.authenticate(ctx);
-      Federated.Received r = groups.federated().receive(hub, localDomain, Notifier.parse(ctx.bodyAsBytes()));
+      Federated.Received r = groups.federated().receive(hub, localDomain, Notifier.parse(ctx.bodyAsBytes(), localDomain));
       ctx.json(Map.of("stored", r.lastSeq(), "refused", r.refused()));
     });
   }

@@ -74,6 +74,9 @@ public final class ServiceHttp {
     app.exception(MlsException.class, (e, ctx) -> error(ctx, 400, "request.invalid", e.getMessage()));
     app.exception(SQLException.class, (e, ctx) -> error(ctx, 503, "service.storage", "storage unavailable; retry"));
     app.exception(Exception.class, (e, ctx) -> error(ctx, 400, "request.bad", String.valueOf(e.getMessage())));
+    // A query parameter of the wrong type (?after=x): Javalin's own answer names no rule; ours does, and says which.
+    app.exception(io.javalin.validation.ValidationException.class, (e, ctx) -> error(ctx, 400, "request.query",
+        "query parameter(s) " + e.getErrors().keySet() + " not of the expected type"));
     // A path or method no route serves: Javalin answers plain text; ours is a JSON error like every other.
     for (int status : new int[] {404, 405}) {
       app.error(status, ctx -> {

@@ -405,7 +405,7 @@ public final class DsServer implements AutoCloseable {
 
     app.post("/ds/key-packages/claim", signed((ctx, c) -> {
       Map<?, ?> body = json(ctx);
-      int suite = body.get("cipherSuite") instanceof Number ? ((Number) body.get("cipherSuite")).intValue() : 1;
+      int suite = KeyPackageDirectory.claimedSuite(body.get("cipherSuite"), "ds.request-field");
       List<Map<String, Object>> out = new ArrayList<>();
       if (body.get("userIds") != null) {
         // Batched: every device of each user, entries tagged with their user.
