@@ -68,11 +68,16 @@ public final class DsLoad {
       long refused,
       long delivered, long expectedDeliveries, long duplicates, long unknown, long fetches, double acceptedPerSecond,
       double deliveredPerSecond, double acceptP50Ms, double acceptP99Ms, double deliveryP50Ms, double deliveryP99Ms,
-      double localDeliveryP50Ms, double localDeliveryP99Ms, double crossDeliveryP50Ms, double crossDeliveryP99Ms) {
+      double localDeliveryP50Ms, double localDeliveryP99Ms, double crossDeliveryP50Ms, double crossDeliveryP99Ms,
+      double[] pathP50Ms) {
     public String summary() {
       String federation = Double.isNaN(crossDeliveryP50Ms) ? "" : String.format(java.util.Locale.ROOT,
           "; devices at the hub's provider: delivery p50 %.1f ms p99 %.1f ms, at the other provider: p50 %.1f ms p99 %.1f ms",
           localDeliveryP50Ms, localDeliveryP99Ms, crossDeliveryP50Ms, crossDeliveryP99Ms);
+      if (pathP50Ms != null) {
+        federation += String.format(java.util.Locale.ROOT, "; p50 by path (sender -> receiver provider): hub -> hub %.1f ms,"
+            + " hub -> other %.1f ms, other -> hub %.1f ms, other -> other %.1f ms", pathP50Ms[0], pathP50Ms[1], pathP50Ms[2], pathP50Ms[3]);
+      }
       return String.format(java.util.Locale.ROOT,
           "%s over %s, %d groups of %d (%d devices), %.1f s: accepted %d (%.0f msg/s), refused %d; delivered %d of %d expected"
               + " (%.0f deliveries/s), duplicates %d, unknown %d, queue fetches %d; accept p50 %.1f ms p99 %.1f ms; delivery p50 %.1f ms p99 %.1f ms",
@@ -95,7 +100,11 @@ public final class DsLoad {
     volatile long lastSeq;
     org.jmls.ds.http.DsSession session;
 
-    void record(long nanos) {
+    /** Per latency: whether its sender was a device of the provider that is not the hub. */
+    java.util.BitSet fromOther = new java.util.BitSet();
+
+    void record(long nanos, boolean senderOther) {
+      fromOther.set(count, senderOther);
       if (count == latencies.length) {
         latencies = Arrays.copyOf(latencies, count * 2);
       }
@@ -195,6 +204,7 @@ public final class DsLoad {
     int perSender = o.sdk() ? 0 : (int) Math.max(100, Math.min(200_000L, 12_000L * o.seconds() / ((long) o.groups() * senders)));
     o.progress().accept("preparing " + ((long) perSender * senders * o.groups()) + " messages of " + o.payloadBytes() + " bytes");
     Map<Bytes, Long> sentAt = new ConcurrentHashMap<>();
+    java.util.Set<Bytes> sentByOther = ConcurrentHashMap.newKeySet(); // federated: posted by a device of the non-hub provider
     List<List<Prepared>> perDevice = new ArrayList<>();
     List<Future<List<Prepared>>> made = new ArrayList<>();
     for (int g = 0; g < o.groups(); g++) {
@@ -293,7 +303,8 @@ public final class DsLoad {
                 }
                 return;
               }
-              count(tally, sentAt, pushed.message(), System.nanoTime(), windowEnd, delivered, deliveredInWindow, duplicates, unknown);
+              count(tally, sentAt, sentByOther, pushed.message(), System.nanoTime(), windowEnd, delivered, deliveredInWindow, duplicates,
+                  unknown);
             }
           });
           if (tally != null) {
@@ -324,7 +335,7 @@ public final class DsLoad {
                   continue;
                 }
                 Bytes bytes = Bytes.wrap(Base64.getDecoder().decode((String) e.get("data")));
-                count(tally, sentAt, bytes, now, windowEnd, delivered, deliveredInWindow, duplicates, unknown);
+                count(tally, sentAt, sentByOther, bytes, now, windowEnd, delivered, deliveredInWindow, duplicates, unknown);
               }
               if (now - lastAck > 1_000_000_000L && after > 0) {
                 c.dsClient().call("POST", "/ds/queue/ack", Map.of("upto", after));
@@ -447,6 +458,9 @@ public final class DsLoad {
         Prepared p;
         while (sending.get() && System.nanoTime() < stopAt && (p = queue.poll()) != null) {
           long t0 = System.nanoTime();
+          if (providerOf(bases, p.member()) != 0) {
+            sentByOther.add(p.message());
+          }
           sentAt.put(p.message(), t0);
           try {
             boolean ok;
@@ -549,16 +563,34 @@ public final class DsLoad {
       }
       Arrays.sort(split[side]);
     }
+    // By path (sender's provider -> receiver's provider; 0 the hub's, 1 the other): p50 of each.
+    double[] paths = new double[4];
+    for (int from = 0; from < 2; from++) {
+      for (int to = 0; to < 2; to++) {
+        List<Long> l = new ArrayList<>();
+        for (Receiver r : tallies) {
+          if (r.remote == (to == 1)) {
+            for (int i = 0; i < r.count; i++) {
+              if (r.fromOther.get(i) == (from == 1)) {
+                l.add(r.latencies[i]);
+              }
+            }
+          }
+        }
+        long[] a = l.stream().mapToLong(Long::longValue).sorted().toArray();
+        paths[from * 2 + to] = pct(a, 50);
+      }
+    }
     boolean fed = bases.length > 1;
     return new Result(o.postgres() ? "PostgreSQL" : "SQLite", o.sdk() ? "MlsClient over WebSocket sessions" : o.webSocket() ? "WebSocket" : "HTTP", n, o.groups(), o.groups() * n, seconds, accepted.get(), refused.get(),
         delivered.get(), expected.get(), duplicates.get(), unknown.get(), fetchesInWindow, accepted.get() / seconds, deliveredInWindow.get() / seconds,
         pct(acc, 50), pct(acc, 99), pct(del, 50), pct(del, 99), fed ? pct(split[0], 50) : Double.NaN, fed ? pct(split[0], 99) : Double.NaN,
-        fed ? pct(split[1], 50) : Double.NaN, fed ? pct(split[1], 99) : Double.NaN);
+        fed ? pct(split[1], 50) : Double.NaN, fed ? pct(split[1], 99) : Double.NaN, fed ? paths : null);
   }
 
   /** Counts one received application message against what was sent. */
-  private static void count(Receiver tally, Map<Bytes, Long> sentAt, Bytes bytes, long now, AtomicLong windowEnd,
-      AtomicLong delivered, AtomicLong deliveredInWindow, AtomicLong duplicates, AtomicLong unknown) {
+  private static void count(Receiver tally, Map<Bytes, Long> sentAt, java.util.Set<Bytes> sentByOther, Bytes bytes, long now,
+      AtomicLong windowEnd, AtomicLong delivered, AtomicLong deliveredInWindow, AtomicLong duplicates, AtomicLong unknown) {
     Long at = sentAt.get(bytes);
     if (at == null) {
       unknown.incrementAndGet();
@@ -569,7 +601,7 @@ public final class DsLoad {
       if (now <= windowEnd.get()) {
         deliveredInWindow.incrementAndGet();
       }
-      tally.record(now - at);
+      tally.record(now - at, sentByOther.contains(bytes));
     }
   }
 

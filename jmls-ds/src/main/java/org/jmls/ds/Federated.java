@@ -65,7 +65,25 @@ public final class Federated {
       if (upto > 0) {
         acknowledge(c, provider, upto);
       }
-      long after = peerCursor(c, provider);
+      return readAfter(c, provider, peerCursor(c, provider), limit);
+    });
+  }
+
+  /** Hub: where {@code provider}'s delivery stands (everything up to it acknowledged). */
+  public long cursor(String provider) throws SQLException {
+    return db.read(c -> peerCursor(c, provider));
+  }
+
+  /**
+   * Hub: up to {@code limit} entries owed to {@code provider} after {@code after}, read without
+   * waiting for the writer (a delivery loop keeps its place in memory and acknowledges now and then).
+   */
+  public List<Entry> outbox(String provider, long after, int limit) throws SQLException {
+    return db.read(c -> readAfter(c, provider, after, limit));
+  }
+
+  private List<Entry> readAfter(Connection c, String provider, long after, int limit) throws SQLException {
+    {
       TreeMap<Long, Entry> entries = new TreeMap<>();
       Map<Long, Set<String>> readers = new TreeMap<>();
       long firstLog = -1;
@@ -114,7 +132,7 @@ public final class Federated {
         out.add(new Entry(e.seq(), e.groupId(), e.kind(), e.message(), List.copyOf(readers.get(e.seq()))));
       }
       return out;
-    });
+    }
   }
 
   private static void add(PreparedStatement q, TreeMap<Long, Entry> entries, Map<Long, Set<String>> readers) throws SQLException {
@@ -177,6 +195,27 @@ public final class Federated {
       hubs.put(gid, hub);
     }
     return hub;
+  }
+
+  private final Object receivedSignal = new Object();
+
+  /**
+   * Follower: waits until everything from {@code hub} up to {@code seq} is stored (a pipelined
+   * batch waits for the one before it); false if {@code millis} passed first. Signalled by this
+   * node's stores, and rereads the database every 20 ms for another node's.
+   */
+  public boolean awaitReceived(String hub, long seq, long millis) throws SQLException, InterruptedException {
+    long deadline = System.currentTimeMillis() + millis;
+    while (db.transaction(c -> lastReceived(c, hub)) < seq) {
+      long left = deadline - System.currentTimeMillis();
+      if (left <= 0) {
+        return false;
+      }
+      synchronized (receivedSignal) {
+        receivedSignal.wait(Math.min(left, 20));
+      }
+    }
+    return true;
   }
 
   /** What {@link #receive} did: the last hub sequence now stored, and entries it would not store, with why. */
@@ -250,6 +289,9 @@ public final class Federated {
       }
       return upto;
     });
+    synchronized (receivedSignal) {
+      receivedSignal.notifyAll();
+    }
     return new Received(last, List.copyOf(refused));
   }
 

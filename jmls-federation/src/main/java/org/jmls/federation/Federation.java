@@ -155,7 +155,23 @@ public final class Federation {
   }
 
   /** The domain of the peer that signed this request; refused unless it verifies, is fresh and was not seen before. */
+  /** As {@link #authenticate(Context, boolean)}, for requests that change state: each signed request is taken once, on every node. */
   String authenticate(Context ctx) throws ValidationException, SQLException {
+    return authenticate(ctx, true);
+  }
+
+  /**
+   * As {@link #authenticate}, for requests whose replay changes nothing: reads, wakes and
+   * deliveries (a follower skips entries at or below the last it stored from that hub). They are
+   * refused a second use on this node (in memory), as the DS does with its devices' reads, which
+   * spares each delivery a write to the database.
+   */
+  String authenticateIdempotent(Context ctx) throws ValidationException, SQLException {
+    return authenticate(ctx, false);
+  }
+
+  /** The provider a signed request comes from; {@code everyNode}: its single use recorded in the database. */
+  private String authenticate(Context ctx, boolean everyNode) throws ValidationException, SQLException {
     String from = ctx.header(ProviderRequest.FROM);
     String ts = ctx.header(ProviderRequest.TIMESTAMP);
     String sig = ctx.header(ProviderRequest.SIGNATURE);
@@ -179,7 +195,7 @@ public final class Federation {
         t, from, peers.config().domain(), ctx.bodyAsBytes(), sig)) {
       throw new ValidationException("fed.provider-unauthenticated", "the request is not signed by " + from + "'s provider key");
     }
-    if (!replays.firstUse(sig, t, true)) {
+    if (!replays.firstUse(sig, t, everyNode)) {
       throw new ValidationException("fed.provider-unauthenticated", "this signed request was already used");
     }
     return from;

@@ -129,65 +129,123 @@ final class Notifier implements AutoCloseable {
     }
   }
 
+  /** How often a busy delivery loop writes its place to the database (and deletes the Welcomes delivered). */
+  static final long ACK_EVERY_MILLIS = 200;
+
+  /** Batches sent to one peer and not yet answered, at most; each names the one before it, so the peer stores them in order. */
+  static final int IN_FLIGHT = 3;
+
+  /** A batch on its way: the last hub sequence in it, its size, and the peer's answer to come (the last sequence it stored). */
+  private record InFlight(long last, int size, java.util.concurrent.Future<Long> stored) {}
+
   private void run(String peer) {
     long backoff = 100;
     Counters count = counters.get(peer);
-    long stored = 0; // what the peer took last, acknowledged with the next read
-    while (running) {
-      try {
-        Object signal = signals.get(peer);
-        synchronized (signal) {
-          count.woken = false; // a wake from here on may be about entries this read misses
-        }
-        List<Federated.Entry> batch = federated.acknowledgeAndRead(peer, stored, BATCH);
-        stored = 0;
-        count.backlog.set(batch.size());
-        if (batch.isEmpty()) {
-          synchronized (signal) {
-            if (!count.woken) { // else something was appended during the read: read again at once
-              count.idle = true;
-              signal.notifyAll();
-              signal.wait(30_000);
+    Object signal = signals.get(peer);
+    java.util.concurrent.ExecutorService sender = java.util.concurrent.Executors.newFixedThreadPool(IN_FLIGHT, r -> {
+      Thread t = new Thread(r, "jmls-fed-send-" + peer);
+      t.setDaemon(true);
+      return t;
+    });
+    java.util.ArrayDeque<InFlight> inFlight = new java.util.ArrayDeque<>();
+    // Where delivery stands (what the peer confirmed), kept here and written to the database now and
+    // then and whenever it goes idle: after a crash the peer is sent again at most what it took since,
+    // and skips it.
+    long position = -1;
+    long acked = 0;
+    long lastAck = 0;
+    try {
+      while (running) {
+        try {
+          if (position < 0) {
+            position = federated.cursor(peer);
+            acked = position;
+          }
+          if (inFlight.size() < IN_FLIGHT) {
+            synchronized (signal) {
+              count.woken = false; // a wake from here on may be about entries this read misses
+            }
+            // The next batch begins after the last one sent, answered or not.
+            long previous = inFlight.isEmpty() ? 0 : inFlight.peekLast().last();
+            List<Federated.Entry> batch = federated.outbox(peer, Math.max(position, previous), BATCH);
+            count.backlog.set(batch.size());
+            if (!batch.isEmpty()) {
+              inFlight.add(new InFlight(batch.get(batch.size() - 1).seq(), batch.size(), sender.submit(() -> send(peer, batch, previous))));
+              continue;
+            }
+            if (inFlight.isEmpty()) {
+              if (acked < position) {
+                federated.acknowledge(peer, position);
+                acked = position;
+              }
+              synchronized (signal) {
+                if (!count.woken) { // else something was appended during the read: read again at once
+                  count.idle = true;
+                  signal.notifyAll();
+                  signal.wait(30_000);
+                }
+              }
+              continue;
             }
           }
-          continue;
-        }
-        stored = send(peer, batch);
-        count.sentEntries.addAndGet(batch.size());
-        if (!count.reachable) {
-          count.reachable = true;
-          log.accept("federation: " + peer + " reachable again; delivering its backlog");
-        }
-        backoff = 100;
-      } catch (ValidationException | SQLException e) {
-        count.failures.incrementAndGet();
-        if (count.reachable) {
-          count.reachable = false;
-          log.accept("federation: " + peer + " unreachable (" + e.getMessage() + "); retrying with backoff");
-        }
-        try {
-          await(peer, backoff);
-        } catch (InterruptedException ie) {
+          // Both slots busy, or nothing more to read: the oldest answer.
+          InFlight first = inFlight.poll();
+          try {
+            position = Math.max(position, first.stored().get());
+          } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : new IllegalStateException(e.getCause());
+          }
+          count.sentEntries.addAndGet(first.size());
+          if (System.currentTimeMillis() - lastAck >= ACK_EVERY_MILLIS) {
+            federated.acknowledge(peer, position);
+            acked = position;
+            lastAck = System.currentTimeMillis();
+          }
+          if (!count.reachable) {
+            count.reachable = true;
+            log.accept("federation: " + peer + " reachable again; delivering its backlog");
+          }
+          backoff = 100;
+        } catch (InterruptedException e) {
           return;
+        } catch (Exception e) {
+          // A batch failed: what was sent after it is settled (its answer ignored), and delivery goes on
+          // from what the peer confirmed, after a backoff; the peer skips what it already stored.
+          for (InFlight f : inFlight) {
+            try {
+              position = Math.max(position, f.stored().get());
+            } catch (java.util.concurrent.ExecutionException failedToo) {
+              // nothing more confirmed
+            } catch (InterruptedException ie) {
+              return;
+            }
+          }
+          inFlight.clear();
+          count.failures.incrementAndGet();
+          boolean unreachable = e instanceof ValidationException || e instanceof SQLException;
+          if (count.reachable) {
+            count.reachable = false;
+            log.accept(unreachable ? "federation: " + peer + " unreachable (" + e.getMessage() + "); retrying with backoff"
+                : "federation: delivery to " + peer + " failed: " + e);
+          }
+          try {
+            await(peer, backoff);
+          } catch (InterruptedException ie) {
+            return;
+          }
+          backoff = Math.min(30_000, backoff * 2);
         }
-        backoff = Math.min(30_000, backoff * 2);
-      } catch (InterruptedException e) {
-        return;
-      } catch (RuntimeException e) {
-        count.failures.incrementAndGet();
-        log.accept("federation: delivery to " + peer + " failed: " + e);
-        try {
-          await(peer, backoff);
-        } catch (InterruptedException ie) {
-          return;
-        }
-        backoff = Math.min(30_000, backoff * 2);
       }
+    } finally {
+      sender.shutdownNow();
     }
   }
 
-  /** Sends one batch; the last sequence the peer stored. */
-  private long send(String peer, List<Federated.Entry> batch) throws ValidationException {
+  /**
+   * Sends one batch; the last sequence the peer stored. {@code previous}, when not 0, is the last
+   * sequence of the batch sent just before, still unanswered: the peer stores this one only after it.
+   */
+  private long send(String peer, List<Federated.Entry> batch, long previous) throws ValidationException {
     List<Map<String, Object>> entries = new ArrayList<>();
     for (Federated.Entry e : batch) {
       entries.add(Map.of("seq", e.seq(), "groupId", e.groupId().hex(), "kind", e.kind().name(),
@@ -195,7 +253,7 @@ final class Notifier implements AutoCloseable {
     }
     byte[] body;
     try {
-      body = JSON.writeValueAsBytes(Map.of("entries", entries));
+      body = JSON.writeValueAsBytes(previous == 0 ? Map.of("entries", entries) : Map.of("entries", entries, "previous", previous));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
@@ -216,7 +274,25 @@ final class Notifier implements AutoCloseable {
     }
   }
 
-  /** Parses a delivery body (at the follower). */
+  /** How long a follower holds a pipelined delivery for the one before it. */
+  static final long ORDER_WAIT_MILLIS = 5_000;
+
+  /** The {@code previous} field of a delivery (0 when absent): the last sequence of the batch sent before it, unanswered then. */
+  static long previous(byte[] body) throws ValidationException {
+    try {
+      Object p = JSON.readValue(body, Map.class).get("previous");
+      if (p == null) {
+        return 0;
+      }
+      if (!(p instanceof Number n) || n.longValue() <= 0) {
+        throw new ValidationException("fed.request-field", "'previous' is a positive sequence number");
+      }
+      return n.longValue();
+    } catch (java.io.IOException e) {
+      throw new ValidationException("fed.request-field", "a delivery is a JSON object");
+    }
+  }
+
   /**
    * A delivery as a follower reads it. What a correct hub never sends refuses the whole delivery
    * (nothing stored): entries out of order, more than {@value #BATCH}, an entry addressed to no

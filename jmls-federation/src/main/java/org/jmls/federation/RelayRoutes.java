@@ -74,7 +74,7 @@ final class RelayRoutes {
       ctx.json(Map.of("epoch", a.epoch(), "seq", a.logSeq()));
     });
     app.get("/fed/relay/groups/{groupId}/log", ctx -> {
-      String sender = sender(ctx, f.authenticate(ctx));
+      String sender = sender(ctx, f.authenticateIdempotent(ctx));
       Bytes gid = groupId(ctx, groups);
       long after = ctx.queryParamAsClass("after", Long.class).getOrDefault(0L);
       int limit = Math.min(1000, ctx.queryParamAsClass("limit", Integer.class).getOrDefault(100));
@@ -93,23 +93,30 @@ final class RelayRoutes {
       ctx.json(Map.of("entries", out));
     });
     app.get("/fed/relay/groups/{groupId}/group-info", ctx -> {
-      String sender = sender(ctx, f.authenticate(ctx));
+      String sender = sender(ctx, f.authenticateIdempotent(ctx));
       ctx.contentType("message/mls").result(groups.groupInfo(sender, groupId(ctx, groups)).toByteArray());
     });
     app.get("/fed/relay/groups/{groupId}/tree", ctx -> {
-      String sender = sender(ctx, f.authenticate(ctx));
+      String sender = sender(ctx, f.authenticateIdempotent(ctx));
       Bytes gid = groupId(ctx, groups);
       long epoch = ctx.queryParamAsClass("epoch", Long.class).getOrDefault(-1L);
       ctx.contentType("application/octet-stream").result(groups.tree(sender, gid, epoch));
     });
     app.post("/fed/wake", ctx -> {
       // A peer (re)started: what it is owed goes now, not after the current backoff.
-      f.wakeDelivery(f.authenticate(ctx));
+      f.wakeDelivery(f.authenticateIdempotent(ctx));
       ctx.json(Map.of("woken", true));
     });
     app.post("/fed/notify", ctx -> {
-      String hub = f.authenticate(ctx);
-      Federated.Received r = groups.federated().receive(hub, localDomain, Notifier.parse(ctx.bodyAsBytes(), localDomain));
+      String hub = f.authenticateIdempotent(ctx);
+      byte[] body = ctx.bodyAsBytes();
+      List<Federated.Entry> entries = Notifier.parse(body, localDomain);
+      long previous = Notifier.previous(body);
+      if (previous > 0 && !groups.federated().awaitReceived(hub, previous, Notifier.ORDER_WAIT_MILLIS)) {
+        // The batch before this one never arrived (or was refused): the hub sends again from what was acknowledged.
+        throw new ValidationException("fed.out-of-order", "the delivery before this one (up to " + previous + ") is not stored here");
+      }
+      Federated.Received r = groups.federated().receive(hub, localDomain, entries);
       ctx.json(Map.of("stored", r.lastSeq(), "refused", r.refused()));
     });
   }

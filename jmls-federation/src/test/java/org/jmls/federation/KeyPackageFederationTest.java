@@ -143,6 +143,12 @@ class KeyPackageFederationTest {
       assertEquals(403, forged.statusCode(), forged.body());
       assertTrue(forged.body().contains("fed.forged-sender"), forged.body());
       String notify = "/fed/notify";
+      // A delivery's signature is used once too (remembered by the node, as reads are: a replayed delivery stores nothing new).
+      Map<String, String> empty = signedBy(com, org, notify, "{\"entries\": []}", ts + 29);
+      assertEquals(200, post(org, notify, empty, "{\"entries\": []}").statusCode());
+      HttpResponse<String> again = post(org, notify, empty, "{\"entries\": []}");
+      assertEquals(401, again.statusCode(), again.body());
+      assertTrue(again.body().contains("already used"), again.body());
       long stored = org.ds.groups().storedMessages();
       for (String bad : new String[] {"{}", "{\"entries\":[{\"seq\":1}]}", "{\"entries\":[{\"seq\":2,\"groupId\":\"zz\",\"kind\":\"WELCOME\","
           + "\"message\":\"AA==\",\"readers\":[]}]}", "{\"entries\":[{\"seq\":3,\"groupId\":\"0102\",\"kind\":\"APPLICATION\","

@@ -30,9 +30,13 @@ public final class Database implements AutoCloseable {
   private final DataSource dataSource;
   private final Dialect dialect;
   private final Runnable closer;
+  /** Where {@link #read} runs: SQLite's own reader connections, or the one pool. */
+  private DataSource readers;
+  private Runnable closeReaders = () -> {};
 
   private Database(DataSource dataSource, Dialect dialect, Runnable closer, String migrations) {
     this.dataSource = dataSource;
+    this.readers = null;
     this.dialect = dialect;
     this.closer = closer;
     var flyway = Flyway.configure().dataSource(dataSource).locations("classpath:" + migrations);
@@ -63,7 +67,18 @@ public final class Database implements AutoCloseable {
     cfg.addDataSourceProperty("busy_timeout", "10000");
     cfg.setPoolName("jmls-sqlite-" + name);
     HikariDataSource ds = new HikariDataSource(cfg);
-    return new Database(ds, Dialect.SQLITE, ds::close, migrations);
+    Database db = new Database(ds, Dialect.SQLITE, ds::close, migrations);
+    // Readers of their own: in WAL mode a read sees the last commit without waiting for the writer's connection.
+    HikariConfig rc = new HikariConfig();
+    rc.setJdbcUrl(cfg.getJdbcUrl());
+    rc.setMaximumPoolSize(2);
+    rc.addDataSourceProperty("journal_mode", "WAL");
+    rc.addDataSourceProperty("busy_timeout", "10000");
+    rc.setPoolName("jmls-sqlite-" + name + "-read");
+    HikariDataSource readers = new HikariDataSource(rc);
+    db.readers = readers;
+    db.closeReaders = readers::close;
+    return db;
   }
 
   /** PostgreSQL at {@code jdbcUrl}. */
@@ -121,6 +136,25 @@ public final class Database implements AutoCloseable {
     throw last;
   }
 
+  /**
+   * Runs read-only {@code work}: with SQLite on a reader connection of its own (it sees the last
+   * committed state and does not wait for the writer's one connection), otherwise as {@link
+   * #transaction}. Work that writes must use {@link #transaction}.
+   */
+  public <T> T read(Work<T> work) throws SQLException {
+    if (readers == null) {
+      return transaction(work);
+    }
+    try (Connection c = readers.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        return work.run(c);
+      } finally {
+        c.rollback();
+      }
+    }
+  }
+
   private boolean transient_(SQLException e) {
     String state = e.getSQLState();
     if (dialect == Dialect.POSTGRESQL) {
@@ -132,6 +166,7 @@ public final class Database implements AutoCloseable {
 
   @Override
   public void close() {
+    closeReaders.run();
     closer.run();
   }
 }
