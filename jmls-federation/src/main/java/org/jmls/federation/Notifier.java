@@ -274,8 +274,13 @@ final class Notifier implements AutoCloseable {
     }
   }
 
-  /** How long a follower holds a pipelined delivery for the one before it. */
-  static final long ORDER_WAIT_MILLIS = 5_000;
+  /**
+   * How long a follower holds a pipelined delivery for the one before it (sent a moment earlier on
+   * another connection, so normally milliseconds); past it the hub is told, and resends.
+   */
+  static final long ORDER_WAIT_MILLIS = 1_000;
+  /** Deliveries a follower holds at once for one hub (the hub has at most {@link #IN_FLIGHT} out); more are refused at once. */
+  static final int ORDER_WAITERS = 2 * IN_FLIGHT;
 
   /** The {@code previous} field of a delivery (0 when absent): the last sequence of the batch sent before it, unanswered then. */
   static long previous(byte[] body) throws ValidationException {

@@ -33,6 +33,7 @@ final class RelayRoutes {
   private RelayRoutes() {}
 
   static void install(Javalin app, Federation f, GroupDirectory groups, String localDomain) {
+    Map<String, java.util.concurrent.Semaphore> waiters = new java.util.concurrent.ConcurrentHashMap<>();
     app.post("/fed/relay/messages", ctx -> {
       String sender = sender(ctx, f.authenticate(ctx));
       MlsMessage m = mls(ctx.bodyAsBytes());
@@ -112,7 +113,7 @@ final class RelayRoutes {
       byte[] body = ctx.bodyAsBytes();
       List<Federated.Entry> entries = Notifier.parse(body, localDomain);
       long previous = Notifier.previous(body);
-      if (previous > 0 && !groups.federated().awaitReceived(hub, previous, Notifier.ORDER_WAIT_MILLIS)) {
+      if (previous > 0 && !inOrder(hub, previous, groups, waiters)) {
         // The batch before this one never arrived (or was refused): the hub sends again from what was acknowledged.
         throw new ValidationException("fed.out-of-order", "the delivery before this one (up to " + previous + ") is not stored here");
       }
@@ -122,6 +123,24 @@ final class RelayRoutes {
   }
 
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+  /**
+   * Whether everything from {@code hub} up to {@code previous} is stored here, waiting a little for
+   * it; {@code waiters} holds, per hub, the deliveries held so: bounded, so no peer ties up this
+   * server's threads.
+   */
+  private static boolean inOrder(String hub, long previous, GroupDirectory groups, Map<String, java.util.concurrent.Semaphore> waiters)
+      throws SQLException, InterruptedException {
+    java.util.concurrent.Semaphore slots = waiters.computeIfAbsent(hub, h -> new java.util.concurrent.Semaphore(Notifier.ORDER_WAITERS));
+    if (!slots.tryAcquire()) {
+      return false;
+    }
+    try {
+      return groups.federated().awaitReceived(hub, previous, Notifier.ORDER_WAIT_MILLIS);
+    } finally {
+      slots.release();
+    }
+  }
 
   /** One post of a batch: its answer ({@code seq}) or its refusal ({@code error}, {@code message}, maybe {@code currentEpoch}). */
   private static java.util.concurrent.CompletableFuture<Map<String, Object>> postOne(Object item, String provider, GroupDirectory groups) {
