@@ -194,6 +194,36 @@ class FederationProcessTest {
     }
   }
 
+  /** Two providers running, each as its own process (restarted in place by the tests), and Alice and Bob in a group. */
+  private static final class Pair implements AutoCloseable {
+    final Provider com;
+    final Provider org;
+    final Process[] procs = new Process[2];
+    MlsClient alice;
+    MlsClient bob;
+    Bytes gid;
+
+    Pair(String db, String groupName) throws Exception {
+      com = provider("example.com", db);
+      org = provider("example.org", db);
+      federate(com, org);
+      procs[0] = launch(com);
+      procs[1] = launch(org);
+      alice = device(com, "alice@example.com", "phone");
+      bob = device(org, "bob@example.org", "phone");
+      gid = alice.createGroup(groupName);
+      alice.addUsers(gid, List.of("bob@example.org"));
+      awaitMembership(bob, gid, true);
+    }
+
+    @Override
+    public void close() {
+      for (Process p : procs) {
+        p.destroyForcibly();
+      }
+    }
+  }
+
   /**
    * The hub SIGKILLed in the middle of a commit race between its user and a follower's user:
    * after its restart, whatever it had accepted stands (one commit per epoch, the SDK settles a
@@ -203,17 +233,10 @@ class FederationProcessTest {
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "postgres"})
   void hubKilledMidRace_nothingAcknowledgedLost_oneWinnerPerEpoch(String db) throws Exception {
-    Provider com = provider("example.com", db);
-    Provider org = provider("example.org", db);
-    federate(com, org);
-    Process comProc = launch(com);
-    Process orgProc = launch(org);
-    try {
-      MlsClient alice = device(com, "alice@example.com", "phone");
-      MlsClient bob = device(org, "bob@example.org", "phone");
-      Bytes gid = alice.createGroup("race");
-      alice.addUsers(gid, List.of("bob@example.org"));
-      awaitMembership(bob, gid, true);
+    try (Pair pair = new Pair(db, "race")) {
+      MlsClient alice = pair.alice;
+      MlsClient bob = pair.bob;
+      Bytes gid = pair.gid;
       List<String> said = new ArrayList<>();
       for (int i = 0; i < 10; i++) {
         said.add("before the race " + i);
@@ -233,11 +256,11 @@ class FederationProcessTest {
         });
         racers[k].start();
       }
-      comProc.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      pair.procs[0].destroyForcibly().waitFor(30, TimeUnit.SECONDS);
       for (Thread t : racers) {
         t.join(60_000);
       }
-      comProc = launch(com);
+      pair.procs[0] = launch(pair.com);
 
       assertEquals(said, receive(bob, 10));
       // Each settles its own commit from the hub's log and takes the other's, if it won.
@@ -249,9 +272,6 @@ class FederationProcessTest {
       assertEquals(List.of("agreed"), receive(alice, 1));
       assertEquals(alice.epoch(gid), bob.epoch(gid));
       assertEquals(alice.epochAuthenticator(gid), bob.epochAuthenticator(gid));
-    } finally {
-      comProc.destroyForcibly();
-      orgProc.destroyForcibly();
     }
   }
 
@@ -268,17 +288,12 @@ class FederationProcessTest {
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "postgres"})
   void commitRaceFromBothDomains_oneWinnerPerEpoch_forgedRelaysRefused(String db) throws Exception {
-    Provider com = provider("example.com", db);
-    Provider org = provider("example.org", db);
-    federate(com, org);
-    Process comProc = launch(com);
-    Process orgProc = launch(org);
-    try {
-      MlsClient alice = device(com, "alice@example.com", "phone");
-      MlsClient bob = device(org, "bob@example.org", "phone");
-      Bytes gid = alice.createGroup("race");
-      alice.addUsers(gid, List.of("bob@example.org"));
-      awaitMembership(bob, gid, true);
+    try (Pair pair = new Pair(db, "race")) {
+      MlsClient alice = pair.alice;
+      MlsClient bob = pair.bob;
+      Bytes gid = pair.gid;
+      Provider com = pair.com;
+      Provider org = pair.org;
       long start = alice.epoch(gid);
 
       MlsClient[] who = {alice, bob};
@@ -348,9 +363,6 @@ class FederationProcessTest {
       assertEquals(List.of(), bob.syncWaiting(500));
       alice.send(gid, "still us");
       assertEquals(List.of("still us"), receive(bob, 1));
-    } finally {
-      comProc.destroyForcibly();
-      orgProc.destroyForcibly();
     }
   }
 

@@ -126,13 +126,7 @@ class FederatedGroupTest {
       Member bob = Member.of(org, "bob@example.org", "phone");
       org.device("bob@example.org", "spare", 1); // a valid device next to the one revoked below
       alice.create(comClients, new byte[] {7, 2, 7});
-      List<Proposal> adds = new ArrayList<>();
-      for (KeyPackage kp : alice.claim("bob@example.org")) {
-        if (kp.leafNode().signatureKey().equals(bob.device.key().publicKey())) {
-          adds.add(new Proposal.Add(kp));
-        }
-      }
-      assertEquals(200, alice.commit(adds).status());
+      assertEquals(200, alice.add(bob).status());
       bob.join(orgClients);
       assertEquals(200, bob.send("before").status());
       alice.readUntil(comClients, 1);

@@ -23,9 +23,7 @@ import org.jmls.ds.http.CommitBundle;
 import org.jmls.ds.http.DsClient;
 import org.jmls.group.Group;
 import org.jmls.group.GroupServices;
-import org.jmls.message.KeyPackage;
 import org.jmls.message.MlsMessage;
-import org.jmls.message.Proposal;
 import org.jmls.service.Database;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -63,13 +61,7 @@ class FederationBadInputTest {
       Member bob = Member.of(org, "bob@example.org", "phone");
       org.device("bob@example.org", "tablet", 2); // KeyPackages left at example.org, for claims
       alice.create(comClients, new byte[] {5, 5, 5});
-      List<Proposal> adds = new ArrayList<>();
-      for (KeyPackage kp : alice.claim("bob@example.org")) {
-        if (kp.leafNode().signatureKey().equals(bob.device.key().publicKey())) {
-          adds.add(new Proposal.Add(kp));
-        }
-      }
-      assertEquals(200, alice.commit(adds).status());
+      assertEquals(200, alice.add(bob).status());
       bob.join(orgClients);
       // A commit of Bob's that the hub accepted (relayed by example.org): relayed again below, it is stale.
       Group.CommitResult c = bob.group.commit(List.of(), List.of(), true, true);

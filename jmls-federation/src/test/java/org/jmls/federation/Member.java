@@ -77,6 +77,26 @@ final class Member {
     return out;
   }
 
+  /**
+   * Claims the KeyPackages of the joiners' users and commits the adds of exactly the joiners'
+   * devices (other devices of those users are left out); the DS's answer.
+   */
+  DsClient.Response add(Member... joiners) throws Exception {
+    java.util.Set<Bytes> keys = new java.util.HashSet<>();
+    java.util.Set<String> users = new java.util.LinkedHashSet<>();
+    for (Member j : joiners) {
+      keys.add(j.device.key().publicKey());
+      users.add(j.id().substring(0, j.id().indexOf('/')));
+    }
+    List<org.jmls.message.Proposal> adds = new ArrayList<>();
+    for (KeyPackage kp : claim(users.toArray(String[]::new))) {
+      if (keys.contains(kp.leafNode().signatureKey())) {
+        adds.add(new org.jmls.message.Proposal.Add(kp));
+      }
+    }
+    return commit(adds);
+  }
+
   /** Posts a commit of {@code proposals} (tree inline in the Welcome); the DS's answer; merged when accepted. */
   DsClient.Response commit(List<org.jmls.message.Proposal> proposals) throws Exception {
     Group.CommitResult c = group.commit(List.of(), proposals, true, true);
