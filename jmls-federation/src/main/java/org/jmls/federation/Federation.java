@@ -14,6 +14,7 @@ import org.jmls.ValidationException;
 import org.jmls.as.AuthenticationService;
 import org.jmls.as.FederatedCredentialValidator;
 import org.jmls.as.RemoteRevocations;
+import org.jmls.ds.GroupDirectory;
 import org.jmls.ds.KeyPackageDirectory;
 import org.jmls.ds.http.DsServer;
 import org.jmls.ds.http.ReplayGuard;
@@ -76,7 +77,15 @@ public final class Federation {
     Peers peers = new Peers(config, as::providerIdentity, clock);
     Federation f = new Federation(peers, ds, new ReplayGuard(dsDb, clock), clock);
     ds.federate(config.domain(), new FederatedClaims(peers, ds.remoteClients(), services));
-    ds.groups().relay(new HubRelay(peers));
+    HubRelay relay = new HubRelay(peers);
+    ds.groups().relay(relay);
+    ds.groups().onAppended(appended -> {
+      for (GroupDirectory.Appended a : appended) {
+        if (a.kind() == GroupDirectory.Kind.COMMIT) {
+          relay.forget(a.groupId()); // a hub's commit delivered here: its cached GroupInfo is out of date
+        }
+      }
+    });
     f.notifier = new Notifier(peers, ds.groups().federated(), ds.groups(), line -> f.log.accept(line));
     ServiceHttp.installCommon(app);
     RelayRoutes.install(app, f, ds.groups(), config.domain());

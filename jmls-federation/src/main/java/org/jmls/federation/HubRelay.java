@@ -166,7 +166,17 @@ final class HubRelay implements GroupRelay {
   public GroupDirectory.Accepted commit(String hub, String sender, MlsMessage commit, MlsMessage welcome, MlsMessage groupInfo,
       List<String> added, List<String> removed, TreeChanges changes) throws MlsException, SQLException {
     byte[] bundle = new CommitBundle(commit, groupInfo, welcome, added, removed, changes).toByteArray();
-    Map<?, ?> m = json(hub, ok(hub, send(hub, sender, "POST", "/fed/relay/commit", bundle, CommitBundle.MEDIA_TYPE)));
+    Map<?, ?> m;
+    try {
+      m = json(hub, ok(hub, send(hub, sender, "POST", "/fed/relay/commit", bundle, CommitBundle.MEDIA_TYPE)));
+    } finally {
+      // Taken or lost to another commit: either way the group's GroupInfo may have moved on.
+      if (commit.body() instanceof org.jmls.message.PublicMessage pm) {
+        forget(pm.content().groupId());
+      } else if (commit.body() instanceof org.jmls.message.PrivateMessage pm) {
+        forget(pm.groupId());
+      }
+    }
     if (!(m.get("epoch") instanceof Number epoch) || !(m.get("seq") instanceof Number seq)) {
       throw new ValidationException("fed.peer-answer", hub + " accepted the commit without saying the epoch");
     }
@@ -200,11 +210,40 @@ final class HubRelay implements GroupRelay {
     return out;
   }
 
+  /** How long a follower serves a hub's GroupInfo without asking again (unless a commit of the group comes first). */
+  static final long GROUP_INFO_TTL_MILLIS = 10_000;
+  /** Most GroupInfos kept; past it the cache starts over. */
+  static final int GROUP_INFO_CACHE = 10_000;
+
+  private record CachedInfo(MlsMessage groupInfo, long until) {}
+
+  /**
+   * GroupInfos of groups hosted elsewhere, as their hubs served them. A hub serves a GroupInfo only
+   * for a group that allows external joins, to anyone who asks, so one copy serves every device
+   * here. Kept {@value #GROUP_INFO_TTL_MILLIS} ms, and dropped as soon as a commit of the group is
+   * delivered here or relayed from here.
+   */
+  private final Map<Bytes, CachedInfo> groupInfos = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** The group changed (a commit): its GroupInfo is asked of the hub again. */
+  void forget(Bytes gid) {
+    groupInfos.remove(gid);
+  }
+
   @Override
   public MlsMessage groupInfo(String hub, String requester, Bytes gid) throws ValidationException, SQLException {
+    CachedInfo cached = groupInfos.get(gid);
+    if (cached != null && cached.until() > System.currentTimeMillis()) {
+      return cached.groupInfo();
+    }
     try {
-      return MlsMessage.fromBytes(ok(hub, send(hub, requester, "GET", "/fed/relay/groups/" + gid.hex() + "/group-info", new byte[0],
-          "application/json")).body());
+      MlsMessage gi = MlsMessage.fromBytes(ok(hub, send(hub, requester, "GET", "/fed/relay/groups/" + gid.hex() + "/group-info",
+          new byte[0], "application/json")).body());
+      if (groupInfos.size() >= GROUP_INFO_CACHE) {
+        groupInfos.clear();
+      }
+      groupInfos.put(gid, new CachedInfo(gi, System.currentTimeMillis() + GROUP_INFO_TTL_MILLIS));
+      return gi;
     } catch (ValidationException e) {
       throw e;
     } catch (DecodeException e) {

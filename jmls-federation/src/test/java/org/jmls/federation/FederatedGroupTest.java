@@ -150,4 +150,49 @@ class FederatedGroupTest {
       assertEquals(List.of("bob@example.org/spare"), clientIds(local));
     }
   }
+
+  /**
+   * The GroupInfo of a group hosted at example.com, asked of example.org by a device there that is
+   * not a member (as for an external join): served by the hub through the follower, then by the
+   * follower alone while the hub is down, and asked again once a commit of the group reached
+   * example.org.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite"})
+  void groupInfo_servedByTheHub_cachedByTheFollower_untilTheNextCommit(String db) throws Exception {
+    try (Provider com = Provider.create("example.com", db); Provider org = Provider.create("example.org", db)) {
+      com.start(org);
+      org.start(com);
+      GroupServices comClients = com.clientServices(org);
+      GroupServices orgClients = org.clientServices(com);
+      Member alice = Member.of(com, "alice@example.com", "phone");
+      Member bob = Member.of(org, "bob@example.org", "phone");
+      Provider.Device dora = org.device("dora@example.org", "phone", 1);
+      alice.create(comClients, new byte[] {7, 3, 7});
+      assertEquals(200, alice.add(bob).status());
+      bob.join(orgClients);
+      String path = "/ds/groups/" + alice.group.groupId().hex() + "/group-info";
+
+      DsClient.Response first = dora.ds().call("GET", path, null);
+      assertEquals(200, first.status(), () -> String.valueOf(first.json()));
+      assertEquals(alice.group.epoch(), epochOf(first));
+
+      com.stop();
+      DsClient.Response cached = dora.ds().call("GET", path, null);
+      assertEquals(200, cached.status(), "served by example.org while the hub is down");
+      assertEquals(alice.group.epoch(), epochOf(cached));
+
+      com.start(org);
+      assertEquals(200, alice.commit(List.of()).status());
+      bob.readUntilEpoch(orgClients, alice.group.epoch()); // the commit reached example.org
+      DsClient.Response fresh = dora.ds().call("GET", path, null);
+      assertEquals(200, fresh.status(), () -> String.valueOf(fresh.json()));
+      assertEquals(alice.group.epoch(), epochOf(fresh), "the GroupInfo after the commit, not the cached one");
+    }
+  }
+
+  private static long epochOf(DsClient.Response r) throws Exception {
+    org.jmls.message.MlsMessage m = org.jmls.message.MlsMessage.fromBytes(r.raw());
+    return ((org.jmls.message.GroupInfo) m.body()).groupContext().epoch();
+  }
 }
