@@ -681,6 +681,14 @@ public final class GroupDirectory {
     }
   }
 
+  /** Whether a group hosted here allows external joins (its GroupInfo, and its trees, are for anyone); false if not hosted here. */
+  public boolean allowsExternalJoins(Bytes gid) throws SQLException {
+    return db.transaction(c -> {
+      GroupRow r = row(c, gid);
+      return r != null && r.externalJoins();
+    });
+  }
+
   private byte[] treeHere(String requester, Bytes gid, long epoch) throws SQLException, ValidationException {
     Object got = db.transaction(c -> {
       GroupRow r = row(c, gid);

@@ -253,11 +253,36 @@ final class HubRelay implements GroupRelay {
     }
   }
 
+  /** Most bytes of trees kept; past it the cache starts over. */
+  static final long TREE_CACHE_BYTES = 64L << 20;
+
+  private record TreeKey(Bytes gid, long epoch) {}
+
+  /**
+   * Trees of groups hosted elsewhere that their hub marked as for anyone (groups that allow external
+   * joins), by group and epoch: a tree at an epoch never changes, so each is asked of the hub once.
+   */
+  private final Map<TreeKey, byte[]> trees = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong treeBytes = new java.util.concurrent.atomic.AtomicLong();
+
   @Override
   public byte[] tree(String hub, String requester, Bytes gid, long epoch) throws ValidationException, SQLException {
+    TreeKey key = new TreeKey(gid, epoch);
+    byte[] cached = epoch >= 0 ? trees.get(key) : null;
+    if (cached != null) {
+      return cached;
+    }
     try {
-      return ok(hub, send(hub, requester, "GET", "/fed/relay/groups/" + gid.hex() + "/tree?epoch=" + epoch, new byte[0],
-          "application/json")).body();
+      Peers.Answer a = ok(hub, send(hub, requester, "GET", "/fed/relay/groups/" + gid.hex() + "/tree?epoch=" + epoch, new byte[0],
+          "application/json"));
+      if (a.shared() && epoch >= 0 && a.body().length <= TREE_CACHE_BYTES) {
+        if (treeBytes.addAndGet(a.body().length) > TREE_CACHE_BYTES) {
+          trees.clear();
+          treeBytes.set(a.body().length);
+        }
+        trees.put(key, a.body());
+      }
+      return a.body();
     } catch (ValidationException e) {
       throw e;
     } catch (MlsException e) {

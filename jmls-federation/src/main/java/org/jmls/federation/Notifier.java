@@ -3,17 +3,13 @@ package org.jmls.federation;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import org.jmls.Bytes;
 import org.jmls.ValidationException;
-import org.jmls.codec.DecodeException;
 import org.jmls.ds.Federated;
 import org.jmls.ds.GroupDirectory;
-import org.jmls.message.MlsMessage;
 
 /**
  * The hub's side of delivery to followers ({@code POST /fed/notify} at each peer): one worker per
@@ -22,10 +18,8 @@ import org.jmls.message.MlsMessage;
  * peer's answer its devices' cursors move ({@link Federated#acknowledge}). A peer that does not
  * answer is retried with backoff (0.1 s doubling to 30 s); since the outbox is the log, a restart
  * of either side resumes where the peer last acknowledged, nothing lost. Workers wake when an
- * append reaches one of the peer's devices, and look again every 30 seconds regardless.
- *
- * <p>Body: {@code {"entries": [{"seq", "groupId" (hex), "kind", "message" (base64), "readers":
- * [device ids]}]}}; answer {@code {"stored": last seq stored, "refused": [reasons]}}.
+ * append reaches one of the peer's devices, and look again every 30 seconds regardless. Up to
+ * {@value #IN_FLIGHT} deliveries are in flight per peer, stored there in order ({@link Delivery}).
  */
 final class Notifier implements AutoCloseable {
   static final int BATCH = 500;
@@ -246,18 +240,7 @@ final class Notifier implements AutoCloseable {
    * sequence of the batch sent just before, still unanswered: the peer stores this one only after it.
    */
   private long send(String peer, List<Federated.Entry> batch, long previous) throws ValidationException {
-    List<Map<String, Object>> entries = new ArrayList<>();
-    for (Federated.Entry e : batch) {
-      entries.add(Map.of("seq", e.seq(), "groupId", e.groupId().hex(), "kind", e.kind().name(),
-          "message", Base64.getEncoder().encodeToString(e.message().unsafeArray()), "readers", e.readers()));
-    }
-    byte[] body;
-    try {
-      body = JSON.writeValueAsBytes(previous == 0 ? Map.of("entries", entries) : Map.of("entries", entries, "previous", previous));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-    Peers.Answer a = peers.send(peer, "POST", "/fed/notify", body, "application/json");
+    Peers.Answer a = peers.send(peer, "POST", "/fed/notify", Delivery.encode(batch, previous), "application/json");
     if (a.status() != 200) {
       throw new ValidationException("fed.peer-unavailable", peer + " did not take the delivery (" + a.status() + "): "
           + HubRelay.utf8(a.body()));
@@ -271,78 +254,6 @@ final class Notifier implements AutoCloseable {
       return Math.min(stored, batch.get(batch.size() - 1).seq());
     } catch (java.io.IOException | RuntimeException e) {
       throw new ValidationException("fed.peer-answer", peer + "'s answer to a delivery does not decode");
-    }
-  }
-
-  /**
-   * How long a follower holds a pipelined delivery for the one before it (sent a moment earlier on
-   * another connection, so normally milliseconds); past it the hub is told, and resends.
-   */
-  static final long ORDER_WAIT_MILLIS = 1_000;
-  /** Deliveries a follower holds at once for one hub (the hub has at most {@link #IN_FLIGHT} out); more are refused at once. */
-  static final int ORDER_WAITERS = 2 * IN_FLIGHT;
-
-  /** The {@code previous} field of a delivery (0 when absent): the last sequence of the batch sent before it, unanswered then. */
-  static long previous(byte[] body) throws ValidationException {
-    try {
-      Object p = JSON.readValue(body, Map.class).get("previous");
-      if (p == null) {
-        return 0;
-      }
-      if (!(p instanceof Number n) || n.longValue() <= 0) {
-        throw new ValidationException("fed.request-field", "'previous' is a positive sequence number");
-      }
-      return n.longValue();
-    } catch (java.io.IOException e) {
-      throw new ValidationException("fed.request-field", "a delivery is a JSON object");
-    }
-  }
-
-  /**
-   * A delivery as a follower reads it. What a correct hub never sends refuses the whole delivery
-   * (nothing stored): entries out of order, more than {@value #BATCH}, an entry addressed to no
-   * one or to a device of another domain than {@code localDomain}, a message that is not an
-   * MLSMessage.
-   */
-  static List<Federated.Entry> parse(byte[] body, String localDomain) throws ValidationException {
-    try {
-      Map<?, ?> m = JSON.readValue(body, Map.class);
-      List<Federated.Entry> out = new ArrayList<>();
-      long previous = 0;
-      for (Object o : (List<?>) m.get("entries")) {
-        Map<?, ?> e = (Map<?, ?>) o;
-        long seq = ((Number) e.get("seq")).longValue();
-        if (seq <= previous) {
-          throw new ValidationException("fed.request-field", "entries are in increasing sequence order, from 1");
-        }
-        previous = seq;
-        List<String> readers = new ArrayList<>();
-        for (Object r : (List<?>) e.get("readers")) {
-          if (!localDomain.equals(domainOfDevice((String) r))) {
-            throw new ValidationException("fed.request-field", "entry " + seq + " is addressed to " + r + ", not a device of " + localDomain);
-          }
-          readers.add((String) r);
-        }
-        if (readers.isEmpty()) {
-          throw new ValidationException("fed.request-field", "entry " + seq + " is addressed to no device");
-        }
-        byte[] message = Base64.getDecoder().decode((String) e.get("message"));
-        try {
-          MlsMessage.fromBytes(message);
-        } catch (DecodeException notMls) {
-          throw new ValidationException("fed.request-field", "entry " + seq + " is not an MLSMessage: " + notMls.getMessage());
-        }
-        out.add(new Federated.Entry(seq, Bytes.fromHex((String) e.get("groupId")), GroupDirectory.Kind.valueOf((String) e.get("kind")),
-            Bytes.wrap(message), readers));
-      }
-      if (out.size() > BATCH) {
-        throw new ValidationException("fed.request-field", "at most " + BATCH + " entries per delivery");
-      }
-      return out;
-    } catch (ValidationException e) {
-      throw e;
-    } catch (java.io.IOException | RuntimeException e) {
-      throw new ValidationException("fed.request-field", "a delivery is {\"entries\": [{seq, groupId, kind, message, readers}]}");
     }
   }
 

@@ -92,7 +92,12 @@ public final class Peers {
   }
 
   /** An answer of a peer. */
-  public record Answer(int status, byte[] body) {}
+  /** A peer's answer: status, body, and whether the peer marked it as the same for anyone who asks ({@code Cache-Control: public}). */
+  public record Answer(int status, byte[] body, boolean shared) {
+    public Answer(int status, byte[] body) {
+      this(status, body, false);
+    }
+  }
 
   /** Sends a signed request to the peer of {@code domain}. */
   public Answer send(String domain, String method, String path, byte[] body, String contentType) throws ValidationException {
@@ -117,7 +122,8 @@ public final class Peers {
     }
     try {
       HttpResponse<byte[]> r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-      return new Answer(r.statusCode(), r.body());
+      return new Answer(r.statusCode(), r.body(),
+          r.headers().firstValue("Cache-Control").map(v -> v.toLowerCase(java.util.Locale.ROOT).contains("public")).orElse(false));
     } catch (IOException e) {
       throw new ValidationException("fed.peer-unavailable", domain + " cannot be reached at " + p.url());
     } catch (InterruptedException e) {

@@ -101,7 +101,10 @@ final class RelayRoutes {
       String sender = sender(ctx, f.authenticateIdempotent(ctx));
       Bytes gid = groupId(ctx, groups);
       long epoch = ctx.queryParamAsClass("epoch", Long.class).getOrDefault(-1L);
-      ctx.contentType("application/octet-stream").result(groups.tree(sender, gid, epoch));
+      byte[] tree = groups.tree(sender, gid, epoch);
+      // A tree at a given epoch never changes; a group that allows external joins serves it to anyone.
+      ctx.header("Cache-Control", epoch >= 0 && groups.allowsExternalJoins(gid) ? "public, max-age=86400, immutable" : "private, no-store");
+      ctx.contentType("application/octet-stream").result(tree);
     });
     app.post("/fed/wake", ctx -> {
       // A peer (re)started: what it is owed goes now, not after the current backoff.
@@ -111,8 +114,8 @@ final class RelayRoutes {
     app.post("/fed/notify", ctx -> {
       String hub = f.authenticateIdempotent(ctx);
       byte[] body = ctx.bodyAsBytes();
-      List<Federated.Entry> entries = Notifier.parse(body, localDomain);
-      long previous = Notifier.previous(body);
+      List<Federated.Entry> entries = Delivery.parse(body, localDomain);
+      long previous = Delivery.previous(body);
       if (previous > 0 && !inOrder(hub, previous, groups, waiters)) {
         // The batch before this one never arrived (or was refused): the hub sends again from what was acknowledged.
         throw new ValidationException("fed.out-of-order", "the delivery before this one (up to " + previous + ") is not stored here");
@@ -131,12 +134,12 @@ final class RelayRoutes {
    */
   private static boolean inOrder(String hub, long previous, GroupDirectory groups, Map<String, java.util.concurrent.Semaphore> waiters)
       throws SQLException, InterruptedException {
-    java.util.concurrent.Semaphore slots = waiters.computeIfAbsent(hub, h -> new java.util.concurrent.Semaphore(Notifier.ORDER_WAITERS));
+    java.util.concurrent.Semaphore slots = waiters.computeIfAbsent(hub, h -> new java.util.concurrent.Semaphore(Delivery.ORDER_WAITERS));
     if (!slots.tryAcquire()) {
       return false;
     }
     try {
-      return groups.federated().awaitReceived(hub, previous, Notifier.ORDER_WAIT_MILLIS);
+      return groups.federated().awaitReceived(hub, previous, Delivery.ORDER_WAIT_MILLIS);
     } finally {
       slots.release();
     }

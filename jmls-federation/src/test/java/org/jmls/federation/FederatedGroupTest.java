@@ -152,10 +152,10 @@ class FederatedGroupTest {
   }
 
   /**
-   * The GroupInfo of a group hosted at example.com, asked of example.org by a device there that is
-   * not a member (as for an external join): served by the hub through the follower, then by the
-   * follower alone while the hub is down, and asked again once a commit of the group reached
-   * example.org.
+   * The GroupInfo and tree of a group hosted at example.com, asked of example.org by a device there
+   * that is not a member (as for an external join): served by the hub through the follower, then by
+   * the follower alone while the hub is down; the GroupInfo is asked again once a commit of the group
+   * reached example.org. A members-only group's tree is never kept by the follower.
    */
   @ParameterizedTest
   @ValueSource(strings = {"sqlite"})
@@ -173,14 +173,33 @@ class FederatedGroupTest {
       bob.join(orgClients);
       String path = "/ds/groups/" + alice.group.groupId().hex() + "/group-info";
 
+      String treePath = "/ds/groups/" + alice.group.groupId().hex() + "/tree?epoch=" + alice.group.epoch();
+
       DsClient.Response first = dora.ds().call("GET", path, null);
       assertEquals(200, first.status(), () -> String.valueOf(first.json()));
       assertEquals(alice.group.epoch(), epochOf(first));
+      DsClient.Response tree = dora.ds().call("GET", treePath, null);
+      assertEquals(200, tree.status(), () -> String.valueOf(tree.json()));
+
+      // A group without external joins: its tree is for members only, so the follower keeps no copy to give away.
+      Member alice2 = Member.of(com, "alice@example.com", "laptop");
+      Member bob2 = Member.of(org, "bob@example.org", "laptop");
+      alice2.create(comClients, new byte[] {7, 4, 7}, false);
+      assertEquals(200, alice2.add(bob2).status());
+      bob2.join(orgClients);
+      String closedTree = "/ds/groups/" + alice2.group.groupId().hex() + "/tree?epoch=" + alice2.group.epoch();
+      assertEquals(200, bob2.device.ds().call("GET", closedTree, null).status(), "a member reads it through its provider");
+      DsClient.Response notForDora = dora.ds().call("GET", closedTree, null);
+      assertEquals(403, notForDora.status(), () -> String.valueOf(notForDora.json()));
 
       com.stop();
       DsClient.Response cached = dora.ds().call("GET", path, null);
       assertEquals(200, cached.status(), "served by example.org while the hub is down");
       assertEquals(alice.group.epoch(), epochOf(cached));
+      DsClient.Response cachedTree = dora.ds().call("GET", treePath, null);
+      assertEquals(200, cachedTree.status(), "the tree too");
+      assertEquals(java.util.HexFormat.of().formatHex(tree.raw()), java.util.HexFormat.of().formatHex(cachedTree.raw()));
+      assertEquals(503, bob2.device.ds().call("GET", closedTree, null).status(), "a members-only tree is always asked of the hub");
 
       com.start(org);
       assertEquals(200, alice.commit(List.of()).status());

@@ -53,11 +53,16 @@ final class Member {
     return device.clientId();
   }
 
-  /** Creates a group (public handshakes) at this device's DS. */
+  /** Creates a group (public handshakes, external joins allowed) at this device's DS. */
   void create(GroupServices services, byte[] groupId) throws Exception {
+    create(services, groupId, true);
+  }
+
+  /** Creates a group (public handshakes) at this device's DS. */
+  void create(GroupServices services, byte[] groupId, boolean externalJoins) throws Exception {
     group = Group.create(services, GroupConfig.defaults(), Bytes.wrap(groupId), keyPackage, List.of());
     DsClient.Response r = device.ds().call("POST", "/ds/groups", Map.of("groupInfo",
-        Base64.getEncoder().encodeToString(group.groupInfo(true).toByteArray()), "publicHandshakes", true, "externalJoins", true));
+        Base64.getEncoder().encodeToString(group.groupInfo(true).toByteArray()), "publicHandshakes", true, "externalJoins", externalJoins));
     if (r.status() != 201) {
       throw new IllegalStateException("create refused " + r.json());
     }
