@@ -3,9 +3,7 @@ package org.jmls.client;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +45,7 @@ import org.jmls.message.Welcome;
  * client processes the winner and re-issues its intent (bounded retries). Not thread-safe.
  */
 public final class MlsClient {
-  private static final int RETRIES = 8;
+  static final int RETRIES = 8;
 
   /** A message received by {@link #sync()}. */
   public record Received(Bytes groupId, String fromUser, String fromDevice, String text) {}
@@ -79,10 +77,10 @@ public final class MlsClient {
   DsClient ds;
   GroupServices services;
   final List<String> problems = new ArrayList<>();
-  private WireLog wire = (w, b, e) -> {};
+  WireLog wire = (w, b, e) -> {};
   java.util.function.Consumer<String> progress = s -> {};
-  private java.time.Clock clock = java.time.Clock.systemUTC();
-  private final LeafAges leafAges = new LeafAges();
+  java.time.Clock clock = java.time.Clock.systemUTC();
+  final LeafAges leafAges = new LeafAges();
 
   /** The clock used for policy timers (self-update interval, staleness). */
   public void clock(java.time.Clock c) {
@@ -201,7 +199,7 @@ public final class MlsClient {
     return Base64.getEncoder().encodeToString(b);
   }
 
-  private static byte[] unb64(Object o) {
+  static byte[] unb64(Object o) {
     return Base64.getDecoder().decode((String) o);
   }
 
@@ -368,26 +366,12 @@ public final class MlsClient {
     return g;
   }
 
-  /** The intent behind a commit, re-computed after losing a race. */
-  @FunctionalInterface
-  private interface Intent {
-    List<Proposal> proposals(Group g) throws Exception;
-  }
-
-  private static Set<String> clientsOf(java.util.Collection<LeafNode> leaves) throws ValidationException {
-    Set<String> out = new java.util.TreeSet<>();
-    for (LeafNode l : leaves) {
-      out.add(X509Credentials.client(l.credential()));
-    }
-    return out;
-  }
-
   /** The members (leaf index to leaf) of the ratchet tree carried in a GroupInfo's ratchet_tree extension. */
-  private Map<Integer, LeafNode> treeOf(MlsMessage groupInfo) throws Exception {
+  Map<Integer, LeafNode> treeOf(MlsMessage groupInfo) throws Exception {
     return leaves(treeNodesOf(groupInfo));
   }
 
-  private static List<org.jmls.message.Node> treeNodesOf(MlsMessage groupInfo) throws Exception {
+  static List<org.jmls.message.Node> treeNodesOf(MlsMessage groupInfo) throws Exception {
     org.jmls.message.GroupInfo gi = (org.jmls.message.GroupInfo) groupInfo.body();
     org.jmls.message.Extension e = org.jmls.message.Extension.find(gi.extensions(), org.jmls.message.Extension.RATCHET_TREE);
     if (e == null) {
@@ -433,120 +417,17 @@ public final class MlsClient {
   /** Test hook: runs when a commit is built and merged speculatively, just before it is posted. */
   Runnable beforePost = () -> {};
 
-  /**
-   * Settles commits whose DS answer never arrived (a crash or a lost connection while posting): the
-   * DS's log says which commit was accepted in that epoch; the merged state is kept only if it was
-   * this device's. Otherwise the group stays where it was and the winner arrives through the queue.
-   */
+  /** How commits are made, raced and settled (see {@link Committing}). */
+  private final Committing committing = new Committing(this);
+
+  /** Settles commits whose DS answer never arrived (see {@link Committing#resolvePending}). */
   void resolvePendingCommits() throws Exception {
-    for (Map.Entry<Bytes, ClientState.PendingCommit> e : new ArrayList<>(state.pendingCommits.entrySet())) {
-      Bytes gid = e.getKey();
-      ClientState.PendingCommit pc = e.getValue();
-      DsClient.Response r = ds.call("GET", "/ds/groups/" + gid.hex() + "/log?epoch=" + pc.epoch(), null);
-      if (r.status() == 429 || r.status() >= 500) {
-        check(r, 200, "settling an unanswered commit");
-      }
-      boolean won = false;
-      if (r.status() == 200) {
-        for (Object o : (List<?>) r.json().get("entries")) {
-          won |= java.util.Arrays.equals(pc.commit(), unb64(((Map<?, ?>) o).get("data")));
-        }
-      }
-      if (won && state.groups.containsKey(gid) && state.groups.get(gid).epoch() == pc.epoch()) {
-        state.groups.put(gid, Group.restore(services, pc.state()));
-        observe(gid);
-        progress.accept("a commit posted before a crash had won epoch " + pc.epoch() + "; its state is kept");
-      }
-      state.pendingCommits.remove(gid);
-      persist();
-    }
+    committing.resolvePending();
   }
 
   /** Commits {@code intent}; on a lost race, catches up and retries. */
-  private long commit(Bytes gid, String what, Intent intent, boolean forcePath) throws Exception {
-    resolvePendingCommits();
-    boolean caughtUp = false;
-    for (int attempt = 0; attempt < RETRIES; attempt++) {
-      Group g = group(gid);
-      List<Proposal> proposals;
-      try {
-        proposals = intent.proposals(g);
-      } catch (ClientException notInThisEpoch) {
-        if (caughtUp) {
-          throw notInThisEpoch;
-        }
-        // This device may be behind (a member added or removed since it last read): catch up, decide again.
-        drain();
-        caughtUp = true;
-        attempt--;
-        continue;
-      }
-      Group.Snapshot rollback = g.snapshot(); // cheap at any size: the trees are shared, not serialized
-      Group.CommitResult c = g.commit(proposals, forcePath);
-      // One binary bundle (no base64), the GroupInfo without the tree: a public-handshake group's DS
-      // derives the tree from the commit; for an encrypted one it gets what the commit changed.
-      List<String> added = List.of();
-      List<String> removed = List.of();
-      org.jmls.ds.TreeChanges changes = null;
-      if (g.config().encryptHandshakes()) {
-        // The DS cannot read an encrypted commit: declare the roster change (RFC 9750 §5.5 leaves the
-        // DS to trust members here). Devices are compared by client id, so a resync keeps its device.
-        Set<String> before = clientsOf(g.members().values());
-        Set<String> after = clientsOf(treeOf(c.groupInfo()).values());
-        added = after.stream().filter(d -> !before.contains(d)).sorted().toList();
-        removed = before.stream().filter(d -> !after.contains(d)).sorted().toList();
-        changes = org.jmls.ds.TreeChanges.between(g.tree().toNodes(), treeNodesOf(c.groupInfo()));
-      }
-      byte[] bundle = new CommitBundle(c.commit(), c.groupInfo(false), c.welcome(), added, removed, changes).toByteArray();
-      // Merge speculatively and record the outcome-to-be before posting: if this device dies while
-      // the DS decides, the next sync asks the DS which commit won the epoch and keeps this state
-      // only if it was ours (never half-merged, never a lost epoch).
-      long epochBefore = g.epoch();
-      g.mergePendingCommit();
-      state.pendingCommits.put(gid, new ClientState.PendingCommit(epochBefore, c.commit().toByteArray(), g.snapshot()));
-      state.inFlight.put(gid, rollback);
-      DsClient.Response r;
-      try {
-        persist(); // the store keeps the state before this commit until the DS's answer is known
-        beforePost.run();
-        r = ds.send("POST", "/ds/groups/commit", bundle, CommitBundle.MEDIA_TYPE);
-        afterPost.accept(r.status());
-      } catch (Exception e) {
-        state.groups.put(gid, Group.restore(services, rollback)); // the pending record settles it on the next sync
-        if (e instanceof IOException) {
-          throw new ClientException(what + ": the DS did not answer (" + e.getMessage() + "); the next sync learns whether the commit won");
-        }
-        throw e;
-      } finally {
-        state.inFlight.remove(gid);
-      }
-      state.pendingCommits.remove(gid);
-      if (r.status() == 200) {
-        leafAges.observeLeaf(gid, g, g.myLeafIndex(), clock.instant().getEpochSecond()); // not every leaf: O(1) at any size
-        persist();
-        wire.sent(what + ": commit", c.commit().toByteArray().length, g.epoch());
-        if (c.welcome() != null) {
-          wire.sent(what + ": Welcome", c.welcome().toByteArray().length, g.epoch());
-        }
-        wire.sent(what + ": upload", bundle.length, g.epoch()); // the whole bundle: commit, GroupInfo (no tree), Welcome
-        return g.epoch();
-      }
-      state.groups.put(gid, Group.restore(services, rollback));
-      persist(); // the group is back at its state before this commit
-      if (r.status() != 409) {
-        check(r, 200, what);
-      }
-      progress.accept(what + ": another member's commit won epoch " + epochBefore + "; catching up, then retrying ("
-          + (attempt + 2) + "/" + RETRIES + ")");
-      drain();
-      // The DS says where the group is; the winning commit may not be in this device's queue yet
-      // (a follower provider gets it from the hub a moment later): wait for it rather than build a
-      // commit that is sure to lose.
-      if (r.json() != null && r.json().get("currentEpoch") instanceof Number current) {
-        awaitEpoch(gid, current.longValue(), CATCH_UP_WAIT_MILLIS);
-      }
-    }
-    throw new ClientException(what + " lost " + RETRIES + " commit races in a row; try again later");
+  private long commit(Bytes gid, String what, Committing.Intent intent, boolean forcePath) throws Exception {
+    return committing.commit(gid, what, intent, forcePath);
   }
 
   /** Adds every device of {@code otherUser} that is not yet in the group (claims one KeyPackage per device). */
@@ -773,22 +654,6 @@ public final class MlsClient {
       persist();
     }
     return out;
-  }
-
-  /** How long a device that lost a commit race waits for the winning commit to reach its queue. */
-  private static final long CATCH_UP_WAIT_MILLIS = 10_000;
-
-  /** Reads (on the DS's long-poll) until the group reaches {@code epoch}, for at most {@code millis}. */
-  private void awaitEpoch(Bytes gid, long epoch, long millis) throws Exception {
-    long deadline = System.currentTimeMillis() + millis;
-    while (state.groups.containsKey(gid) && group(gid).epoch() < epoch) {
-      long left = deadline - System.currentTimeMillis();
-      if (left <= 0) {
-        return; // the retry finds out
-      }
-      ds.call("GET", "/ds/queue?after=" + state.queueSeq + "&limit=1&wait=" + Math.min(left, 30_000), null);
-      drain();
-    }
   }
 
   /**
