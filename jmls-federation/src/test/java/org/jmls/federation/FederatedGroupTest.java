@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.jmls.ds.http.DsClient;
-import org.jmls.group.GroupServices;
 import org.jmls.message.KeyPackage;
 import org.jmls.message.Proposal;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,17 +26,14 @@ class FederatedGroupTest {
   @ValueSource(strings = {"sqlite", "postgres"})
   void groupAcrossProviders_talkCommitRaceAndCatchUp(String db) throws Exception {
     try (Provider com = Provider.create("example.com", db); Provider org = Provider.create("example.org", db)) {
-      com.start(org);
-      org.start(com);
-      GroupServices comClients = com.clientServices(org);
-      GroupServices orgClients = org.clientServices(com);
+      Provider.federate(com, org);
 
       Member alice = Member.of(com, "alice@example.com", "phone");
       Member charlie = Member.of(com, "charlie@example.com", "laptop");
       Member bobPhone = Member.of(org, "bob@example.org", "phone");
       Member bobTablet = Member.of(org, "bob@example.org", "tablet");
 
-      alice.create(comClients, new byte[] {7, 1, 7});
+      alice.create(com.clients, new byte[] {7, 1, 7});
       List<Proposal> adds = new ArrayList<>();
       for (KeyPackage kp : alice.claim("bob@example.org", "charlie@example.com")) {
         adds.add(new Proposal.Add(kp));
@@ -47,9 +43,9 @@ class FederatedGroupTest {
       assertEquals(200, added.status(), () -> String.valueOf(added.json()));
 
       // Welcomes: Charlie's from his own DS, Bob's delivered by the hub to example.org.
-      charlie.join(comClients);
-      bobPhone.join(orgClients);
-      bobTablet.join(orgClients);
+      charlie.join(com.clients);
+      bobPhone.join(org.clients);
+      bobTablet.join(org.clients);
       assertNotNull(bobPhone.group, "bob's phone joined");
       assertNotNull(bobTablet.group, "bob's tablet joined");
       assertEquals(alice.group.epoch(), bobTablet.group.epoch());
@@ -61,10 +57,10 @@ class FederatedGroupTest {
       DsClient.Response sent = bobPhone.send("hello from org");
       assertEquals(200, sent.status(), () -> String.valueOf(sent.json()));
       assertEquals(200, alice.send("hello from com").status());
-      alice.readUntil(comClients, 1);
-      charlie.readUntil(comClients, 2);
-      bobTablet.readUntil(orgClients, 2);
-      bobPhone.readUntil(orgClients, 1);
+      alice.readUntil(com.clients, 1);
+      charlie.readUntil(com.clients, 2);
+      bobTablet.readUntil(org.clients, 2);
+      bobPhone.readUntil(org.clients, 1);
       assertEquals(List.of("hello from org"), alice.received);
       assertEquals(List.of("hello from org", "hello from com"), bobTablet.received);
       assertEquals(List.of("hello from com"), bobPhone.received);
@@ -78,11 +74,11 @@ class FederatedGroupTest {
       assertEquals("ds.stale-epoch", lost.json().get("error"));
       long epoch = (fromOrg.status() == 200 ? bobPhone : charlie).group.epoch();
       for (Member m : List.of(alice, charlie, bobPhone, bobTablet)) {
-        m.readUntilEpoch(m.id().endsWith("example.org/phone") || m.id().endsWith("example.org/tablet") ? orgClients : comClients, epoch);
+        m.readUntilEpoch(m.id().endsWith("example.org/phone") || m.id().endsWith("example.org/tablet") ? org.clients : com.clients, epoch);
       }
       assertEquals(200, alice.send("after the race").status());
       for (Member m : List.of(charlie, bobPhone, bobTablet)) {
-        m.readUntil(m == charlie ? comClients : orgClients, m.received.size() + 1);
+        m.readUntil(m == charlie ? com.clients : org.clients, m.received.size() + 1);
       }
       assertEquals(alice.group.epochAuthenticator(), bobPhone.group.epochAuthenticator());
       assertEquals(alice.group.epochAuthenticator(), bobTablet.group.epochAuthenticator());
@@ -97,7 +93,7 @@ class FederatedGroupTest {
       }
       org.start(com);
       int before = bobTablet.received.size();
-      bobTablet.readUntil(orgClients, before + 50);
+      bobTablet.readUntil(org.clients, before + 50);
       assertEquals(said, bobTablet.received.subList(before, before + 50));
     }
   }
@@ -118,18 +114,15 @@ class FederatedGroupTest {
   void remoteRevocation_honouredByTheFollowerAndTheHub(String db) throws Exception {
     try (Provider com = Provider.create("example.com", db); Provider org = Provider.create("example.org", db)) {
       com.statusTtl = java.time.Duration.ZERO;
-      com.start(org);
-      org.start(com);
-      GroupServices comClients = com.clientServices(org);
-      GroupServices orgClients = org.clientServices(com);
+      Provider.federate(com, org);
       Member alice = Member.of(com, "alice@example.com", "phone");
       Member bob = Member.of(org, "bob@example.org", "phone");
       org.device("bob@example.org", "spare", 1); // a valid device next to the one revoked below
-      alice.create(comClients, new byte[] {7, 2, 7});
+      alice.create(com.clients, new byte[] {7, 2, 7});
       assertEquals(200, alice.add(bob).status());
-      bob.join(orgClients);
+      bob.join(org.clients);
       assertEquals(200, bob.send("before").status());
-      alice.readUntil(comClients, 1);
+      alice.readUntil(com.clients, 1);
 
       org.as.revoke(bob.device.issued().serial(), "admin");
       org.ds.credentialRecheck(java.time.Duration.ofSeconds(30)); // forgets the checks made so far
@@ -161,16 +154,13 @@ class FederatedGroupTest {
   @ValueSource(strings = {"sqlite"})
   void groupInfo_servedByTheHub_cachedByTheFollower_untilTheNextCommit(String db) throws Exception {
     try (Provider com = Provider.create("example.com", db); Provider org = Provider.create("example.org", db)) {
-      com.start(org);
-      org.start(com);
-      GroupServices comClients = com.clientServices(org);
-      GroupServices orgClients = org.clientServices(com);
+      Provider.federate(com, org);
       Member alice = Member.of(com, "alice@example.com", "phone");
       Member bob = Member.of(org, "bob@example.org", "phone");
       Provider.Device dora = org.device("dora@example.org", "phone", 1);
-      alice.create(comClients, new byte[] {7, 3, 7});
+      alice.create(com.clients, new byte[] {7, 3, 7});
       assertEquals(200, alice.add(bob).status());
-      bob.join(orgClients);
+      bob.join(org.clients);
       String path = "/ds/groups/" + alice.group.groupId().hex() + "/group-info";
 
       String treePath = "/ds/groups/" + alice.group.groupId().hex() + "/tree?epoch=" + alice.group.epoch();
@@ -184,9 +174,9 @@ class FederatedGroupTest {
       // A group without external joins: its tree is for members only, so the follower keeps no copy to give away.
       Member alice2 = Member.of(com, "alice@example.com", "laptop");
       Member bob2 = Member.of(org, "bob@example.org", "laptop");
-      alice2.create(comClients, new byte[] {7, 4, 7}, false);
+      alice2.create(com.clients, new byte[] {7, 4, 7}, false);
       assertEquals(200, alice2.add(bob2).status());
-      bob2.join(orgClients);
+      bob2.join(org.clients);
       String closedTree = "/ds/groups/" + alice2.group.groupId().hex() + "/tree?epoch=" + alice2.group.epoch();
       assertEquals(200, bob2.device.ds().call("GET", closedTree, null).status(), "a member reads it through its provider");
       DsClient.Response notForDora = dora.ds().call("GET", closedTree, null);
@@ -203,7 +193,7 @@ class FederatedGroupTest {
 
       com.start(org);
       assertEquals(200, alice.commit(List.of()).status());
-      bob.readUntilEpoch(orgClients, alice.group.epoch()); // the commit reached example.org
+      bob.readUntilEpoch(org.clients, alice.group.epoch()); // the commit reached example.org
       DsClient.Response fresh = dora.ds().call("GET", path, null);
       assertEquals(200, fresh.status(), () -> String.valueOf(fresh.json()));
       assertEquals(alice.group.epoch(), epochOf(fresh), "the GroupInfo after the commit, not the cached one");

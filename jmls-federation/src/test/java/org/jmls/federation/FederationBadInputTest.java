@@ -22,7 +22,6 @@ import java.util.TreeMap;
 import org.jmls.ds.http.CommitBundle;
 import org.jmls.ds.http.DsClient;
 import org.jmls.group.Group;
-import org.jmls.group.GroupServices;
 import org.jmls.message.MlsMessage;
 import org.jmls.service.Database;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -53,16 +52,13 @@ class FederationBadInputTest {
   @ValueSource(strings = {"sqlite", "postgres"})
   void everyFederationEndpoint_badInput_4xxWithARule_nothingStored(String db) throws Exception {
     try (Provider com = Provider.create("example.com", db); Provider org = Provider.create("example.org", db)) {
-      com.start(org);
-      org.start(com);
-      GroupServices comClients = com.clientServices(org);
-      GroupServices orgClients = org.clientServices(com);
+      Provider.federate(com, org);
       Member alice = Member.of(com, "alice@example.com", "phone");
       Member bob = Member.of(org, "bob@example.org", "phone");
       org.device("bob@example.org", "tablet", 2); // KeyPackages left at example.org, for claims
-      alice.create(comClients, new byte[] {5, 5, 5});
+      alice.create(com.clients, new byte[] {5, 5, 5});
       assertEquals(200, alice.add(bob).status());
-      bob.join(orgClients);
+      bob.join(org.clients);
       // A commit of Bob's that the hub accepted (relayed by example.org): relayed again below, it is stale.
       Group.CommitResult c = bob.group.commit(List.of(), List.of(), true, true);
       byte[] accepted = new CommitBundle(c.commit(), c.groupInfo(false), c.welcome(), List.of(), List.of()).toByteArray();
@@ -70,7 +66,7 @@ class FederationBadInputTest {
       assertEquals(200, r.status(), () -> String.valueOf(r.json()));
       bob.group.mergePendingCommit();
       assertEquals(200, bob.send("hello").status());
-      alice.readUntil(comClients, 1);
+      alice.readUntil(com.clients, 1);
       byte[] keyPackage = MlsMessage.of(alice.claim("bob@example.org").get(0)).toByteArray();
       String gid = bob.group.groupId().hex();
 
@@ -116,7 +112,7 @@ class FederationBadInputTest {
 
       // And the group still works: nothing above broke it.
       assertEquals(200, bob.send("still here").status());
-      alice.readUntil(comClients, 2);
+      alice.readUntil(com.clients, 2);
       assertEquals(List.of("hello", "still here"), alice.received);
     }
   }

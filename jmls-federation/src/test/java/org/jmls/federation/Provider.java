@@ -88,6 +88,17 @@ final class Provider implements AutoCloseable {
         Federation.credentials(config(peers), as.validator(false), Clock.systemUTC()), PskStore.NONE, null);
   }
 
+  /** Starts {@code a} and {@code b}, each naming the other as its peer. */
+  static void federate(Provider a, Provider b) {
+    a.start(b);
+    b.start(a);
+    a.clients = a.clientServices(b);
+    b.clients = b.clientServices(a);
+  }
+
+  /** The group services of this provider's devices, once {@link #federate}d: credentials checked as its DS does. */
+  GroupServices clients;
+
   Provider start(Provider... peers) {
     FederationConfig config = config(peers);
     GroupServices services = clientServices(peers);
