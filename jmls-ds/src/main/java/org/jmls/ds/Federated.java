@@ -206,7 +206,7 @@ public final class Federated {
    */
   public boolean awaitReceived(String hub, long seq, long millis) throws SQLException, InterruptedException {
     long deadline = System.currentTimeMillis() + millis;
-    while (db.transaction(c -> lastReceived(c, hub)) < seq) {
+    while (db.read(c -> lastReceived(c, hub)) < seq) { // a reader connection: not queued behind the writer it waits for
       long left = deadline - System.currentTimeMillis();
       if (left <= 0) {
         return false;
