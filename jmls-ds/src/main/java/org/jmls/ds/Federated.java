@@ -46,37 +46,17 @@ public final class Federated {
     this.writes = writes;
   }
 
-  /**
-   * Hub: up to {@code limit} entries owed to {@code provider} after what it acknowledged, in
-   * sequence order, each once with the provider's devices that read it: log entries inside those
-   * devices' membership windows (not their own), and Welcomes queued for them. A few queries per
-   * batch, whatever the number of the provider's devices.
-   */
-  public List<Entry> outbox(String provider, int limit) throws SQLException {
-    return acknowledgeAndRead(provider, 0, limit);
-  }
-
-  /**
-   * Hub: {@link #acknowledge} up to {@code upto} (nothing when 0) and {@link #outbox}, in one
-   * transaction: a busy peer's delivery loop costs one transaction a batch, not two.
-   */
-  public List<Entry> acknowledgeAndRead(String provider, long upto, int limit) throws SQLException {
-    return db.transaction(c -> {
-      if (upto > 0) {
-        acknowledge(c, provider, upto);
-      }
-      return readAfter(c, provider, peerCursor(c, provider), limit);
-    });
-  }
-
   /** Hub: where {@code provider}'s delivery stands (everything up to it acknowledged). */
   public long cursor(String provider) throws SQLException {
     return db.read(c -> peerCursor(c, provider));
   }
 
   /**
-   * Hub: up to {@code limit} entries owed to {@code provider} after {@code after}, read without
-   * waiting for the writer (a delivery loop keeps its place in memory and acknowledges now and then).
+   * Hub: up to {@code limit} entries owed to {@code provider} after {@code after}, in sequence
+   * order, each once with the provider's devices that read it: log entries inside those devices'
+   * membership windows (not their own), and Welcomes queued for them. A few queries per batch,
+   * whatever the number of the provider's devices; read without waiting for the writer (a delivery
+   * loop keeps its place in memory and acknowledges now and then).
    */
   public List<Entry> outbox(String provider, long after, int limit) throws SQLException {
     return db.read(c -> readAfter(c, provider, after, limit));

@@ -681,6 +681,15 @@ public final class GroupDirectory {
     }
   }
 
+  /** The group a PublicMessage or PrivateMessage names; null for any other message. */
+  public static Bytes groupOf(MlsMessage m) {
+    try {
+      return GroupRows.targetOf(m).gid();
+    } catch (ValidationException notAGroupMessage) {
+      return null;
+    }
+  }
+
   /** Whether a group hosted here allows external joins (its GroupInfo, and its trees, are for anyone); false if not hosted here. */
   public boolean allowsExternalJoins(Bytes gid) throws SQLException {
     return db.transaction(c -> {

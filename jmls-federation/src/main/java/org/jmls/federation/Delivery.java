@@ -46,31 +46,25 @@ final class Delivery {
   /** Deliveries a follower holds at once for one hub (the hub has at most {@link Notifier#IN_FLIGHT} out); more are refused at once. */
   static final int ORDER_WAITERS = 2 * Notifier.IN_FLIGHT;
 
-  /** The {@code previous} field of a delivery (0 when absent): the last sequence of the batch sent before it, unanswered then. */
-  static long previous(byte[] body) throws ValidationException {
-    try {
-      Object p = JSON.readValue(body, Map.class).get("previous");
-      if (p == null) {
-        return 0;
-      }
-      if (!(p instanceof Number n) || n.longValue() <= 0) {
-        throw new ValidationException("fed.request-field", "'previous' is a positive sequence number");
-      }
-      return n.longValue();
-    } catch (java.io.IOException e) {
-      throw new ValidationException("fed.request-field", "a delivery is a JSON object");
-    }
-  }
+  /**
+   * A delivery read: its entries, and {@code previous} (0 when absent), the last sequence of the
+   * delivery sent before it and unanswered then.
+   */
+  record Parsed(List<Federated.Entry> entries, long previous) {}
 
   /**
    * A delivery as a follower reads it. What a correct hub never sends refuses the whole delivery
    * (nothing stored): entries out of order, more than {@value Notifier#BATCH}, an entry addressed to no
    * one or to a device of another domain than {@code localDomain}, a message that is not an
-   * MLSMessage.
+   * MLSMessage, a {@code previous} that is not a positive sequence number.
    */
-  static List<Federated.Entry> parse(byte[] body, String localDomain) throws ValidationException {
+  static Parsed parse(byte[] body, String localDomain) throws ValidationException {
     try {
       Map<?, ?> m = JSON.readValue(body, Map.class);
+      Object p = m.get("previous");
+      if (p != null && (!(p instanceof Number n) || n.longValue() <= 0)) {
+        throw new ValidationException("fed.request-field", "'previous' is a positive sequence number");
+      }
       List<Federated.Entry> out = new ArrayList<>();
       long previous = 0;
       for (Object o : (List<?>) m.get("entries")) {
@@ -102,7 +96,7 @@ final class Delivery {
       if (out.size() > Notifier.BATCH) {
         throw new ValidationException("fed.request-field", "at most " + Notifier.BATCH + " entries per delivery");
       }
-      return out;
+      return new Parsed(out, p == null ? 0 : ((Number) p).longValue());
     } catch (ValidationException e) {
       throw e;
     } catch (java.io.IOException | RuntimeException e) {

@@ -171,10 +171,9 @@ final class HubRelay implements GroupRelay {
       m = json(hub, ok(hub, send(hub, sender, "POST", "/fed/relay/commit", bundle, CommitBundle.MEDIA_TYPE)));
     } finally {
       // Taken or lost to another commit: either way the group's GroupInfo may have moved on.
-      if (commit.body() instanceof org.jmls.message.PublicMessage pm) {
-        forget(pm.content().groupId());
-      } else if (commit.body() instanceof org.jmls.message.PrivateMessage pm) {
-        forget(pm.groupId());
+      Bytes gid = GroupDirectory.groupOf(commit);
+      if (gid != null) {
+        forget(gid);
       }
     }
     if (!(m.get("epoch") instanceof Number epoch) || !(m.get("seq") instanceof Number seq)) {

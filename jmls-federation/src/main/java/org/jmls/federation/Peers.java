@@ -93,11 +93,7 @@ public final class Peers {
 
   /** An answer of a peer. */
   /** A peer's answer: status, body, and whether the peer marked it as the same for anyone who asks ({@code Cache-Control: public}). */
-  public record Answer(int status, byte[] body, boolean shared) {
-    public Answer(int status, byte[] body) {
-      this(status, body, false);
-    }
-  }
+  public record Answer(int status, byte[] body, boolean shared) {}
 
   /** Sends a signed request to the peer of {@code domain}. */
   public Answer send(String domain, String method, String path, byte[] body, String contentType) throws ValidationException {

@@ -113,14 +113,13 @@ final class RelayRoutes {
     });
     app.post("/fed/notify", ctx -> {
       String hub = f.authenticateIdempotent(ctx);
-      byte[] body = ctx.bodyAsBytes();
-      List<Federated.Entry> entries = Delivery.parse(body, localDomain);
-      long previous = Delivery.previous(body);
+      Delivery.Parsed delivery = Delivery.parse(ctx.bodyAsBytes(), localDomain);
+      long previous = delivery.previous();
       if (previous > 0 && !inOrder(hub, previous, groups, waiters)) {
         // The batch before this one never arrived (or was refused): the hub sends again from what was acknowledged.
         throw new ValidationException("fed.out-of-order", "the delivery before this one (up to " + previous + ") is not stored here");
       }
-      Federated.Received r = groups.federated().receive(hub, localDomain, entries);
+      Federated.Received r = groups.federated().receive(hub, localDomain, delivery.entries());
       ctx.json(Map.of("stored", r.lastSeq(), "refused", r.refused()));
     });
   }
@@ -224,12 +223,7 @@ final class RelayRoutes {
 
   /** Refuses a message about a group this provider follows rather than hosts (no relaying on to a third provider). */
   private static void hostedHere(GroupDirectory groups, MlsMessage m) throws ValidationException, SQLException {
-    Bytes gid = null;
-    if (m.body() instanceof org.jmls.message.PublicMessage pm) {
-      gid = pm.content().groupId();
-    } else if (m.body() instanceof org.jmls.message.PrivateMessage pm) {
-      gid = pm.groupId();
-    }
+    Bytes gid = GroupDirectory.groupOf(m);
     if (gid != null && groups.federated().hubOf(gid) != null) {
       throw new ValidationException("fed.not-the-hub", "group " + gid.hex() + " is not hosted by this provider");
     }
