@@ -179,6 +179,9 @@ public final class Federated {
 
   private final Object receivedSignal = new Object();
 
+  /** Per hub, the last sequence this node stored from it (a floor: another node on one PostgreSQL may have stored more). */
+  private final Map<String, Long> receivedHere = new ConcurrentHashMap<>();
+
   /**
    * Follower: waits until everything from {@code hub} up to {@code seq} is stored (a pipelined
    * batch waits for the one before it); false if {@code millis} passed first. Signalled by this
@@ -186,7 +189,8 @@ public final class Federated {
    */
   public boolean awaitReceived(String hub, long seq, long millis) throws SQLException, InterruptedException {
     long deadline = System.currentTimeMillis() + millis;
-    while (db.read(c -> lastReceived(c, hub)) < seq) { // a reader connection: not queued behind the writer it waits for
+    // This node's own stores first (no database read); then a reader connection, not queued behind the writer it waits for.
+    while (receivedHere.getOrDefault(hub, 0L) < seq && db.read(c -> lastReceived(c, hub)) < seq) {
       long left = deadline - System.currentTimeMillis();
       if (left <= 0) {
         return false;
@@ -269,6 +273,7 @@ public final class Federated {
       }
       return upto;
     });
+    receivedHere.merge(hub, last, Math::max);
     synchronized (receivedSignal) {
       receivedSignal.notifyAll();
     }

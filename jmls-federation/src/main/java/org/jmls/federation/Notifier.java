@@ -148,14 +148,40 @@ final class Notifier implements AutoCloseable {
     long position = -1;
     long acked = 0;
     long lastAck = 0;
+    boolean more = true; // the last read may have left entries behind (or none was made yet)
     try {
       while (running) {
         try {
           if (position < 0) {
             position = federated.cursor(peer);
             acked = position;
+            more = true;
           }
-          if (inFlight.size() < IN_FLIGHT) {
+          // Answers that came, in the order their batches were sent.
+          while (!inFlight.isEmpty() && inFlight.peek().stored().isDone()) {
+            InFlight first = inFlight.poll();
+            try {
+              position = Math.max(position, first.stored().get());
+            } catch (java.util.concurrent.ExecutionException e) {
+              throw e.getCause() instanceof Exception cause ? cause : new IllegalStateException(e.getCause());
+            }
+            count.sentEntries.addAndGet(first.size());
+            if (System.currentTimeMillis() - lastAck >= ACK_EVERY_MILLIS) {
+              federated.acknowledge(peer, position);
+              acked = position;
+              lastAck = System.currentTimeMillis();
+            }
+            if (!count.reachable) {
+              count.reachable = true;
+              log.accept("federation: " + peer + " reachable again; delivering its backlog");
+            }
+            backoff = 100;
+          }
+          boolean woken;
+          synchronized (signal) {
+            woken = count.woken;
+          }
+          if (inFlight.size() < IN_FLIGHT && (more || woken)) {
             synchronized (signal) {
               count.woken = false; // a wake from here on may be about entries this read misses
             }
@@ -163,43 +189,43 @@ final class Notifier implements AutoCloseable {
             long previous = inFlight.isEmpty() ? 0 : inFlight.peekLast().last();
             List<Federated.Entry> batch = federated.outbox(peer, Math.max(position, previous), BATCH);
             count.backlog.set(batch.size());
-            if (!batch.isEmpty()) {
-              inFlight.add(new InFlight(batch.get(batch.size() - 1).seq(), batch.size(), sender.submit(() -> send(peer, batch, previous))));
-              continue;
-            }
-            if (inFlight.isEmpty()) {
-              if (acked < position) {
-                federated.acknowledge(peer, position);
-                acked = position;
-              }
-              synchronized (signal) {
-                if (!count.woken) { // else something was appended during the read: read again at once
-                  count.idle = true;
-                  signal.notifyAll();
-                  signal.wait(30_000);
+            more = !batch.isEmpty();
+            if (more) {
+              java.util.concurrent.CompletableFuture<Long> stored = new java.util.concurrent.CompletableFuture<>();
+              inFlight.add(new InFlight(batch.get(batch.size() - 1).seq(), batch.size(), stored));
+              sender.execute(() -> {
+                try {
+                  stored.complete(send(peer, batch, previous));
+                } catch (Throwable t) {
+                  stored.completeExceptionally(t);
                 }
-              }
+                synchronized (signal) {
+                  signal.notifyAll(); // an answer: the worker settles it
+                }
+              });
               continue;
             }
           }
-          // Both slots busy, or nothing more to read: the oldest answer.
-          InFlight first = inFlight.poll();
-          try {
-            position = Math.max(position, first.stored().get());
-          } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof Exception cause ? cause : new IllegalStateException(e.getCause());
+          if (inFlight.isEmpty()) {
+            if (acked < position) {
+              federated.acknowledge(peer, position);
+              acked = position;
+            }
+            synchronized (signal) {
+              if (!count.woken) { // else something was appended during the read: read again at once
+                count.idle = true;
+                signal.notifyAll();
+                signal.wait(30_000);
+              }
+            }
+            continue;
           }
-          count.sentEntries.addAndGet(first.size());
-          if (System.currentTimeMillis() - lastAck >= ACK_EVERY_MILLIS) {
-            federated.acknowledge(peer, position);
-            acked = position;
-            lastAck = System.currentTimeMillis();
+          // Batches in flight: wait for the oldest's answer, or for an append to send alongside them.
+          synchronized (signal) {
+            if (!inFlight.peek().stored().isDone() && !(count.woken && inFlight.size() < IN_FLIGHT)) {
+              signal.wait(1_000);
+            }
           }
-          if (!count.reachable) {
-            count.reachable = true;
-            log.accept("federation: " + peer + " reachable again; delivering its backlog");
-          }
-          backoff = 100;
         } catch (InterruptedException e) {
           return;
         } catch (Exception e) {
@@ -215,6 +241,7 @@ final class Notifier implements AutoCloseable {
             }
           }
           inFlight.clear();
+          more = true;
           count.failures.incrementAndGet();
           boolean unreachable = e instanceof ValidationException || e instanceof SQLException;
           if (count.reachable) {
