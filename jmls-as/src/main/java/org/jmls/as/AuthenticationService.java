@@ -58,18 +58,25 @@ public final class AuthenticationService {
     } else {
       CertificateAuthority fresh = CertificateAuthority.generate(deploymentName + " MLS root", now(), 10, random);
       byte[] cert = fresh.root().getEncoded();
-      db.transaction(c -> {
+      // Several nodes starting at once on one fresh PostgreSQL: one root is stored, and every node uses it.
+      byte[][] kept = db.transaction(c -> {
         try (PreparedStatement ins = c.prepareStatement(
-            "INSERT INTO as_root (id, private_key, certificate, created_at) VALUES (1, ?, ?, ?)")) {
+            "INSERT INTO as_root (id, private_key, certificate, created_at) VALUES (1, ?, ?, ?) ON CONFLICT (id) DO NOTHING")) {
           ins.setBytes(1, fresh.privateKeyBytes());
           ins.setBytes(2, cert);
           ins.setLong(3, now());
-          ins.executeUpdate();
+          if (ins.executeUpdate() == 1) {
+            audit(c, "system", "root-created", "subject=" + fresh.root().getSubject());
+            return null;
+          }
         }
-        audit(c, "system", "root-created", "subject=" + fresh.root().getSubject());
-        return null;
+        try (PreparedStatement q = c.prepareStatement("SELECT private_key, certificate FROM as_root WHERE id = 1");
+            ResultSet rs = q.executeQuery()) {
+          rs.next();
+          return new byte[][] {rs.getBytes(1), rs.getBytes(2)};
+        }
       });
-      ca = fresh;
+      ca = kept == null ? fresh : CertificateAuthority.load(kept[0], kept[1], random);
     }
   }
 

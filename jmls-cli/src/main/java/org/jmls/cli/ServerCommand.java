@@ -29,6 +29,10 @@ class ServerCommand implements Callable<Integer> {
   @Option(names = "--postgres-password", defaultValue = "", description = "PostgreSQL password.")
   String postgresPassword;
 
+  @Option(names = "--node-name", description = "This node's name when several servers share one PostgreSQL (default: the host's name); "
+      + "shown by /health and in the logs.")
+  String nodeName;
+
   @Option(names = "--admin-token", description = "Operator token (default: generated into DATA/admin-token).")
   String adminToken;
 
@@ -97,14 +101,14 @@ class ServerCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     org.jmls.federation.FederationConfig federation = federation();
     JmlsServer s = JmlsServer.start(new JmlsServer.Config(role(), data, host, port, postgres, postgresUser, postgresPassword,
-        adminToken, dev, credentialDays * 86400L, asUrl), federation);
+        adminToken, dev, credentialDays * 86400L, asUrl).node(nodeName), federation);
     if (s.federation() != null) {
       s.federation().log(line -> System.out.println(java.time.LocalTime.now().withNano(0) + " " + line));
     }
     String base = "http://" + host + ":" + s.port();
     String what = role() == JmlsServer.Role.BOTH ? "AS and DS" : role().name();
     System.out.println("jmls " + what + " listening on " + base
-        + " (storage: " + (postgres == null ? "SQLite in " + data.toAbsolutePath() : "PostgreSQL") + ")");
+        + " (storage: " + (postgres == null ? "SQLite in " + data.toAbsolutePath() : "PostgreSQL, node " + s.node()) + ")");
     System.out.println("  health " + base + "/health, API " + base + "/openapi.json, metrics " + base + "/metrics");
     if (adminToken == null) {
       System.out.println("  operator token in " + data.resolve("admin-token").toAbsolutePath());

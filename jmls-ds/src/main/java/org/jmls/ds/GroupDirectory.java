@@ -159,6 +159,36 @@ public final class GroupDirectory {
     writes.listener(listener);
   }
 
+  private volatile ClusterAppends cluster;
+
+  /**
+   * Other nodes share this DS's database ({@code bus} over PostgreSQL): every append is announced to
+   * every node through it ({@link ClusterAppends}). Call before traffic; a local bus changes nothing.
+   */
+  public void cluster(org.jmls.service.ClusterBus bus) {
+    if (bus.shared() && cluster == null) {
+      cluster = new ClusterAppends(db, bus);
+      writes.cluster(cluster);
+    }
+  }
+
+  /** Whether appends of other nodes reach this one ({@link #cluster}). */
+  public boolean clustered() {
+    return cluster != null;
+  }
+
+  /**
+   * Live delivery across nodes ({@link #cluster}): {@code deliver} gets every node's appends that
+   * reach the devices {@code online} here, in sequence order; {@code resync} runs when
+   * announcements may have been lost (sessions then read what they are owed).
+   */
+  public void onClusterAppended(java.util.function.Supplier<Set<String>> online, Consumer<List<Appended>> deliver, Runnable resync) {
+    if (cluster == null) {
+      throw new IllegalStateException("not clustered");
+    }
+    cluster.listen(online, deliver, resync);
+  }
+
   /** Delivery between providers: a hub's outbox, a follower's inbox (see {@link Federated}). */
   public Federated federated() {
     return federated;

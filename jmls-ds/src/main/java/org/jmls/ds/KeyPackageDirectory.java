@@ -81,7 +81,11 @@ public final class KeyPackageDirectory {
     }
   }
 
-  /** Registered devices already read: a registration never changes (same id, same key), so entries stay true. */
+  /**
+   * Registered devices already read. A registration keeps its id and key; its credential changes
+   * only through {@link #updateCredential}, which drops the entry here and, through the cluster bus,
+   * on every other node sharing the database.
+   */
   private final Map<String, Client> clients = new java.util.concurrent.ConcurrentHashMap<>();
   private static final int CLIENT_CACHE_LIMIT = 200_000;
 
@@ -106,14 +110,28 @@ public final class KeyPackageDirectory {
    * for the device's registered signature key.
    */
   public void updateCredential(String clientId, Bytes credential) throws SQLException {
+    org.jmls.service.ClusterBus b = bus;
     db.transaction(conn -> {
       try (PreparedStatement u = conn.prepareStatement("UPDATE ds_clients SET credential = ? WHERE client_id = ?")) {
         u.setBytes(1, credential.unsafeArray());
         u.setString(2, clientId);
-        return u.executeUpdate();
+        u.executeUpdate();
       }
+      if (b != null) {
+        b.publish(conn, CLIENT_CHANGED, clientId); // every other node reads it again, once this commits
+      }
+      return null;
     });
     clients.remove(clientId);
+  }
+
+  static final String CLIENT_CHANGED = "ds.client-changed";
+  private volatile org.jmls.service.ClusterBus bus;
+
+  /** Other nodes share the database: a credential renewed on one is read again on every other ({@link #updateCredential}). */
+  public void cluster(org.jmls.service.ClusterBus bus) {
+    this.bus = bus;
+    bus.on(CLIENT_CHANGED, m -> clients.remove(m.data()));
   }
 
   /** The device's stored credential as it is in the database now (not from the cache), or null. */

@@ -25,6 +25,8 @@ final class OrderedWrites {
   private final Database db;
   private final ReentrantLock lock = new ReentrantLock();
   private volatile Consumer<List<Appended>> listener = a -> {};
+  /** Set when nodes share the database: each append is also announced through it, at commit, to every node. */
+  private volatile ClusterAppends cluster;
 
   OrderedWrites(Database db) {
     this.db = db;
@@ -35,19 +37,38 @@ final class OrderedWrites {
     this.listener = this.listener.andThen(l);
   }
 
+  void cluster(ClusterAppends c) {
+    this.cluster = c;
+  }
+
   /** Runs {@code work} in a transaction; after it committed, announces what it appended. */
   <T> T run(Work<T> work) throws SQLException {
     List<Appended> appended = new ArrayList<>();
+    ClusterAppends shared = cluster;
+    long[] token = {0};
     lock.lock();
     try {
       T out = db.transaction(c -> {
         appended.clear();
-        return work.run(c, appended);
+        if (token[0] != 0) {
+          shared.discard(token[0]); // the attempt before rolled back
+          token[0] = 0;
+        }
+        T result = work.run(c, appended);
+        if (shared != null && !appended.isEmpty()) {
+          token[0] = shared.publish(c, appended);
+        }
+        return result;
       });
       if (!appended.isEmpty()) {
         listener.accept(List.copyOf(appended));
       }
       return out;
+    } catch (SQLException | RuntimeException e) {
+      if (token[0] != 0) {
+        shared.discard(token[0]);
+      }
+      throw e;
     } finally {
       lock.unlock();
     }

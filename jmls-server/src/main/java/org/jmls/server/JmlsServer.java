@@ -32,12 +32,39 @@ public final class JmlsServer implements AutoCloseable {
 
   /** Startup settings. */
   public record Config(Role role, Path dataDir, String host, int port, String postgresUrl, String postgresUser,
-      String postgresPassword, String adminToken, boolean developmentMode, long credentialLifetimeSeconds, String asUrl) {
+      String postgresPassword, String adminToken, boolean developmentMode, long credentialLifetimeSeconds, String asUrl,
+      String nodeName) {
     /** Settings without a remote AS (both services in one process, or the AS alone). */
     public Config(Role role, Path dataDir, String host, int port, String postgresUrl, String postgresUser,
         String postgresPassword, String adminToken, boolean developmentMode, long credentialLifetimeSeconds) {
       this(role, dataDir, host, port, postgresUrl, postgresUser, postgresPassword, adminToken, developmentMode,
-          credentialLifetimeSeconds, null);
+          credentialLifetimeSeconds, null, null);
+    }
+
+    /** Settings with a remote AS URL (a DS alone), or null. */
+    public Config(Role role, Path dataDir, String host, int port, String postgresUrl, String postgresUser,
+        String postgresPassword, String adminToken, boolean developmentMode, long credentialLifetimeSeconds, String asUrl) {
+      this(role, dataDir, host, port, postgresUrl, postgresUser, postgresPassword, adminToken, developmentMode,
+          credentialLifetimeSeconds, asUrl, null);
+    }
+
+    /** The same settings for a node named {@code name} (one of several on one PostgreSQL). */
+    public Config node(String name) {
+      return new Config(role, dataDir, host, port, postgresUrl, postgresUser, postgresPassword, adminToken, developmentMode,
+          credentialLifetimeSeconds, asUrl, name);
+    }
+
+    /** This node's name: as configured, else the host's name (nodes on one PostgreSQL should each have their own). */
+    public String nodeNameOrDefault() {
+      if (nodeName != null) {
+        return nodeName;
+      }
+      try {
+        String h = java.net.InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._-]", "-");
+        return h.isEmpty() ? "node" : h.substring(0, Math.min(64, h.length()));
+      } catch (java.io.IOException e) {
+        return "node";
+      }
     }
   }
 
@@ -61,6 +88,9 @@ public final class JmlsServer implements AutoCloseable {
   private final String adminToken;
   private DsServer ds;
   private org.jmls.federation.Federation federation;
+  private org.jmls.service.ClusterBus bus;
+  /** Cluster topic: the AS of some node revoked a device's credential (data: the client id). */
+  static final String REVOKED = "as.revoked";
 
   private JmlsServer(Javalin app, Database asDb, Database dsDb, String adminToken) {
     this.app = app;
@@ -124,6 +154,7 @@ public final class JmlsServer implements AutoCloseable {
     });
     Database asDb = null;
     Database dsDb = null;
+    org.jmls.service.ClusterBus bus = null;
     org.jmls.federation.Federation fed = null;
     DsServer dsServer = null;
     AuthenticationService as = null;
@@ -156,8 +187,33 @@ public final class JmlsServer implements AutoCloseable {
       GroupServices services = new GroupServices(DefaultCryptoProvider.instance(), Clock.systemUTC(), credentials, PskStore.NONE, null);
       DsServer ds = DsServer.install(app, dsDb, services);
       dsServer = ds;
+      bus = org.jmls.service.ClusterBus.start(c.nodeNameOrDefault(), dsDb);
+      ds.cluster(bus);
       if (as != null) {
-        as.onRevoked(ds::recheckCredential); // a revocation takes effect at once, not at the next recheck
+        // A revocation takes effect at once, not at the next recheck: here, and on every other node sharing the database.
+        org.jmls.service.ClusterBus b = bus;
+        as.onRevoked(id -> {
+          ds.recheckCredential(id);
+          if (b.shared()) {
+            try {
+              b.publish(REVOKED, id);
+            } catch (java.sql.SQLException e) {
+              // the database is away: the other nodes find the revocation at their next recheck (30 s)
+            }
+          }
+        });
+        b.on(REVOKED, m -> {
+          if (!b.mine(m)) {
+            ds.recheckCredential(m.data());
+          }
+        });
+      }
+      org.jmls.service.ClusterBus b = bus;
+      Database d = dsDb;
+      org.jmls.service.ServiceHttp.health(app, "node", b::node);
+      org.jmls.service.ServiceHttp.health(app, "database", () -> d.answers(2_000));
+      if (b.shared()) {
+        org.jmls.service.ServiceHttp.health(app, "notifications", b::listening);
       }
       if (federation != null) {
         fed = org.jmls.federation.Federation.install(app, federation, as, ds, dsDb, services);
@@ -184,6 +240,7 @@ public final class JmlsServer implements AutoCloseable {
       fed.announce();
     }
     JmlsServer server = new JmlsServer(app, asDb, dsDb, token);
+    server.bus = bus;
     server.ds = dsServer;
     server.federation = fed;
     return server;
@@ -203,6 +260,11 @@ public final class JmlsServer implements AutoCloseable {
     io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("jmls_federation_peer_up")
         .help("1 when the peer took the last delivery, 0 while it is retried").labelNames("peer")
         .callback(cb -> fed.traffic().forEach(t -> cb.call(t.reachable() ? 1 : 0, t.peer()))).register(registry);
+  }
+
+  /** This node's name (see {@link Config#nodeName}), or null for an AS alone. */
+  public String node() {
+    return bus == null ? null : bus.node();
   }
 
   /** The federation of this provider, or null when it runs alone. */
@@ -229,6 +291,9 @@ public final class JmlsServer implements AutoCloseable {
       federation.close();
     }
     app.stop();
+    if (bus != null) {
+      bus.close();
+    }
     if (asDb != null) {
       asDb.close();
     }

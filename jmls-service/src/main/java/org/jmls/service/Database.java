@@ -30,6 +30,8 @@ public final class Database implements AutoCloseable {
   private final DataSource dataSource;
   private final Dialect dialect;
   private final Runnable closer;
+  /** Opens a connection outside the pool, kept open for long (PostgreSQL LISTEN); null for SQLite. */
+  private Work<Connection> dedicated;
   /** Where {@link #read} runs: SQLite's own reader connections, or the one pool. */
   private DataSource readers;
   private Runnable closeReaders = () -> {};
@@ -91,12 +93,27 @@ public final class Database implements AutoCloseable {
     cfg.setSchema(schemaFor(migrations));
     cfg.setPoolName("jmls-postgres-" + schemaFor(migrations));
     HikariDataSource ds = new HikariDataSource(cfg);
-    return new Database(ds, Dialect.POSTGRESQL, ds::close, migrations);
+    Database db = new Database(ds, Dialect.POSTGRESQL, ds::close, migrations);
+    db.dedicated = ignored -> java.sql.DriverManager.getConnection(jdbcUrl, user, password);
+    return db;
   }
 
   /** A database over an existing data source (tests with embedded PostgreSQL). */
   public static Database of(DataSource ds, Dialect dialect, String migrations) {
-    return new Database(ds, dialect, () -> {}, migrations);
+    Database db = new Database(ds, dialect, () -> {}, migrations);
+    db.dedicated = dialect == Dialect.POSTGRESQL ? ignored -> ds.getConnection() : null;
+    return db;
+  }
+
+  /**
+   * A PostgreSQL connection of its own, outside the pool, for work that holds a connection for
+   * long ({@code LISTEN}); the caller closes it. Not available on SQLite (one process only).
+   */
+  public Connection dedicatedConnection() throws SQLException {
+    if (dedicated == null) {
+      throw new SQLException("a dedicated connection needs PostgreSQL");
+    }
+    return dedicated.run(null);
   }
 
   public Dialect dialect() {
@@ -152,6 +169,31 @@ public final class Database implements AutoCloseable {
       } finally {
         c.rollback();
       }
+    }
+  }
+
+  private static final java.util.concurrent.ExecutorService PROBES = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "jmls-db-probe");
+    t.setDaemon(true);
+    return t;
+  });
+
+  /** Whether the database answers a trivial query within {@code millis} (for {@code /health}). */
+  public boolean answers(long millis) {
+    java.util.concurrent.Future<Boolean> f = PROBES.submit(() -> read(c -> {
+      try (java.sql.Statement st = c.createStatement()) {
+        st.execute("SELECT 1");
+      }
+      return true;
+    }));
+    try {
+      return f.get(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      f.cancel(true);
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 

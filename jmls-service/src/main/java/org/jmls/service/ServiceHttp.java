@@ -86,6 +86,37 @@ public final class ServiceHttp {
         }
       });
     }
-    app.get("/health", ctx -> ctx.json(Map.of("status", "ok")));
+    app.get("/health", ctx -> {
+      Map<String, Object> out = new java.util.LinkedHashMap<>();
+      out.put("status", "ok");
+      boolean up = true;
+      for (Map.Entry<String, java.util.function.Supplier<Object>> check : CHECKS.getOrDefault(app, Map.of()).entrySet()) {
+        Object v;
+        try {
+          v = check.getValue().get();
+        } catch (RuntimeException e) {
+          v = false;
+        }
+        out.put(check.getKey(), v);
+        up &= !Boolean.FALSE.equals(v);
+      }
+      if (!up) {
+        out.put("status", "unavailable");
+        ctx.status(503);
+      }
+      ctx.json(out);
+    });
+  }
+
+  private static final Map<Javalin, Map<String, java.util.function.Supplier<Object>>> CHECKS =
+      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+  /**
+   * Adds {@code name} to what {@code GET /health} reports: a value (the node's name), or a boolean
+   * check; when a check is false the answer is 503 with {@code "status":"unavailable"}, so a load
+   * balancer stops sending requests to this node.
+   */
+  public static void health(Javalin app, String name, java.util.function.Supplier<Object> check) {
+    CHECKS.computeIfAbsent(app, a -> new java.util.concurrent.ConcurrentSkipListMap<>()).put(name, check);
   }
 }

@@ -161,6 +161,21 @@ public final class DsServer implements AutoCloseable {
     return keyPackages;
   }
 
+  /**
+   * Runs as one node of several on one PostgreSQL ({@code bus} shared): messages stored by any node
+   * are pushed to the sessions and wake the long-polls of this one, in sequence order; a device
+   * whose credential another node renewed is read again here. A local bus changes nothing.
+   */
+  public DsServer cluster(org.jmls.service.ClusterBus bus) {
+    if (!bus.shared()) {
+      return this;
+    }
+    groups.cluster(bus);
+    groups.onClusterAppended(live::interested, live::deliver, live::resync);
+    keyPackages.cluster(bus);
+    return this;
+  }
+
   /** Sets the per-device request rate (abuse limit). */
   public DsServer rateLimit(int perSecond) {
     this.ratePerSecond = perSecond;
@@ -195,7 +210,11 @@ public final class DsServer implements AutoCloseable {
     this.remoteClients = new org.jmls.ds.RemoteClients(db);
     this.groups = new GroupDirectory(db, services);
     this.replays = new ReplayGuard(db, services.clock());
-    groups.onAppended(live::deliver);
+    groups.onAppended(a -> {
+      if (!groups.clustered()) { // else every node's appends come in one order from the cluster (see cluster)
+        live.deliver(a);
+      }
+    });
     this.app = app;
     routes();
     credentialRecheck(CREDENTIAL_RECHECK);

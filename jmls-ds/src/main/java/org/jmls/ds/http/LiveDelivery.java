@@ -41,6 +41,23 @@ final class LiveDelivery {
     return sockets.keySet();
   }
 
+  /** The devices with a session or a long-poll here (a long-poll's device stays listed once it has waited). */
+  Set<String> interested() {
+    Set<String> all = new HashSet<>(sockets.keySet());
+    all.addAll(waiters.keySet());
+    return all;
+  }
+
+  /** Announcements may have been lost: every delivering session reads what it is owed, every long-poll looks again. */
+  void resync() {
+    for (Set<PushChannel> chs : sockets.values()) {
+      for (PushChannel ch : chs) {
+        ch.catchUp();
+      }
+    }
+    waiters.keySet().forEach(this::wake);
+  }
+
   /** Closes every session of {@code client} with a WebSocket status and reason. */
   void closeSessions(String client, int status, String reason) {
     for (PushChannel ch : sockets.getOrDefault(client, Set.of())) {

@@ -127,6 +127,15 @@ final class PushChannel {
     });
   }
 
+  /** Reads and pushes what this device is owed after what was pushed last (announcements were lost). */
+  void catchUp() {
+    onLane(() -> {
+      if (lastSent >= 0) {
+        drain();
+      }
+    });
+  }
+
   void post(byte[] data, int offset, int length) {
     if (length < 4) {
       sendText(Map.of("type", "refused", "id", -1, "error", "ds.request-field", "message", "a post frame starts with a uint32 id"));
