@@ -191,4 +191,118 @@ class ClusterProcessTest {
       s.close();
     }
   }
+
+  /** Devices racing and rounds of the race across the nodes. */
+  private static final int RACERS = 50;
+  private static final int ROUNDS = 200;
+
+  /** Thrown by a racer's post hook when it lost: it does not retry, so every round is one epoch. */
+  private static final class LostRace extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+  }
+
+  /**
+   * Fifty members spread over the three nodes commit at once, round after round: each builds its
+   * commit on the same epoch before any posts (held at the post by a hook), so their posts reach
+   * the three nodes together. Each round exactly one wins (200) and the other 49 are told the epoch
+   * is gone (409); after 200 rounds every member is in the same epoch with one epoch authenticator.
+   */
+  @Test
+  void fiftyMembersOnThreeNodes_raceCommitsFor200Rounds_oneWinnerPerEpoch() throws Exception {
+    cluster(3);
+    List<MlsClient> members = new ArrayList<>();
+    List<String> users = new ArrayList<>();
+    for (int i = 0; i < RACERS; i++) {
+      users.add("racer" + i + "@example.com");
+      members.add(device(nodes.get(i % 3).url(), users.get(i)));
+    }
+    Bytes gid = members.get(0).createGroup("race");
+    members.get(0).addUsers(gid, users.subList(1, RACERS));
+    for (MlsClient m : members) {
+      awaitJoined(m, gid);
+    }
+    long start = members.get(0).epoch(gid);
+    List<Integer> statuses = java.util.Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.CyclicBarrier allBuilt = new java.util.concurrent.CyclicBarrier(RACERS);
+    for (MlsClient m : members) {
+      m.beforePost = () -> {
+        try {
+          allBuilt.await(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      };
+      m.afterPost = status -> {
+        statuses.add(status);
+        if (status == 409) {
+          throw new LostRace();
+        }
+      };
+    }
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(RACERS);
+    try {
+      List<Long> won = new ArrayList<>();
+      for (int round = 0; round < ROUNDS; round++) {
+        long epoch = start + round;
+        List<java.util.concurrent.Future<Long>> caughtUp = new ArrayList<>();
+        for (MlsClient m : members) { // each takes the last round's winning commit, all at once
+          caughtUp.add(pool.submit(() -> {
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (m.epoch(gid) < epoch && System.currentTimeMillis() < deadline) {
+              m.syncWaiting(5_000);
+            }
+            return m.epoch(gid);
+          }));
+        }
+        for (int i = 0; i < RACERS; i++) {
+          assertEquals(epoch, caughtUp.get(i).get(120, TimeUnit.SECONDS), members.get(i).clientId());
+        }
+        statuses.clear();
+        List<java.util.concurrent.Future<Long>> results = new ArrayList<>();
+        for (MlsClient m : members) {
+          results.add(pool.submit(() -> m.updateKeys(gid)));
+        }
+        int lost = 0;
+        for (java.util.concurrent.Future<Long> f : results) {
+          try {
+            won.add(f.get(120, TimeUnit.SECONDS));
+          } catch (java.util.concurrent.ExecutionException e) {
+            assertTrue(e.getCause() instanceof LostRace, "round " + round + ": " + e.getCause());
+            lost++;
+          }
+        }
+        assertEquals(RACERS - 1, lost, "round " + round);
+        List<Integer> expected = new ArrayList<>(java.util.Collections.nCopies(RACERS - 1, 409));
+        expected.add(0, 200);
+        assertEquals(expected, statuses.stream().sorted(java.util.Comparator.comparing((Integer x) -> x != 200)).toList(), "round " + round);
+      }
+      assertEquals(ROUNDS, new java.util.HashSet<>(won).size(), "one commit per epoch: " + won);
+      assertEquals(start + ROUNDS, won.stream().mapToLong(Long::longValue).max().getAsLong());
+    } finally {
+      pool.shutdownNow();
+    }
+    for (MlsClient m : members) {
+      m.beforePost = () -> {};
+      m.afterPost = status -> {};
+      while (m.epoch(gid) < start + ROUNDS) {
+        m.syncWaiting(5_000);
+      }
+      assertEquals(members.get(0).epochAuthenticator(gid), m.epochAuthenticator(gid), m.clientId());
+    }
+    // And the group still talks, across nodes.
+    members.get(1).send(gid, "done");
+    assertEquals("done", receiveOne(members.get(2)));
+  }
+
+  private static String receiveOne(MlsClient c) throws Exception {
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (true) {
+      assertTrue(System.currentTimeMillis() < deadline, c.clientId() + " got nothing");
+      List<MlsClient.Received> got = c.syncWaiting(5_000);
+      if (!got.isEmpty()) {
+        assertEquals(1, got.size());
+        return got.get(0).text();
+      }
+    }
+  }
 }
