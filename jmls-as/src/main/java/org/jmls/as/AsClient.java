@@ -24,32 +24,36 @@ public final class AsClient {
     }
   }
 
-  private final String base;
+  private final org.jmls.service.Nodes nodes;
   private final HttpClient http;
 
+  /** A client of the AS at {@code baseUrl}: one URL, or the nodes of one deployment comma-separated ({@link org.jmls.service.Nodes}). */
   public AsClient(String baseUrl, HttpClient http) {
-    this.base = baseUrl;
+    this.nodes = org.jmls.service.Nodes.parse(baseUrl);
     this.http = http;
   }
 
   /** {@code method path} with {@code body} as JSON (null: none), authorised by {@code bearer} when not null. */
   public Response call(String method, String path, Object body, String bearer) throws IOException, InterruptedException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path));
-    if (bearer != null) {
-      b.header("Authorization", "Bearer " + bearer);
-    }
-    if (body == null) {
-      b.method(method, HttpRequest.BodyPublishers.noBody());
-    } else {
-      b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
-    }
-    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    String json = body == null ? null : JSON.writeValueAsString(body);
+    HttpResponse<String> r = nodes.call(base -> {
+      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path));
+      if (bearer != null) {
+        b.header("Authorization", "Bearer " + bearer);
+      }
+      if (json == null) {
+        b.method(method, HttpRequest.BodyPublishers.noBody());
+      } else {
+        b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json));
+      }
+      return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    });
     return new Response(r.statusCode(), JSON.readValue(r.body(), Map.class));
   }
 
   /** The DER of the AS's root certificate ({@code GET /as/root}). */
   public byte[] root() throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(URI.create(base + "/as/root")).build(), HttpResponse.BodyHandlers.ofByteArray()).body();
+    return nodes.call(base -> http.send(HttpRequest.newBuilder(URI.create(base + "/as/root")).build(), HttpResponse.BodyHandlers.ofByteArray())).body();
   }
 
   /**
@@ -58,7 +62,8 @@ public final class AsClient {
    * federated (then {@link #root()} is the only one).
    */
   public FederationRoots federationRoots() throws IOException, InterruptedException {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/fed/roots")).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = nodes.call(base -> http.send(HttpRequest.newBuilder(URI.create(base + "/fed/roots")).build(),
+        HttpResponse.BodyHandlers.ofString()));
     if (r.statusCode() != 200) {
       return null;
     }

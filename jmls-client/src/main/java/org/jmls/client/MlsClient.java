@@ -137,6 +137,11 @@ public final class MlsClient {
     return actions;
   }
 
+  /**
+   * A device of {@code user} talking to the servers at {@code baseUrl}: one URL, or the nodes of one
+   * deployment comma-separated ({@code http://a:8420,http://b:8420}); requests go to the first and
+   * move to the next when a node cannot be reached.
+   */
   public MlsClient(String baseUrl, String user, String device, CipherSuite suite) {
     this(baseUrl, new ClientState(user, device, suite));
   }
@@ -676,11 +681,12 @@ public final class MlsClient {
    * stored (after its cursor), {@code onWake} runs on each, and {@link #sync()} then processes what
    * was pushed without asking the DS again (it still reads over HTTP every 30 s, and whenever the
    * session is gone). While the session is open, {@link #send} and {@link #sendAll} post over it
-   * too. Close the returned handle to stop; if the DS refuses the socket, this throws and HTTP
-   * stays in use.
+   * too. A session that breaks is opened again by itself, with backoff, on the next node when the
+   * client was given several ({@code http://a,http://b}), from this device's place. Close the
+   * returned handle to stop; if the DS refuses the first socket, this throws and HTTP stays in use.
    */
   public AutoCloseable wakeups(Runnable onWake) throws Exception {
-    return link.open(state.queueSeq, onWake);
+    return link.open(() -> state.queueSeq, onWake);
   }
 
   /** How this client's messages travelled: posted over the session, and messages read from pushes. */

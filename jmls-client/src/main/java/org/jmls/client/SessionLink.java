@@ -13,8 +13,8 @@ import org.jmls.ds.http.DsSession;
 
 /**
  * A device's WebSocket session with the DS, as the SDK uses it: pushed messages wait here until the
- * client processes them; posts are pipelined over it. One session at a time; a broken one is
- * dropped (the client then uses HTTP) and a new one opens only when asked for.
+ * client processes them; posts are pipelined over it. One session at a time; while a broken one is
+ * reopened (on any node) the client uses HTTP.
  */
 final class SessionLink {
   private final DsClient ds;
@@ -27,9 +27,27 @@ final class SessionLink {
     this.ds = ds;
   }
 
-  /** Opens a session that pushes every message after {@code after}; {@code onWake} runs on each push. */
-  AutoCloseable open(long after, Runnable onWake) throws Exception {
-    DsSession s = ds.openSession(new DsSession.Listener() {
+  /** Reopens broken sessions, off the caller's threads. */
+  private static final java.util.concurrent.ScheduledExecutorService RECONNECT =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "jmls-session-reconnect");
+        t.setDaemon(true);
+        return t;
+      });
+
+  /** Longest wait between two attempts to reopen a broken session. */
+  static final long RECONNECT_MAX_MILLIS = 5_000;
+
+  /**
+   * Opens a session that pushes every message after {@code after} (the device's place, read at each
+   * opening); {@code onWake} runs on each push. A session that breaks (its node died, the network
+   * dropped) is opened again, on any node of the deployment, with backoff (0.1 s doubling to 5 s),
+   * from the device's place then: nothing it had not processed is lost, nothing is processed twice.
+   * Closing the returned handle stops it.
+   */
+  AutoCloseable open(java.util.function.LongSupplier after, Runnable onWake) throws Exception {
+    java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
+    DsSession.Listener listener = new DsSession.Listener() {
       @Override
       public void pushed(DsSession.Pushed p) {
         pushed.add(p);
@@ -40,12 +58,41 @@ final class SessionLink {
       public void wake() {
         onWake.run();
       }
+    };
+    DsSession[] open = {connect(listener, after)};
+    Runnable[] watch = new Runnable[1];
+    long[] backoff = {100};
+    watch[0] = () -> open[0].closed().whenComplete((why, e) -> {
+      if (!stopped.get()) {
+        RECONNECT.schedule(new Runnable() {
+          @Override
+          public void run() {
+            if (stopped.get()) {
+              return;
+            }
+            try {
+              DsSession s = connect(listener, after);
+              synchronized (open) {
+                open[0] = s;
+              }
+              backoff[0] = 100;
+              watch[0].run();
+              onWake.run(); // what arrived while the session was down
+            } catch (Exception failed) {
+              backoff[0] = Math.min(RECONNECT_MAX_MILLIS, backoff[0] * 2);
+              RECONNECT.schedule(this, backoff[0], TimeUnit.MILLISECONDS);
+            }
+          }
+        }, backoff[0], TimeUnit.MILLISECONDS);
+      }
     });
-    synchronized (this) {
-      session = s;
-    }
-    s.deliver(after);
+    watch[0].run();
     return () -> {
+      stopped.set(true);
+      DsSession s;
+      synchronized (open) {
+        s = open[0];
+      }
       synchronized (this) {
         if (session == s) {
           session = null;
@@ -54,6 +101,15 @@ final class SessionLink {
       s.close();
       pushed.clear();
     };
+  }
+
+  private DsSession connect(DsSession.Listener listener, java.util.function.LongSupplier after) throws Exception {
+    DsSession s = ds.openSession(listener);
+    synchronized (this) {
+      session = s;
+    }
+    s.deliver(after.getAsLong());
+    return s;
   }
 
   /** The open session, or null (none, or it broke). */

@@ -21,7 +21,7 @@ import org.jmls.crypto.Secret;
 public final class DsClient {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final HttpClient http;
-  private final String base;
+  private final org.jmls.service.Nodes nodes;
   private final String clientId;
   private final MlsCrypto crypto;
   private final Secret signatureKey;
@@ -31,13 +31,17 @@ public final class DsClient {
 
   private final java.util.concurrent.atomic.AtomicLong lastTimestamp = new java.util.concurrent.atomic.AtomicLong();
 
+  /**
+   * A device's client of the DS at {@code base}: one base URL, or the nodes of one deployment
+   * comma-separated, tried in turn when one cannot be reached ({@link org.jmls.service.Nodes}).
+   */
   public DsClient(String base, String clientId, MlsCrypto crypto, Secret signatureKey) {
-    this(base, clientId, crypto, signatureKey, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build());
+    this(org.jmls.service.Nodes.parse(base), clientId, crypto, signatureKey, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build());
   }
 
-  private DsClient(String base, String clientId, MlsCrypto crypto, Secret signatureKey, HttpClient http) {
+  private DsClient(org.jmls.service.Nodes nodes, String clientId, MlsCrypto crypto, Secret signatureKey, HttpClient http) {
     this.http = http;
-    this.base = base;
+    this.nodes = nodes;
     this.clientId = clientId;
     this.crypto = crypto;
     this.signatureKey = signatureKey;
@@ -48,7 +52,7 @@ public final class DsClient {
    * can share one client and its connection threads.
    */
   public DsClient sharing(HttpClient client) {
-    return new DsClient(base, clientId, crypto, signatureKey, client);
+    return new DsClient(nodes, clientId, crypto, signatureKey, client);
   }
 
   public String clientId() {
@@ -62,14 +66,14 @@ public final class DsClient {
 
   public Response send(String method, String path, byte[] body, String contentType)
       throws IOException, InterruptedException, CryptoException {
-    return response(http.send(prepare(method, path, body, contentType), HttpResponse.BodyHandlers.ofByteArray()));
+    return nodes.call(base -> response(http.send(prepare(base, method, path, body, contentType), HttpResponse.BodyHandlers.ofByteArray())));
   }
 
   /** A JSON call whose answer is not awaited here (pipelined work: acknowledgements while the next page is read). */
   public java.util.concurrent.CompletableFuture<Response> callAsync(String method, String path, Object jsonBody)
       throws IOException, CryptoException {
     byte[] body = jsonBody == null ? new byte[0] : JSON.writeValueAsBytes(jsonBody);
-    return http.sendAsync(prepare(method, path, body, "application/json"), HttpResponse.BodyHandlers.ofByteArray())
+    return nodes.callAsync(base -> http.sendAsync(prepare(base, method, path, body, "application/json"), HttpResponse.BodyHandlers.ofByteArray()))
         .thenApply(r -> {
           try {
             return response(r);
@@ -105,12 +109,13 @@ public final class DsClient {
    * the DS's error.
    */
   public QueueBatch fetchQueue(long after, int limit) throws IOException, InterruptedException, CryptoException {
-    return queueBatch(http.send(queueRequest(after, limit), HttpResponse.BodyHandlers.ofByteArray()));
+    return nodes.call(base -> queueBatch(http.send(queueRequest(base, after, limit), HttpResponse.BodyHandlers.ofByteArray())));
   }
 
   /** {@link #fetchQueue}, not awaited: a device catching up reads the next page while it processes this one. */
   public java.util.concurrent.CompletableFuture<QueueBatch> fetchQueueAsync(long after, int limit) throws CryptoException {
-    return http.sendAsync(queueRequest(after, limit), HttpResponse.BodyHandlers.ofByteArray()).thenApply(r -> {
+    return nodes.callAsync(base -> http.sendAsync(queueRequest(base, after, limit), HttpResponse.BodyHandlers.ofByteArray()))
+        .thenApply(r -> {
       try {
         return queueBatch(r);
       } catch (IOException e) {
@@ -119,7 +124,7 @@ public final class DsClient {
     });
   }
 
-  private HttpRequest queueRequest(long after, int limit) throws CryptoException {
+  private HttpRequest queueRequest(String base, long after, int limit) throws CryptoException {
     String path = "/ds/queue?after=" + after + "&limit=" + limit;
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60)).GET()
         .header("Accept", QueueBatch.MEDIA_TYPE + ", application/json");
@@ -163,6 +168,10 @@ public final class DsClient {
    * ({@link SignedRequest#SKEW_MILLIS}): for pipelines and load generators that sign ahead.
    */
   public HttpRequest prepare(String method, String path, byte[] body, String contentType) throws CryptoException {
+    return prepare(nodes.current(), method, path, body, contentType);
+  }
+
+  private HttpRequest prepare(String base, String method, String path, byte[] body, String contentType) throws CryptoException {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
     sign(method, path, body, b::header);
     b.header("Content-Type", contentType)
@@ -196,16 +205,18 @@ public final class DsClient {
    * request: for posting without a signature per message and for pushed delivery.
    */
   public DsSession openSession(DsSession.Listener listener) throws IOException, InterruptedException, CryptoException {
-    URI uri = URI.create(base.replaceFirst("^http", "ws") + "/ds/ws");
-    DsSession session = new DsSession(listener);
-    try {
-      java.net.http.WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
-      sign("GET", "/ds/ws", new byte[0], b::header);
-      session.attach(b.buildAsync(uri, session.socketListener()).get(15, java.util.concurrent.TimeUnit.SECONDS));
-      return session;
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      throw new IOException("the DS refused or did not answer the WebSocket: " + e.getMessage(), e);
-    }
+    return nodes.call(base -> {
+      URI uri = URI.create(base.replaceFirst("^http", "ws") + "/ds/ws");
+      DsSession session = new DsSession(listener);
+      try {
+        java.net.http.WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
+        sign("GET", "/ds/ws", new byte[0], b::header);
+        session.attach(b.buildAsync(uri, session.socketListener()).get(15, java.util.concurrent.TimeUnit.SECONDS));
+        return session;
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        throw new IOException("the DS refused or did not answer the WebSocket: " + e.getMessage(), e);
+      }
+    });
   }
 
   /** Adds the signed-request headers ({@link SignedRequest}) for one request through {@code header}. */
