@@ -39,10 +39,10 @@ public final class DsLoad {
 
   /** What to run. {@code receivers} members of each group fetch (all of them when it is ≥ the group size). */
   public record Options(boolean postgres, int groupSize, int groups, int senders, int receivers, int seconds, int inFlight,
-      int payloadBytes, Transport transport, int batch, Consumer<String> progress, boolean federated) {
+      int payloadBytes, Transport transport, int batch, Consumer<String> progress, boolean federated, int nodes) {
     public Options(boolean postgres, int groupSize, int groups, int senders, int receivers, int seconds, int inFlight,
         int payloadBytes, Transport transport, int batch, Consumer<String> progress) {
-      this(postgres, groupSize, groups, senders, receivers, seconds, inFlight, payloadBytes, transport, batch, progress, false);
+      this(postgres, groupSize, groups, senders, receivers, seconds, inFlight, payloadBytes, transport, batch, progress, false, 0);
     }
 
     boolean webSocket() {
@@ -69,8 +69,24 @@ public final class DsLoad {
       long delivered, long expectedDeliveries, long duplicates, long unknown, long fetches, double acceptedPerSecond,
       double deliveredPerSecond, double acceptP50Ms, double acceptP99Ms, double deliveryP50Ms, double deliveryP99Ms,
       double localDeliveryP50Ms, double localDeliveryP99Ms, double crossDeliveryP50Ms, double crossDeliveryP99Ms,
-      double[] pathP50Ms) {
+      double[] pathP50Ms, PerNode perNode) {
     public String summary() {
+      if (perNode != null) {
+        StringBuilder b = new StringBuilder(String.format(java.util.Locale.ROOT,
+            "; %d nodes (server processes) on one PostgreSQL: delivery on the sender's node p50 %.1f ms p99 %.1f ms, on another node"
+                + " p50 %.1f ms p99 %.1f ms", perNode.accepted().length, localDeliveryP50Ms, localDeliveryP99Ms, crossDeliveryP50Ms,
+            crossDeliveryP99Ms));
+        for (int k = 0; k < perNode.accepted().length; k++) {
+          b.append(String.format(java.util.Locale.ROOT, "; node %d: accepted %.0f msg/s, delivered %.0f/s, CPU %.1f s", k + 1,
+              perNode.accepted()[k] / seconds, perNode.delivered()[k] / seconds, perNode.cpuSeconds()[k]));
+        }
+        b.append(String.format(java.util.Locale.ROOT, "; load generator CPU %.1f s", perNode.loaderCpuSeconds()));
+        return baseSummary() + b;
+      }
+      return baseSummary() + (Double.isNaN(crossDeliveryP50Ms) ? "" : federationSummary());
+    }
+
+    private String federationSummary() {
       String federation = Double.isNaN(crossDeliveryP50Ms) ? "" : String.format(java.util.Locale.ROOT,
           "; devices at the hub's provider: delivery p50 %.1f ms p99 %.1f ms, at the other provider: p50 %.1f ms p99 %.1f ms",
           localDeliveryP50Ms, localDeliveryP99Ms, crossDeliveryP50Ms, crossDeliveryP99Ms);
@@ -78,13 +94,20 @@ public final class DsLoad {
         federation += String.format(java.util.Locale.ROOT, "; p50 by path (sender -> receiver provider): hub -> hub %.1f ms,"
             + " hub -> other %.1f ms, other -> hub %.1f ms, other -> other %.1f ms", pathP50Ms[0], pathP50Ms[1], pathP50Ms[2], pathP50Ms[3]);
       }
+      return federation;
+    }
+
+    private String baseSummary() {
       return String.format(java.util.Locale.ROOT,
           "%s over %s, %d groups of %d (%d devices), %.1f s: accepted %d (%.0f msg/s), refused %d; delivered %d of %d expected"
               + " (%.0f deliveries/s), duplicates %d, unknown %d, queue fetches %d; accept p50 %.1f ms p99 %.1f ms; delivery p50 %.1f ms p99 %.1f ms",
           database, transport, groups, groupSize, devices, seconds, accepted, acceptedPerSecond, refused, delivered, expectedDeliveries,
-          deliveredPerSecond, duplicates, unknown, fetches, acceptP50Ms, acceptP99Ms, deliveryP50Ms, deliveryP99Ms) + federation;
+          deliveredPerSecond, duplicates, unknown, fetches, acceptP50Ms, acceptP99Ms, deliveryP50Ms, deliveryP99Ms);
     }
   }
+
+  /** Nodes runs: per node (by the sender's node, the receiver's), in the timed phase; CPU seconds each process used in it. */
+  public record PerNode(long[] accepted, long[] delivered, double[] cpuSeconds, double loaderCpuSeconds) {}
 
   private DsLoad() {}
 
@@ -92,48 +115,58 @@ public final class DsLoad {
 
   /** One fetching member's tally. */
   private static final class Receiver {
-    /** At the provider that is not the groups' hub (federated runs). */
-    boolean remote;
+    /** Which provider (federated runs) or node (nodes runs) the device talks to: an index into the bases. */
+    int at;
+    /** Messages delivered in the timed phase. */
+    int inWindow;
     long[] latencies = new long[4096];
     int count;
     final java.util.Set<Bytes> seen = new java.util.HashSet<>();
     volatile long lastSeq;
     org.jmls.ds.http.DsSession session;
 
-    /** Per latency: whether its sender was a device of the provider that is not the hub. */
-    java.util.BitSet fromOther = new java.util.BitSet();
+    /** Per latency: the provider or node of its sender (an index into the bases). */
+    byte[] from = new byte[4096];
 
-    void record(long nanos, boolean senderOther) {
-      fromOther.set(count, senderOther);
+    void record(long nanos, int senderAt) {
       if (count == latencies.length) {
         latencies = Arrays.copyOf(latencies, count * 2);
+        from = Arrays.copyOf(from, count * 2);
       }
+      from[count] = (byte) senderAt;
       latencies[count++] = nanos;
     }
   }
 
   public static Result run(Options o) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(8);
+    if (o.nodes() > 0) {
+      try (LoadServer.Nodes servers = LoadServer.startNodes(o.nodes())) {
+        return measure(o, servers.bases(), pool, servers);
+      } finally {
+        pool.shutdownNow();
+      }
+    }
     if (o.federated()) {
       try (LoadServer.Federated servers = LoadServer.startFederated(o.postgres())) {
-        return measure(o, new String[] {servers.hub.base(), servers.follower.base()}, pool);
+        return measure(o, new String[] {servers.hub.base(), servers.follower.base()}, pool, null);
       } finally {
         pool.shutdownNow();
       }
     }
     try (LoadServer servers = LoadServer.start(o.postgres(), "jmls-ds-load")) {
-      return measure(o, new String[] {servers.base()}, pool);
+      return measure(o, new String[] {servers.base()}, pool, null);
     } finally {
       pool.shutdownNow();
     }
   }
 
-  /** The provider of member {@code i} of a group: with two providers, members alternate between them (the creator at the hub). */
+  /** The provider (or node) of member {@code i} of a group: with several, members alternate between them (the creator at the first). */
   private static int providerOf(String[] bases, int i) {
     return i % bases.length;
   }
 
-  private static Result measure(Options o, String[] bases, ExecutorService pool) throws Exception {
+  private static Result measure(Options o, String[] bases, ExecutorService pool, LoadServer.Nodes nodes) throws Exception {
     int n = o.groupSize();
     if (o.sdk() && n < o.senders() + o.receivers()) {
       throw new IllegalArgumentException("with the SDK transport a group needs senders + receivers members (" + (o.senders() + o.receivers()) + ")");
@@ -150,7 +183,7 @@ public final class DsLoad {
         int ii = i;
         work.add(pool.submit(() -> {
           int p = providerOf(bases, ii);
-          MlsClient c = new MlsClient(bases[p], "u" + gg + "-" + ii + "@" + LoadServer.DOMAINS[bases.length == 1 ? 2 : p], "d", SUITE)
+          MlsClient c = new MlsClient(bases[p], "u" + gg + "-" + ii + "@" + LoadServer.DOMAINS[o.federated() ? p : 2], "d", SUITE)
               .sharing(enrolHttp);
           c.enrol("adm", null, 1);
           devices[gg][ii] = c;
@@ -204,7 +237,7 @@ public final class DsLoad {
     int perSender = o.sdk() ? 0 : (int) Math.max(100, Math.min(200_000L, 12_000L * o.seconds() / ((long) o.groups() * senders)));
     o.progress().accept("preparing " + ((long) perSender * senders * o.groups()) + " messages of " + o.payloadBytes() + " bytes");
     Map<Bytes, Long> sentAt = new ConcurrentHashMap<>();
-    java.util.Set<Bytes> sentByOther = ConcurrentHashMap.newKeySet(); // federated: posted by a device of the non-hub provider
+    Map<Bytes, Integer> senderAt = new ConcurrentHashMap<>(); // several bases: the provider or node of each message's sender
     List<List<Prepared>> perDevice = new ArrayList<>();
     List<Future<List<Prepared>>> made = new ArrayList<>();
     for (int g = 0; g < o.groups(); g++) {
@@ -241,6 +274,10 @@ public final class DsLoad {
     AtomicBoolean sending = new AtomicBoolean(true);
     AtomicBoolean receiving = new AtomicBoolean(true);
     AtomicLong accepted = new AtomicLong();
+    AtomicLong[] acceptedAt = new AtomicLong[bases.length]; // by the sender's provider or node
+    for (int k = 0; k < bases.length; k++) {
+      acceptedAt[k] = new AtomicLong();
+    }
     AtomicLong refused = new AtomicLong();
     AtomicLong delivered = new AtomicLong();
     AtomicLong deliveredInWindow = new AtomicLong();
@@ -279,7 +316,7 @@ public final class DsLoad {
         }
         Receiver tally = i >= firstReceiver && i < firstReceiver + receivers ? new Receiver() : null;
         if (tally != null) {
-          tally.remote = providerOf(bases, i) != 0;
+          tally.at = providerOf(bases, i);
           tallies.add(tally);
         }
         if (o.webSocket()) {
@@ -303,7 +340,7 @@ public final class DsLoad {
                 }
                 return;
               }
-              count(tally, sentAt, sentByOther, pushed.message(), System.nanoTime(), windowEnd, delivered, deliveredInWindow, duplicates,
+              count(tally, sentAt, senderAt, pushed.message(), System.nanoTime(), windowEnd, delivered, deliveredInWindow, duplicates,
                   unknown);
             }
           });
@@ -335,7 +372,7 @@ public final class DsLoad {
                   continue;
                 }
                 Bytes bytes = Bytes.wrap(Base64.getDecoder().decode((String) e.get("data")));
-                count(tally, sentAt, sentByOther, bytes, now, windowEnd, delivered, deliveredInWindow, duplicates, unknown);
+                count(tally, sentAt, senderAt, bytes, now, windowEnd, delivered, deliveredInWindow, duplicates, unknown);
               }
               if (now - lastAck > 1_000_000_000L && after > 0) {
                 c.dsClient().call("POST", "/ds/queue/ack", Map.of("upto", after));
@@ -412,6 +449,8 @@ public final class DsLoad {
       jfr.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(10)).withStackTrace();
       jfr.start();
     }
+    double[] cpuBefore = nodes == null ? null : nodes.cpuSeconds();
+    double loaderBefore = LoadServer.Nodes.ownCpuSeconds();
     long start = System.nanoTime();
     long stopAt = start + o.seconds() * 1_000_000_000L;
     List<Thread> senderThreads = new ArrayList<>();
@@ -458,8 +497,8 @@ public final class DsLoad {
         Prepared p;
         while (sending.get() && System.nanoTime() < stopAt && (p = queue.poll()) != null) {
           long t0 = System.nanoTime();
-          if (providerOf(bases, p.member()) != 0) {
-            sentByOther.add(p.message());
+          if (bases.length > 1) {
+            senderAt.put(p.message(), providerOf(bases, p.member()));
           }
           sentAt.put(p.message(), t0);
           try {
@@ -477,6 +516,7 @@ public final class DsLoad {
             long t1 = System.nanoTime();
             if (ok) {
               accepted.incrementAndGet();
+              acceptedAt[providerOf(bases, p.member())].incrementAndGet();
               expected.addAndGet(receivers - (p.member() < receivers ? 1 : 0));
               int k = (int) acceptCount.getAndIncrement();
               if (k < acceptLatency.length) {
@@ -499,6 +539,13 @@ public final class DsLoad {
     }
     long end = System.nanoTime();
     windowEnd.set(end);
+    double[] cpuUsed = nodes == null ? null : nodes.cpuSeconds();
+    double loaderUsed = LoadServer.Nodes.ownCpuSeconds() - loaderBefore;
+    if (cpuUsed != null) {
+      for (int k = 0; k < cpuUsed.length; k++) {
+        cpuUsed[k] -= cpuBefore[k];
+      }
+    }
     if (jfr != null) {
       jfr.stop();
       jfr.dump(Path.of(jfrFile));
@@ -547,49 +594,55 @@ public final class DsLoad {
       at += r.count;
     }
     Arrays.sort(del);
+    // Federated: by the receiver's provider (0 the hub's). Nodes: whether sender and receiver use the same node.
     long[][] split = new long[2][];
     for (int side = 0; side < 2; side++) {
-      int count = 0;
-      for (Receiver r : tallies) {
-        count += r.remote == (side == 1) ? r.count : 0;
-      }
-      split[side] = new long[count];
-      int k = 0;
-      for (Receiver r : tallies) {
-        if (r.remote == (side == 1)) {
-          System.arraycopy(r.latencies, 0, split[side], k, r.count);
-          k += r.count;
-        }
-      }
-      Arrays.sort(split[side]);
+      int sd = side;
+      split[side] = latencies(tallies, (r, i) -> nodes != null ? (r.from[i] != r.at) == (sd == 1) : (r.at != 0) == (sd == 1));
     }
     // By path (sender's provider -> receiver's provider; 0 the hub's, 1 the other): p50 of each.
     double[] paths = new double[4];
     for (int from = 0; from < 2; from++) {
       for (int to = 0; to < 2; to++) {
-        List<Long> l = new ArrayList<>();
-        for (Receiver r : tallies) {
-          if (r.remote == (to == 1)) {
-            for (int i = 0; i < r.count; i++) {
-              if (r.fromOther.get(i) == (from == 1)) {
-                l.add(r.latencies[i]);
-              }
-            }
-          }
-        }
-        long[] a = l.stream().mapToLong(Long::longValue).sorted().toArray();
-        paths[from * 2 + to] = pct(a, 50);
+        int f = from;
+        int t = to;
+        paths[from * 2 + to] = pct(latencies(tallies, (r, i) -> (r.at != 0) == (t == 1) && (r.from[i] != 0) == (f == 1)), 50);
       }
     }
-    boolean fed = bases.length > 1;
-    return new Result(o.postgres() ? "PostgreSQL" : "SQLite", o.sdk() ? "MlsClient over WebSocket sessions" : o.webSocket() ? "WebSocket" : "HTTP", n, o.groups(), o.groups() * n, seconds, accepted.get(), refused.get(),
+    boolean split2 = bases.length > 1;
+    PerNode perNode = null;
+    if (nodes != null) {
+      long[] deliveredAt = new long[bases.length];
+      for (Receiver r : tallies) {
+        deliveredAt[r.at] += r.inWindow;
+      }
+      long[] acceptedCounts = new long[bases.length];
+      for (int k = 0; k < bases.length; k++) {
+        acceptedCounts[k] = acceptedAt[k].get();
+      }
+      perNode = new PerNode(acceptedCounts, deliveredAt, cpuUsed, loaderUsed);
+    }
+    return new Result(o.postgres() || nodes != null ? "PostgreSQL" : "SQLite", o.sdk() ? "MlsClient over WebSocket sessions" : o.webSocket() ? "WebSocket" : "HTTP", n, o.groups(), o.groups() * n, seconds, accepted.get(), refused.get(),
         delivered.get(), expected.get(), duplicates.get(), unknown.get(), fetchesInWindow, accepted.get() / seconds, deliveredInWindow.get() / seconds,
-        pct(acc, 50), pct(acc, 99), pct(del, 50), pct(del, 99), fed ? pct(split[0], 50) : Double.NaN, fed ? pct(split[0], 99) : Double.NaN,
-        fed ? pct(split[1], 50) : Double.NaN, fed ? pct(split[1], 99) : Double.NaN, fed ? paths : null);
+        pct(acc, 50), pct(acc, 99), pct(del, 50), pct(del, 99), split2 ? pct(split[0], 50) : Double.NaN, split2 ? pct(split[0], 99) : Double.NaN,
+        split2 ? pct(split[1], 50) : Double.NaN, split2 ? pct(split[1], 99) : Double.NaN, o.federated() ? paths : null, perNode);
+  }
+
+  /** The delivery latencies, sorted, of the messages {@code which} picks (receiver, index of its latency). */
+  private static long[] latencies(List<Receiver> tallies, java.util.function.BiPredicate<Receiver, Integer> which) {
+    List<Long> l = new ArrayList<>();
+    for (Receiver r : tallies) {
+      for (int i = 0; i < r.count; i++) {
+        if (which.test(r, i)) {
+          l.add(r.latencies[i]);
+        }
+      }
+    }
+    return l.stream().mapToLong(Long::longValue).sorted().toArray();
   }
 
   /** Counts one received application message against what was sent. */
-  private static void count(Receiver tally, Map<Bytes, Long> sentAt, java.util.Set<Bytes> sentByOther, Bytes bytes, long now,
+  private static void count(Receiver tally, Map<Bytes, Long> sentAt, Map<Bytes, Integer> senderAt, Bytes bytes, long now,
       AtomicLong windowEnd, AtomicLong delivered, AtomicLong deliveredInWindow, AtomicLong duplicates, AtomicLong unknown) {
     Long at = sentAt.get(bytes);
     if (at == null) {
@@ -600,8 +653,9 @@ public final class DsLoad {
       delivered.incrementAndGet();
       if (now <= windowEnd.get()) {
         deliveredInWindow.incrementAndGet();
+        tally.inWindow++;
       }
-      tally.record(now - at, sentByOther.contains(bytes));
+      tally.record(now - at, senderAt.getOrDefault(bytes, 0));
     }
   }
 

@@ -1,6 +1,8 @@
 package org.jmls.client;
 
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
 import org.jmls.server.JmlsServer;
 
 /** The embedded servers a load generator runs against: AS and DS in one process on loopback, SQLite or an embedded PostgreSQL. */
@@ -75,6 +77,77 @@ final class LoadServer implements AutoCloseable {
       started[i] = start(postgres, data[i], ports[i], config);
     }
     return new Federated(started[0], started[1]);
+  }
+
+  /** Several nodes ({@code jmls server} processes) on one embedded PostgreSQL, as an operator runs them behind a load balancer. */
+  static final class Nodes implements AutoCloseable {
+    private final io.zonky.test.db.postgres.embedded.EmbeddedPostgres postgres;
+    private final List<Process> processes;
+    private final String[] bases;
+
+    private Nodes(io.zonky.test.db.postgres.embedded.EmbeddedPostgres postgres, List<Process> processes, String[] bases) {
+      this.postgres = postgres;
+      this.processes = processes;
+      this.bases = bases;
+    }
+
+    String[] bases() {
+      return bases;
+    }
+
+    /** CPU seconds each node's process has used so far. */
+    double[] cpuSeconds() {
+      double[] out = new double[processes.size()];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = processes.get(i).toHandle().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
+      }
+      return out;
+    }
+
+    /** CPU seconds this process (the load generator) has used so far. */
+    static double ownCpuSeconds() {
+      return ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
+    }
+
+    @Override
+    public void close() throws Exception {
+      for (Process p : processes) {
+        p.destroy();
+      }
+      for (Process p : processes) {
+        p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        p.destroyForcibly();
+      }
+      postgres.close();
+    }
+  }
+
+  /** {@code n} node processes on one fresh embedded PostgreSQL, without per-device rate limits. */
+  static Nodes startNodes(int n) throws Exception {
+    io.zonky.test.db.postgres.embedded.EmbeddedPostgres pg = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().start();
+    List<Process> started = new ArrayList<>();
+    String[] bases = new String[n];
+    try {
+      for (int i = 0; i < n; i++) {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+          port = s.getLocalPort();
+        }
+        List<String> opts = new ArrayList<>(List.of("-Djmls.node=node" + (i + 1), "-Djmls.rate-limit=1000000"));
+        String jfr = System.getenv("JMLS_NODE_JFR"); // a JDK Flight Recorder profile of node 1, for whoever looks into its costs
+        if (i == 0 && jfr != null) {
+          opts.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile");
+        }
+        started.add(org.jmls.server.ServerProcess.start(opts,
+            Files.createTempDirectory("jmls-node"), port, "adm", pg.getJdbcUrl("postgres", "postgres")));
+        bases[i] = "http://127.0.0.1:" + port;
+      }
+    } catch (Exception e) {
+      started.forEach(Process::destroyForcibly);
+      pg.close();
+      throw e;
+    }
+    return new Nodes(pg, started, bases);
   }
 
   @Override

@@ -60,8 +60,16 @@ final class BenchCommand implements Runnable {
         + " its own AS and DS; members alternate between them, each device on its own provider. Delivery latency is reported for each side.")
     boolean federated;
 
+    @Option(names = "--nodes", description = "N server processes ('jmls server' nodes) on one embedded PostgreSQL; members alternate"
+        + " between the nodes, each device on its own. Reports each node's rates and CPU, and delivery on the sender's node and on another.")
+    Integer nodes;
+
     @Override
     public Integer call() throws Exception {
+      if (nodes != null && (nodes < 1 || nodes > 16 || federated)) {
+        System.err.println("jmls bench ds: --nodes is 1 to 16, without --federated");
+        return 2;
+      }
       if (batch < 1 || batch > inFlight) {
         System.err.println("jmls bench ds: --batch is between 1 and --in-flight");
         return 2;
@@ -81,7 +89,7 @@ final class BenchCommand implements Runnable {
       }
       DsLoad.Result r = DsLoad.run(new DsLoad.Options(postgres, groupSize, groups, senders, receivers, seconds, inFlight, payload,
           DsLoad.Transport.valueOf(transport.toUpperCase(java.util.Locale.ROOT)), batch, step -> System.err.println("bench: " + step),
-          federated));
+          federated, nodes == null ? 0 : nodes));
       if (json) {
         System.out.println(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(r));
       } else {

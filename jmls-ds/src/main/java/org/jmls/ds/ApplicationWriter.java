@@ -33,8 +33,8 @@ final class ApplicationWriter {
 
   /** What the writer needs from the directory: the group's current epoch and members. */
   interface Groups {
-    /** The group's current epoch, or -1 when there is no such group. */
-    long epoch(Connection c, Bytes gid) throws SQLException;
+    /** The current epoch of each of {@code gids} that exists. */
+    Map<Bytes, Long> epochs(Connection c, java.util.Collection<Bytes> gids) throws SQLException;
 
     Set<String> members(Connection c, Bytes gid, long epoch) throws SQLException;
 
@@ -92,6 +92,10 @@ final class ApplicationWriter {
       try {
         writes.run((c, appended) -> {
           refused.clear();
+          // Posts that came while this transaction waited for the append lock (other nodes were
+          // appending) join it: with several nodes the wait is the common case, and one larger
+          // batch per turn keeps throughput up.
+          queue.drainTo(batch, BATCH - batch.size());
           write(c, batch, refused, appended);
           return null;
         });
@@ -112,15 +116,15 @@ final class ApplicationWriter {
 
   private void write(Connection c, List<Pending> batch, Map<Pending, MlsException> refused, List<Appended> appended)
       throws SQLException {
-    Map<Bytes, Long> epochs = new HashMap<>();
+    Set<Bytes> named = new java.util.HashSet<>();
+    for (Pending p : batch) {
+      named.add(p.gid());
+    }
+    Map<Bytes, Long> epochs = groups.epochs(c, named); // one query for the batch, not one per group
     List<Pending> accepted = new ArrayList<>();
     List<Set<String>> readers = new ArrayList<>();
     for (Pending p : batch) {
-      Long current = epochs.get(p.gid());
-      if (current == null) {
-        current = groups.epoch(c, p.gid());
-        epochs.put(p.gid(), current);
-      }
+      long current = epochs.getOrDefault(p.gid(), -1L);
       if (current < 0) {
         refused.put(p, new ValidationException("ds.unknown-group", "no such group"));
         continue;
@@ -153,8 +157,6 @@ final class ApplicationWriter {
       }
       ins.executeBatch();
     }
-    for (Map.Entry<Bytes, Long> e : last.entrySet()) {
-      DeliveryLog.touchGroup(c, e.getKey(), e.getValue());
-    }
+    DeliveryLog.touchGroups(c, last);
   }
 }

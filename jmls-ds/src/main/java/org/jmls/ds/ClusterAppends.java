@@ -29,10 +29,12 @@ import org.jmls.service.Database;
  * order of their sequence numbers (every append takes its numbers from one row, held until commit:
  * {@link DeliveryLog#reserve}).
  *
- * <p>Each appending transaction publishes, inside itself, {@code token first last} on the {@link
- * ClusterBus} ({@value #TOPIC}): the range of sequence numbers it took. Every node hears it after
- * the commit, in commit order. The node that wrote it announces the entries it kept in memory under
- * the token; the others read the range back from the database, only for the devices online there.
+ * <p>Each appending transaction publishes, inside itself, {@code token first last [entries]} on the
+ * {@link ClusterBus} ({@value #TOPIC}): the range of sequence numbers it took, and the entries
+ * themselves when they fit ({@link #inline}). Every node hears it after the commit, in commit order.
+ * The node that wrote it announces the entries it kept in memory under the token; the others
+ * announce the entries carried, or read the range back from the database, only for the devices
+ * online there.
  * A node's own appends wait for their own notification rather than being announced at once: an
  * append of another node committed just before would otherwise reach a session after a later one,
  * and a session never goes back (it pushes above what it last pushed).
@@ -89,8 +91,68 @@ public final class ClusterAppends {
     if (pending.size() < PENDING_LIMIT) {
       pending.put(token, List.copyOf(appended));
     }
-    bus.publish(c, TOPIC, token + " " + first + " " + last);
+    String head = token + " " + first + " " + last;
+    String inline = inline(appended, ClusterBus.MAX_DATA - head.length() - 1);
+    bus.publish(c, TOPIC, inline == null ? head : head + " " + inline);
     return token;
+  }
+
+  /**
+   * The entries themselves, when they fit in a notification (small messages to small groups, the
+   * common case): the other nodes then need not read them back. Base64 of, per entry: uint64 seq,
+   * uint8 kind code, group_id&lt;V&gt;, sender&lt;V&gt;, message&lt;V&gt;, uint16 count, then each
+   * reader&lt;V&gt;. Null when they do not fit in {@code room} characters.
+   */
+  static String inline(List<Appended> appended, int room) {
+    long estimate = 0;
+    for (Appended a : appended) {
+      estimate += 16 + a.groupId().length() + a.sender().length() + a.message().length();
+      for (String r : a.readers()) {
+        estimate += 2 + r.length();
+      }
+    }
+    if (estimate * 4 / 3 + 4 > room) {
+      return null; // UTF-8 of ids may be longer than their length: checked again below
+    }
+    org.jmls.codec.TlsWriter w = new org.jmls.codec.TlsWriter((int) estimate + 64);
+    for (Appended a : appended) {
+      w.u64(a.seq()).u8(a.kind().code).opaque(a.groupId()).opaque(a.sender().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+          .opaque(a.message()).u16(a.readers().size());
+      for (String r : a.readers()) {
+        w.opaque(r.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+    }
+    String out = java.util.Base64.getEncoder().encodeToString(w.toByteArray());
+    return out.length() <= room ? out : null;
+  }
+
+  /** The entries of {@link #inline}, with their readers narrowed to {@code here}; null when the data does not decode. */
+  static List<Appended> inlined(String data, Set<String> here) {
+    try {
+      org.jmls.codec.TlsReader r = new org.jmls.codec.TlsReader(java.util.Base64.getDecoder().decode(data));
+      List<Appended> out = new ArrayList<>();
+      while (r.remaining() > 0) {
+        long seq = r.u64();
+        Kind kind = Kind.of(r.u8());
+        Bytes gid = r.opaque();
+        String sender = new String(r.opaque().unsafeArray(), java.nio.charset.StandardCharsets.UTF_8);
+        Bytes message = r.opaque();
+        int n = r.u16();
+        Set<String> readers = new LinkedHashSet<>();
+        for (int i = 0; i < n; i++) {
+          String reader = new String(r.opaque().unsafeArray(), java.nio.charset.StandardCharsets.UTF_8);
+          if (here.contains(reader)) {
+            readers.add(reader);
+          }
+        }
+        if (!readers.isEmpty()) {
+          out.add(new Appended(seq, gid, kind, sender, message, Set.copyOf(readers)));
+        }
+      }
+      return out;
+    } catch (org.jmls.codec.DecodeException | IllegalArgumentException e) {
+      return null;
+    }
   }
 
   /** A transaction that published under {@code token} did not commit: nothing will be heard of it. */
@@ -100,7 +162,7 @@ public final class ClusterAppends {
 
   private void heard(ClusterBus.Message m) {
     String[] f = m.data().split(" ");
-    if (f.length != 3) {
+    if (f.length != 3 && f.length != 4) {
       return;
     }
     long token;
@@ -120,6 +182,13 @@ public final class ClusterAppends {
     }
     Set<String> here = online.get();
     if (here.isEmpty()) {
+      return;
+    }
+    List<Appended> carried = f.length == 4 ? inlined(f[3], here) : null;
+    if (carried != null) {
+      if (!carried.isEmpty()) {
+        deliver.accept(carried);
+      }
       return;
     }
     try {

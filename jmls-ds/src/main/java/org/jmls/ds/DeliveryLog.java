@@ -35,16 +35,15 @@ final class DeliveryLog {
 
   /** Reserves {@code n} consecutive sequence numbers and returns the first. */
   static long reserve(Connection c, int n) throws SQLException {
-    try (PreparedStatement u = c.prepareStatement("UPDATE ds_sequence SET next_seq = next_seq + ? WHERE name = 'delivery'")) {
+    // One statement (one round trip inside the append lock): the row's new value comes back with it.
+    try (PreparedStatement u = c.prepareStatement("UPDATE ds_sequence SET next_seq = next_seq + ? WHERE name = 'delivery' RETURNING next_seq")) {
       u.setLong(1, n);
-      if (u.executeUpdate() != 1) {
-        throw new SQLException("the delivery sequence row is missing");
+      try (ResultSet rs = u.executeQuery()) {
+        if (!rs.next()) {
+          throw new SQLException("the delivery sequence row is missing");
+        }
+        return rs.getLong(1) - n;
       }
-    }
-    try (PreparedStatement q = c.prepareStatement("SELECT next_seq FROM ds_sequence WHERE name = 'delivery'");
-        ResultSet rs = q.executeQuery()) {
-      rs.next();
-      return rs.getLong(1) - n;
     }
   }
 
@@ -81,6 +80,19 @@ final class DeliveryLog {
   }
 
   /** Records {@code seq} as the last one written to the group (one update per group per transaction). */
+  /** {@link #touchGroup} for several groups in one batch of statements. */
+  static void touchGroups(Connection c, java.util.Map<Bytes, Long> lastSeqs) throws SQLException {
+    try (PreparedStatement u = c.prepareStatement("UPDATE ds_groups SET last_seq = ? WHERE group_id = ? AND last_seq < ?")) {
+      for (java.util.Map.Entry<Bytes, Long> e : lastSeqs.entrySet()) {
+        u.setLong(1, e.getValue());
+        u.setBytes(2, e.getKey().unsafeArray());
+        u.setLong(3, e.getValue());
+        u.addBatch();
+      }
+      u.executeBatch();
+    }
+  }
+
   static void touchGroup(Connection c, Bytes gid, long seq) throws SQLException {
     try (PreparedStatement u = c.prepareStatement("UPDATE ds_groups SET last_seq = ? WHERE group_id = ? AND last_seq < ?")) {
       u.setLong(1, seq);

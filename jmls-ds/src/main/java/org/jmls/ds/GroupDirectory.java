@@ -135,8 +135,8 @@ public final class GroupDirectory {
     this.trees = new TreeService(services);
     this.writer = new ApplicationWriter(writes, new ApplicationWriter.Groups() {
       @Override
-      public long epoch(Connection c, Bytes gid) throws SQLException {
-        return epochOf(c, gid);
+      public Map<Bytes, Long> epochs(Connection c, java.util.Collection<Bytes> gids) throws SQLException {
+        return GroupRows.epochsOf(c, gids);
       }
 
       @Override

@@ -168,4 +168,25 @@ final class GroupRows {
       }
     }
   }
+
+  /** The current epoch of each of {@code gids} that exists, in one query (a writer's batch names few groups, up to hundreds). */
+  static java.util.Map<Bytes, Long> epochsOf(Connection c, java.util.Collection<Bytes> gids) throws SQLException {
+    java.util.Map<Bytes, Long> out = new java.util.HashMap<>();
+    List<Bytes> all = List.copyOf(new java.util.LinkedHashSet<>(gids));
+    for (int from = 0; from < all.size(); from += 500) {
+      List<Bytes> part = all.subList(from, Math.min(all.size(), from + 500));
+      String marks = String.join(", ", java.util.Collections.nCopies(part.size(), "?"));
+      try (PreparedStatement q = c.prepareStatement("SELECT group_id, epoch FROM ds_groups WHERE group_id IN (" + marks + ")")) {
+        for (int i = 0; i < part.size(); i++) {
+          q.setBytes(i + 1, part.get(i).unsafeArray());
+        }
+        try (ResultSet rs = q.executeQuery()) {
+          while (rs.next()) {
+            out.put(Bytes.wrap(rs.getBytes(1)), rs.getLong(2));
+          }
+        }
+      }
+    }
+    return out;
+  }
 }

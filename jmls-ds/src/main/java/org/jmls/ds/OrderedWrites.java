@@ -37,6 +37,12 @@ final class OrderedWrites {
     this.listener = this.listener.andThen(l);
   }
 
+  /**
+   * Taken first by every appending transaction: appends run one at a time across all nodes on one
+   * PostgreSQL, so they commit in the order of their sequence numbers ({@link DeliveryLog#reserve}).
+   */
+  static final String LOCK = "SELECT next_seq FROM ds_sequence WHERE name = 'delivery' FOR UPDATE";
+
   void cluster(ClusterAppends c) {
     this.cluster = c;
   }
@@ -48,7 +54,7 @@ final class OrderedWrites {
     long[] token = {0};
     lock.lock();
     try {
-      T out = db.transaction(c -> {
+      T out = db.lockedTransaction(LOCK, c -> {
         appended.clear();
         if (token[0] != 0) {
           shared.discard(token[0]); // the attempt before rolled back

@@ -122,14 +122,35 @@ public final class Database implements AutoCloseable {
 
   /** Runs {@code work} in a transaction, retrying transient conflicts up to 20 times. */
   public <T> T transaction(Work<T> work) throws SQLException {
+    return transaction(null, work);
+  }
+
+  /**
+   * Runs {@code work} in a transaction that first takes the row lock {@code lockQuery} selects
+   * ({@code SELECT ... FOR UPDATE}), so such transactions run one at a time across every process
+   * sharing the database; on PostgreSQL at READ COMMITTED, so one waiting for the lock reads what
+   * the one before it committed instead of failing to serialize (and being retried after a sleep,
+   * which makes writers from several nodes slower than one). Only for work whose conflicting
+   * writers all take the same lock. On SQLite (one writer connection) the lock is not needed.
+   */
+  public <T> T lockedTransaction(String lockQuery, Work<T> work) throws SQLException {
+    return transaction(lockQuery, work);
+  }
+
+  private <T> T transaction(String lockQuery, Work<T> work) throws SQLException {
     SQLException last = null;
     for (int attempt = 0; attempt < 20; attempt++) {
       try (Connection c = dataSource.getConnection()) {
         c.setAutoCommit(false);
         if (dialect == Dialect.POSTGRESQL) {
-          c.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
+          c.setTransactionIsolation(lockQuery == null ? Connection.TRANSACTION_SERIALIZABLE : Connection.TRANSACTION_READ_COMMITTED);
         }
         try {
+          if (lockQuery != null && dialect == Dialect.POSTGRESQL) {
+            try (java.sql.Statement st = c.createStatement()) {
+              st.execute(lockQuery);
+            }
+          }
           T out = work.run(c);
           c.commit();
           return out;
