@@ -72,10 +72,10 @@ public final class DsLoad {
       double[] pathP50Ms, PerNode perNode) {
     public String summary() {
       if (perNode != null) {
-        StringBuilder b = new StringBuilder(String.format(java.util.Locale.ROOT,
+        int count = perNode.accepted().length;
+        StringBuilder b = new StringBuilder(count == 1 ? "; 1 node (a server process) on PostgreSQL" : String.format(java.util.Locale.ROOT,
             "; %d nodes (server processes) on one PostgreSQL: delivery on the sender's node p50 %.1f ms p99 %.1f ms, on another node"
-                + " p50 %.1f ms p99 %.1f ms", perNode.accepted().length, localDeliveryP50Ms, localDeliveryP99Ms, crossDeliveryP50Ms,
-            crossDeliveryP99Ms));
+                + " p50 %.1f ms p99 %.1f ms", count, localDeliveryP50Ms, localDeliveryP99Ms, crossDeliveryP50Ms, crossDeliveryP99Ms));
         for (int k = 0; k < perNode.accepted().length; k++) {
           b.append(String.format(java.util.Locale.ROOT, "; node %d: accepted %.0f msg/s, delivered %.0f/s, CPU %.1f s", k + 1,
               perNode.accepted()[k] / seconds, perNode.delivered()[k] / seconds, perNode.cpuSeconds()[k]));

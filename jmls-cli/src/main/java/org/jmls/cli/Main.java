@@ -14,6 +14,7 @@ import picocli.CommandLine.ScopeType;
     description = "Messaging Layer Security (RFC 9420 / RFC 9750) for the JVM.",
     subcommands = {
       DemoCommand.class, VectorsCommand.class, ServerCommand.class, ServerCommand.AsOnly.class, ServerCommand.DsOnly.class,
+      ClusterCommand.class,
       AdminCommands.class, RegisterCommand.class, GroupCommands.class, GroupCommands.Groups.class, GroupCommands.Members.class,
       MessageCommands.Send.class, MessageCommands.Read.class, MessageCommands.Watch.class,
       InteropCommand.class, BenchCommand.class, CommandLine.HelpCommand.class
