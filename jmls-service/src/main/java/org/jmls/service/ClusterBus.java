@@ -80,7 +80,7 @@ public final class ClusterBus implements AutoCloseable {
 
   /** A bus for {@code node}: over PostgreSQL when {@code db} is PostgreSQL (started), else local to this process. */
   public static ClusterBus start(String node, Database db) {
-    ClusterBus bus = new ClusterBus(node, db.dialect() == Database.Dialect.POSTGRESQL ? db : null);
+    ClusterBus bus = new ClusterBus(node, db != null && db.dialect() == Database.Dialect.POSTGRESQL ? db : null);
     if (bus.db != null) {
       bus.thread = new Thread(bus::listen, "jmls-cluster-listen");
       bus.thread.setDaemon(true);
@@ -106,6 +106,28 @@ public final class ClusterBus implements AutoCloseable {
     return listening;
   }
 
+  /** Waits until the bus hears the other nodes; false if {@code millis} passed first. */
+  public boolean awaitListening(long millis) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + millis;
+    synchronized (this) {
+      while (!listening) {
+        long left = deadline - System.currentTimeMillis();
+        if (left <= 0) {
+          return false;
+        }
+        wait(left);
+      }
+    }
+    return true;
+  }
+
+  private void listening(boolean now) {
+    synchronized (this) {
+      listening = now;
+      notifyAll();
+    }
+  }
+
   /** Subscribes to {@code topic}. */
   public void subscribe(String topic, Subscriber s) {
     subscribers.computeIfAbsent(topic, t -> new CopyOnWriteArrayList<>()).add(s);
@@ -129,6 +151,7 @@ public final class ClusterBus implements AutoCloseable {
   /** Publishes now, outside any transaction: to every node (shared), or straight to this node's subscribers (local). */
   public void publish(String topic, String data) throws SQLException {
     if (db == null) {
+      payload(topic, data); // the same limits as across nodes
       dispatch(new Message(instance, topic, data));
       return;
     }
@@ -174,7 +197,7 @@ public final class ClusterBus implements AutoCloseable {
       try (Connection c = db.dedicatedConnection(); Statement st = c.createStatement()) {
         c.setAutoCommit(true);
         st.execute("LISTEN " + CHANNEL);
-        listening = true;
+        listening(true);
         lastHeard = System.currentTimeMillis();
         backoff = 100;
         if (lost) {
@@ -199,7 +222,7 @@ public final class ClusterBus implements AutoCloseable {
           }
         }
       } catch (SQLException | RuntimeException e) {
-        listening = false;
+        listening(false);
         lost = true;
         if (!running) {
           return;
