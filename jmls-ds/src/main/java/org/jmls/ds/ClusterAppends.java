@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.jmls.Bytes;
@@ -25,51 +24,69 @@ import org.jmls.service.Database;
 
 /**
  * What the writers of every node on one PostgreSQL appended, announced to this node's live delivery
- * (push sessions, long-polls) in one order, the order the transactions committed, which is the
- * order of their sequence numbers (every append takes its numbers from one row, held until commit:
- * {@link DeliveryLog#reserve}).
+ * (push sessions, long-polls) in one order: the order of their sequence numbers, which is the order
+ * they committed in (every append first takes one row lock, {@link OrderedWrites#LOCK}, and reserves
+ * its numbers from that row, so the numbering has no gaps and no two appends interleave).
  *
- * <p>Each appending transaction publishes, inside itself, {@code token first last [entries]} on the
+ * <p>Each appending transaction publishes, inside itself, {@code first last [entries]} on the
  * {@link ClusterBus} ({@value #TOPIC}): the range of sequence numbers it took, and the entries
- * themselves when they fit ({@link #inline}). Every node hears it after the commit, in commit order.
- * The node that wrote it announces the entries it kept in memory under the token; the others
- * announce the entries carried, or read the range back from the database, only for the devices
- * online there.
- * A node's own appends wait for their own notification rather than being announced at once: an
- * append of another node committed just before would otherwise reach a session after a later one,
- * and a session never goes back (it pushes above what it last pushed).
+ * themselves when they fit ({@link #inline}); every other node hears it once it commits. A node
+ * announces a range only when every number below it was announced: its own appends at once when
+ * they follow what it has announced (always, with one node), else when the other nodes' earlier
+ * appends have been heard. Without that, a session could get an append of this node before an
+ * earlier one of another, and since a session pushes only above what it last pushed (and a device
+ * acknowledges up to what it read), the earlier one would be lost to it.
  *
- * <p>When the bus lost its connection for a while, notifications may be missing: every session
- * drains what it is owed from the database ({@link #onResync}).
+ * <p>A gap that stays open ({@value #GAP_WAIT_MILLIS} ms: a notification lost with the listening
+ * connection) is given up on: what waits is announced, and every session reads what it is owed from
+ * the database, as after a reconnection of the bus ({@link ClusterBus.Subscriber#resync}).
  */
 public final class ClusterAppends {
   static final String TOPIC = "ds.appended";
-  /** Most appends kept in memory awaiting their own notification; beyond, they are read back like another node's. */
-  static final int PENDING_LIMIT = 10_000;
+  /** How long announcements wait for a missing earlier range before the node reads from the database instead. */
+  static final long GAP_WAIT_MILLIS = 5_000;
+
+  /** A range heard or appended here, waiting for the ranges before it: its entries, or null to read them back. */
+  private record Waiting(long last, List<Appended> entries, long since) {}
 
   private final Database db;
   private final ClusterBus bus;
-  private final Map<Long, List<Appended>> pending = new ConcurrentHashMap<>();
-  private final AtomicLong tokens = new AtomicLong();
+  /** Ranges not yet announced, by first sequence number (guarded by this). */
+  private final java.util.TreeMap<Long, Waiting> waiting = new java.util.TreeMap<>();
+  /** Every sequence number up to this one was announced (or was before this node started). Guarded by this. */
+  private long announced;
   private volatile Supplier<Set<String>> online = Set::of;
   private volatile Consumer<List<Appended>> deliver = a -> {};
   private volatile Runnable resync = () -> {};
+  private final java.util.concurrent.ScheduledExecutorService ticks = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "jmls-cluster-gaps");
+    t.setDaemon(true);
+    return t;
+  });
 
-  ClusterAppends(Database db, ClusterBus bus) {
+  ClusterAppends(Database db, ClusterBus bus) throws SQLException {
     this.db = db;
     this.bus = bus;
     bus.subscribe(TOPIC, new ClusterBus.Subscriber() {
       @Override
       public void message(ClusterBus.Message m) {
-        heard(m);
+        if (!bus.mine(m)) { // this node's own appends are offered as they commit
+          heard(m);
+        }
       }
 
       @Override
       public void resync() {
-        pending.clear();
-        resync.run();
+        catchUp();
       }
     });
+    try {
+      bus.awaitListening(10_000); // what commits from here on is heard; what committed before is below `announced`
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    announced = db.read(DeliveryLog::last);
+    ticks.scheduleWithFixedDelay(this::giveUpOnGaps, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
   }
 
   /** Where announcements go: {@code deliver} with entries for the devices {@code online} here; {@code resync} after lost notifications. */
@@ -79,22 +96,122 @@ public final class ClusterAppends {
     this.resync = resync;
   }
 
-  /** Inside an appending transaction: announces its entries at commit. The token, to {@link #discard} if it does not commit. */
-  long publish(Connection c, List<Appended> appended) throws SQLException {
+  /** Inside an appending transaction: the other nodes hear of its entries when it commits. */
+  void publish(Connection c, List<Appended> appended) throws SQLException {
+    long[] range = range(appended);
+    String head = range[0] + " " + range[1];
+    String inline = inline(appended, ClusterBus.MAX_DATA - head.length() - 1);
+    bus.publish(c, TOPIC, inline == null ? head : head + " " + inline);
+  }
+
+  /** This node's appending transaction committed: its entries are announced in turn. */
+  void committed(List<Appended> appended) {
+    long[] range = range(appended);
+    offer(range[0], range[1], appended);
+  }
+
+  private static long[] range(List<Appended> appended) {
     long first = Long.MAX_VALUE;
     long last = Long.MIN_VALUE;
     for (Appended a : appended) {
       first = Math.min(first, a.seq());
       last = Math.max(last, a.seq());
     }
-    long token = tokens.incrementAndGet();
-    if (pending.size() < PENDING_LIMIT) {
-      pending.put(token, List.copyOf(appended));
+    return new long[] {first, last};
+  }
+
+  private void heard(ClusterBus.Message m) {
+    String[] f = m.data().split(" ");
+    if (f.length != 2 && f.length != 3) {
+      return;
     }
-    String head = token + " " + first + " " + last;
-    String inline = inline(appended, ClusterBus.MAX_DATA - head.length() - 1);
-    bus.publish(c, TOPIC, inline == null ? head : head + " " + inline);
-    return token;
+    long first;
+    long last;
+    try {
+      first = Long.parseLong(f[0]);
+      last = Long.parseLong(f[1]);
+    } catch (NumberFormatException e) {
+      return;
+    }
+    List<Appended> carried = f.length == 3 ? inlined(f[2], null) : null;
+    offer(first, last, carried);
+  }
+
+  /** Adds a range; announces every range that now follows what was announced, in order. */
+  private synchronized void offer(long first, long last, List<Appended> entries) {
+    if (last <= announced) {
+      return; // from before this node listened, or announced already
+    }
+    waiting.put(first, new Waiting(last, entries, System.currentTimeMillis()));
+    release();
+  }
+
+  private void release() {
+    while (!waiting.isEmpty() && waiting.firstKey() <= announced + 1) {
+      Map.Entry<Long, Waiting> next = waiting.pollFirstEntry();
+      announce(next.getKey(), next.getValue());
+      announced = Math.max(announced, next.getValue().last());
+    }
+  }
+
+  private void announce(long first, Waiting w) {
+    Set<String> here = online.get();
+    if (here.isEmpty()) {
+      return;
+    }
+    List<Appended> list;
+    if (w.entries() != null) {
+      list = new ArrayList<>();
+      for (Appended a : w.entries()) {
+        Set<String> readers = new LinkedHashSet<>();
+        for (String r : a.readers()) {
+          if (here.contains(r)) {
+            readers.add(r);
+          }
+        }
+        if (!readers.isEmpty()) {
+          list.add(readers.size() == a.readers().size() ? a : new Appended(a.seq(), a.groupId(), a.kind(), a.sender(), a.message(), Set.copyOf(readers)));
+        }
+      }
+    } else {
+      try {
+        list = db.read(c -> read(c, first, w.last(), Set.copyOf(here)));
+      } catch (SQLException e) {
+        resync.run(); // the database did not answer: the sessions read what they are owed when it does
+        return;
+      }
+    }
+    if (!list.isEmpty()) {
+      deliver.accept(list);
+    }
+  }
+
+  /** A range has waited too long for the one before it: announce what waits, and let every session read what it is owed. */
+  private void giveUpOnGaps() {
+    boolean gaveUp = false;
+    synchronized (this) {
+      if (!waiting.isEmpty() && System.currentTimeMillis() - waiting.firstEntry().getValue().since() > GAP_WAIT_MILLIS) {
+        announced = waiting.firstKey() - 1;
+        release();
+        gaveUp = true;
+      }
+    }
+    if (gaveUp) {
+      resync.run();
+    }
+  }
+
+  /** Notifications may have been lost (the bus reconnected): start again from the database's last number, and let sessions read. */
+  private void catchUp() {
+    synchronized (this) {
+      waiting.clear();
+      try {
+        announced = db.read(DeliveryLog::last);
+      } catch (SQLException e) {
+        // keep the old mark: the gap timer moves on
+      }
+    }
+    resync.run();
   }
 
   /**
@@ -126,7 +243,7 @@ public final class ClusterAppends {
     return out.length() <= room ? out : null;
   }
 
-  /** The entries of {@link #inline}, with their readers narrowed to {@code here}; null when the data does not decode. */
+  /** The entries of {@link #inline}, with their readers narrowed to {@code here} (null: all); null when the data does not decode. */
   static List<Appended> inlined(String data, Set<String> here) {
     try {
       org.jmls.codec.TlsReader r = new org.jmls.codec.TlsReader(java.util.Base64.getDecoder().decode(data));
@@ -141,7 +258,7 @@ public final class ClusterAppends {
         Set<String> readers = new LinkedHashSet<>();
         for (int i = 0; i < n; i++) {
           String reader = new String(r.opaque().unsafeArray(), java.nio.charset.StandardCharsets.UTF_8);
-          if (here.contains(reader)) {
+          if (here == null || here.contains(reader)) {
             readers.add(reader);
           }
         }
@@ -152,52 +269,6 @@ public final class ClusterAppends {
       return out;
     } catch (org.jmls.codec.DecodeException | IllegalArgumentException e) {
       return null;
-    }
-  }
-
-  /** A transaction that published under {@code token} did not commit: nothing will be heard of it. */
-  void discard(long token) {
-    pending.remove(token);
-  }
-
-  private void heard(ClusterBus.Message m) {
-    String[] f = m.data().split(" ");
-    if (f.length != 3 && f.length != 4) {
-      return;
-    }
-    long token;
-    long first;
-    long last;
-    try {
-      token = Long.parseLong(f[0]);
-      first = Long.parseLong(f[1]);
-      last = Long.parseLong(f[2]);
-    } catch (NumberFormatException e) {
-      return;
-    }
-    List<Appended> mine = bus.mine(m) ? pending.remove(token) : null;
-    if (mine != null) {
-      deliver.accept(mine);
-      return;
-    }
-    Set<String> here = online.get();
-    if (here.isEmpty()) {
-      return;
-    }
-    List<Appended> carried = f.length == 4 ? inlined(f[3], here) : null;
-    if (carried != null) {
-      if (!carried.isEmpty()) {
-        deliver.accept(carried);
-      }
-      return;
-    }
-    try {
-      List<Appended> read = db.read(c -> read(c, first, last, Set.copyOf(here)));
-      if (!read.isEmpty()) {
-        deliver.accept(read);
-      }
-    } catch (SQLException e) {
-      resync.run(); // the database did not answer: the sessions drain what they are owed when it does
     }
   }
 

@@ -165,7 +165,7 @@ public final class GroupDirectory {
    * Other nodes share this DS's database ({@code bus} over PostgreSQL): every append is announced to
    * every node through it ({@link ClusterAppends}). Call before traffic; a local bus changes nothing.
    */
-  public void cluster(org.jmls.service.ClusterBus bus) {
+  public void cluster(org.jmls.service.ClusterBus bus) throws SQLException {
     if (bus.shared() && cluster == null) {
       cluster = new ClusterAppends(db, bus);
       writes.cluster(cluster);

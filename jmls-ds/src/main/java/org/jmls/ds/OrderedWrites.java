@@ -51,30 +51,24 @@ final class OrderedWrites {
   <T> T run(Work<T> work) throws SQLException {
     List<Appended> appended = new ArrayList<>();
     ClusterAppends shared = cluster;
-    long[] token = {0};
     lock.lock();
     try {
       T out = db.lockedTransaction(LOCK, c -> {
         appended.clear();
-        if (token[0] != 0) {
-          shared.discard(token[0]); // the attempt before rolled back
-          token[0] = 0;
-        }
         T result = work.run(c, appended);
         if (shared != null && !appended.isEmpty()) {
-          token[0] = shared.publish(c, appended);
+          shared.publish(c, appended); // the other nodes hear of it at commit
         }
         return result;
       });
       if (!appended.isEmpty()) {
-        listener.accept(List.copyOf(appended));
+        List<Appended> done = List.copyOf(appended);
+        if (shared != null) {
+          shared.committed(done);
+        }
+        listener.accept(done);
       }
       return out;
-    } catch (SQLException | RuntimeException e) {
-      if (token[0] != 0) {
-        shared.discard(token[0]);
-      }
-      throw e;
     } finally {
       lock.unlock();
     }

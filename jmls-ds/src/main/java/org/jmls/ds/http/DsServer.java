@@ -166,7 +166,7 @@ public final class DsServer implements AutoCloseable {
    * are pushed to the sessions and wake the long-polls of this one, in sequence order; a device
    * whose credential another node renewed is read again here. A local bus changes nothing.
    */
-  public DsServer cluster(org.jmls.service.ClusterBus bus) {
+  public DsServer cluster(org.jmls.service.ClusterBus bus) throws SQLException {
     if (!bus.shared()) {
       return this;
     }
