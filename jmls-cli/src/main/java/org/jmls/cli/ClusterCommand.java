@@ -1,6 +1,5 @@
 package org.jmls.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,19 +56,8 @@ final class ClusterCommand implements Callable<Integer> {
       System.err.println("jmls cluster: --nodes is 1 to 16");
       return 2;
     }
-    Files.createDirectories(data);
+    String token = org.jmls.server.JmlsServer.adminTokenIn(data);
     Path tokenFile = data.resolve("admin-token");
-    if (!Files.exists(tokenFile)) {
-      byte[] t = new byte[24];
-      new java.security.SecureRandom().nextBytes(t);
-      Files.writeString(tokenFile, java.util.HexFormat.of().formatHex(t) + "\n");
-      try {
-        Files.setPosixFilePermissions(tokenFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-      } catch (UnsupportedOperationException ignored) {
-        // not a POSIX file system
-      }
-    }
-    String token = Files.readString(tokenFile).trim();
     io.zonky.test.db.postgres.embedded.EmbeddedPostgres embedded = null;
     String url = postgres;
     if (url == null) {

@@ -106,6 +106,37 @@ class ClusterProcessTest {
     }
   }
 
+  /** A sender and a receiver on each node, in one group the first sender made; the receivers hold sessions that release their semaphore. */
+  private record Crowd(List<MlsClient> senders, List<MlsClient> receivers, Bytes gid, List<Semaphore> wakes, List<AutoCloseable> sessions) {}
+
+  private Crowd crowd(java.util.function.IntFunction<String> urlOf) throws Exception {
+    List<MlsClient> senders = new ArrayList<>();
+    List<MlsClient> receivers = new ArrayList<>();
+    List<String> others = new ArrayList<>();
+    for (int k = 0; k < 3; k++) {
+      senders.add(device(urlOf.apply(k), "sender" + k + "@example.com"));
+      receivers.add(device(urlOf.apply(k), "receiver" + k + "@example.com"));
+      if (k > 0) {
+        others.add("sender" + k + "@example.com");
+      }
+      others.add("receiver" + k + "@example.com");
+    }
+    Bytes gid = senders.get(0).createGroup("across nodes");
+    senders.get(0).addUsers(gid, others);
+    for (int k = 0; k < 3; k++) {
+      awaitJoined(senders.get(k), gid); // woken across nodes: the Welcomes were stored by node 1
+      awaitJoined(receivers.get(k), gid);
+    }
+    List<Semaphore> wakes = new ArrayList<>();
+    List<AutoCloseable> sessions = new ArrayList<>();
+    for (MlsClient r : receivers) {
+      Semaphore w = new Semaphore(0);
+      wakes.add(w);
+      sessions.add(r.wakeups(w::release));
+    }
+    return new Crowd(senders, receivers, gid, wakes, sessions);
+  }
+
   /**
    * A sender and a receiver on each of the three nodes; the senders post at once while each
    * receiver has a session open: every receiver gets all three senders' messages by push (none read
@@ -117,33 +148,14 @@ class ClusterProcessTest {
   @Test
   void postedOnEachNode_pushedToSessionsOnEveryNode_inOrder() throws Exception {
     cluster(3);
-    List<MlsClient> senders = new ArrayList<>();
-    List<MlsClient> receivers = new ArrayList<>();
-    List<String> users = new ArrayList<>();
-    for (int k = 0; k < 3; k++) {
-      senders.add(device(nodes.get(k).url(), "sender" + k + "@example.com"));
-      receivers.add(device(nodes.get(k).url(), "receiver" + k + "@example.com"));
-    }
-    Bytes gid = senders.get(0).createGroup("across nodes");
-    for (int k = 0; k < 3; k++) {
-      users.add("sender" + k + "@example.com");
-      if (k > 0) {
-        senders.get(0).addUser(gid, users.get(k));
-      }
-      senders.get(0).addUser(gid, "receiver" + k + "@example.com");
-    }
-    for (int k = 0; k < 3; k++) {
-      awaitJoined(receivers.get(k), gid); // woken across nodes: the Welcomes were stored by node 1
-      awaitJoined(senders.get(k), gid);
-    }
-
+    Crowd crowd = crowd(k -> nodes.get(k).url());
+    List<MlsClient> senders = crowd.senders();
+    List<MlsClient> receivers = crowd.receivers();
+    List<String> users = senders.stream().map(MlsClient::user).toList();
+    Bytes gid = crowd.gid();
+    List<Semaphore> wakes = crowd.wakes();
     int n = 200;
-    List<Semaphore> wakes = new ArrayList<>();
-    List<AutoCloseable> sessions = new ArrayList<>();
     for (MlsClient r : receivers) {
-      Semaphore w = new Semaphore(0);
-      wakes.add(w);
-      sessions.add(r.wakeups(w::release));
       assertEquals(0, r.traffic().readFromPushes());
     }
     List<Thread> posting = new ArrayList<>();
@@ -187,7 +199,7 @@ class ClusterProcessTest {
     for (Thread t : posting) {
       t.join();
     }
-    for (AutoCloseable s : sessions) {
+    for (AutoCloseable s : crowd.sessions()) {
       s.close();
     }
   }
@@ -326,36 +338,12 @@ class ClusterProcessTest {
   @Test
   void nodeKilledUnderLoad_clientsMoveOn_everyAcknowledgedMessageOnce_nodeRejoins() throws Exception {
     cluster(3);
-    List<MlsClient> senders = new ArrayList<>();
-    List<MlsClient> receivers = new ArrayList<>();
-    for (int k = 0; k < 3; k++) {
-      MlsClient s = new MlsClient(urlsFrom(k), "sender" + k + "@example.com", "phone", TestServers.SUITE);
-      s.enrol("adm", null, 2);
-      senders.add(s);
-      MlsClient r = new MlsClient(urlsFrom(k), "receiver" + k + "@example.com", "phone", TestServers.SUITE);
-      r.enrol("adm", null, 2);
-      receivers.add(r);
-    }
-    Bytes gid = senders.get(0).createGroup("failover");
-    List<String> others = new ArrayList<>();
-    for (int k = 0; k < 3; k++) {
-      if (k > 0) {
-        others.add("sender" + k + "@example.com");
-      }
-      others.add("receiver" + k + "@example.com");
-    }
-    senders.get(0).addUsers(gid, others);
-    for (int k = 0; k < 3; k++) {
-      awaitJoined(senders.get(k), gid);
-      awaitJoined(receivers.get(k), gid);
-    }
-    List<Semaphore> wakes = new ArrayList<>();
-    List<AutoCloseable> sessions = new ArrayList<>();
-    for (MlsClient r : receivers) {
-      Semaphore w = new Semaphore(0);
-      wakes.add(w);
-      sessions.add(r.wakeups(w::release));
-    }
+    Crowd crowd = crowd(this::urlsFrom);
+    List<MlsClient> senders = crowd.senders();
+    List<MlsClient> receivers = crowd.receivers();
+    Bytes gid = crowd.gid();
+    List<Semaphore> wakes = crowd.wakes();
+    List<AutoCloseable> sessions = crowd.sessions();
 
     int n = 300;
     List<List<String>> acknowledged = new ArrayList<>();

@@ -105,6 +105,26 @@ public final class JmlsServer implements AutoCloseable {
         : Database.postgres(c.postgresUrl(), c.postgresUser(), c.postgresPassword(), migrations);
   }
 
+  /**
+   * The operator token kept in {@code dir/admin-token}, made (24 random bytes, hex, readable by its
+   * owner only) when the file is not there yet.
+   */
+  public static String adminTokenIn(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    Path file = dir.resolve("admin-token");
+    if (!Files.exists(file)) {
+      byte[] t = new byte[24];
+      new SecureRandom().nextBytes(t);
+      Files.writeString(file, HexFormat.of().formatHex(t) + "\n");
+      try {
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+      } catch (UnsupportedOperationException ignored) {
+        // not a POSIX file system
+      }
+    }
+    return Files.readString(file).trim();
+  }
+
   /** Starts the configured services; returns once they listen. */
   public static JmlsServer start(Config c) throws Exception {
     return start(c, null);
@@ -120,23 +140,7 @@ public final class JmlsServer implements AutoCloseable {
       throw new IllegalArgumentException("a federated provider runs its AS and DS in one process ('jmls server')");
     }
     Files.createDirectories(c.dataDir());
-    String token = c.adminToken();
-    if (token == null) {
-      Path file = c.dataDir().resolve("admin-token");
-      if (Files.exists(file)) {
-        token = Files.readString(file).trim();
-      } else {
-        byte[] t = new byte[24];
-        new SecureRandom().nextBytes(t);
-        token = HexFormat.of().formatHex(t);
-        Files.writeString(file, token + "\n");
-        try {
-          Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException ignored) {
-          // not a POSIX file system
-        }
-      }
-    }
+    String token = c.adminToken() != null ? c.adminToken() : adminTokenIn(c.dataDir());
     Javalin app = DsServer.newApp();
     PrometheusRegistry registry = new PrometheusRegistry();
     Counter requests = Counter.builder().name("jmls_http_requests_total").help("HTTP requests by method, route and status")
