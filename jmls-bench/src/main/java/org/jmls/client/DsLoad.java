@@ -609,7 +609,7 @@ public final class DsLoad {
         paths[from * 2 + to] = pct(latencies(tallies, (r, i) -> (r.at != 0) == (t == 1) && (r.from[i] != 0) == (f == 1)), 50);
       }
     }
-    boolean split2 = bases.length > 1;
+    boolean several = bases.length > 1;
     PerNode perNode = null;
     if (nodes != null) {
       long[] deliveredAt = new long[bases.length];
@@ -624,8 +624,8 @@ public final class DsLoad {
     }
     return new Result(o.postgres() || nodes != null ? "PostgreSQL" : "SQLite", o.sdk() ? "MlsClient over WebSocket sessions" : o.webSocket() ? "WebSocket" : "HTTP", n, o.groups(), o.groups() * n, seconds, accepted.get(), refused.get(),
         delivered.get(), expected.get(), duplicates.get(), unknown.get(), fetchesInWindow, accepted.get() / seconds, deliveredInWindow.get() / seconds,
-        pct(acc, 50), pct(acc, 99), pct(del, 50), pct(del, 99), split2 ? pct(split[0], 50) : Double.NaN, split2 ? pct(split[0], 99) : Double.NaN,
-        split2 ? pct(split[1], 50) : Double.NaN, split2 ? pct(split[1], 99) : Double.NaN, o.federated() ? paths : null, perNode);
+        pct(acc, 50), pct(acc, 99), pct(del, 50), pct(del, 99), several ? pct(split[0], 50) : Double.NaN, several ? pct(split[0], 99) : Double.NaN,
+        several ? pct(split[1], 50) : Double.NaN, several ? pct(split[1], 99) : Double.NaN, o.federated() ? paths : null, perNode);
   }
 
   /** The delivery latencies, sorted, of the messages {@code which} picks (receiver, index of its latency). */

@@ -27,14 +27,8 @@ final class ClusterCommand implements Callable<Integer> {
       + " (default ${DEFAULT-VALUE}).")
   Path data;
 
-  @Option(names = "--postgres", description = "JDBC URL of a PostgreSQL database to use instead of an embedded one.")
-  String postgres;
-
-  @Option(names = "--postgres-user", defaultValue = "postgres", description = "PostgreSQL user (default ${DEFAULT-VALUE}).")
-  String postgresUser;
-
-  @Option(names = "--postgres-password", defaultValue = "postgres", description = "PostgreSQL password (default ${DEFAULT-VALUE}).")
-  String postgresPassword;
+  @picocli.CommandLine.Mixin
+  PostgresOptions postgres = new PostgresOptions(); // without --postgres: an embedded one in DATA/postgres
 
   /** One node: its name, port, folder, and process (replaced when it is started again). */
   private static final class Node {
@@ -59,11 +53,11 @@ final class ClusterCommand implements Callable<Integer> {
     String token = org.jmls.server.JmlsServer.adminTokenIn(data);
     Path tokenFile = data.resolve("admin-token");
     io.zonky.test.db.postgres.embedded.EmbeddedPostgres embedded = null;
-    String url = postgres;
+    String url = postgres.url;
     if (url == null) {
       embedded = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().setDataDirectory(data.resolve("postgres"))
           .setCleanDataDirectory(false).start();
-      url = embedded.getJdbcUrl(postgresUser, "postgres");
+      url = embedded.getJdbcUrl(postgres.user, "postgres");
     }
     List<Node> running = new ArrayList<>();
     String jdbc = url;
@@ -71,7 +65,7 @@ final class ClusterCommand implements Callable<Integer> {
     try {
       for (int i = 0; i < nodes; i++) {
         Node n = new Node("node" + (i + 1), port + i, data.resolve("node" + (i + 1)));
-        n.process = start(n, token, jdbc, postgresUser, postgresPassword);
+        n.process = start(n, token, jdbc, postgres.user, postgres.password);
         running.add(n);
       }
       List<String> urls = running.stream().map(n -> "http://127.0.0.1:" + n.port).toList();
@@ -105,7 +99,7 @@ final class ClusterCommand implements Callable<Integer> {
           if (!p.isAlive() && !stopping.get()) {
             System.out.println(java.time.LocalTime.now().withNano(0) + " " + n.name + " exited (" + p.exitValue() + "); starting it again");
             try {
-              n.process = start(n, token, jdbc, postgresUser, postgresPassword);
+              n.process = start(n, token, jdbc, postgres.user, postgres.password);
               System.out.println(java.time.LocalTime.now().withNano(0) + " " + n.name + " is back (process " + n.process.pid() + ")");
             } catch (java.io.IOException e) {
               System.out.println(n.name + " did not start: " + e.getMessage());

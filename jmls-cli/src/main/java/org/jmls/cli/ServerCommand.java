@@ -20,14 +20,8 @@ class ServerCommand implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "8420", description = "Port (0 picks a free one; default ${DEFAULT-VALUE}).")
   int port;
 
-  @Option(names = "--postgres", description = "JDBC URL of a PostgreSQL database to use instead of SQLite.")
-  String postgres;
-
-  @Option(names = "--postgres-user", defaultValue = "postgres", description = "PostgreSQL user (default ${DEFAULT-VALUE}).")
-  String postgresUser;
-
-  @Option(names = "--postgres-password", defaultValue = "", description = "PostgreSQL password.")
-  String postgresPassword;
+  @picocli.CommandLine.Mixin
+  PostgresOptions postgres = new PostgresOptions(); // without --postgres: SQLite in --data
 
   @Option(names = "--node-name", description = "This node's name when several servers share one PostgreSQL (default: the host's name); "
       + "shown by /health and in the logs.")
@@ -100,7 +94,7 @@ class ServerCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     org.jmls.federation.FederationConfig federation = federation();
-    JmlsServer s = JmlsServer.start(new JmlsServer.Config(role(), data, host, port, postgres, postgresUser, postgresPassword,
+    JmlsServer s = JmlsServer.start(new JmlsServer.Config(role(), data, host, port, postgres.url, postgres.user, postgres.password,
         adminToken, dev, credentialDays * 86400L, asUrl).node(nodeName), federation);
     if (s.federation() != null) {
       s.federation().log(line -> System.out.println(java.time.LocalTime.now().withNano(0) + " " + line));
@@ -108,7 +102,7 @@ class ServerCommand implements Callable<Integer> {
     String base = "http://" + host + ":" + s.port();
     String what = role() == JmlsServer.Role.BOTH ? "AS and DS" : role().name();
     System.out.println("jmls " + what + " listening on " + base
-        + " (storage: " + (postgres == null ? "SQLite in " + data.toAbsolutePath() : "PostgreSQL, node " + s.node()) + ")");
+        + " (storage: " + (postgres.url == null ? "SQLite in " + data.toAbsolutePath() : "PostgreSQL, node " + s.node()) + ")");
     System.out.println("  health " + base + "/health, API " + base + "/openapi.json, metrics " + base + "/metrics");
     if (adminToken == null) {
       System.out.println("  operator token in " + data.resolve("admin-token").toAbsolutePath());

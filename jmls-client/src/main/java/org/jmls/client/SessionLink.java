@@ -46,70 +46,76 @@ final class SessionLink {
    * Closing the returned handle stops it.
    */
   AutoCloseable open(java.util.function.LongSupplier after, Runnable onWake) throws Exception {
-    java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
-    DsSession.Listener listener = new DsSession.Listener() {
-      @Override
-      public void pushed(DsSession.Pushed p) {
-        pushed.add(p);
-        onWake.run();
-      }
+    Reopening r = new Reopening(after, onWake);
+    r.connect();
+    return r;
+  }
 
-      @Override
-      public void wake() {
-        onWake.run();
+  /** One session the device asked for, opened again whenever it breaks, until closed. */
+  private final class Reopening implements DsSession.Listener, AutoCloseable {
+    private final java.util.function.LongSupplier after;
+    private final Runnable onWake;
+    private volatile boolean stopped;
+    private volatile DsSession open;
+    private long backoff = 100; // touched by the reconnecting thread only
+
+    Reopening(java.util.function.LongSupplier after, Runnable onWake) {
+      this.after = after;
+      this.onWake = onWake;
+    }
+
+    @Override
+    public void pushed(DsSession.Pushed p) {
+      pushed.add(p);
+      onWake.run();
+    }
+
+    @Override
+    public void wake() {
+      onWake.run();
+    }
+
+    /** Opens the session from the device's place now, and watches it. */
+    void connect() throws Exception {
+      DsSession s = ds.openSession(this);
+      synchronized (SessionLink.this) {
+        session = s;
       }
-    };
-    DsSession[] open = {connect(listener, after)};
-    Runnable[] watch = new Runnable[1];
-    long[] backoff = {100};
-    watch[0] = () -> open[0].closed().whenComplete((why, e) -> {
-      if (!stopped.get()) {
-        RECONNECT.schedule(new Runnable() {
-          @Override
-          public void run() {
-            if (stopped.get()) {
-              return;
-            }
-            try {
-              DsSession s = connect(listener, after);
-              synchronized (open) {
-                open[0] = s;
-              }
-              backoff[0] = 100;
-              watch[0].run();
-              onWake.run(); // what arrived while the session was down
-            } catch (Exception failed) {
-              backoff[0] = Math.min(RECONNECT_MAX_MILLIS, backoff[0] * 2);
-              RECONNECT.schedule(this, backoff[0], TimeUnit.MILLISECONDS);
-            }
-          }
-        }, backoff[0], TimeUnit.MILLISECONDS);
+      s.deliver(after.getAsLong());
+      open = s;
+      s.closed().whenComplete((why, e) -> {
+        if (!stopped) {
+          RECONNECT.schedule(this::reopen, backoff, TimeUnit.MILLISECONDS);
+        }
+      });
+    }
+
+    private void reopen() {
+      if (stopped) {
+        return;
       }
-    });
-    watch[0].run();
-    return () -> {
-      stopped.set(true);
-      DsSession s;
-      synchronized (open) {
-        s = open[0];
+      try {
+        connect();
+        backoff = 100;
+        onWake.run(); // what arrived while the session was down
+      } catch (Exception failed) {
+        backoff = Math.min(RECONNECT_MAX_MILLIS, backoff * 2);
+        RECONNECT.schedule(this::reopen, backoff, TimeUnit.MILLISECONDS);
       }
-      synchronized (this) {
+    }
+
+    @Override
+    public void close() {
+      stopped = true;
+      DsSession s = open;
+      synchronized (SessionLink.this) {
         if (session == s) {
           session = null;
         }
       }
       s.close();
       pushed.clear();
-    };
-  }
-
-  private DsSession connect(DsSession.Listener listener, java.util.function.LongSupplier after) throws Exception {
-    DsSession s = ds.openSession(listener);
-    synchronized (this) {
-      session = s;
     }
-    s.deliver(after.getAsLong());
-    return s;
   }
 
   /** The open session, or null (none, or it broke). */

@@ -159,34 +159,32 @@ public final class GroupDirectory {
     writes.listener(listener);
   }
 
-  private volatile ClusterAppends cluster;
+  /** Where live delivery goes (see {@link #onLiveDelivery}). */
+  private volatile java.util.function.Supplier<Set<String>> liveOnline = Set::of;
+  private volatile Consumer<List<Appended>> liveDeliver = a -> {};
+  private volatile Runnable liveResync = () -> {};
+
+  /**
+   * Live delivery (push sessions, long-polls): {@code deliver} gets, in sequence order, what is
+   * appended for the devices {@code online} at this node; with {@link #cluster}, the appends of
+   * every node, and {@code resync} when announcements may have been lost (sessions then read what
+   * they are owed).
+   */
+  public void onLiveDelivery(java.util.function.Supplier<Set<String>> online, Consumer<List<Appended>> deliver, Runnable resync) {
+    liveOnline = online;
+    liveDeliver = deliver;
+    liveResync = resync;
+    writes.live(deliver);
+  }
 
   /**
    * Other nodes share this DS's database ({@code bus} over PostgreSQL): every append is announced to
-   * every node through it ({@link ClusterAppends}). Call before traffic; a local bus changes nothing.
+   * every node through it, in one order ({@link ClusterAppends}). Call before traffic.
    */
   public void cluster(org.jmls.service.ClusterBus bus) throws SQLException {
-    if (bus.shared() && cluster == null) {
-      cluster = new ClusterAppends(db, bus);
-      writes.cluster(cluster);
-    }
-  }
-
-  /** Whether appends of other nodes reach this one ({@link #cluster}). */
-  public boolean clustered() {
-    return cluster != null;
-  }
-
-  /**
-   * Live delivery across nodes ({@link #cluster}): {@code deliver} gets every node's appends that
-   * reach the devices {@code online} here, in sequence order; {@code resync} runs when
-   * announcements may have been lost (sessions then read what they are owed).
-   */
-  public void onClusterAppended(java.util.function.Supplier<Set<String>> online, Consumer<List<Appended>> deliver, Runnable resync) {
-    if (cluster == null) {
-      throw new IllegalStateException("not clustered");
-    }
-    cluster.listen(online, deliver, resync);
+    ClusterAppends c = new ClusterAppends(db, bus);
+    c.listen(liveOnline, liveDeliver, liveResync);
+    writes.cluster(c);
   }
 
   /** Delivery between providers: a hub's outbox, a follower's inbox (see {@link Federated}). */

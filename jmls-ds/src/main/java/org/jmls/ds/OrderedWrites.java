@@ -25,6 +25,8 @@ final class OrderedWrites {
   private final Database db;
   private final ReentrantLock lock = new ReentrantLock();
   private volatile Consumer<List<Appended>> listener = a -> {};
+  /** Live delivery (sessions, long-polls): told of this node's appends at once, or through {@link #cluster} in the cluster's order. */
+  private volatile Consumer<List<Appended>> live = a -> {};
   /** Set when nodes share the database: each append is also announced through it, at commit, to every node. */
   private volatile ClusterAppends cluster;
 
@@ -47,6 +49,10 @@ final class OrderedWrites {
     this.cluster = c;
   }
 
+  void live(Consumer<List<Appended>> l) {
+    this.live = l;
+  }
+
   /** Runs {@code work} in a transaction; after it committed, announces what it appended. */
   <T> T run(Work<T> work) throws SQLException {
     List<Appended> appended = new ArrayList<>();
@@ -64,7 +70,9 @@ final class OrderedWrites {
       if (!appended.isEmpty()) {
         List<Appended> done = List.copyOf(appended);
         if (shared != null) {
-          shared.committed(done);
+          shared.committed(done); // announced once every earlier number of any node was
+        } else {
+          live.accept(done);
         }
         listener.accept(done);
       }

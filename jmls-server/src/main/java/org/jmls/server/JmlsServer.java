@@ -191,19 +191,17 @@ public final class JmlsServer implements AutoCloseable {
       GroupServices services = new GroupServices(DefaultCryptoProvider.instance(), Clock.systemUTC(), credentials, PskStore.NONE, null);
       DsServer ds = DsServer.install(app, dsDb, services);
       dsServer = ds;
-      bus = org.jmls.service.ClusterBus.start(c.nodeNameOrDefault(), dsDb);
-      ds.cluster(bus);
+      org.jmls.service.ClusterBus b = org.jmls.service.ClusterBus.start(c.nodeNameOrDefault(), dsDb);
+      bus = b;
+      ds.cluster(b);
       if (as != null) {
         // A revocation takes effect at once, not at the next recheck: here, and on every other node sharing the database.
-        org.jmls.service.ClusterBus b = bus;
         as.onRevoked(id -> {
           ds.recheckCredential(id);
-          if (b.shared()) {
-            try {
-              b.publish(REVOKED, id);
-            } catch (java.sql.SQLException e) {
-              // the database is away: the other nodes find the revocation at their next recheck (30 s)
-            }
+          try {
+            b.publish(REVOKED, id);
+          } catch (java.sql.SQLException e) {
+            // the database is away: the other nodes find the revocation at their next recheck (30 s)
           }
         });
         b.on(REVOKED, m -> {
@@ -212,7 +210,6 @@ public final class JmlsServer implements AutoCloseable {
           }
         });
       }
-      org.jmls.service.ClusterBus b = bus;
       Database d = dsDb;
       org.jmls.service.ServiceHttp.health(app, "node", b::node);
       org.jmls.service.ServiceHttp.health(app, "database", () -> d.answers(2_000));

@@ -28,7 +28,20 @@ class NodesTest {
     }
   }
 
-  private static HttpServer node(String answer, AtomicInteger hits) throws IOException {
+  /** A node on loopback answering every request with one text, counting the requests. */
+  private record LiveNode(HttpServer server, AtomicInteger hits) implements AutoCloseable {
+    String url() {
+      return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
+    }
+  }
+
+  private static LiveNode node(String answer) throws IOException {
+    AtomicInteger hits = new AtomicInteger();
     HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     s.createContext("/", ex -> {
       hits.incrementAndGet();
@@ -38,7 +51,7 @@ class NodesTest {
       ex.close();
     });
     s.start();
-    return s;
+    return new LiveNode(s, hits);
   }
 
   private static String get(String base) throws IOException, InterruptedException {
@@ -54,11 +67,10 @@ class NodesTest {
 
   @Test
   void call_firstNodeRefuses_secondAnswers_andStaysCurrent() throws Exception {
-    AtomicInteger hits = new AtomicInteger();
-    HttpServer live = node("live", hits);
-    try {
+    try (LiveNode live = node("live")) {
+      AtomicInteger hits = live.hits();
       String dead = deadNode();
-      String alive = "http://127.0.0.1:" + live.getAddress().getPort();
+      String alive = live.url();
       Nodes nodes = Nodes.parse(dead + "," + alive);
       List<String> tried = new ArrayList<>();
       assertEquals("live", nodes.call(base -> {
@@ -69,17 +81,14 @@ class NodesTest {
       assertEquals(alive, nodes.current()); // the next request goes straight there
       assertEquals("live", nodes.call(NodesTest::get));
       assertEquals(2, hits.get());
-    } finally {
-      live.stop(0);
     }
   }
 
   @Test
   void call_requestReachedTheNodeThenFailed_notSentAgain() throws Exception {
-    AtomicInteger hits = new AtomicInteger();
-    HttpServer other = node("other", hits);
-    try {
-      Nodes nodes = Nodes.parse("http://127.0.0.1:1," + "http://127.0.0.1:" + other.getAddress().getPort());
+    try (LiveNode other = node("other")) {
+      AtomicInteger hits = other.hits();
+      Nodes nodes = Nodes.parse("http://127.0.0.1:1," + other.url());
       AtomicInteger attempts = new AtomicInteger();
       IOException e = assertThrows(IOException.class, () -> nodes.call(base -> {
         attempts.incrementAndGet();
@@ -88,23 +97,18 @@ class NodesTest {
       assertTrue(e.getMessage().contains("reset"));
       assertEquals(1, attempts.get());
       assertEquals(0, hits.get());
-    } finally {
-      other.stop(0);
     }
   }
 
   @Test
   void callAsync_firstNodeRefuses_secondAnswers() throws Exception {
-    AtomicInteger hits = new AtomicInteger();
-    HttpServer live = node("live", hits);
-    try {
-      Nodes nodes = Nodes.parse(deadNode() + ",http://127.0.0.1:" + live.getAddress().getPort());
+    try (LiveNode live = node("live")) {
+      AtomicInteger hits = live.hits();
+      Nodes nodes = Nodes.parse(deadNode() + "," + live.url());
       String got = nodes.callAsync(base -> HTTP.sendAsync(HttpRequest.newBuilder(URI.create(base + "/x")).build(),
           HttpResponse.BodyHandlers.ofString()).thenApply(HttpResponse::body)).get();
       assertEquals("live", got);
       assertEquals(1, hits.get());
-    } finally {
-      live.stop(0);
     }
   }
 }

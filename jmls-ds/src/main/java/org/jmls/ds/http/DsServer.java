@@ -171,7 +171,6 @@ public final class DsServer implements AutoCloseable {
       return this;
     }
     groups.cluster(bus);
-    groups.onClusterAppended(live::interested, live::deliver, live::resync);
     keyPackages.cluster(bus);
     return this;
   }
@@ -210,11 +209,7 @@ public final class DsServer implements AutoCloseable {
     this.remoteClients = new org.jmls.ds.RemoteClients(db);
     this.groups = new GroupDirectory(db, services);
     this.replays = new ReplayGuard(db, services.clock());
-    groups.onAppended(a -> {
-      if (!groups.clustered()) { // else every node's appends come in one order from the cluster (see cluster)
-        live.deliver(a);
-      }
-    });
+    groups.onLiveDelivery(live::interested, live::deliver, live::resync);
     this.app = app;
     routes();
     credentialRecheck(CREDENTIAL_RECHECK);

@@ -41,12 +41,41 @@ final class LiveDelivery {
     return sockets.keySet();
   }
 
-  /** The devices with a session or a long-poll here (a long-poll's device stays listed once it has waited). */
+  /**
+   * The devices with a session or a long-poll here (a long-poll's device stays listed once it has
+   * waited): a live view, asked once per announcement of another node, so its lookups copy nothing.
+   */
   Set<String> interested() {
-    Set<String> all = new HashSet<>(sockets.keySet());
-    all.addAll(waiters.keySet());
-    return all;
+    return interested;
   }
+
+  private final Set<String> interested = new java.util.AbstractSet<>() {
+    @Override
+    public boolean contains(Object o) {
+      return sockets.containsKey(o) || waiters.containsKey(o);
+    }
+
+    @Override
+    public boolean isEmpty() {
+      return sockets.isEmpty() && waiters.isEmpty();
+    }
+
+    @Override
+    public java.util.Iterator<String> iterator() {
+      Set<String> all = new HashSet<>(sockets.keySet());
+      all.addAll(waiters.keySet());
+      return all.iterator();
+    }
+
+    @Override
+    public int size() {
+      int n = sockets.size();
+      for (String w : waiters.keySet()) {
+        n += sockets.containsKey(w) ? 0 : 1;
+      }
+      return n;
+    }
+  };
 
   /** Announcements may have been lost: every delivering session reads what it is owed, every long-poll looks again. */
   void resync() {
