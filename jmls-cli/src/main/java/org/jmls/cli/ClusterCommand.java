@@ -97,10 +97,10 @@ final class ClusterCommand implements Callable<Integer> {
         for (Node n : running) {
           Process p = n.process;
           if (!p.isAlive() && !stopping.get()) {
-            System.out.println(java.time.LocalTime.now().withNano(0) + " " + n.name + " exited (" + p.exitValue() + "); starting it again");
+            System.out.println(ServerCommand.now() + " " + n.name + " exited (" + p.exitValue() + "); starting it again");
             try {
               n.process = start(n, token, jdbc, postgres.user, postgres.password);
-              System.out.println(java.time.LocalTime.now().withNano(0) + " " + n.name + " is back (process " + n.process.pid() + ")");
+              System.out.println(ServerCommand.now() + " " + n.name + " is back (process " + n.process.pid() + ")");
             } catch (java.io.IOException e) {
               System.out.println(n.name + " did not start: " + e.getMessage());
             }

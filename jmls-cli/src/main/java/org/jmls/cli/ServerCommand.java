@@ -87,6 +87,11 @@ class ServerCommand implements Callable<Integer> {
     return new org.jmls.federation.FederationConfig(d, all, base != null ? base.statusTtl() : java.time.Duration.ofSeconds(60));
   }
 
+  /** The time of day for operator log lines, always with seconds (LocalTime's own text drops ":00"). */
+  static String now() {
+    return java.time.LocalTime.now().format(java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss"));
+  }
+
   JmlsServer.Role role() {
     return JmlsServer.Role.BOTH;
   }
@@ -97,7 +102,7 @@ class ServerCommand implements Callable<Integer> {
     JmlsServer s = JmlsServer.start(new JmlsServer.Config(role(), data, host, port, postgres.url, postgres.user, postgres.password,
         adminToken, dev, credentialDays * 86400L, asUrl).node(nodeName), federation);
     if (s.federation() != null) {
-      s.federation().log(line -> System.out.println(java.time.LocalTime.now().withNano(0) + " " + line));
+      s.federation().log(line -> System.out.println(ServerCommand.now() + " " + line));
     }
     String base = "http://" + host + ":" + s.port();
     String what = role() == JmlsServer.Role.BOTH ? "AS and DS" : role().name();
