@@ -297,7 +297,10 @@ public final class DefaultCryptoProvider implements CryptoProvider {
   public KeyPair signatureGenerateKeyPair(SignatureAlgorithm alg) {
     switch (alg) {
       case ED25519:
-      case ED448: {
+      case ED448:
+      case MLDSA44:
+      case MLDSA65:
+      case MLDSA87: {
         byte[] sk = new byte[alg.privateKeyLength()];
         random.nextBytes(sk);
         try {
@@ -326,6 +329,10 @@ public final class DefaultCryptoProvider implements CryptoProvider {
         Ed448.generatePublicKey(sk, 0, pk, 0);
         return pk;
       }
+      case MLDSA44:
+      case MLDSA65:
+      case MLDSA87:
+        return MlDsa.publicKey(alg, sk);
       default:
         Curve c = curve(alg);
         return c.publicKey(c.scalar(sk));
@@ -379,6 +386,10 @@ public final class DefaultCryptoProvider implements CryptoProvider {
         Ed448.sign(sk, 0, pk, 0, NO_CONTEXT, message, 0, message.length, sig, 0);
         return sig;
       }
+      case MLDSA44:
+      case MLDSA65:
+      case MLDSA87:
+        return MlDsa.sign(alg, sk, message, random);
       default: {
         Curve c = curve(alg);
         ECDSASigner signer = new ECDSASigner(new HMacDSAKCalculator(ecdsaDigest(alg)));
@@ -401,7 +412,7 @@ public final class DefaultCryptoProvider implements CryptoProvider {
   private java.util.Map<SignatureAlgorithm, DecodedKeys<ECPublicKeyParameters>> ecdsaKeyCaches() {
     java.util.Map<SignatureAlgorithm, DecodedKeys<ECPublicKeyParameters>> m = new java.util.EnumMap<>(SignatureAlgorithm.class);
     for (SignatureAlgorithm alg : SignatureAlgorithm.values()) {
-      if (alg != SignatureAlgorithm.ED25519 && alg != SignatureAlgorithm.ED448) {
+      if (alg != SignatureAlgorithm.ED25519 && alg != SignatureAlgorithm.ED448 && !alg.isPostQuantum()) {
         m.put(alg, new DecodedKeys<>(pk -> {
           try {
             Curve c = curve(alg);
@@ -433,6 +444,10 @@ public final class DefaultCryptoProvider implements CryptoProvider {
           Ed448.PublicPoint point = ed448Keys.get(pk);
           return point != null && Ed448.verify(signature, 0, point, NO_CONTEXT, message, 0, message.length);
         }
+        case MLDSA44:
+        case MLDSA65:
+        case MLDSA87:
+          return MlDsa.verify(alg, pk, message, signature);
         default: {
           Curve c = curve(alg);
           ECPublicKeyParameters key = ecdsaKeys.get(alg).get(pk);
@@ -459,6 +474,10 @@ public final class DefaultCryptoProvider implements CryptoProvider {
       case ED448:
         return pk.length != Ed448.PUBLIC_KEY_SIZE ? pk.length + " bytes, not " + Ed448.PUBLIC_KEY_SIZE
             : Ed448.validatePublicKeyFull(pk, 0) ? null : "not a point of Ed448's prime-order group";
+      case MLDSA44:
+      case MLDSA65:
+      case MLDSA87:
+        return MlDsa.keyProblem(alg, pk);
       default:
         return pointProblem(curve(alg), pk);
     }
@@ -472,6 +491,9 @@ public final class DefaultCryptoProvider implements CryptoProvider {
       case DHKEM_X448:
         return pk.length == X448.POINT_SIZE ? null : pk.length + " bytes, not " + X448.POINT_SIZE;
       default:
+        if (kem.isPostQuantum()) {
+          return pk.length == kem.publicKeyLength() ? null : pk.length + " bytes, not " + kem.publicKeyLength();
+        }
         return pointProblem(curve(kem), pk);
     }
   }

@@ -7,10 +7,14 @@ import org.jmls.Bytes;
 import org.jmls.message.HpkeCiphertext;
 
 /**
- * HPKE (RFC 9180) in base mode with a DHKEM, single-shot: exactly what RFC 9420 uses (§5.1.3,
+ * HPKE (RFC 9180) in base mode, single-shot: exactly what RFC 9420 uses (§5.1.3,
  * EncryptWithLabel). Written over {@link CryptoProvider} so the AEAD runs on the JDK's intrinsics
  * and the DH on BouncyCastle's curve code, and so a caller can run independent encryptions in
  * parallel. Cross-checked against BouncyCastle's own HPKE in the tests.
+ *
+ * <p>The post-quantum KEMs of draft-ietf-hpke-pq plug into the same key schedule through Encap and
+ * Decap ({@link PqKem}: ML-KEM, X-Wing), except the ML-KEM + NIST-curve hybrids, which only
+ * BouncyCastle's own HPKE offers ({@link EcHybridHpke}).
  */
 public final class Hpke {
   private static final byte[] VERSION = "HPKE-v1".getBytes(StandardCharsets.US_ASCII);
@@ -25,6 +29,10 @@ public final class Hpke {
   private final BigInteger order;
   /** psk_id_hash of base mode (an empty psk_id): the same for every operation of this suite. */
   private final byte[] pskIdHash;
+  /** Encap/Decap for ML-KEM and X-Wing; null otherwise. */
+  private final PqKem pqKem;
+  /** The whole of HPKE for the ML-KEM + NIST-curve hybrids; null otherwise. */
+  private final EcHybridHpke ecHybrid;
 
   public Hpke(CryptoProvider provider, KemAlgorithm kem, HashAlgorithm kdf, AeadAlgorithm aead) {
     this.provider = provider;
@@ -40,6 +48,9 @@ public final class Hpke {
           (byte) (aead.aeadId() >> 8), (byte) aead.aeadId()
         };
     this.order = kem.isNist() ? CustomNamedCurves.getByName(curveName(kem)).getN() : null;
+    this.pqKem = kem.kind() == KemAlgorithm.Kind.ML_KEM || kem.kind() == KemAlgorithm.Kind.X_WING
+        ? new PqKem(kem, provider) : null;
+    this.ecHybrid = kem.kind() == KemAlgorithm.Kind.EC_HYBRID ? new EcHybridHpke(kem, kdf, aead) : null;
     this.pskIdHash = labeledExtract(kdf, hpkeSuiteId, EMPTY, "psk_id_hash", EMPTY);
   }
 
@@ -76,6 +87,12 @@ public final class Hpke {
 
   /** DeriveKeyPair(ikm) of RFC 9180 §7.1.3, including rejection sampling for the NIST curves. */
   public KeyPair deriveKeyPair(byte[] ikm) throws CryptoException {
+    if (pqKem != null) {
+      return pqKem.deriveKeyPair(ikm);
+    }
+    if (ecHybrid != null) {
+      return ecHybrid.deriveKeyPair(ikm);
+    }
     HashAlgorithm h = kem.kdf();
     byte[] prk = labeledExtract(h, kemSuiteId, EMPTY, "dkp_prk", ikm);
     if (!kem.isNist()) {
@@ -94,6 +111,55 @@ public final class Hpke {
     throw new CryptoException("DeriveKeyPair: no valid candidate after 256 tries");
   }
 
+  /** GenerateKeyPair() of the KEM: a fresh random key pair. */
+  public KeyPair generateKeyPair() {
+    if (pqKem != null) {
+      return pqKem.generateKeyPair();
+    }
+    if (ecHybrid != null) {
+      return ecHybrid.generateKeyPair();
+    }
+    return provider.dhGenerateKeyPair(kem);
+  }
+
+  /** Why {@code publicKey} is not a public key of the KEM, or null. */
+  String keyProblem(byte[] publicKey) {
+    if (pqKem != null) {
+      return pqKem.keyProblem(publicKey);
+    }
+    if (ecHybrid != null) {
+      return ecHybrid.keyProblem(publicKey);
+    }
+    return provider.hpkeKeyProblem(kem, publicKey);
+  }
+
+  /** Encap(pkR) with a fresh ephemeral: {shared_secret, enc}. */
+  private byte[][] encap(byte[] pkR) throws CryptoException {
+    if (pqKem != null) {
+      return pqKem.encap(pkR);
+    }
+    return encapWith(provider.dhGenerateKeyPair(kem), pkR);
+  }
+
+  private byte[][] encapWith(KeyPair eph, byte[] pkR) throws CryptoException {
+    byte[] enc = eph.publicKey().toByteArray();
+    byte[] dh = provider.dh(kem, eph.privateKey().unsafeArray(), pkR);
+    eph.privateKey().destroy();
+    return new byte[][] {extractAndExpand(dh, concat(enc, pkR)), enc};
+  }
+
+  /** Decap(enc, skR). */
+  private byte[] decap(byte[] enc, byte[] skR) throws CryptoException {
+    if (enc.length != kem.encLength()) {
+      throw new CryptoException("HPKE enc of " + enc.length + " bytes, expected " + kem.encLength());
+    }
+    if (pqKem != null) {
+      return pqKem.decap(enc, skR);
+    }
+    byte[] dh = provider.dh(kem, skR, enc);
+    return extractAndExpand(dh, concat(enc, provider.dhPublicKey(kem, skR)));
+  }
+
   private byte[] extractAndExpand(byte[] dh, byte[] kemContext) {
     HashAlgorithm h = kem.kdf();
     byte[] prk = labeledExtract(h, kemSuiteId, EMPTY, "eae_prk", dh);
@@ -105,22 +171,20 @@ public final class Hpke {
 
   /** SetupBaseS(pkR, info) followed by Export(exporterContext, length). */
   public Exported sendExport(byte[] pkR, byte[] info, byte[] exporterContext, int length) throws CryptoException {
-    KeyPair eph = provider.dhGenerateKeyPair(kem);
-    byte[] enc = eph.publicKey().toByteArray();
-    byte[] dh = provider.dh(kem, eph.privateKey().unsafeArray(), pkR);
-    eph.privateKey().destroy();
-    byte[] shared = extractAndExpand(dh, concat(enc, pkR));
-    return new Exported(enc, export(shared, info, exporterContext, length));
+    if (ecHybrid != null) {
+      byte[][] out = ecHybrid.sendExport(pkR, info, exporterContext, length);
+      return new Exported(out[0], out[1]);
+    }
+    byte[][] se = encap(pkR);
+    return new Exported(se[1], export(se[0], info, exporterContext, length));
   }
 
   /** SetupBaseR(enc, skR, info) followed by Export(exporterContext, length). */
   public byte[] receiveExport(byte[] enc, byte[] skR, byte[] info, byte[] exporterContext, int length) throws CryptoException {
-    if (enc.length != kem.publicKeyLength()) {
-      throw new CryptoException("HPKE enc of " + enc.length + " bytes, expected " + kem.publicKeyLength());
+    if (ecHybrid != null) {
+      return ecHybrid.receiveExport(enc, skR, info, exporterContext, length);
     }
-    byte[] dh = provider.dh(kem, skR, enc);
-    byte[] shared = extractAndExpand(dh, concat(enc, provider.dhPublicKey(kem, skR)));
-    return export(shared, info, exporterContext, length);
+    return export(decap(enc, skR), info, exporterContext, length);
   }
 
   /**
@@ -131,16 +195,19 @@ public final class Hpke {
    */
   public static final class Info {
     private final byte[] keyScheduleContext;
+    /** The info itself, for the KEMs whose whole HPKE BouncyCastle runs. */
+    private final byte[] info;
 
-    private Info(byte[] keyScheduleContext) {
+    private Info(byte[] keyScheduleContext, byte[] info) {
       this.keyScheduleContext = keyScheduleContext;
+      this.info = info;
     }
   }
 
   /** Hashes {@code info} into the key schedule context once, for any number of {@link #seal(byte[], Info, byte[], byte[])}. */
   public Info prepare(byte[] info) {
     byte[] infoHash = labeledExtract(kdf, hpkeSuiteId, EMPTY, "info_hash", info);
-    return new Info(concat(new byte[] {0}, pskIdHash, infoHash));
+    return new Info(concat(new byte[] {0}, pskIdHash, infoHash), ecHybrid != null ? info : null);
   }
 
   private byte[] export(byte[] sharedSecret, byte[] info, byte[] exporterContext, int length) {
@@ -170,7 +237,11 @@ public final class Hpke {
 
   /** SealBase(pkR, info, aad, pt) with a fresh ephemeral key, the info hashed beforehand by {@link #prepare}. */
   public HpkeCiphertext seal(byte[] pkR, Info info, byte[] aad, byte[] plaintext) throws CryptoException {
-    return sealWithEphemeral(provider.dhGenerateKeyPair(kem), pkR, info, aad, plaintext);
+    if (ecHybrid != null) {
+      byte[][] out = ecHybrid.seal(pkR, info.info, aad, plaintext);
+      return new HpkeCiphertext(Bytes.wrap(out[0]), Bytes.wrap(out[1]));
+    }
+    return sealWith(encap(pkR), info, aad, plaintext);
   }
 
   /** SealBase with a given ephemeral key pair (deterministic tests only). */
@@ -181,25 +252,28 @@ public final class Hpke {
 
   private HpkeCiphertext sealWithEphemeral(KeyPair ephemeral, byte[] pkR, Info info, byte[] aad, byte[] plaintext)
       throws CryptoException {
-    byte[] enc = ephemeral.publicKey().toByteArray();
-    byte[] dh = provider.dh(kem, ephemeral.privateKey().unsafeArray(), pkR);
-    byte[] shared = extractAndExpand(dh, concat(enc, pkR));
-    ephemeral.privateKey().destroy();
-    byte[][] kn = keySchedule(shared, info);
+    if (kem.isPostQuantum()) {
+      throw new CryptoException("a given ephemeral key applies to DHKEMs only, not " + kem);
+    }
+    return sealWith(encapWith(ephemeral, pkR), info, aad, plaintext);
+  }
+
+  private HpkeCiphertext sealWith(byte[][] sharedAndEnc, Info info, byte[] aad, byte[] plaintext) {
+    byte[][] kn = keySchedule(sharedAndEnc[0], info);
     byte[] ct = provider.aeadSeal(aead, kn[0], kn[1], aad, plaintext);
     java.util.Arrays.fill(kn[0], (byte) 0);
-    return new HpkeCiphertext(Bytes.wrap(enc), Bytes.wrap(ct));
+    java.util.Arrays.fill(sharedAndEnc[0], (byte) 0);
+    return new HpkeCiphertext(Bytes.wrap(sharedAndEnc[1]), Bytes.wrap(ct));
   }
 
   /** OpenBase(enc, skR, info, aad, ct). */
   public byte[] open(byte[] enc, byte[] skR, byte[] info, byte[] aad, byte[] ciphertext) throws CryptoException {
-    if (enc.length != kem.publicKeyLength()) {
-      throw new CryptoException("HPKE enc of " + enc.length + " bytes, expected " + kem.publicKeyLength());
+    if (ecHybrid != null) {
+      return ecHybrid.open(enc, skR, info, aad, ciphertext);
     }
-    byte[] dh = provider.dh(kem, skR, enc);
-    byte[] pkR = provider.dhPublicKey(kem, skR);
-    byte[] shared = extractAndExpand(dh, concat(enc, pkR));
+    byte[] shared = decap(enc, skR);
     byte[][] kn = keySchedule(shared, prepare(info));
+    java.util.Arrays.fill(shared, (byte) 0);
     try {
       return provider.aeadOpen(aead, kn[0], kn[1], aad, ciphertext);
     } finally {

@@ -24,7 +24,7 @@ public final class MlsCrypto {
   MlsCrypto(CipherSuite suite, CryptoProvider provider) {
     this.suite = suite;
     this.provider = provider;
-    this.hpke = new Hpke(provider, suite.kem(), suite.hash(), suite.aead());
+    this.hpke = new Hpke(provider, suite.kem(), suite.kdf(), suite.aead());
   }
 
   public CipherSuite cipherSuite() {
@@ -39,9 +39,9 @@ public final class MlsCrypto {
     return hpke;
   }
 
-  /** Nh: output length of the suite's hash and KDF. */
+  /** KDF.Nh: the output length of the suite's KDF (the length of its secrets, nonces and samples). */
   public int hashLength() {
-    return suite.hash().outputLength();
+    return suite.kdf().outputLength();
   }
 
   public byte[] hash(byte[] data) {
@@ -53,11 +53,11 @@ public final class MlsCrypto {
   }
 
   public byte[] kdfExtract(byte[] salt, byte[] ikm) {
-    return Hkdf.extract(provider, suite.hash(), salt, ikm);
+    return Hkdf.extract(provider, suite.kdf(), salt, ikm);
   }
 
   public byte[] kdfExpand(byte[] prk, byte[] info, int length) {
-    return Hkdf.expand(provider, suite.hash(), prk, info, length);
+    return Hkdf.expand(provider, suite.kdf(), prk, info, length);
   }
 
   private static byte[] mlsLabel(String label) {
@@ -155,7 +155,7 @@ public final class MlsCrypto {
 
   /** Refuses {@code key} unless it is a valid HPKE public key of this suite's KEM (RFC 9180 §7.1.4). */
   public void checkHpkeKey(Bytes key, String whose) throws org.jmls.ValidationException {
-    String problem = provider.hpkeKeyProblem(suite.kem(), key.unsafeArray());
+    String problem = hpke.keyProblem(key.unsafeArray());
     if (problem != null) {
       throw new org.jmls.ValidationException("rfc9180-7.1.4.public-key", whose + " is not a valid " + suite.kem() + " public key: " + problem);
     }
@@ -195,7 +195,7 @@ public final class MlsCrypto {
   }
 
   public KeyPair generateHpkeKeyPair() {
-    return provider.dhGenerateKeyPair(suite.kem());
+    return hpke.generateKeyPair();
   }
 
   public KeyPair generateSignatureKeyPair() {

@@ -42,7 +42,7 @@ class ProviderTest {
   }
 
   @ParameterizedTest
-  @EnumSource(KemAlgorithm.class)
+  @EnumSource(value = KemAlgorithm.class, names = "DHKEM_.*", mode = EnumSource.Mode.MATCH_ALL)
   void dh_agreesBothWays(KemAlgorithm kem) throws Exception {
     KeyPair a = P.dhGenerateKeyPair(kem);
     KeyPair b = P.dhGenerateKeyPair(kem);
@@ -53,7 +53,7 @@ class ProviderTest {
   }
 
   @ParameterizedTest
-  @EnumSource(KemAlgorithm.class)
+  @EnumSource(value = KemAlgorithm.class, names = "DHKEM_.*", mode = EnumSource.Mode.MATCH_ALL)
   void dh_invalidPublicKey_throws(KemAlgorithm kem) {
     KeyPair a = P.dhGenerateKeyPair(kem);
     // All-zero input: a low-order point for X25519/X448 (all-zero shared secret), not on the curve for NIST.

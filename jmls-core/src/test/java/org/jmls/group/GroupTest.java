@@ -45,9 +45,22 @@ class GroupTest {
     return new String(((Group.ApplicationMessage) p).data().toByteArray());
   }
 
+  /**
+   * Every suite jmls knows, the aliased ones with their alias enabled for the test: the RFC's
+   * seven, the PQ draft's eleven, OpenMLS's X-Wing suite and ts-mls's twelve.
+   */
   @ParameterizedTest
   @EnumSource(CipherSuite.class)
   void threeMembers_addTalkUpdateRemove_agreeOnEveryEpoch(CipherSuite suite) throws Exception {
+    org.jmls.crypto.SuiteAliases.enable(suite.alias() == null ? java.util.Set.of() : java.util.EnumSet.of(suite.alias()));
+    try {
+      threeMembers(suite);
+    } finally {
+      org.jmls.crypto.SuiteAliases.enable(java.util.Set.of());
+    }
+  }
+
+  private void threeMembers(CipherSuite suite) throws Exception {
     for (boolean encrypted : new boolean[] {false, true}) {
       GroupConfig config = GroupConfig.defaults().withEncryptedHandshakes(encrypted).withPaddingBlock(encrypted ? 32 : 0);
       KeyPackageBundle a = member(suite, "alice");
