@@ -28,9 +28,18 @@ public final class X509Credentials {
 
   static final String DEVICE_URI_PREFIX = "jmls-device:";
 
-  /** SubjectPublicKeyInfo for an MLS signature key of {@code alg} (raw EdDSA key or uncompressed point). */
+  /**
+   * SubjectPublicKeyInfo for an MLS signature key of {@code alg}: the raw EdDSA key, the uncompressed
+   * point, or the raw ML-DSA public key under the ML-DSA OIDs of RFC 9881 (no parameters).
+   */
   static SubjectPublicKeyInfo spki(SignatureAlgorithm alg, Bytes key) {
     switch (alg) {
+      case MLDSA44:
+        return new SubjectPublicKeyInfo(new AlgorithmIdentifier(org.bouncycastle.asn1.nist.NISTObjectIdentifiers.id_ml_dsa_44), key.toByteArray());
+      case MLDSA65:
+        return new SubjectPublicKeyInfo(new AlgorithmIdentifier(org.bouncycastle.asn1.nist.NISTObjectIdentifiers.id_ml_dsa_65), key.toByteArray());
+      case MLDSA87:
+        return new SubjectPublicKeyInfo(new AlgorithmIdentifier(org.bouncycastle.asn1.nist.NISTObjectIdentifiers.id_ml_dsa_87), key.toByteArray());
       case ED25519:
         return new SubjectPublicKeyInfo(new AlgorithmIdentifier(EdECObjectIdentifiers.id_Ed25519), key.toByteArray());
       case ED448:

@@ -90,6 +90,38 @@ class AuthenticationServiceTest {
     }
   }
 
+  /**
+   * An ML-DSA key (suite MLS_192_MLKEM768_AES256GCM_SHA384_MLDSA65) is certified like any other:
+   * the certificate carries it under RFC 9881's id-ml-dsa-65, a standard X.509 parser reads it back
+   * as an ML-DSA-65 key, and the credential validates against it and not against another key.
+   */
+  @org.junit.jupiter.api.Test
+  void mlDsaKey_certifiedUnderTheMlDsaOid() throws Exception {
+    CipherSuite pq = CipherSuite.MLS_192_MLKEM768_AES256GCM_SHA384_MLDSA65;
+    MlsCrypto c = DefaultCryptoProvider.instance().suite(pq);
+    try (Database d = fresh("sqlite")) {
+      AuthenticationService as = new AuthenticationService(d, DefaultCryptoProvider.instance(), Clock.systemUTC(), "example.com",
+          86400, false);
+      KeyPair key = c.generateSignatureKeyPair();
+      long ts = System.currentTimeMillis();
+      Bytes proof = c.signWithLabel(key.privateKey(), AuthenticationService.ENROL_LABEL,
+          AuthenticationService.enrolTbs("dana@example.com", "phone", pq.id(), key.publicKey(), ts));
+      AuthenticationService.Issued issued = as.enrol(new AuthenticationService.Enrolment("dana@example.com", "phone", pq.id(),
+          key.publicKey(), ts, proof, null, true));
+      org.bouncycastle.cert.X509CertificateHolder leaf = X509Credentials.leaf(issued.credential());
+      assertEquals(org.bouncycastle.asn1.nist.NISTObjectIdentifiers.id_ml_dsa_65,
+          leaf.getSubjectPublicKeyInfo().getAlgorithm().getAlgorithm());
+      java.security.PublicKey parsed = new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter()
+          .setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider()).getCertificate(leaf).getPublicKey();
+      assertEquals("ML-DSA-65", parsed.getAlgorithm());
+      assertEquals(1952, key.publicKey().length());
+      X509CredentialValidator v = as.validator(false);
+      v.validate(issued.credential(), key.publicKey());
+      assertEquals("as.key-mismatch", assertThrows(ValidationException.class,
+          () -> v.validate(issued.credential(), c.generateSignatureKeyPair().publicKey())).ruleId());
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "postgres"})
   void x509Credentials_inAGroup_revokedMemberCannotBeAdded(String db) throws Exception {

@@ -25,8 +25,8 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--admin-token", description = "Operator token of the servers given with --url.")
   String adminToken;
 
-  @Option(names = "--suite", defaultValue = "1", description = "Cipher suite 1-7 (default ${DEFAULT-VALUE}).")
-  int suite;
+  @Option(names = "--suite", defaultValue = "1", converter = SuiteConverter.class, description = SuiteConverter.HELP)
+  CipherSuite suite;
 
   @Option(names = "--federated", description = "A group across two providers (example.com and example.org, each with its own AS and DS;"
       + " example.org is killed and restarted mid-conversation).")
@@ -61,11 +61,7 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    CipherSuite cs = CipherSuite.of(suite);
-    if (cs == null) {
-      System.err.println("error: --suite must be 1 to 7.");
-      return 2;
-    }
+    CipherSuite cs = suite;
     if (federated) {
       if (url != null) {
         System.err.println("error: --federated starts its own two providers; it does not take --url.");
@@ -86,7 +82,7 @@ final class DemoCommand implements Callable<Integer> {
       System.err.println("error: with --url, pass the servers' operator token with --admin-token.");
       return 2;
     }
-    System.out.println("Cipher suite " + cs.id() + " (" + cs + ").");
+    System.out.println("Cipher suite " + cs.label() + (cs.hasPostQuantumSignatures() ? " (post-quantum KEM and signatures)." : cs.isPostQuantum() ? " (post-quantum KEM; classical signatures)." : "."));
     try {
       say("Alice, Bob and Charlie get credentials from the AS (their signature keys never leave their devices) and publish KeyPackages to the DS.");
       MlsClient alice = client(base, "alice@example.com", "phone", cs);

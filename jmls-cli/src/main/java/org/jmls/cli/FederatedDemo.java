@@ -97,7 +97,7 @@ final class FederatedDemo {
     System.out.println("  example.com at " + comUrl + " (in this process), example.org at " + orgUrl + " (its own process, pid "
         + org.pid() + ").");
     System.out.println("Each trusts the other's AS root for the other's users only; every device talks to its own provider.");
-    System.out.println("Cipher suite " + suite.id() + " (" + suite + ").");
+    System.out.println("Cipher suite " + suite.label() + ".");
     try {
       say("Alice and Charlie enrol at example.com, Bob enrols two devices at example.org.");
       MlsClient alice = new MlsClient(comUrl, "alice@example.com", "phone", suite);

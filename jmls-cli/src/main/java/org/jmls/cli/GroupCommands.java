@@ -76,6 +76,14 @@ final class GroupCommands implements Runnable {
         + " (default: only you and any --admin).")
     boolean allAdmins;
 
+    @Option(names = "--suite", converter = SuiteConverter.class, description = "The group's policy allows this cipher suite only;"
+        + " it must be the one this device registered with ('jmls register --suite').")
+    org.jmls.crypto.CipherSuite suite;
+
+    @Option(names = "--post-quantum", description = "The group's policy allows post-quantum suites only (ML-KEM, alone or hybrid):"
+        + " 'kem' for post-quantum confidentiality, 'full' for ML-DSA signatures too.", paramLabel = "kem|full")
+    String postQuantum;
+
     @Override
     public Integer call() {
       return common.withClient((c, store) -> {
@@ -87,7 +95,17 @@ final class GroupCommands implements Runnable {
           adminList.add(c.user());
           admins.stream().filter(a -> !adminList.contains(a)).forEach(adminList::add);
         }
-        Bytes gid = c.createGroup(name, GroupPolicy.defaults(c.user()).withEncryptedHandshakes(encryptedHandshakes).withAdmins(adminList));
+        GroupPolicy policy = GroupPolicy.defaults(c.user()).withEncryptedHandshakes(encryptedHandshakes).withAdmins(adminList);
+        if (postQuantum != null) {
+          if (!postQuantum.equals("kem") && !postQuantum.equals("full")) {
+            throw new ClientOptions.CommandException("--post-quantum takes 'kem' or 'full', not '" + postQuantum + "'");
+          }
+          policy = policy.postQuantumOnly(postQuantum.equals("full"));
+        }
+        if (suite != null) {
+          policy = policy.withAllowedSuites(policy.allowedSuites().contains(suite.id()) ? List.of(suite.id()) : List.of());
+        }
+        Bytes gid = c.createGroup(name, policy);
         refs.refresh(gid);
         Map<String, Object> out = fields(refs, gid);
         out.put("admins", adminList);

@@ -13,7 +13,7 @@ import picocli.CommandLine.ScopeType;
     version = "jmls 0.1.0-SNAPSHOT",
     description = "Messaging Layer Security (RFC 9420 / RFC 9750) for the JVM.",
     subcommands = {
-      DemoCommand.class, VectorsCommand.class, ServerCommand.class, ServerCommand.AsOnly.class, ServerCommand.DsOnly.class,
+      DemoCommand.class, SuitesCommand.class, VectorsCommand.class, ServerCommand.class, ServerCommand.AsOnly.class, ServerCommand.DsOnly.class,
       ClusterCommand.class,
       AdminCommands.class, RegisterCommand.class, GroupCommands.class, GroupCommands.Groups.class, GroupCommands.Members.class,
       MessageCommands.Send.class, MessageCommands.Read.class, MessageCommands.Watch.class,

@@ -34,16 +34,12 @@ final class RegisterCommand implements Callable<Integer> {
   @Option(names = "--admin-token", description = "Operator token (instead of an invite code).")
   String adminToken;
 
-  @Option(names = "--suite", defaultValue = "1", description = "Cipher suite 1-7 (default ${DEFAULT-VALUE}).")
-  int suite;
+  @Option(names = "--suite", defaultValue = "1", converter = SuiteConverter.class, description = SuiteConverter.HELP)
+  CipherSuite suite;
 
   @Override
   public Integer call() {
-    CipherSuite cs = CipherSuite.of(suite);
-    if (cs == null) {
-      System.err.println("error: --suite must be 1 to 7");
-      return 2;
-    }
+    CipherSuite cs = suite;
     Path target = common.store.toAbsolutePath();
     Path temp = null;
     try {

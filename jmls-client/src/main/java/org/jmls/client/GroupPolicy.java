@@ -50,11 +50,33 @@ public record GroupPolicy(
   }
 
   /**
-   * All suites, {@code admin} as the only admin, external joins allowed (state-loss recovery), daily
-   * updates, 30 days staleness, public handshakes (the DS verifies every commit).
+   * Every suite this process runs ({@link org.jmls.crypto.CipherSuite#all}), {@code admin} as the
+   * only admin, external joins allowed (state-loss recovery), daily updates, 30 days staleness,
+   * public handshakes (the DS verifies every commit).
    */
   public static GroupPolicy defaults(String admin) {
-    return new GroupPolicy(List.of(1, 2, 3, 4, 5, 6, 7), List.of(admin), true, 1000, 5, 30L * 86400, 86400, 30L * 86400, false);
+    List<Integer> suites = new ArrayList<>();
+    for (org.jmls.crypto.CipherSuite s : org.jmls.crypto.CipherSuite.all()) {
+      suites.add(s.id());
+    }
+    return new GroupPolicy(suites, List.of(admin), true, 1000, 5, 30L * 86400, 86400, 30L * 86400, false);
+  }
+
+  /**
+   * This policy restricted to post-quantum suites: a KEM with ML-KEM (against harvest-now,
+   * decrypt-later), and with {@code signaturesToo} ML-DSA signatures as well (authenticity against
+   * a quantum attacker).
+   */
+  public GroupPolicy postQuantumOnly(boolean signaturesToo) {
+    List<Integer> suites = new ArrayList<>();
+    for (int id : allowedSuites) {
+      org.jmls.crypto.CipherSuite s = org.jmls.crypto.CipherSuite.of(id);
+      if (s != null && s.isPostQuantum() && (!signaturesToo || s.hasPostQuantumSignatures())) {
+        suites.add(id);
+      }
+    }
+    return new GroupPolicy(suites, admins, externalJoins, maximumForwardDistance, outOfOrderTolerance,
+        keyPackageLifetimeSeconds, selfUpdateIntervalSeconds, maxStalenessSeconds, encryptedHandshakes);
   }
 
   /** The member settings this policy implies: its handshake wire format and out-of-order limits. */
@@ -71,6 +93,12 @@ public record GroupPolicy(
   public GroupPolicy withEncryptedHandshakes(boolean encrypted) {
     return new GroupPolicy(allowedSuites, admins, externalJoins, maximumForwardDistance, outOfOrderTolerance,
         keyPackageLifetimeSeconds, selfUpdateIntervalSeconds, maxStalenessSeconds, encrypted);
+  }
+
+  /** This policy allowing {@code suites} (registry values) only. */
+  public GroupPolicy withAllowedSuites(List<Integer> suites) {
+    return new GroupPolicy(suites, admins, externalJoins, maximumForwardDistance, outOfOrderTolerance,
+        keyPackageLifetimeSeconds, selfUpdateIntervalSeconds, maxStalenessSeconds, encryptedHandshakes);
   }
 
   /** This policy with {@code admins} as the users who may add, remove and reconfigure (empty: every member). */

@@ -343,7 +343,10 @@ public final class MlsClient {
    */
   public Bytes createGroup(String name, GroupPolicy policy) throws Exception {
     if (!policy.allowedSuites().contains(suite.id())) {
-      throw new ClientException("the policy does not allow this device's cipher suite " + suite.id());
+      throw new ClientException("the group's policy does not allow this device's cipher suite " + suite.label()
+          + (policy.allowedSuites().isEmpty() ? "" : "; it allows " + policy.allowedSuites().stream()
+              .map(i -> String.format("0x%04X", i)).collect(java.util.stream.Collectors.joining(", ")))
+          + " (a device's suite is chosen at 'jmls register --suite')");
     }
     Bytes gid = Bytes.wrap(crypto.randomBytes(16));
     KeyPackageBundle own = state.keyPackages.values().iterator().next();

@@ -256,7 +256,7 @@ public final class JmlsClientService extends MLSClientGrpc.MLSClientImplBase {
   public void supportedCiphersuites(SupportedCiphersuitesRequest r, StreamObserver<SupportedCiphersuitesResponse> out) {
     respond(out, () -> {
       SupportedCiphersuitesResponse.Builder b = SupportedCiphersuitesResponse.newBuilder();
-      for (CipherSuite s : CipherSuite.values()) {
+      for (CipherSuite s : CipherSuite.all()) { // the RFC's, the PQ draft's, and the enabled aliases
         b.addCiphersuites(s.id());
       }
       return b.build();
