@@ -45,14 +45,9 @@ class HpkePqVectorsTest {
       }
     }
     Map<String, byte[]> out = new HashMap<>();
-    raw.forEach((k, v) -> out.put(k, k.endsWith("_id") ? new byte[] {(byte) Integer.parseInt(v.toString())}
-        : HEX.parseHex(v.toString())));
-    out.put("kem", Bytes.wrap(new byte[0]).unsafeArray()); // placeholder to keep the map's shape simple
-    raw.forEach((k, v) -> {
-      if (k.endsWith("_id")) {
-        out.put(k, java.math.BigInteger.valueOf(Integer.parseInt(v.toString())).toByteArray());
-      }
-    });
+    // Identifiers are decimal in the draft; kept as big-endian bytes so the map holds one type.
+    raw.forEach((k, v) -> out.put(k, k.endsWith("_id")
+        ? java.math.BigInteger.valueOf(Integer.parseInt(v.toString())).toByteArray() : HEX.parseHex(v.toString())));
     return out;
   }
 
