@@ -19,9 +19,18 @@ import org.jmls.message.Lifetime;
 import org.jmls.message.Proposal;
 import org.jmls.message.Welcome;
 
-/** Groups for the benchmarks: suite 1, basic credentials, services with one worker per core. */
+/** Groups for the benchmarks: suite 1 unless a benchmark names another, basic credentials, services with one worker per core. */
 final class BenchGroups {
   static final CipherSuite SUITE = CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519;
+
+  /** A benchmark's {@code suite} parameter: a registry value, decimal or 0x-hex. */
+  static CipherSuite suite(String value) {
+    CipherSuite s = CipherSuite.of(Integer.decode(value));
+    if (s == null) {
+      throw new IllegalArgumentException("no cipher suite " + value);
+    }
+    return s;
+  }
 
   private BenchGroups() {}
 
@@ -36,11 +45,15 @@ final class BenchGroups {
   }
 
   static KeyPackageBundle member(GroupServices s, int i) {
-    MlsCrypto c = s.provider().suite(SUITE);
+    return member(s, i, SUITE);
+  }
+
+  static KeyPackageBundle member(GroupServices s, int i, CipherSuite suite) {
+    MlsCrypto c = s.provider().suite(suite);
     long now = s.clock().instant().getEpochSecond();
     try {
       return KeyPackages.create(c, new Credential.Basic(Bytes.wrap(("member-" + i).getBytes())), c.generateSignatureKeyPair(),
-          KeyPackages.defaultCapabilities(SUITE), new Lifetime(now - 3600, now + 30 * 86400), List.of(), List.of());
+          KeyPackages.defaultCapabilities(suite), new Lifetime(now - 3600, now + 30 * 86400), List.of(), List.of());
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
@@ -48,7 +61,11 @@ final class BenchGroups {
 
   /** {@code count} fresh KeyPackages numbered from {@code first}, made in parallel. */
   static List<KeyPackageBundle> members(GroupServices s, int first, int count) {
-    return IntStream.range(first, first + count).parallel().mapToObj(i -> member(s, i)).toList();
+    return members(s, first, count, SUITE);
+  }
+
+  static List<KeyPackageBundle> members(GroupServices s, int first, int count, CipherSuite suite) {
+    return IntStream.range(first, first + count).parallel().mapToObj(i -> member(s, i, suite)).toList();
   }
 
   /** Two members of one group. */
@@ -56,7 +73,11 @@ final class BenchGroups {
 
   /** A fully populated group of {@code n} (every member has committed once), leaf 0 and leaf 1. */
   static Pair populated(GroupServices s, int n) throws Exception {
-    LargeGroups.Populated p = LargeGroups.populated(s, GroupConfig.defaults(), n);
+    return populated(s, n, SUITE);
+  }
+
+  static Pair populated(GroupServices s, int n, CipherSuite suite) throws Exception {
+    LargeGroups.Populated p = LargeGroups.populated(s, GroupConfig.defaults(), n, suite);
     return new Pair(p.first(), p.second());
   }
 
@@ -65,7 +86,11 @@ final class BenchGroups {
    * path is non-blank. The second member joined from the Welcome (tree in it, fully validated).
    */
   static Pair bulkAdded(GroupServices s, int n) throws Exception {
-    List<KeyPackageBundle> kps = members(s, 0, n);
+    return bulkAdded(s, n, SUITE);
+  }
+
+  static Pair bulkAdded(GroupServices s, int n, CipherSuite suite) throws Exception {
+    List<KeyPackageBundle> kps = members(s, 0, n, suite);
     Group first = Group.create(s, GroupConfig.defaults(), Bytes.wrap(new byte[] {1}), kps.get(0), List.of());
     List<Proposal> adds = new ArrayList<>(n - 1);
     for (int i = 1; i < n; i++) {

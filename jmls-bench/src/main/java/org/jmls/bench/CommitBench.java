@@ -40,6 +40,10 @@ public class CommitBench {
   @Param({"populated", "sparse"})
   public String tree;
 
+  /** The cipher suite's registry value (1: X25519, AES-128-GCM, Ed25519; 0xF001-0xF00B: the post-quantum draft's). */
+  @Param({"1"})
+  public String suite;
+
   private Group committer;
   private Group receiver;
   private Group.CommitResult prepared;
@@ -47,7 +51,8 @@ public class CommitBench {
   @Setup(Level.Trial)
   public void setUp() throws Exception {
     GroupServices s = BenchGroups.services();
-    BenchGroups.Pair p = tree.equals("populated") ? BenchGroups.populated(s, members) : BenchGroups.bulkAdded(s, members);
+    org.jmls.crypto.CipherSuite cs = BenchGroups.suite(suite);
+    BenchGroups.Pair p = tree.equals("populated") ? BenchGroups.populated(s, members, cs) : BenchGroups.bulkAdded(s, members, cs);
     committer = p.first();
     receiver = p.second();
   }

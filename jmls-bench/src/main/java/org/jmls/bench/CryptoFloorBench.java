@@ -31,13 +31,17 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class CryptoFloorBench {
+  /** The cipher suite's registry value (1, or 0xF001-0xF00B for the post-quantum draft's). */
+  @org.openjdk.jmh.annotations.Param({"1"})
+  public String suite;
+
   private MlsCrypto c;
   private KeyPair signer;
   private Bytes signature;
   private KeyPair hpke;
   private HpkeCiphertext sealed;
   private final byte[] message = new byte[100];
-  private final byte[] key = new byte[16];
+  private byte[] key;
   private final byte[] nonce = new byte[12];
   private byte[] aeadSealed;
   private byte[] ikm;
@@ -46,35 +50,36 @@ public class CryptoFloorBench {
 
   @Setup
   public void setup() throws Exception {
-    c = DefaultCryptoProvider.instance().suite(CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519);
+    c = DefaultCryptoProvider.instance().suite(BenchGroups.suite(suite));
+    key = new byte[c.cipherSuite().aead().keyLength()];
     signer = c.generateSignatureKeyPair();
     signature = c.signWithLabel(signer.privateKey(), "bench", message);
     hpke = c.generateHpkeKeyPair();
     sealed = c.encryptWithLabel(hpke.publicKey(), "bench", new byte[0], message);
     aeadSealed = c.aeadSeal(key, nonce, new byte[0], message);
     ikm = c.randomBytes(32);
-    peer = c.generateHpkeKeyPair().publicKey().toByteArray();
+    peer = c.cipherSuite().kem().isPostQuantum() ? null : c.generateHpkeKeyPair().publicKey().toByteArray();
   }
 
   @Benchmark
-  public Bytes ed25519Sign() throws Exception {
+  public Bytes sign() throws Exception {
     return c.signWithLabel(signer.privateKey(), "bench", message);
   }
 
   @Benchmark
-  public boolean ed25519Verify() {
+  public boolean verify() {
     return c.verifyWithLabel(signer.publicKey(), "bench", message, signature);
   }
 
   @Benchmark
-  public KeyPair x25519DeriveKeyPair() throws Exception {
+  public KeyPair deriveKeyPair() throws Exception {
     return c.deriveKeyPair(ikm);
   }
 
-  /** One X25519 Diffie-Hellman: the KEM's core operation (HPKE seal does two: ephemeral key and DH; open does one). */
+  /** One Diffie-Hellman of a DHKEM suite: the KEM's core operation (HPKE seal does two: ephemeral key and DH; open does one). Not run for the post-quantum KEMs. */
   @Benchmark
-  public byte[] x25519Dh() throws Exception {
-    return c.provider().dh(org.jmls.crypto.KemAlgorithm.DHKEM_X25519, hpke.privateKey().unsafeArray(), peer);
+  public byte[] dh() throws Exception {
+    return peer == null ? null : c.provider().dh(c.cipherSuite().kem(), hpke.privateKey().unsafeArray(), peer);
   }
 
   @Benchmark
@@ -88,12 +93,12 @@ public class CryptoFloorBench {
   }
 
   @Benchmark
-  public byte[] aes128GcmSeal100() {
+  public byte[] aeadSeal100() {
     return c.aeadSeal(key, nonce, new byte[0], message);
   }
 
   @Benchmark
-  public byte[] aes128GcmOpen100() throws Exception {
+  public byte[] aeadOpen100() throws Exception {
     return c.aeadOpen(key, nonce, new byte[0], aeadSealed);
   }
 }

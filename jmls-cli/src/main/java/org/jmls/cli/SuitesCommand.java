@@ -6,8 +6,8 @@ import org.jmls.crypto.SuiteAliases;
 import picocli.CommandLine.Command;
 
 /** Lists the cipher suites this process runs, with what each resists. */
-@Command(name = "suites", description = {"List the cipher suites jmls runs here: the RFC's seven, the post-quantum draft's eleven,",
-    "and other stacks' values enabled with JMLS_SUITE_ALIASES=openmls,ts-mls."})
+@Command(name = "suites", description = {"List the cipher suites jmls runs here, with what each resists.",
+    "The RFC's seven, the post-quantum draft's eleven, and other stacks' values enabled with JMLS_SUITE_ALIASES=openmls,ts-mls."})
 final class SuitesCommand implements Callable<Integer> {
   @Override
   public Integer call() {

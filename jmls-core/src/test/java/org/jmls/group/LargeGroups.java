@@ -45,10 +45,15 @@ public final class LargeGroups {
   private static final CipherSuite SUITE = CipherSuite.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519;
 
   public static Populated populated(GroupServices services, GroupConfig config, int members) throws Exception {
+    return populated(services, config, members, SUITE);
+  }
+
+  /** A populated group of {@code members} in {@code suite}. */
+  public static Populated populated(GroupServices services, GroupConfig config, int members, CipherSuite suite) throws Exception {
     if (members < 2) {
       throw new IllegalArgumentException("at least two members");
     }
-    MlsCrypto c = services.provider().suite(SUITE);
+    MlsCrypto c = services.provider().suite(suite);
     Bytes groupId = Bytes.wrap(c.randomBytes(16));
     int leaves = 1;
     while (leaves < members) {
@@ -70,7 +75,7 @@ public final class LargeGroups {
     IntStream.range(0, members).parallel().filter(l -> !b.chained(2 * l)).forEach(l -> b.nodes[2 * l] = b.keyPackageLeaf(l));
     byte[] root = b.finish(TreeMath.root(leaves), null);
 
-    GroupContext gc = new GroupContext(ProtocolVersion.MLS10, SUITE.id(), groupId, 1000, Bytes.wrap(root),
+    GroupContext gc = new GroupContext(ProtocolVersion.MLS10, suite.id(), groupId, 1000, Bytes.wrap(root),
         Bytes.wrap(c.randomBytes(c.hashLength())), List.of());
     byte[] epochSecret = c.randomBytes(c.hashLength());
     int end = b.nodes.length;
@@ -119,12 +124,13 @@ public final class LargeGroups {
     final KeyPair[] sig;
     final KeyPair[] enc;
     final Node[] nodes;
-    final Capabilities caps = KeyPackages.defaultCapabilities(SUITE);
+    final Capabilities caps;
     final int leaves;
 
     Builder(MlsCrypto c, Bytes groupId, int members, KeyPair[] sig, KeyPair[] enc, Node[] nodes) {
       this.leaves = (nodes.length + 1) / 2;
       this.c = c;
+      this.caps = KeyPackages.defaultCapabilities(c.cipherSuite());
       this.groupId = groupId;
       this.members = members;
       this.sig = sig;

@@ -74,6 +74,21 @@ class InteropScenariosTest {
     assertAllPass(out);
   }
 
+  /**
+   * The post-quantum suites jmls to jmls, a sample: X-Wing with Ed25519 (0xF001), the P-256 hybrid
+   * run by BouncyCastle's HPKE (0xF003), pure ML-KEM-1024 with P-384 (0xF008), and ML-KEM with
+   * ML-DSA-65 and ML-DSA-87 (0xF00A, 0xF00B), both handshake modes.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"commit", "external_join", "welcome_join", "application"})
+  void scenarioFile_postQuantumSuites_bothModes(String file) throws Exception {
+    Set<Integer> pq = Set.of(0xF001, 0xF003, 0xF008, 0xF00A, 0xF00B);
+    List<ScenarioRunner.Outcome> out = runner.run(scenarios().resolve(file + ".json"), pq, List.of(false, true),
+        new PrintStream(new ByteArrayOutputStream()));
+    assertAllPass(out);
+    assertEquals(pq, out.stream().map(ScenarioRunner.Outcome::suite).collect(Collectors.toSet()), "every sampled suite ran");
+  }
+
   @Test
   void deepRandom_suite1_public() throws Exception {
     assertAllPass(runner.run(scenarios().resolve("deep_random.json"), Set.of(1), List.of(false),
