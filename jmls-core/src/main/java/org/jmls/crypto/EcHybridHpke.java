@@ -13,28 +13,30 @@ import org.jmls.Bytes;
  */
 final class EcHybridHpke {
   private final KemAlgorithm kem;
-  private final HPKE hpke;
+  /** BouncyCastle's HPKE objects keep per-operation state (its AEAD): one per thread. */
+  private final ThreadLocal<HPKE> hpkes;
 
   EcHybridHpke(KemAlgorithm kem, HashAlgorithm kdf, AeadAlgorithm aead) {
     this.kem = kem;
-    this.hpke = new HPKE(HPKE.mode_base, (short) kem.kemId(), (short) kdf.kdfId(), (short) aead.aeadId());
+    this.hpkes = ThreadLocal.withInitial(
+        () -> new HPKE(HPKE.mode_base, (short) kem.kemId(), (short) kdf.kdfId(), (short) aead.aeadId()));
   }
 
   private KeyPair pair(AsymmetricCipherKeyPair kp) {
-    return new KeyPair(Secret.wrap(hpke.serializePrivateKey(kp.getPrivate())),
-        Bytes.wrap(hpke.serializePublicKey(kp.getPublic())));
+    return new KeyPair(Secret.wrap(hpkes.get().serializePrivateKey(kp.getPrivate())),
+        Bytes.wrap(hpkes.get().serializePublicKey(kp.getPublic())));
   }
 
   KeyPair deriveKeyPair(byte[] ikm) throws CryptoException {
     try {
-      return pair(hpke.deriveKeyPair(ikm));
+      return pair(hpkes.get().deriveKeyPair(ikm));
     } catch (RuntimeException e) {
       throw new CryptoException(kem + " DeriveKeyPair failed: " + e.getMessage());
     }
   }
 
   KeyPair generateKeyPair() {
-    return pair(hpke.generatePrivateKey());
+    return pair(hpkes.get().generatePrivateKey());
   }
 
   private AsymmetricKeyParameter publicKey(byte[] pk) throws CryptoException {
@@ -42,7 +44,7 @@ final class EcHybridHpke {
       throw new CryptoException(kem + " public key of " + pk.length + " bytes, expected " + kem.publicKeyLength());
     }
     try {
-      return hpke.deserializePublicKey(pk);
+      return hpkes.get().deserializePublicKey(pk);
     } catch (RuntimeException e) {
       throw new CryptoException(kem + " public key refused: " + e.getMessage());
     }
@@ -53,7 +55,7 @@ final class EcHybridHpke {
       throw new CryptoException(kem + " private key of " + sk.length + " bytes, expected " + kem.privateKeyLength());
     }
     try {
-      AsymmetricCipherKeyPair derived = hpke.deserializePrivateKey(sk, null);
+      AsymmetricCipherKeyPair derived = hpkes.get().deserializePrivateKey(sk, null);
       return derived;
     } catch (RuntimeException e) {
       throw new CryptoException(kem + " private key refused: " + e.getMessage());
@@ -69,7 +71,7 @@ final class EcHybridHpke {
   /** {enc, ciphertext}. */
   byte[][] seal(byte[] pkR, byte[] info, byte[] aad, byte[] plaintext) throws CryptoException {
     try {
-      byte[][] out = hpke.seal(publicKey(pkR), info, aad, plaintext, null, null, null);
+      byte[][] out = hpkes.get().seal(publicKey(pkR), info, aad, plaintext, null, null, null);
       return new byte[][] {out[1], out[0]};
     } catch (InvalidCipherTextException | RuntimeException e) {
       throw new CryptoException(kem + " seal failed: " + e.getMessage());
@@ -79,7 +81,7 @@ final class EcHybridHpke {
   byte[] open(byte[] enc, byte[] skR, byte[] info, byte[] aad, byte[] ciphertext) throws CryptoException {
     checkEnc(enc);
     try {
-      return hpke.open(enc, privateKey(skR), info, aad, ciphertext, null, null, null);
+      return hpkes.get().open(enc, privateKey(skR), info, aad, ciphertext, null, null, null);
     } catch (InvalidCipherTextException | RuntimeException e) {
       throw new CryptoException("HPKE open failed: " + e.getMessage());
     }
@@ -88,7 +90,7 @@ final class EcHybridHpke {
   /** {enc, exported}. */
   byte[][] sendExport(byte[] pkR, byte[] info, byte[] exporterContext, int length) throws CryptoException {
     try {
-      byte[][] out = hpke.sendExport(publicKey(pkR), info, exporterContext, length, null, null, null);
+      byte[][] out = hpkes.get().sendExport(publicKey(pkR), info, exporterContext, length, null, null, null);
       return out;
     } catch (RuntimeException e) {
       throw new CryptoException(kem + " export failed: " + e.getMessage());
@@ -98,7 +100,7 @@ final class EcHybridHpke {
   byte[] receiveExport(byte[] enc, byte[] skR, byte[] info, byte[] exporterContext, int length) throws CryptoException {
     checkEnc(enc);
     try {
-      return hpke.receiveExport(enc, privateKey(skR), info, exporterContext, length, null, null, null);
+      return hpkes.get().receiveExport(enc, privateKey(skR), info, exporterContext, length, null, null, null);
     } catch (RuntimeException e) {
       throw new CryptoException(kem + " export failed: " + e.getMessage());
     }
