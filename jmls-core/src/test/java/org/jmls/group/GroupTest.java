@@ -111,6 +111,16 @@ class GroupTest {
       assertEquals(alice.epochAuthenticator(), carol.epochAuthenticator());
       assertEquals(2, alice.members().size());
       assertEquals(4, alice.epoch());
+
+      // A resumption PSK of this epoch (nonce of KDF.Nh bytes) goes into the next; the exporter agrees.
+      org.jmls.message.PreSharedKeyId psk = org.jmls.message.PreSharedKeyId.resumption(
+          org.jmls.message.ResumptionPskUsage.APPLICATION, alice.groupId(), alice.epoch(),
+          Bytes.wrap(alice.crypto().randomBytes(alice.crypto().hashLength())));
+      Group.CommitResult withPsk = alice.commit(List.of(new Proposal.PreSharedKey(psk)), false);
+      carol.merge((Group.StagedCommit) carol.process(withPsk.commit()));
+      alice.mergePendingCommit();
+      assertEquals(alice.epochAuthenticator(), carol.epochAuthenticator());
+      assertArrayEquals(alice.export("jmls test", new byte[] {1}, 32), carol.export("jmls test", new byte[] {1}, 32));
     }
   }
 
