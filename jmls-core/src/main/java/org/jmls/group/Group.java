@@ -549,7 +549,7 @@ public final class Group {
     int myLeaf = next.addLeaf(slot);
     placeholder.privateKey().destroy();
     long newEpoch = gc.epoch() + 1;
-    TreeKem.PendingPath path = TreeKem.createPath(next, myLeaf, leafTemplate, signatureKey, gc.groupId());
+    TreeKem.PendingPath path = TreeKem.createPath(next, myLeaf, leafTemplate, signatureKey, gc.groupId(), services.executor());
     LeafValidation.validate(c, services, path.leaf(), LeafNodeSource.COMMIT, gc.groupId(), myLeaf, applied.extensions, next, myLeaf, -1);
     GroupContext provisional = new GroupContext(ProtocolVersion.MLS10, suite.id(), gc.groupId(), newEpoch,
         Bytes.wrap(next.treeHash()), gc.confirmedTranscriptHash(), applied.extensions);
@@ -956,7 +956,7 @@ public final class Group {
             base.lifetime(), base.parentHash(), base.extensions(), base.signature());
         services.credentials().validate(nextCredential, base.signatureKey());
       }
-      pendingPath = TreeKem.createPath(tree, state.myLeaf, base, signatureKey, groupId());
+      pendingPath = TreeKem.createPath(tree, state.myLeaf, base, signatureKey, groupId(), services.executor());
       GroupContext provisional = new GroupContext(ProtocolVersion.MLS10, crypto.cipherSuite().id(), groupId(), newEpoch,
           Bytes.wrap(tree.treeHash()), state.context.confirmedTranscriptHash(), applied.extensions);
       path = pendingPath.encrypt(provisional.toByteArray(), joiners, services.executor());
@@ -1360,8 +1360,8 @@ public final class Group {
       GroupContext provisional = new GroupContext(ProtocolVersion.MLS10, crypto.cipherSuite().id(), groupId(), newEpoch,
           Bytes.wrap(tree.treeHash()), state.context.confirmedTranscriptHash(), applied.extensions);
       int[] joiners = applied.addedLeaves.stream().mapToInt(Integer::intValue).toArray();
-      commitSecret = TreeKem.decryptPath(tree, state.myLeaf, committer, path, provisional.toByteArray(), keys, joiners)
-          .commitSecret();
+      commitSecret = TreeKem.decryptPath(tree, state.myLeaf, committer, path, provisional.toByteArray(), keys, joiners,
+          services.executor()).commitSecret();
     } else {
       commitSecret = Secret.wrap(KeySchedule.zero(crypto));
     }

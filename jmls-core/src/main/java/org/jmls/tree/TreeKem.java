@@ -38,6 +38,29 @@ public final class TreeKem {
   }
 
   /**
+   * The node key pairs of {@code secrets} (each a path secret, §7.4), derived on {@code executor}
+   * when given: the secrets chain cheaply, but each DeriveKeyPair is a full key generation (an
+   * ML-KEM one costs two X25519 ones), and they do not depend on each other.
+   */
+  static KeyPair[] nodeKeyPairs(MlsCrypto c, byte[][] secrets, ExecutorService executor) throws CryptoException {
+    KeyPair[] out = new KeyPair[secrets.length];
+    if (executor == null || secrets.length < 2) {
+      for (int i = 0; i < secrets.length; i++) {
+        out[i] = nodeKeyPair(c, secrets[i]);
+      }
+      return out;
+    }
+    List<Future<KeyPair>> fs = new ArrayList<>(secrets.length);
+    for (byte[] s : secrets) {
+      fs.add(executor.submit(() -> nodeKeyPair(c, s)));
+    }
+    for (int i = 0; i < out.length; i++) {
+      out[i] = await(fs.get(i));
+    }
+    return out;
+  }
+
+  /**
    * A committer's new path, applied to its tree but not yet encrypted: the tree hash now reflects
    * it, so the caller can build the provisional GroupContext and then call {@link #encrypt}.
    */
@@ -141,7 +164,7 @@ public final class TreeKem {
     }
   }
 
-  private static HpkeCiphertext await(Future<HpkeCiphertext> f) throws CryptoException {
+  private static <T> T await(Future<T> f) throws CryptoException {
     try {
       return f.get();
     } catch (InterruptedException e) {
@@ -197,6 +220,13 @@ public final class TreeKem {
   public static PendingPath createPath(
       RatchetTree tree, int leafIndex, LeafNode base, Secret signatureKey, Bytes groupId)
       throws CryptoException, ValidationException {
+    return createPath(tree, leafIndex, base, signatureKey, groupId, null);
+  }
+
+  /** {@link #createPath(RatchetTree, int, LeafNode, Secret, Bytes)}, deriving the node keys on {@code executor} when given. */
+  public static PendingPath createPath(
+      RatchetTree tree, int leafIndex, LeafNode base, Secret signatureKey, Bytes groupId, ExecutorService executor)
+      throws CryptoException, ValidationException {
     MlsCrypto c = tree.crypto();
     byte[] leafSecret = c.randomBytes(c.hashLength());
     int[] fdp = tree.filteredDirectPath(leafIndex);
@@ -204,15 +234,20 @@ public final class TreeKem {
     Bytes[] keys = new Bytes[fdp.length];
     PathKeys priv = new PathKeys();
     byte[] ps = leafSecret;
+    byte[][] secrets = new byte[fdp.length + 1][];
     for (int i = 0; i < fdp.length; i++) {
       ps = c.deriveSecret(ps, "path");
       pathSecrets[i] = ps;
-      KeyPair kp = nodeKeyPair(c, ps);
-      keys[i] = kp.publicKey();
-      priv.put(fdp[i], kp.privateKey());
+      secrets[i] = ps;
+    }
+    secrets[fdp.length] = leafSecret;
+    KeyPair[] pairs = nodeKeyPairs(c, secrets, executor);
+    for (int i = 0; i < fdp.length; i++) {
+      keys[i] = pairs[i].publicKey();
+      priv.put(fdp[i], pairs[i].privateKey());
     }
     Secret commitSecret = Secret.wrap(c.deriveSecret(ps, "path"));
-    KeyPair leafKeys = nodeKeyPair(c, leafSecret);
+    KeyPair leafKeys = pairs[fdp.length];
     Arrays.fill(leafSecret, (byte) 0);
     priv.put(2 * leafIndex, leafKeys.privateKey());
     byte[] parentHash = tree.applyPathKeys(leafIndex, Arrays.asList(keys));
@@ -238,6 +273,13 @@ public final class TreeKem {
   public static ReceivedPath decryptPath(
       RatchetTree tree, int myLeaf, int senderLeaf, UpdatePath path, byte[] groupContext,
       PathKeys keys, int[] excludedLeaves) throws ValidationException, CryptoException {
+    return decryptPath(tree, myLeaf, senderLeaf, path, groupContext, keys, excludedLeaves, null);
+  }
+
+  /** {@link #decryptPath(RatchetTree, int, int, UpdatePath, byte[], PathKeys, int[])}, deriving the node keys on {@code executor} when given. */
+  public static ReceivedPath decryptPath(
+      RatchetTree tree, int myLeaf, int senderLeaf, UpdatePath path, byte[] groupContext,
+      PathKeys keys, int[] excludedLeaves, ExecutorService executor) throws ValidationException, CryptoException {
     MlsCrypto c = tree.crypto();
     int[] fdp = tree.filteredDirectPath(senderLeaf);
     if (path.nodes().size() != fdp.length) {
@@ -272,18 +314,29 @@ public final class TreeKem {
           keys.remove(x);
         }
       }
+      byte[][] secrets = new byte[fdp.length - i][];
       for (int k = i; k < fdp.length; k++) {
         if (k > i) {
-          byte[] next = c.deriveSecret(ps, "path");
-          Arrays.fill(ps, (byte) 0);
-          ps = next;
+          ps = c.deriveSecret(ps, "path");
         }
-        KeyPair kp = nodeKeyPair(c, ps);
-        if (!kp.publicKey().equals(path.nodes().get(k).encryptionKey())) {
+        secrets[k - i] = ps;
+      }
+      KeyPair[] pairs;
+      try {
+        pairs = nodeKeyPairs(c, secrets, executor);
+      } finally {
+        for (int k = 0; k < secrets.length - 1; k++) {
+          Arrays.fill(secrets[k], (byte) 0);
+        }
+      }
+      for (int k = i; k < fdp.length; k++) {
+        if (!pairs[k - i].publicKey().equals(path.nodes().get(k).encryptionKey())) {
           throw new ValidationException(
               "rfc9420-7.5.public-key-mismatch", "derived public key for node " + fdp[k] + " differs from the UpdatePath");
         }
-        keys.put(fdp[k], kp.privateKey());
+      }
+      for (int k = i; k < fdp.length; k++) {
+        keys.put(fdp[k], pairs[k - i].privateKey());
       }
       Secret commit = Secret.wrap(c.deriveSecret(ps, "path"));
       Arrays.fill(ps, (byte) 0);
