@@ -44,20 +44,32 @@ public final class TreeKem {
    */
   static KeyPair[] nodeKeyPairs(MlsCrypto c, byte[][] secrets, ExecutorService executor) throws CryptoException {
     KeyPair[] out = new KeyPair[secrets.length];
-    if (executor == null || secrets.length < 2) {
-      for (int i = 0; i < secrets.length; i++) {
-        out[i] = nodeKeyPair(c, secrets[i]);
-      }
+    int chunks = executor == null ? 1 : Math.min(secrets.length, Runtime.getRuntime().availableProcessors());
+    if (chunks < 2) {
+      derive(c, secrets, out, 0, 1);
       return out;
     }
-    List<Future<KeyPair>> fs = new ArrayList<>(secrets.length);
-    for (byte[] s : secrets) {
-      fs.add(executor.submit(() -> nodeKeyPair(c, s)));
+    // Interleaved chunks, one per core; the caller derives the first itself rather than waiting idle.
+    List<Future<Void>> fs = new ArrayList<>(chunks - 1);
+    for (int k = 1; k < chunks; k++) {
+      int first = k;
+      int step = chunks;
+      fs.add(executor.submit(() -> {
+        derive(c, secrets, out, first, step);
+        return null;
+      }));
     }
-    for (int i = 0; i < out.length; i++) {
-      out[i] = await(fs.get(i));
+    derive(c, secrets, out, 0, chunks);
+    for (Future<Void> f : fs) {
+      await(f);
     }
     return out;
+  }
+
+  private static void derive(MlsCrypto c, byte[][] secrets, KeyPair[] out, int first, int step) throws CryptoException {
+    for (int i = first; i < secrets.length; i += step) {
+      out[i] = nodeKeyPair(c, secrets[i]);
+    }
   }
 
   /**
