@@ -53,7 +53,8 @@ final class InteropCommand implements Runnable {
     @Option(names = "--config", required = true, description = "Scenario file, or a folder of them (repeatable).")
     List<Path> configs = new ArrayList<>();
 
-    @Option(names = "--suite", description = "Only this cipher suite (repeatable; default: every suite all clients share).")
+    @Option(names = "--suite", converter = SuiteConverter.Id.class,
+        description = "Only this cipher suite, decimal or 0x-hex (repeatable; default: every suite all clients share).")
     List<Integer> suites = new ArrayList<>();
 
     @Option(names = "--public", description = "Only PublicMessage handshakes.")

@@ -33,4 +33,20 @@ final class SuiteConverter implements CommandLine.ITypeConverter<CipherSuite> {
     }
     return s;
   }
+
+  /** A suite's registry value, decimal or 0x-hex, whether or not this process runs it (interop peers may). */
+  static final class Id implements CommandLine.ITypeConverter<Integer> {
+    @Override
+    public Integer convert(String value) {
+      try {
+        int id = Integer.decode(value.trim());
+        if (id < 0 || id > 0xFFFF) {
+          throw new NumberFormatException();
+        }
+        return id;
+      } catch (NumberFormatException e) {
+        throw new CommandLine.TypeConversionException("'" + value + "' is not a cipher suite value (0-65535, decimal or 0x-hex)");
+      }
+    }
+  }
 }

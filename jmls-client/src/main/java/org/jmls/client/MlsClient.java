@@ -492,7 +492,8 @@ public final class MlsClient {
               + policy.keyPackageLifetimeSeconds() + " s); " + otherUser + " must publish fresh ones (replenish) before being added");
         }
         if (adds.size() == before) {
-          throw new ClientException(otherUser + " has no device to add (no KeyPackages, or all already in the group)");
+          throw new ClientException(otherUser + " has no device to add: none with KeyPackages in this group's cipher suite "
+              + suite.label() + " (a device registered in another suite cannot join), or all already in the group");
         }
       }
       return adds;

@@ -100,7 +100,7 @@ public final class ScenarioRunner implements AutoCloseable {
       for (int suite : suites) {
         for (boolean encrypt : modes) {
           for (int[] assignment : assignments(actors.size())) {
-            String label = file + "/" + e.getKey() + " suite " + suite + " " + (encrypt ? "private" : "public")
+            String label = file + "/" + e.getKey() + " suite " + (suite > 0xFF ? String.format("0x%04X", suite) : String.valueOf(suite)) + " " + (encrypt ? "private" : "public")
                 + (clients.size() > 1 ? " " + describe(actors, assignment) : "");
             String error;
             try {
