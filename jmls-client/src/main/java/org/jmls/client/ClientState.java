@@ -245,7 +245,8 @@ final class ClientState {
     int suiteId = r.u16();
     CipherSuite suite = CipherSuite.of(suiteId);
     if (suite == null) {
-      throw new DecodeException(0, "store entry 'identity' names cipher suite " + suiteId + ", which this version does not know");
+      throw new DecodeException(0, String.format("store entry 'identity' names cipher suite 0x%04X, which this process does not run"
+          + " (another stack's value needs its alias: JMLS_SUITE_ALIASES=openmls or ts-mls)", suiteId));
     }
     ClientState st = new ClientState(user, device, suite);
     st.signature = new KeyPair(Secret.wrap(r.opaque().toByteArray()), r.opaque());
