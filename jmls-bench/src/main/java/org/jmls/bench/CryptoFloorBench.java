@@ -47,6 +47,8 @@ public class CryptoFloorBench {
   private byte[] ikm;
 
   private byte[] peer;
+  private final byte[] large = new byte[16384];
+  private Bytes largeSignature;
 
   @Setup
   public void setup() throws Exception {
@@ -54,6 +56,7 @@ public class CryptoFloorBench {
     key = new byte[c.cipherSuite().aead().keyLength()];
     signer = c.generateSignatureKeyPair();
     signature = c.signWithLabel(signer.privateKey(), "bench", message);
+    largeSignature = c.signWithLabel(signer.privateKey(), "bench", large);
     hpke = c.generateHpkeKeyPair();
     sealed = c.encryptWithLabel(hpke.publicKey(), "bench", new byte[0], message);
     aeadSealed = c.aeadSeal(key, nonce, new byte[0], message);
@@ -69,6 +72,21 @@ public class CryptoFloorBench {
   @Benchmark
   public boolean verify() {
     return c.verifyWithLabel(signer.publicKey(), "bench", message, signature);
+  }
+
+  /**
+   * Verification of a 16 KiB message: what checking a commit's signature costs per byte (the
+   * signature covers the whole commit, whose UpdatePath is tens of KB in the post-quantum suites).
+   */
+  @Benchmark
+  public boolean verify16k() {
+    return c.verifyWithLabel(signer.publicKey(), "bench", large, largeSignature);
+  }
+
+  /** The suite's hash over 16 KiB: the transcript hash's cost per byte of a commit. */
+  @Benchmark
+  public byte[] hash16k() {
+    return c.hash(large);
   }
 
   @Benchmark
