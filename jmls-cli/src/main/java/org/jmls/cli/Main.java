@@ -58,6 +58,11 @@ public final class Main implements Runnable {
 
   public static void main(String[] args) {
     Logging.defaults();
+    String aliases = org.jmls.crypto.SuiteAliases.settingProblem();
+    if (aliases != null) {
+      System.err.println("error: " + aliases);
+      System.exit(2);
+    }
     System.exit(commandLine().execute(args));
   }
 }

@@ -41,6 +41,8 @@ public final class SuiteAliases {
     }
   }
 
+  /** What is wrong with the setting, or null; an unknown name is left out, never guessed. */
+  private static volatile String settingProblem;
   private static volatile Set<Alias> enabled = fromSetting();
   private static volatile CipherSuite[] table = build(enabled);
 
@@ -53,8 +55,8 @@ public final class SuiteAliases {
       for (String part : v.split(",")) {
         Alias a = part.isBlank() ? null : Alias.parse(part);
         if (a == null && !part.isBlank()) {
-          throw new IllegalArgumentException("jmls.suite-aliases: unknown alias '" + part.trim()
-              + "' (known: openmls, ts-mls)");
+          settingProblem = "JMLS_SUITE_ALIASES (or -Djmls.suite-aliases) names an unknown alias '" + part.trim()
+              + "'; known: openmls, ts-mls";
         }
         if (a != null) {
           out.add(a);
@@ -62,6 +64,14 @@ public final class SuiteAliases {
       }
     }
     return out;
+  }
+
+  /**
+   * Why the operator's alias setting is wrong (an unknown name, which is ignored), or null. Checked
+   * by the command line at start, so a typo stops the command instead of silently leaving an alias off.
+   */
+  public static String settingProblem() {
+    return settingProblem;
   }
 
   private static CipherSuite[] build(Set<Alias> on) {
