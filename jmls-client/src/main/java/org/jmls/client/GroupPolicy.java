@@ -75,8 +75,7 @@ public record GroupPolicy(
         suites.add(id);
       }
     }
-    return new GroupPolicy(suites, admins, externalJoins, maximumForwardDistance, outOfOrderTolerance,
-        keyPackageLifetimeSeconds, selfUpdateIntervalSeconds, maxStalenessSeconds, encryptedHandshakes);
+    return withAllowedSuites(suites);
   }
 
   /** The member settings this policy implies: its handshake wire format and out-of-order limits. */

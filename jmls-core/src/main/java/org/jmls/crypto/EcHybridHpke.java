@@ -11,7 +11,7 @@ import org.jmls.Bytes;
  * MLKEM1024-P384), run whole by BouncyCastle's HPKE: BouncyCastle implements these KEMs only behind
  * its own HPKE, with no public Encap/Decap, so for these two KEMs the key schedule is its too.
  */
-final class EcHybridHpke {
+final class EcHybridHpke implements Kem {
   private final KemAlgorithm kem;
   /** BouncyCastle's HPKE objects keep per-operation state (its AEAD): one per thread. */
   private final ThreadLocal<HPKE> hpkes;
@@ -27,7 +27,8 @@ final class EcHybridHpke {
         Bytes.wrap(hpkes.get().serializePublicKey(kp.getPublic())));
   }
 
-  KeyPair deriveKeyPair(byte[] ikm) throws CryptoException {
+  @Override
+  public KeyPair deriveKeyPair(byte[] ikm) throws CryptoException {
     try {
       return pair(hpkes.get().deriveKeyPair(ikm));
     } catch (RuntimeException e) {
@@ -35,7 +36,8 @@ final class EcHybridHpke {
     }
   }
 
-  KeyPair generateKeyPair() {
+  @Override
+  public KeyPair generateKeyPair() {
     return pair(hpkes.get().generatePrivateKey());
   }
 
@@ -55,8 +57,7 @@ final class EcHybridHpke {
       throw new CryptoException(kem + " private key of " + sk.length + " bytes, expected " + kem.privateKeyLength());
     }
     try {
-      AsymmetricCipherKeyPair derived = hpkes.get().deserializePrivateKey(sk, null);
-      return derived;
+      return hpkes.get().deserializePrivateKey(sk, null);
     } catch (RuntimeException e) {
       throw new CryptoException(kem + " private key refused: " + e.getMessage());
     }
@@ -90,8 +91,7 @@ final class EcHybridHpke {
   /** {enc, exported}. */
   byte[][] sendExport(byte[] pkR, byte[] info, byte[] exporterContext, int length) throws CryptoException {
     try {
-      byte[][] out = hpkes.get().sendExport(publicKey(pkR), info, exporterContext, length, null, null, null);
-      return out;
+      return hpkes.get().sendExport(publicKey(pkR), info, exporterContext, length, null, null, null);
     } catch (RuntimeException e) {
       throw new CryptoException(kem + " export failed: " + e.getMessage());
     }
@@ -106,12 +106,24 @@ final class EcHybridHpke {
     }
   }
 
-  String keyProblem(byte[] pk) {
+  @Override
+  public String keyProblem(byte[] pk) {
     try {
       publicKey(pk);
       return null;
     } catch (CryptoException e) {
       return e.getMessage();
     }
+  }
+
+  /** Not offered: BouncyCastle runs this KEM only inside its HPKE, which {@link Hpke} calls whole. */
+  @Override
+  public byte[][] encap(byte[] pkR) {
+    throw new UnsupportedOperationException(kem + " runs inside BouncyCastle's HPKE only");
+  }
+
+  @Override
+  public byte[] decap(byte[] enc, byte[] skR) {
+    throw new UnsupportedOperationException(kem + " runs inside BouncyCastle's HPKE only");
   }
 }

@@ -1,8 +1,6 @@
 package org.jmls.crypto;
 
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import org.bouncycastle.crypto.ec.CustomNamedCurves;
 import org.jmls.Bytes;
 import org.jmls.message.HpkeCiphertext;
 
@@ -12,9 +10,10 @@ import org.jmls.message.HpkeCiphertext;
  * and the DH on BouncyCastle's curve code, and so a caller can run independent encryptions in
  * parallel. Cross-checked against BouncyCastle's own HPKE in the tests.
  *
- * <p>The post-quantum KEMs of draft-ietf-hpke-pq plug into the same key schedule through Encap and
- * Decap ({@link PqKem}: ML-KEM, X-Wing), except the ML-KEM + NIST-curve hybrids, which only
- * BouncyCastle's own HPKE offers ({@link EcHybridHpke}).
+ * <p>The KEM is a {@link Kem}: {@link DhKem}, or for the post-quantum KEMs of draft-ietf-hpke-pq
+ * {@link PqKem} (ML-KEM, X-Wing), whose Encap and Decap feed the same key schedule. The ML-KEM +
+ * NIST-curve hybrids are the exception: only BouncyCastle's own HPKE offers them, so seal, open and
+ * export go to it whole ({@link EcHybridHpke}).
  */
 public final class Hpke {
   private static final byte[] VERSION = "HPKE-v1".getBytes(StandardCharsets.US_ASCII);
@@ -24,13 +23,10 @@ public final class Hpke {
   private final KemAlgorithm kem;
   private final HashAlgorithm kdf;
   private final AeadAlgorithm aead;
-  private final byte[] kemSuiteId;
   private final byte[] hpkeSuiteId;
-  private final BigInteger order;
   /** psk_id_hash of base mode (an empty psk_id): the same for every operation of this suite. */
   private final byte[] pskIdHash;
-  /** Encap/Decap for ML-KEM and X-Wing; null otherwise. */
-  private final PqKem pqKem;
+  private final Kem kemOps;
   /** The whole of HPKE for the ML-KEM + NIST-curve hybrids; null otherwise. */
   private final EcHybridHpke ecHybrid;
 
@@ -39,7 +35,6 @@ public final class Hpke {
     this.kem = kem;
     this.kdf = kdf;
     this.aead = aead;
-    this.kemSuiteId = new byte[] {'K', 'E', 'M', (byte) (kem.kemId() >> 8), (byte) kem.kemId()};
     this.hpkeSuiteId =
         new byte[] {
           'H', 'P', 'K', 'E',
@@ -47,18 +42,12 @@ public final class Hpke {
           (byte) (kdf.kdfId() >> 8), (byte) kdf.kdfId(),
           (byte) (aead.aeadId() >> 8), (byte) aead.aeadId()
         };
-    this.order = kem.isNist() ? CustomNamedCurves.getByName(curveName(kem)).getN() : null;
-    this.pqKem = kem.kind() == KemAlgorithm.Kind.ML_KEM || kem.kind() == KemAlgorithm.Kind.X_WING
-        ? new PqKem(kem, provider) : null;
     this.ecHybrid = kem.kind() == KemAlgorithm.Kind.EC_HYBRID ? new EcHybridHpke(kem, kdf, aead) : null;
+    this.kemOps = kem.kind() == KemAlgorithm.Kind.DH ? new DhKem(provider, kem) : ecHybrid != null ? ecHybrid : new PqKem(kem, provider);
     this.pskIdHash = labeledExtract(kdf, hpkeSuiteId, EMPTY, "psk_id_hash", EMPTY);
   }
 
-  private static String curveName(KemAlgorithm kem) {
-    return kem == KemAlgorithm.DHKEM_P256 ? "P-256" : kem == KemAlgorithm.DHKEM_P384 ? "P-384" : "P-521";
-  }
-
-  private static byte[] concat(byte[]... parts) {
+  static byte[] concat(byte[]... parts) {
     int n = 0;
     for (byte[] p : parts) {
       n += p.length;
@@ -76,94 +65,47 @@ public final class Hpke {
     return s.getBytes(StandardCharsets.US_ASCII);
   }
 
+  /** LabeledExtract of RFC 9180 §4 with HKDF over {@code h}. */
+  static byte[] labeledExtract(CryptoProvider p, HashAlgorithm h, byte[] suiteId, byte[] salt, String label, byte[] ikm) {
+    return Hkdf.extract(p, h, salt, concat(VERSION, suiteId, ascii(label), ikm));
+  }
+
+  /** LabeledExpand of RFC 9180 §4 with HKDF over {@code h}. */
+  static byte[] labeledExpand(CryptoProvider p, HashAlgorithm h, byte[] suiteId, byte[] prk, String label, byte[] info,
+      int length) {
+    byte[] prefix = {(byte) (length >> 8), (byte) length};
+    return Hkdf.expand(p, h, prk, concat(prefix, VERSION, suiteId, ascii(label), info), length);
+  }
+
   private byte[] labeledExtract(HashAlgorithm h, byte[] suiteId, byte[] salt, String label, byte[] ikm) {
-    return Hkdf.extract(provider, h, salt, concat(VERSION, suiteId, ascii(label), ikm));
+    return labeledExtract(provider, h, suiteId, salt, label, ikm);
   }
 
   private byte[] labeledExpand(HashAlgorithm h, byte[] suiteId, byte[] prk, String label, byte[] info, int length) {
-    byte[] prefix = {(byte) (length >> 8), (byte) length};
-    return Hkdf.expand(provider, h, prk, concat(prefix, VERSION, suiteId, ascii(label), info), length);
+    return labeledExpand(provider, h, suiteId, prk, label, info, length);
   }
 
-  /** DeriveKeyPair(ikm) of RFC 9180 §7.1.3, including rejection sampling for the NIST curves. */
+  /** DeriveKeyPair(ikm) of the KEM (RFC 9180 §7.1.3, draft-ietf-hpke-pq §3-4). */
   public KeyPair deriveKeyPair(byte[] ikm) throws CryptoException {
-    if (pqKem != null) {
-      return pqKem.deriveKeyPair(ikm);
-    }
-    if (ecHybrid != null) {
-      return ecHybrid.deriveKeyPair(ikm);
-    }
-    HashAlgorithm h = kem.kdf();
-    byte[] prk = labeledExtract(h, kemSuiteId, EMPTY, "dkp_prk", ikm);
-    if (!kem.isNist()) {
-      byte[] sk = labeledExpand(h, kemSuiteId, prk, "sk", EMPTY, kem.privateKeyLength());
-      return new KeyPair(Secret.wrap(sk), Bytes.wrap(provider.dhPublicKey(kem, sk)));
-    }
-    for (int counter = 0; counter < 256; counter++) {
-      byte[] bytes =
-          labeledExpand(h, kemSuiteId, prk, "candidate", new byte[] {(byte) counter}, kem.privateKeyLength());
-      bytes[0] &= (byte) kem.bitmask();
-      BigInteger sk = new BigInteger(1, bytes);
-      if (sk.signum() != 0 && sk.compareTo(order) < 0) {
-        return new KeyPair(Secret.wrap(bytes), Bytes.wrap(provider.dhPublicKey(kem, bytes)));
-      }
-    }
-    throw new CryptoException("DeriveKeyPair: no valid candidate after 256 tries");
+    return kemOps.deriveKeyPair(ikm);
   }
 
   /** GenerateKeyPair() of the KEM: a fresh random key pair. */
   public KeyPair generateKeyPair() {
-    if (pqKem != null) {
-      return pqKem.generateKeyPair();
-    }
-    if (ecHybrid != null) {
-      return ecHybrid.generateKeyPair();
-    }
-    return provider.dhGenerateKeyPair(kem);
+    return kemOps.generateKeyPair();
   }
 
   /** Why {@code publicKey} is not a public key of the KEM, or null. */
   String keyProblem(byte[] publicKey) {
-    if (pqKem != null) {
-      return pqKem.keyProblem(publicKey);
-    }
-    if (ecHybrid != null) {
-      return ecHybrid.keyProblem(publicKey);
-    }
-    return provider.hpkeKeyProblem(kem, publicKey);
+    return kemOps.keyProblem(publicKey);
   }
 
-  /** Encap(pkR) with a fresh ephemeral: {shared_secret, enc}. */
-  private byte[][] encap(byte[] pkR) throws CryptoException {
-    if (pqKem != null) {
-      return pqKem.encap(pkR);
-    }
-    return encapWith(provider.dhGenerateKeyPair(kem), pkR);
-  }
-
-  private byte[][] encapWith(KeyPair eph, byte[] pkR) throws CryptoException {
-    byte[] enc = eph.publicKey().toByteArray();
-    byte[] dh = provider.dh(kem, eph.privateKey().unsafeArray(), pkR);
-    eph.privateKey().destroy();
-    return new byte[][] {extractAndExpand(dh, concat(enc, pkR)), enc};
-  }
-
-  /** Decap(enc, skR). */
+  /** Decap(enc, skR), after checking enc's length. */
   private byte[] decap(byte[] enc, byte[] skR) throws CryptoException {
     if (enc.length != kem.encLength()) {
       throw new CryptoException("HPKE enc of " + enc.length + " bytes, expected " + kem.encLength());
     }
-    if (pqKem != null) {
-      return pqKem.decap(enc, skR);
-    }
-    byte[] dh = provider.dh(kem, skR, enc);
-    return extractAndExpand(dh, concat(enc, provider.dhPublicKey(kem, skR)));
-  }
-
-  private byte[] extractAndExpand(byte[] dh, byte[] kemContext) {
-    HashAlgorithm h = kem.kdf();
-    byte[] prk = labeledExtract(h, kemSuiteId, EMPTY, "eae_prk", dh);
-    return labeledExpand(h, kemSuiteId, prk, "shared_secret", kemContext, kem.secretLength());
+    return kemOps.decap(enc, skR);
   }
 
   /** An encapsulation and the secret exported from its context (RFC 9180 §5.3). */
@@ -175,7 +117,7 @@ public final class Hpke {
       byte[][] out = ecHybrid.sendExport(pkR, info, exporterContext, length);
       return new Exported(out[0], out[1]);
     }
-    byte[][] se = encap(pkR);
+    byte[][] se = kemOps.encap(pkR);
     return new Exported(se[1], export(se[0], info, exporterContext, length));
   }
 
@@ -241,7 +183,7 @@ public final class Hpke {
       byte[][] out = ecHybrid.seal(pkR, info.info, aad, plaintext);
       return new HpkeCiphertext(Bytes.wrap(out[0]), Bytes.wrap(out[1]));
     }
-    return sealWith(encap(pkR), info, aad, plaintext);
+    return sealWith(kemOps.encap(pkR), info, aad, plaintext);
   }
 
   /** SealBase with a given ephemeral key pair (deterministic tests only). */
@@ -252,10 +194,10 @@ public final class Hpke {
 
   private HpkeCiphertext sealWithEphemeral(KeyPair ephemeral, byte[] pkR, Info info, byte[] aad, byte[] plaintext)
       throws CryptoException {
-    if (kem.isPostQuantum()) {
+    if (!(kemOps instanceof DhKem)) {
       throw new CryptoException("a given ephemeral key applies to DHKEMs only, not " + kem);
     }
-    return sealWith(encapWith(ephemeral, pkR), info, aad, plaintext);
+    return sealWith(((DhKem) kemOps).encapWith(ephemeral, pkR), info, aad, plaintext);
   }
 
   private HpkeCiphertext sealWith(byte[][] sharedAndEnc, Info info, byte[] aad, byte[] plaintext) {

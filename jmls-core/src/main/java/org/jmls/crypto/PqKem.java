@@ -20,7 +20,7 @@ import org.jmls.Bytes;
  * ML-KEM and X-Wing: DeriveKeyPair through SHAKE256's LabeledDerive, seeds as private keys, Encap
  * and Decap as the underlying KEM's. No lattice arithmetic is written here.
  */
-final class PqKem {
+final class PqKem implements Kem {
   private static final byte[] VERSION = "HPKE-v1".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] DERIVE_KEY_PAIR = "DeriveKeyPair".getBytes(StandardCharsets.US_ASCII);
 
@@ -62,12 +62,14 @@ final class PqKem {
   }
 
   /** DeriveKeyPair(ikm): the seed from LabeledDerive, then the KEM's key generation from that seed. */
-  KeyPair deriveKeyPair(byte[] ikm) throws CryptoException {
+  @Override
+  public KeyPair deriveKeyPair(byte[] ikm) throws CryptoException {
     return fromSeed(labeledDeriveShake256(suiteId, ikm, DERIVE_KEY_PAIR, new byte[0], kem.privateKeyLength()));
   }
 
   /** GenerateKeyPair(): a random seed. */
-  KeyPair generateKeyPair() {
+  @Override
+  public KeyPair generateKeyPair() {
     byte[] seed = new byte[kem.privateKeyLength()];
     provider.randomBytes(seed);
     try {
@@ -94,7 +96,8 @@ final class PqKem {
   }
 
   /** Encap(pkR): the shared secret and its encapsulation {@code {shared, enc}}. */
-  byte[][] encap(byte[] pkR) throws CryptoException {
+  @Override
+  public byte[][] encap(byte[] pkR) throws CryptoException {
     checkLength("public key", pkR, kem.publicKeyLength());
     SecretWithEncapsulation s;
     try {
@@ -112,7 +115,8 @@ final class PqKem {
   }
 
   /** Decap(enc, skR). */
-  byte[] decap(byte[] enc, byte[] skR) throws CryptoException {
+  @Override
+  public byte[] decap(byte[] enc, byte[] skR) throws CryptoException {
     checkLength("ciphertext", enc, kem.encLength());
     checkLength("private key", skR, kem.privateKeyLength());
     try {
@@ -125,7 +129,8 @@ final class PqKem {
   }
 
   /** Why {@code pk} is not a public key of this KEM, or null. */
-  String keyProblem(byte[] pk) {
+  @Override
+  public String keyProblem(byte[] pk) {
     if (pk.length != kem.publicKeyLength()) {
       return pk.length + " bytes, not " + kem.publicKeyLength();
     }

@@ -181,7 +181,7 @@ public final class TreeKem {
       return f.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new CryptoException("interrupted while encrypting the path", e);
+      throw new CryptoException("interrupted while waiting for a path operation", e);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof CryptoException) {
         throw (CryptoException) e.getCause();
