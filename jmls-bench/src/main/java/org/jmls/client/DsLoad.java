@@ -39,10 +39,11 @@ public final class DsLoad {
 
   /** What to run. {@code receivers} members of each group fetch (all of them when it is ≥ the group size). */
   public record Options(boolean postgres, int groupSize, int groups, int senders, int receivers, int seconds, int inFlight,
-      int payloadBytes, Transport transport, int batch, Consumer<String> progress, boolean federated, int nodes) {
+      int payloadBytes, Transport transport, int batch, Consumer<String> progress, boolean federated, int nodes, int warmupSeconds,
+      boolean separateDatabases) {
     public Options(boolean postgres, int groupSize, int groups, int senders, int receivers, int seconds, int inFlight,
         int payloadBytes, Transport transport, int batch, Consumer<String> progress) {
-      this(postgres, groupSize, groups, senders, receivers, seconds, inFlight, payloadBytes, transport, batch, progress, false, 0);
+      this(postgres, groupSize, groups, senders, receivers, seconds, inFlight, payloadBytes, transport, batch, progress, false, 0, 0, false);
     }
 
     boolean webSocket() {
@@ -69,12 +70,13 @@ public final class DsLoad {
       long delivered, long expectedDeliveries, long duplicates, long unknown, long fetches, double acceptedPerSecond,
       double deliveredPerSecond, double acceptP50Ms, double acceptP99Ms, double deliveryP50Ms, double deliveryP99Ms,
       double localDeliveryP50Ms, double localDeliveryP99Ms, double crossDeliveryP50Ms, double crossDeliveryP99Ms,
-      double[] pathP50Ms, PerNode perNode) {
+      double[] pathP50Ms, PerNode perNode, int warmupSeconds) {
     public String summary() {
       if (perNode != null) {
         int count = perNode.accepted().length;
+        boolean separate = perNode.separateDatabases();
         StringBuilder b = new StringBuilder(count == 1 ? "; 1 node (a server process) on PostgreSQL" : String.format(java.util.Locale.ROOT,
-            "; %d nodes (server processes) on one PostgreSQL: delivery on the sender's node p50 %.1f ms p99 %.1f ms, on another node"
+            "; %d nodes (server processes) on one PostgreSQL" + (separate ? ", each on its own database, each group on one node" : "") + ": delivery on the sender's node p50 %.1f ms p99 %.1f ms, on another node"
                 + " p50 %.1f ms p99 %.1f ms", count, localDeliveryP50Ms, localDeliveryP99Ms, crossDeliveryP50Ms, crossDeliveryP99Ms));
         for (int k = 0; k < perNode.accepted().length; k++) {
           b.append(String.format(java.util.Locale.ROOT, "; node %d: accepted %.0f msg/s, delivered %.0f/s, CPU %.1f s", k + 1,
@@ -99,15 +101,15 @@ public final class DsLoad {
 
     private String baseSummary() {
       return String.format(java.util.Locale.ROOT,
-          "%s over %s, %d groups of %d (%d devices), %.1f s: accepted %d (%.0f msg/s), refused %d; delivered %d of %d expected"
+          "%s over %s, %d groups of %d (%d devices), %.1f s after %d s of warm-up: accepted %d (%.0f msg/s), refused %d; delivered %d of %d expected"
               + " (%.0f deliveries/s), duplicates %d, unknown %d, queue fetches %d; accept p50 %.1f ms p99 %.1f ms; delivery p50 %.1f ms p99 %.1f ms",
-          database, transport, groups, groupSize, devices, seconds, accepted, acceptedPerSecond, refused, delivered, expectedDeliveries,
+          database, transport, groups, groupSize, devices, seconds, warmupSeconds, accepted, acceptedPerSecond, refused, delivered, expectedDeliveries,
           deliveredPerSecond, duplicates, unknown, fetches, acceptP50Ms, acceptP99Ms, deliveryP50Ms, deliveryP99Ms);
     }
   }
 
   /** Nodes runs: per node (by the sender's node, the receiver's), in the timed phase; CPU seconds each process used in it. */
-  public record PerNode(long[] accepted, long[] delivered, double[] cpuSeconds, double loaderCpuSeconds) {}
+  public record PerNode(long[] accepted, long[] delivered, double[] cpuSeconds, double loaderCpuSeconds, boolean separateDatabases) {}
 
   private DsLoad() {}
 
@@ -141,7 +143,7 @@ public final class DsLoad {
   public static Result run(Options o) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(8);
     if (o.nodes() > 0) {
-      try (LoadServer.Nodes servers = LoadServer.startNodes(o.nodes())) {
+      try (LoadServer.Nodes servers = LoadServer.startNodes(o.nodes(), o.separateDatabases())) {
         return measure(o, servers.bases(), pool, servers);
       } finally {
         pool.shutdownNow();
@@ -162,7 +164,10 @@ public final class DsLoad {
   }
 
   /** The provider (or node) of member {@code i} of a group: with several, members alternate between them (the creator at the first). */
-  private static int providerOf(String[] bases, int i) {
+  private static int providerOf(Options o, String[] bases, int group, int i) {
+    if (o.separateDatabases()) {
+      return group % bases.length; // each group on one node: nothing crosses between them
+    }
     return i % bases.length;
   }
 
@@ -182,7 +187,7 @@ public final class DsLoad {
         int gg = g;
         int ii = i;
         work.add(pool.submit(() -> {
-          int p = providerOf(bases, ii);
+          int p = providerOf(o, bases, gg, ii);
           MlsClient c = new MlsClient(bases[p], "u" + gg + "-" + ii + "@" + LoadServer.DOMAINS[o.federated() ? p : 2], "d", SUITE)
               .sharing(enrolHttp);
           c.enrol("adm", null, 1);
@@ -234,7 +239,8 @@ public final class DsLoad {
 
     // Messages and their signed requests, made ahead: enough for the timed phase at up to 12,000 msg/s.
     int senders = Math.min(n, o.senders());
-    int perSender = o.sdk() ? 0 : (int) Math.max(100, Math.min(200_000L, 12_000L * o.seconds() / ((long) o.groups() * senders)));
+    int perSender = o.sdk() ? 0
+        : (int) Math.max(100, Math.min(200_000L, 12_000L * (o.seconds() + o.warmupSeconds()) / ((long) o.groups() * senders)));
     o.progress().accept("preparing " + ((long) perSender * senders * o.groups()) + " messages of " + o.payloadBytes() + " bytes");
     Map<Bytes, Long> sentAt = new ConcurrentHashMap<>();
     Map<Bytes, Integer> senderAt = new ConcurrentHashMap<>(); // several bases: the provider or node of each message's sender
@@ -316,7 +322,7 @@ public final class DsLoad {
         }
         Receiver tally = i >= firstReceiver && i < firstReceiver + receivers ? new Receiver() : null;
         if (tally != null) {
-          tally.at = providerOf(bases, i);
+          tally.at = providerOf(o, bases, g, i);
           tallies.add(tally);
         }
         if (o.webSocket()) {
@@ -441,6 +447,40 @@ public final class DsLoad {
       deliveredInWindow.set(0);
       warmedUp = (long) warm * o.groups() * senders;
     }
+    if (!o.sdk() && o.warmupSeconds() > 0) {
+      // The same load for a while first, delivered and then left out of the counts: the servers'
+      // JIT compiles the delivery path before it is timed, as on servers that have been running.
+      o.progress().accept("warm-up: " + o.warmupSeconds() + " s of the same load, left out of the counts");
+      long warmStop = System.nanoTime() + o.warmupSeconds() * 1_000_000_000L;
+      for (Thread t : posting(o, bases, queue, sessions, http, sending, warmStop, sentAt, senderAt, accepted, acceptedAt, refused,
+          expected, receivers, acceptCount, acceptLatency)) {
+        t.join();
+      }
+      long until = System.nanoTime() + 60_000_000_000L;
+      while (delivered.get() < expected.get() && System.nanoTime() < until) {
+        Thread.sleep(20);
+      }
+      if (delivered.get() != expected.get() || duplicates.get() != 0 || unknown.get() != 0) {
+        throw new IllegalStateException("warm-up: " + delivered.get() + " of " + expected.get() + " delivered, " + duplicates.get()
+            + " duplicates, " + unknown.get() + " unknown");
+      }
+      accepted.set(0);
+      for (AtomicLong a : acceptedAt) {
+        a.set(0);
+      }
+      refused.set(0);
+      delivered.set(0);
+      deliveredInWindow.set(0);
+      expected.set(0);
+      acceptCount.set(0);
+      fetches.set(0);
+      for (Receiver r : tallies) {
+        synchronized (r) {
+          r.count = 0;
+          r.inWindow = 0;
+        }
+      }
+    }
     // JMLS_LOAD_JFR=file records a JDK Flight Recorder profile of the timed phase alone.
     String jfrFile = System.getenv("JMLS_LOAD_JFR");
     jdk.jfr.Recording jfr = null;
@@ -492,47 +532,9 @@ public final class DsLoad {
       senderThreads.add(t);
       t.start();
     }
-    for (int s = 0; s < o.inFlight() && !o.sdk(); s++) {
-      Thread t = new Thread(() -> {
-        Prepared p;
-        while (sending.get() && System.nanoTime() < stopAt && (p = queue.poll()) != null) {
-          long t0 = System.nanoTime();
-          if (bases.length > 1) {
-            senderAt.put(p.message(), providerOf(bases, p.member()));
-          }
-          sentAt.put(p.message(), t0);
-          try {
-            boolean ok;
-            if (o.webSocket()) {
-              try {
-                sessions[p.group()][p.member()].post(p.message().unsafeArray()).get();
-                ok = true;
-              } catch (java.util.concurrent.ExecutionException e) {
-                ok = false;
-              }
-            } else {
-              ok = http.send(p.request(), HttpResponse.BodyHandlers.ofByteArray()).statusCode() == 200;
-            }
-            long t1 = System.nanoTime();
-            if (ok) {
-              accepted.incrementAndGet();
-              acceptedAt[providerOf(bases, p.member())].incrementAndGet();
-              expected.addAndGet(receivers - (p.member() < receivers ? 1 : 0));
-              int k = (int) acceptCount.getAndIncrement();
-              if (k < acceptLatency.length) {
-                acceptLatency[k] = t1 - t0;
-              }
-            } else {
-              refused.incrementAndGet();
-              sentAt.remove(p.message());
-            }
-          } catch (Exception e) {
-            refused.incrementAndGet();
-          }
-        }
-      }, "sender-" + s);
-      senderThreads.add(t);
-      t.start();
+    if (!o.sdk()) {
+      senderThreads.addAll(posting(o, bases, queue, sessions, http, sending, stopAt, sentAt, senderAt, accepted, acceptedAt, refused,
+          expected, receivers, acceptCount, acceptLatency));
     }
     for (Thread t : senderThreads) {
       t.join();
@@ -620,12 +622,66 @@ public final class DsLoad {
       for (int k = 0; k < bases.length; k++) {
         acceptedCounts[k] = acceptedAt[k].get();
       }
-      perNode = new PerNode(acceptedCounts, deliveredAt, cpuUsed, loaderUsed);
+      perNode = new PerNode(acceptedCounts, deliveredAt, cpuUsed, loaderUsed, o.separateDatabases());
     }
     return new Result(o.postgres() || nodes != null ? "PostgreSQL" : "SQLite", o.sdk() ? "MlsClient over WebSocket sessions" : o.webSocket() ? "WebSocket" : "HTTP", n, o.groups(), o.groups() * n, seconds, accepted.get(), refused.get(),
         delivered.get(), expected.get(), duplicates.get(), unknown.get(), fetchesInWindow, accepted.get() / seconds, deliveredInWindow.get() / seconds,
         pct(acc, 50), pct(acc, 99), pct(del, 50), pct(del, 99), several ? pct(split[0], 50) : Double.NaN, several ? pct(split[0], 99) : Double.NaN,
-        several ? pct(split[1], 50) : Double.NaN, several ? pct(split[1], 99) : Double.NaN, o.federated() ? paths : null, perNode);
+        several ? pct(split[1], 50) : Double.NaN, several ? pct(split[1], 99) : Double.NaN, o.federated() ? paths : null, perNode, o.sdk() ? 0 : o.warmupSeconds());
+  }
+
+  /**
+   * The WS and HTTP senders: {@code inFlight} threads posting prepared messages until {@code stopAt}
+   * (or the queue is empty), counting what the DS accepted; started, not joined.
+   */
+  private static List<Thread> posting(Options o, String[] bases, ConcurrentLinkedQueue<Prepared> queue,
+      org.jmls.ds.http.DsSession[][] sessions, HttpClient http, AtomicBoolean sending, long stopAt, Map<Bytes, Long> sentAt,
+      Map<Bytes, Integer> senderAt, AtomicLong accepted, AtomicLong[] acceptedAt, AtomicLong refused, AtomicLong expected,
+      int receivers, AtomicLong acceptCount, long[] acceptLatency) {
+    List<Thread> threads = new ArrayList<>();
+  for (int s = 0; s < o.inFlight(); s++) {
+    Thread t = new Thread(() -> {
+      Prepared p;
+      while (sending.get() && System.nanoTime() < stopAt && (p = queue.poll()) != null) {
+        long t0 = System.nanoTime();
+        if (bases.length > 1) {
+          senderAt.put(p.message(), providerOf(o, bases, p.group(), p.member()));
+        }
+        sentAt.put(p.message(), t0);
+        try {
+          boolean ok;
+          if (o.webSocket()) {
+            try {
+              sessions[p.group()][p.member()].post(p.message().unsafeArray()).get();
+              ok = true;
+            } catch (java.util.concurrent.ExecutionException e) {
+              ok = false;
+            }
+          } else {
+            ok = http.send(p.request(), HttpResponse.BodyHandlers.ofByteArray()).statusCode() == 200;
+          }
+          long t1 = System.nanoTime();
+          if (ok) {
+            accepted.incrementAndGet();
+            acceptedAt[providerOf(o, bases, p.group(), p.member())].incrementAndGet();
+            expected.addAndGet(receivers - (p.member() < receivers ? 1 : 0));
+            int k = (int) acceptCount.getAndIncrement();
+            if (k < acceptLatency.length) {
+              acceptLatency[k] = t1 - t0;
+            }
+          } else {
+            refused.incrementAndGet();
+            sentAt.remove(p.message());
+          }
+        } catch (Exception e) {
+          refused.incrementAndGet();
+        }
+      }
+    }, "sender-" + s);
+    threads.add(t);
+    t.start();
+  }
+    return threads;
   }
 
   /** The delivery latencies, sorted, of the messages {@code which} picks (receiver, index of its latency). */

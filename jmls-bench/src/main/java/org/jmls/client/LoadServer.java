@@ -122,8 +122,12 @@ final class LoadServer implements AutoCloseable {
     }
   }
 
-  /** {@code n} node processes on one fresh embedded PostgreSQL, without per-device rate limits. */
-  static Nodes startNodes(int n) throws Exception {
+  /**
+   * {@code n} node processes on one fresh embedded PostgreSQL, without per-device rate limits;
+   * {@code separate}: each node on a database of its own (n independent servers sharing the machine
+   * and the PostgreSQL server, nothing shared between them).
+   */
+  static Nodes startNodes(int n, boolean separate) throws Exception {
     io.zonky.test.db.postgres.embedded.EmbeddedPostgres pg = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().start();
     List<Process> started = new ArrayList<>();
     String[] bases = new String[n];
@@ -139,7 +143,7 @@ final class LoadServer implements AutoCloseable {
           opts.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile");
         }
         started.add(org.jmls.server.ServerProcess.start(opts,
-            Files.createTempDirectory("jmls-node"), port, "adm", pg.getJdbcUrl("postgres", "postgres")));
+            Files.createTempDirectory("jmls-node"), port, "adm", pg.getJdbcUrl("postgres", separate ? database(pg, "node" + (i + 1)) : "postgres")));
         bases[i] = "http://127.0.0.1:" + port;
       }
     } catch (Exception e) {
@@ -148,6 +152,13 @@ final class LoadServer implements AutoCloseable {
       throw e;
     }
     return new Nodes(pg, started, bases);
+  }
+
+  private static String database(io.zonky.test.db.postgres.embedded.EmbeddedPostgres pg, String name) throws java.sql.SQLException {
+    try (java.sql.Connection c = pg.getPostgresDatabase().getConnection(); java.sql.Statement st = c.createStatement()) {
+      st.execute("CREATE DATABASE " + name);
+    }
+    return name;
   }
 
   @Override

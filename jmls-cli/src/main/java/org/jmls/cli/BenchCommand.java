@@ -37,6 +37,10 @@ final class BenchCommand implements Runnable {
     @Option(names = "--seconds", defaultValue = "15", description = "Length of the timed phase (default ${DEFAULT-VALUE}).")
     int seconds;
 
+    @Option(names = "--warmup", defaultValue = "10", description = "Seconds of the same load before the timed phase, left out of"
+        + " the counts, so the servers run compiled code as long-running ones do (ws and http; default ${DEFAULT-VALUE}).")
+    int warmup;
+
     @Option(names = "--in-flight", defaultValue = "16", description = "Concurrent posting requests (default ${DEFAULT-VALUE}).")
     int inFlight;
 
@@ -64,10 +68,14 @@ final class BenchCommand implements Runnable {
         + " between the nodes, each device on its own. Reports each node's rates and CPU, and delivery on the sender's node and on another.")
     Integer nodes;
 
+    @Option(names = "--separate-databases", description = "With --nodes: each node on a database of its own and each group on one node,"
+        + " so nothing is shared or crosses between nodes: the most any coordination could give with N processes on this machine.")
+    boolean separateDatabases;
+
     @Override
     public Integer call() throws Exception {
-      if (nodes != null && (nodes < 1 || nodes > 16 || federated)) {
-        System.err.println("jmls bench ds: --nodes is 1 to 16, without --federated");
+      if (separateDatabases && nodes == null || nodes != null && (nodes < 1 || nodes > 16 || federated)) {
+        System.err.println("jmls bench ds: --nodes is 1 to 16, without --federated; --separate-databases needs --nodes");
         return 2;
       }
       if (batch < 1 || batch > inFlight) {
@@ -83,13 +91,13 @@ final class BenchCommand implements Runnable {
             + " --group-size must be at least --senders + --receivers");
         return 2;
       }
-      if (groupSize < 2 || groups < 1 || seconds < 1 || inFlight < 1 || senders < 1 || receivers < 1) {
+      if (groupSize < 2 || groups < 1 || seconds < 1 || warmup < 0 || inFlight < 1 || senders < 1 || receivers < 1) {
         System.err.println("jmls bench ds: sizes and counts must be positive (a group has at least 2 members)");
         return 2;
       }
       DsLoad.Result r = DsLoad.run(new DsLoad.Options(postgres, groupSize, groups, senders, receivers, seconds, inFlight, payload,
           DsLoad.Transport.valueOf(transport.toUpperCase(java.util.Locale.ROOT)), batch, step -> System.err.println("bench: " + step),
-          federated, nodes == null ? 0 : nodes));
+          federated, nodes == null ? 0 : nodes, warmup, separateDatabases));
       if (json) {
         System.out.println(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(r));
       } else {

@@ -26,7 +26,7 @@ class BenchCommandTest {
     try {
       System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
       code = new CommandLine(new Main()).execute("bench", "ds", "--groups", "2", "--group-size", "3", "--senders", "3",
-          "--receivers", "3", "--seconds", "1", "--in-flight", "4", "--transport", transport, "--json");
+          "--receivers", "3", "--seconds", "1", "--warmup", "1", "--in-flight", "4", "--transport", transport, "--json");
     } finally {
       System.setOut(old);
     }
@@ -41,6 +41,9 @@ class BenchCommandTest {
     assertEquals(0L, ((Number) r.get("duplicates")).longValue(), text);
     assertEquals(0L, ((Number) r.get("unknown")).longValue(), text);
     assertEquals(transport.equals("ws") ? "WebSocket" : "HTTP", r.get("transport"));
+    // The warm-up's messages are delivered and left out: the counts are of the timed phase alone.
+    assertEquals(1, ((Number) r.get("warmupSeconds")).intValue(), text);
+    assertTrue(((Number) r.get("seconds")).doubleValue() < 1.9, text);
   }
 
   /**
