@@ -9,8 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.jmls.Bytes;
 import org.jmls.MlsException;
 import org.jmls.ValidationException;
@@ -21,8 +19,7 @@ import org.jmls.ds.GroupDirectory.Kind;
  * Application messages, batched: one writer thread commits whatever has gathered (up to {@value
  * #BATCH}) in one transaction, each message checked on its own (member, epoch window) so one refusal
  * does not affect the others. Each message is one log row whatever its group's size; each group
- * written in a batch gets one update of its last sequence. The thread stops when idle and starts
- * again with the next message.
+ * written in a batch gets one update of its last sequence ({@link Batches}: one writer thread).
  */
 final class ApplicationWriter {
   /** Most application messages written in one transaction. */
@@ -43,8 +40,7 @@ final class ApplicationWriter {
 
   private final OrderedWrites writes;
   private final Groups groups;
-  private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-  private Thread thread;
+  private final Batches<Pending> pending = new Batches<>("jmls-ds-writer", BATCH, this::writeBatch);
 
   ApplicationWriter(OrderedWrites writes, Groups groups) {
     this.writes = writes;
@@ -54,62 +50,32 @@ final class ApplicationWriter {
   /** Queues {@code message} (a PrivateMessage of application content); completes when stored or refused. */
   CompletableFuture<Void> submit(String sender, Bytes gid, long epoch, byte[] message) {
     Pending p = new Pending(sender, gid, epoch, message, new CompletableFuture<>());
-    queue.add(p);
-    synchronized (this) {
-      if (thread == null) {
-        thread = new Thread(this::loop, "jmls-ds-writer");
-        thread.setDaemon(true);
-        thread.start();
-      }
-    }
+    pending.submit(p);
     return p.done();
   }
 
-  private void loop() {
-    List<Pending> batch = new ArrayList<>();
-    while (true) {
-      batch.clear();
-      try {
-        Pending first = queue.poll(5, TimeUnit.SECONDS);
-        if (first == null) {
-          synchronized (this) {
-            if (queue.isEmpty()) {
-              thread = null;
-              return;
-            }
-          }
-          continue;
-        }
-        batch.add(first);
-      } catch (InterruptedException e) {
-        synchronized (this) {
-          thread = null;
-        }
-        return;
-      }
-      queue.drainTo(batch, BATCH - 1);
-      Map<Pending, MlsException> refused = new HashMap<>();
-      try {
-        writes.run((c, appended) -> {
-          refused.clear();
-          // Posts that came while this transaction waited for the append lock (other nodes were
-          // appending) join it: with several nodes the wait is the common case, and one larger
-          // batch per turn keeps throughput up.
-          queue.drainTo(batch, BATCH - batch.size());
-          write(c, batch, refused, appended);
-          return null;
-        });
-      } catch (SQLException | RuntimeException e) {
-        batch.forEach(p -> p.done().completeExceptionally(e));
-        continue;
-      }
-      for (Pending p : batch) {
-        MlsException why = refused.get(p);
-        if (why != null) {
-          p.done().completeExceptionally(why);
-        } else {
-          p.done().complete(null);
-        }
+  private void writeBatch(List<Pending> batch) {
+    Map<Pending, MlsException> refused = new HashMap<>();
+    try {
+      writes.run((c, appended) -> {
+        refused.clear();
+        // Posts that came while this transaction waited for the append lock (other nodes were
+        // appending) join it: with several nodes the wait is the common case, and one larger
+        // batch per turn keeps throughput up.
+        pending.topUp(batch);
+        write(c, batch, refused, appended);
+        return null;
+      });
+    } catch (SQLException | RuntimeException e) {
+      batch.forEach(p -> p.done().completeExceptionally(e));
+      return;
+    }
+    for (Pending p : batch) {
+      MlsException why = refused.get(p);
+      if (why != null) {
+        p.done().completeExceptionally(why);
+      } else {
+        p.done().complete(null);
       }
     }
   }

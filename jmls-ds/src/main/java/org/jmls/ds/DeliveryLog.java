@@ -250,47 +250,6 @@ final class DeliveryLog {
   }
 
   /**
-   * Moves {@code client}'s cursor to {@code upto} (never back, never past the last sequence handed
-   * out), deletes its own queued items up to there and the membership windows it has read to their
-   * end. Returns how far the cursor moved (in sequence numbers).
-   */
-  static long ack(Connection c, String client, long upto) throws SQLException {
-    long target = Math.min(upto, last(c));
-    long before = cursor(c, client);
-    if (target <= before) {
-      return 0;
-    }
-    try (PreparedStatement u = c.prepareStatement("UPDATE ds_cursors SET acked = ? WHERE client_id = ?")) {
-      u.setLong(1, target);
-      u.setString(2, client);
-      if (u.executeUpdate() == 0) {
-        try (PreparedStatement ins = c.prepareStatement("INSERT INTO ds_cursors (client_id, acked) VALUES (?, ?)")) {
-          ins.setString(1, client);
-          ins.setLong(2, target);
-          ins.executeUpdate();
-        }
-      }
-    }
-    try (PreparedStatement d = c.prepareStatement("DELETE FROM ds_queue WHERE client_id = ? AND seq <= ?")) {
-      d.setString(1, client);
-      d.setLong(2, target);
-      d.executeUpdate();
-    }
-    try (PreparedStatement d = c.prepareStatement("DELETE FROM ds_expired WHERE client_id = ? AND upto_seq <= ?")) {
-      d.setString(1, client);
-      d.setLong(2, target);
-      d.executeUpdate();
-    }
-    try (PreparedStatement d = c.prepareStatement(
-        "DELETE FROM ds_group_members WHERE client_id = ? AND until_seq IS NOT NULL AND until_seq <= ?")) {
-      d.setString(1, client);
-      d.setLong(2, target);
-      d.executeUpdate();
-    }
-    return target - before;
-  }
-
-  /**
    * Pruning. Entries older than {@code cutoff} (epoch seconds) go, and each device that had not
    * read one of them (see {@link #expired}) is marked; then, per group, every entry that all
    * its readers (members and departed devices still reading to their window's end) have passed.

@@ -123,6 +123,7 @@ public final class GroupDirectory {
   final TreeService trees;
   private final OrderedWrites writes;
   private final ApplicationWriter writer;
+  private final Acknowledgements acks;
   private final Federated federated;
   private final CommitCheck checks = new CommitCheck(this);
   private volatile GroupRelay relay;
@@ -133,6 +134,7 @@ public final class GroupDirectory {
     this.writes = new OrderedWrites(db);
     this.federated = new Federated(db, writes);
     this.trees = new TreeService(services);
+    this.acks = new Acknowledgements(db);
     this.writer = new ApplicationWriter(writes, new ApplicationWriter.Groups() {
       @Override
       public Map<Bytes, Long> epochs(Connection c, java.util.Collection<Bytes> gids) throws SQLException {
@@ -516,9 +518,13 @@ public final class GroupDirectory {
   }
 
   private static long await(CompletableFuture<Void> f) throws SQLException, MlsException {
+    awaitValue(f);
+    return 0;
+  }
+
+  private static <T> T awaitValue(CompletableFuture<T> f) throws SQLException, MlsException {
     try {
-      f.get();
-      return 0;
+      return f.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new SQLException("interrupted while waiting for the write", e);
@@ -569,7 +575,11 @@ public final class GroupDirectory {
 
   /** Moves {@code client}'s cursor to {@code uptoSeq}; returns how far it moved (in sequence numbers). */
   public long ack(String client, long uptoSeq) throws SQLException {
-    return db.transaction(c -> DeliveryLog.ack(c, client, uptoSeq));
+    try {
+      return awaitValue(acks.submit(client, uptoSeq));
+    } catch (MlsException e) {
+      throw new IllegalStateException("an acknowledgement is never refused", e);
+    }
   }
 
   /** One entry of a group's handshake log. */
