@@ -158,6 +158,57 @@ class DeliveryLogTest {
     }
   }
 
+  /**
+   * Acknowledgements from many threads at once share transactions, yet each answers as if they ran
+   * one after another: for each device the moves add up to its final cursor, which is the highest
+   * acknowledged, and a device's acknowledgements do not move another's cursor.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgres"})
+  void concurrentAcknowledgements_addUp_perDevice(String db) throws Exception {
+    try (Database d = Databases.freshWith(db, "db/ds")) {
+      KeyPackageDirectory dir = new KeyPackageDirectory(d, S);
+      GroupDirectory groups = new GroupDirectory(d, S);
+      GroupDirectoryTest.Device[] devices = GroupDirectoryTest.formGroup(dir, groups, 4, false);
+      for (int i = 0; i < 40; i++) {
+        groups.post(devices[0].id, devices[0].group.encrypt(("m" + i).getBytes(), new byte[0]));
+      }
+      List<GroupDirectory.Delivery> all = groups.fetch(devices[1].id, 0, 100);
+      assertEquals(40, all.size());
+      java.util.Map<String, Long> before = new java.util.HashMap<>();
+      for (int k = 1; k <= 3; k++) {
+        String id = devices[k].id;
+        before.put(id, d.transaction(c -> DeliveryLog.cursor(c, id)));
+      }
+      java.util.Map<String, Long> highest = new java.util.HashMap<>(before);
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+      try {
+        List<java.util.concurrent.Future<Long>> moves = new ArrayList<>();
+        List<String> who = new ArrayList<>();
+        java.util.Random random = new java.util.Random(7);
+        for (int i = 0; i < 300; i++) {
+          String client = devices[1 + random.nextInt(3)].id;
+          long upto = all.get(random.nextInt(all.size())).seq();
+          who.add(client);
+          highest.merge(client, upto, Math::max);
+          moves.add(pool.submit(() -> groups.ack(client, upto)));
+        }
+        java.util.Map<String, Long> moved = new java.util.HashMap<>();
+        for (int i = 0; i < moves.size(); i++) {
+          moved.merge(who.get(i), moves.get(i).get(), Long::sum);
+        }
+        for (String id : before.keySet()) {
+          long cursor = d.transaction(c -> DeliveryLog.cursor(c, id));
+          assertEquals(highest.get(id), cursor, "the cursor is the highest acknowledged, for " + id);
+          assertEquals(cursor - before.get(id), moved.getOrDefault(id, 0L), "the moves add up to the cursor, for " + id);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      assertEquals(0, groups.ack(devices[1].id, all.get(0).seq()), "a cursor never moves back");
+    }
+  }
+
   /** Retention deletes what a device never read; the device is told which groups it fell behind in. */
   @Test
   void retention_deletesUnread_andTellsTheDevice() throws Exception {
