@@ -137,6 +137,17 @@ class DeliveryLogTest {
     }
   }
 
+  /** Posts {@code n} messages from the first device; what the second is handed (all of them). */
+  private static List<GroupDirectory.Delivery> postedAndFetched(GroupDirectory groups, GroupDirectoryTest.Device[] devices, int n)
+      throws Exception {
+    for (int i = 0; i < n; i++) {
+      groups.post(devices[0].id, devices[0].group.encrypt(("m" + i).getBytes(), new byte[0]));
+    }
+    List<GroupDirectory.Delivery> all = groups.fetch(devices[1].id, 0, 100);
+    assertEquals(n, all.size());
+    return all;
+  }
+
   /** The cursor is the DS's: a device that asks from the start again gets nothing it acknowledged, and nothing twice. */
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "postgres"})
@@ -145,11 +156,7 @@ class DeliveryLogTest {
       KeyPackageDirectory dir = new KeyPackageDirectory(d, S);
       GroupDirectory groups = new GroupDirectory(d, S);
       GroupDirectoryTest.Device[] devices = GroupDirectoryTest.formGroup(dir, groups, 2, false);
-      for (int i = 0; i < 5; i++) {
-        groups.post(devices[0].id, devices[0].group.encrypt(("m" + i).getBytes(), new byte[0]));
-      }
-      List<GroupDirectory.Delivery> all = groups.fetch(devices[1].id, 0, 100);
-      assertEquals(5, all.size());
+      List<GroupDirectory.Delivery> all = postedAndFetched(groups, devices, 5);
       groups.ack(devices[1].id, all.get(2).seq());
       assertEquals(all.subList(3, 5).stream().map(GroupDirectory.Delivery::seq).toList(),
           groups.fetch(devices[1].id, 0, 100).stream().map(GroupDirectory.Delivery::seq).toList());
@@ -170,11 +177,7 @@ class DeliveryLogTest {
       KeyPackageDirectory dir = new KeyPackageDirectory(d, S);
       GroupDirectory groups = new GroupDirectory(d, S);
       GroupDirectoryTest.Device[] devices = GroupDirectoryTest.formGroup(dir, groups, 4, false);
-      for (int i = 0; i < 40; i++) {
-        groups.post(devices[0].id, devices[0].group.encrypt(("m" + i).getBytes(), new byte[0]));
-      }
-      List<GroupDirectory.Delivery> all = groups.fetch(devices[1].id, 0, 100);
-      assertEquals(40, all.size());
+      List<GroupDirectory.Delivery> all = postedAndFetched(groups, devices, 40);
       java.util.Map<String, Long> before = new java.util.HashMap<>();
       for (int k = 1; k <= 3; k++) {
         String id = devices[k].id;
