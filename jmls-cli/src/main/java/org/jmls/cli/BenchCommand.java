@@ -37,9 +37,18 @@ final class BenchCommand implements Runnable {
     @Option(names = "--seconds", defaultValue = "15", description = "Length of the timed phase (default ${DEFAULT-VALUE}).")
     int seconds;
 
-    @Option(names = "--warmup", defaultValue = "10", description = "Seconds of the same load before the timed phase, left out of"
-        + " the counts, so the servers run compiled code as long-running ones do (ws and http; default ${DEFAULT-VALUE}).")
-    int warmup;
+    @Option(names = "--warmup", description = "Seconds of the same load before the timed phase, left out of the counts, so the"
+        + " servers run compiled code as long-running ones do (ws and http; default 10, or 60 with --nodes 2 or more: several"
+        + " server JVMs sharing a few cores take over a minute to compile).")
+    Integer warmup;
+
+    /**
+     * The warm-up when none is given: with several node processes on a few cores each JVM's compiler
+     * gets a share of them and was measured busy for over a minute (BENCHMARKS.md, issue 17).
+     */
+    static int defaultWarmup(Integer nodes) {
+      return nodes != null && nodes > 1 ? 60 : 10;
+    }
 
     @Option(names = "--in-flight", defaultValue = "16", description = "Concurrent posting requests (default ${DEFAULT-VALUE}).")
     int inFlight;
@@ -91,6 +100,7 @@ final class BenchCommand implements Runnable {
             + " --group-size must be at least --senders + --receivers");
         return 2;
       }
+      int warmup = this.warmup != null ? this.warmup : defaultWarmup(nodes);
       if (groupSize < 2 || groups < 1 || seconds < 1 || warmup < 0 || inFlight < 1 || senders < 1 || receivers < 1) {
         System.err.println("jmls bench ds: sizes and counts must be positive (a group has at least 2 members)");
         return 2;

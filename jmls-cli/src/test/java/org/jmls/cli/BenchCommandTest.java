@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
@@ -17,6 +18,17 @@ import picocli.CommandLine;
  * accounts for every message (all delivered, none twice, none unknown; the exit code says so too).
  */
 class BenchCommandTest {
+  /** Without --warmup: 10 s for one server, 60 s for several node processes (their compilers share the cores). */
+  @Test
+  void warmup_default_longerForSeveralNodes() {
+    assertEquals(10, BenchCommand.Ds.defaultWarmup(null));
+    assertEquals(10, BenchCommand.Ds.defaultWarmup(1));
+    assertEquals(60, BenchCommand.Ds.defaultWarmup(3));
+    CommandLine.ParseResult given = new CommandLine(new Main()).parseArgs("bench", "ds", "--nodes", "3", "--warmup", "5");
+    BenchCommand.Ds ds = (BenchCommand.Ds) given.subcommand().subcommand().commandSpec().userObject();
+    assertEquals(5, ds.warmup, "a given --warmup is kept");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"ws", "http"})
   void dsLoad_smallRun_deliversEverythingExactlyOnce(String transport) throws Exception {
