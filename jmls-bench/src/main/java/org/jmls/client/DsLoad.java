@@ -74,14 +74,7 @@ public final class DsLoad {
     public String summary() {
       if (perNode != null) {
         int count = perNode.accepted().length;
-        boolean separate = perNode.separateDatabases();
-        // With separate databases every group lives on one node: no delivery crosses nodes, nothing to split.
-        StringBuilder b = new StringBuilder(count == 1 ? "; 1 node (a server process) on PostgreSQL"
-            : separate ? String.format(java.util.Locale.ROOT, "; %d nodes (server processes) on one PostgreSQL, each on its own database,"
-                + " each group on one node", count)
-            : String.format(java.util.Locale.ROOT, "; %d nodes (server processes) on one PostgreSQL: delivery on the sender's node"
-                + " p50 %.1f ms p99 %.1f ms, on another node p50 %.1f ms p99 %.1f ms", count, localDeliveryP50Ms, localDeliveryP99Ms,
-                crossDeliveryP50Ms, crossDeliveryP99Ms));
+        StringBuilder b = new StringBuilder(nodesSummary(count, perNode.separateDatabases()));
         for (int k = 0; k < perNode.accepted().length; k++) {
           b.append(String.format(java.util.Locale.ROOT, "; node %d: accepted %.0f msg/s, delivered %.0f/s, CPU %.1f s", k + 1,
               perNode.accepted()[k] / seconds, perNode.delivered()[k] / seconds, perNode.cpuSeconds()[k]));
@@ -90,6 +83,19 @@ public final class DsLoad {
         return baseSummary() + b;
       }
       return baseSummary() + (Double.isNaN(crossDeliveryP50Ms) ? "" : federationSummary());
+    }
+
+    private String nodesSummary(int count, boolean separate) {
+      if (count == 1) {
+        return "; 1 node (a server process) on PostgreSQL";
+      }
+      if (separate) { // every group lives on one node: no delivery crosses nodes, nothing to split
+        return String.format(java.util.Locale.ROOT, "; %d nodes (server processes) on one PostgreSQL, each on its own database,"
+            + " each group on one node", count);
+      }
+      return String.format(java.util.Locale.ROOT, "; %d nodes (server processes) on one PostgreSQL: delivery on the sender's node"
+          + " p50 %.1f ms p99 %.1f ms, on another node p50 %.1f ms p99 %.1f ms", count, localDeliveryP50Ms, localDeliveryP99Ms,
+          crossDeliveryP50Ms, crossDeliveryP99Ms);
     }
 
     private String federationSummary() {

@@ -60,12 +60,12 @@ final class Acknowledgements {
   private static long[] write(Connection c, List<Pending> batch) throws SQLException {
     long last = DeliveryLog.last(c);
     // Sorted by device, so two nodes' batches take row locks in one order (no deadlock between them).
-    TreeMap<String, Long> before = new TreeMap<>();
+    TreeMap<String, Long> cursor = new TreeMap<>();
     for (Pending p : batch) {
-      before.put(p.client(), 0L);
+      cursor.put(p.client(), 0L);
     }
-    Map<String, Boolean> stored = cursors(c, before);
-    Map<String, Long> cursor = new HashMap<>(before);
+    Map<String, Long> stored = cursors(c, List.copyOf(cursor.keySet()));
+    cursor.putAll(stored);
     long[] moved = new long[batch.size()];
     for (int i = 0; i < batch.size(); i++) {
       Pending p = batch.get(i);
@@ -76,47 +76,34 @@ final class Acknowledgements {
         cursor.put(p.client(), target);
       }
     }
-    List<String> changed = new ArrayList<>();
-    for (String client : before.keySet()) {
-      if (cursor.get(client) > before.get(client)) {
-        changed.add(client);
+    List<Map.Entry<String, Long>> changed = new ArrayList<>();
+    for (Map.Entry<String, Long> e : cursor.entrySet()) {
+      if (e.getValue() > stored.getOrDefault(e.getKey(), 0L)) {
+        changed.add(e);
       }
     }
     if (changed.isEmpty()) {
       return moved;
     }
     try (PreparedStatement u = c.prepareStatement("UPDATE ds_cursors SET acked = ? WHERE client_id = ?");
-        PreparedStatement ins = c.prepareStatement("INSERT INTO ds_cursors (client_id, acked) VALUES (?, ?)")) {
-      boolean inserts = false;
-      boolean updates = false;
-      for (String client : changed) {
-        if (stored.containsKey(client)) {
-          u.setLong(1, cursor.get(client));
-          u.setString(2, client);
-          u.addBatch();
-          updates = true;
-        } else {
-          ins.setString(1, client);
-          ins.setLong(2, cursor.get(client));
-          ins.addBatch();
-          inserts = true;
-        }
+        PreparedStatement ins = c.prepareStatement("INSERT INTO ds_cursors (acked, client_id) VALUES (?, ?)")) {
+      for (Map.Entry<String, Long> e : changed) {
+        PreparedStatement s = stored.containsKey(e.getKey()) ? u : ins;
+        s.setLong(1, e.getValue());
+        s.setString(2, e.getKey());
+        s.addBatch();
       }
-      if (updates) {
-        u.executeBatch();
-      }
-      if (inserts) {
-        ins.executeBatch();
-      }
+      u.executeBatch();
+      ins.executeBatch();
     }
     for (String sql : new String[] {
         "DELETE FROM ds_queue WHERE client_id = ? AND seq <= ?",
         "DELETE FROM ds_expired WHERE client_id = ? AND upto_seq <= ?",
         "DELETE FROM ds_group_members WHERE client_id = ? AND until_seq IS NOT NULL AND until_seq <= ?"}) {
       try (PreparedStatement d = c.prepareStatement(sql)) {
-        for (String client : changed) {
-          d.setString(1, client);
-          d.setLong(2, cursor.get(client));
+        for (Map.Entry<String, Long> e : changed) {
+          d.setString(1, e.getKey());
+          d.setLong(2, e.getValue());
           d.addBatch();
         }
         d.executeBatch();
@@ -126,13 +113,12 @@ final class Acknowledgements {
   }
 
   /**
-   * Fills {@code at} with each device's stored cursor; returns which devices have a row. (The
-   * transaction is serializable: a concurrent acknowledgement of the same device on another node
-   * makes one of the two retry, reading the moved value.)
+   * The stored cursors of {@code clients} (a device without one is absent). The transaction is
+   * serializable: a concurrent acknowledgement of the same device on another node makes one of the
+   * two retry, reading the moved value.
    */
-  private static Map<String, Boolean> cursors(Connection c, TreeMap<String, Long> at) throws SQLException {
-    Map<String, Boolean> stored = new HashMap<>();
-    List<String> clients = new ArrayList<>(at.keySet());
+  private static Map<String, Long> cursors(Connection c, List<String> clients) throws SQLException {
+    Map<String, Long> stored = new HashMap<>();
     for (int from = 0; from < clients.size(); from += 100) {
       List<String> part = clients.subList(from, Math.min(clients.size(), from + 100));
       String marks = String.join(",", java.util.Collections.nCopies(part.size(), "?"));
@@ -142,8 +128,7 @@ final class Acknowledgements {
         }
         try (ResultSet rs = q.executeQuery()) {
           while (rs.next()) {
-            at.put(rs.getString(1), rs.getLong(2));
-            stored.put(rs.getString(1), true);
+            stored.put(rs.getString(1), rs.getLong(2));
           }
         }
       }
