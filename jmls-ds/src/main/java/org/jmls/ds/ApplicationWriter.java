@@ -54,18 +54,40 @@ final class ApplicationWriter {
     return p.done();
   }
 
+  /** A group's epoch moved between the checks and the append lock ({@link LogAppend}): the batch is checked again under the lock. */
+  private static final class EpochMoved extends RuntimeException {
+    EpochMoved() {
+      super(null, null, false, false);
+    }
+  }
+
   private void writeBatch(List<Pending> batch) {
     Map<Pending, MlsException> refused = new HashMap<>();
     try {
-      writes.run((c, appended) -> {
-        refused.clear();
-        // Posts that came while this transaction waited for the append lock (other nodes were
-        // appending) join it: with several nodes the wait is the common case, and one larger
-        // batch per turn keeps throughput up.
+      boolean written = false;
+      if (writes.late()) {
         pending.topUp(batch);
-        write(c, batch, refused, appended);
-        return null;
-      });
+        try {
+          written = writes.runLate((c, appended, cluster) -> {
+            refused.clear();
+            writeLate(c, batch, refused, appended, cluster);
+            return true;
+          });
+        } catch (EpochMoved e) {
+          // rolled back whole: the usual way below, the lock first
+        }
+      }
+      if (!written) {
+        writes.run((c, appended) -> {
+          refused.clear();
+          // Posts that came while this transaction waited for the append lock (other nodes were
+          // appending) join it: with several nodes the wait is the common case, and one larger
+          // batch per turn keeps throughput up.
+          pending.topUp(batch);
+          write(c, batch, refused, appended);
+          return null;
+        });
+      }
     } catch (SQLException | RuntimeException e) {
       batch.forEach(p -> p.done().completeExceptionally(e));
       return;
@@ -80,8 +102,11 @@ final class ApplicationWriter {
     }
   }
 
-  private void write(Connection c, List<Pending> batch, Map<Pending, MlsException> refused, List<Appended> appended)
-      throws SQLException {
+  /** The messages of a batch that may be appended, with their readers, and their groups' epochs. */
+  private record Checked(List<Pending> accepted, List<Set<String>> readers, Map<Bytes, Long> epochs) {}
+
+  /** Checks each message of {@code batch} on its own (group, member, epoch window); those refused go to {@code refused}. */
+  private Checked check(Connection c, List<Pending> batch, Map<Pending, MlsException> refused) throws SQLException {
     Set<Bytes> named = new java.util.HashSet<>();
     for (Pending p : batch) {
       named.add(p.gid());
@@ -89,6 +114,7 @@ final class ApplicationWriter {
     Map<Bytes, Long> epochs = groups.epochs(c, named); // one query for the batch, not one per group
     List<Pending> accepted = new ArrayList<>();
     List<Set<String>> readers = new ArrayList<>();
+    Map<Bytes, Long> used = new HashMap<>();
     for (Pending p : batch) {
       long current = epochs.getOrDefault(p.gid(), -1L);
       if (current < 0) {
@@ -107,7 +133,39 @@ final class ApplicationWriter {
       }
       accepted.add(p);
       readers.add(members);
+      used.put(p.gid(), current);
     }
+    return new Checked(accepted, readers, used);
+  }
+
+  /** PostgreSQL: checks before the append lock, then appends in one statement ({@link LogAppend}). */
+  private void writeLate(Connection c, List<Pending> batch, Map<Pending, MlsException> refused, List<Appended> appended,
+      ClusterAppends cluster) throws SQLException {
+    Checked checked = check(c, batch, refused);
+    if (checked.accepted().isEmpty()) {
+      return;
+    }
+    List<LogAppend.Entry> entries = new ArrayList<>();
+    List<Appended> relative = new ArrayList<>();
+    for (int i = 0; i < checked.accepted().size(); i++) {
+      Pending p = checked.accepted().get(i);
+      entries.add(new LogAppend.Entry(p.gid(), p.epoch(), p.sender(), p.message()));
+      relative.add(new Appended(i, p.gid(), Kind.APPLICATION, p.sender(), Bytes.wrap(p.message()), checked.readers().get(i)));
+    }
+    long first = LogAppend.applications(c, entries, checked.epochs(), groups.now(), cluster == null ? null : cluster.notice(relative));
+    if (first < 0) {
+      throw new EpochMoved();
+    }
+    for (Appended a : relative) {
+      appended.add(new Appended(first + a.seq(), a.groupId(), a.kind(), a.sender(), a.message(), a.readers()));
+    }
+  }
+
+  private void write(Connection c, List<Pending> batch, Map<Pending, MlsException> refused, List<Appended> appended)
+      throws SQLException {
+    Checked checked = check(c, batch, refused);
+    List<Pending> accepted = checked.accepted();
+    List<Set<String>> readers = checked.readers();
     if (accepted.isEmpty()) {
       return;
     }

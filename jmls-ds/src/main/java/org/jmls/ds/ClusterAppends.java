@@ -100,8 +100,19 @@ public final class ClusterAppends {
   void publish(Connection c, List<Appended> appended) throws SQLException {
     long[] range = range(appended);
     String head = range[0] + " " + range[1];
-    String inline = inline(appended, ClusterBus.MAX_DATA - head.length() - 1);
+    String inline = inline(appended, range[0], ClusterBus.MAX_DATA - head.length() - 1);
     bus.publish(c, TOPIC, inline == null ? head : head + " " + inline);
+  }
+
+  /**
+   * For a statement that numbers its entries itself ({@link LogAppend}) and notifies with {@code
+   * pg_notify(channel, before || first || ' ' || last || after)}: {channel, before, after}, where
+   * {@code relative} holds the entries numbered from 0 (their offsets from the first number).
+   */
+  String[] notice(List<Appended> relative) {
+    String[] n = bus.notification(TOPIC);
+    String inline = inline(relative, 0, ClusterBus.MAX_DATA - 2 * 20 - 2); // room for two numbers of up to 20 characters
+    return new String[] {n[0], n[1], inline == null ? "" : " " + inline};
   }
 
   /** This node's appending transaction committed: its entries are announced in turn. */
@@ -133,7 +144,10 @@ public final class ClusterAppends {
     } catch (NumberFormatException e) {
       return;
     }
-    List<Appended> carried = f.length == 3 ? inlined(f[2], null) : null;
+    if (first > last) {
+      return;
+    }
+    List<Appended> carried = f.length == 3 ? inlined(f[2], first, last, null) : null;
     offer(first, last, carried);
   }
 
@@ -216,11 +230,11 @@ public final class ClusterAppends {
 
   /**
    * The entries themselves, when they fit in a notification (small messages to small groups, the
-   * common case): the other nodes then need not read them back. Base64 of, per entry: uint64 seq,
-   * uint8 kind code, group_id&lt;V&gt;, sender&lt;V&gt;, message&lt;V&gt;, uint16 count, then each
+   * common case): the other nodes then need not read them back. Base64 of, per entry: uint32 offset
+   * of its seq from {@code first} (so a statement can write it before it knows its numbers), uint8 kind code, group_id&lt;V&gt;, sender&lt;V&gt;, message&lt;V&gt;, uint16 count, then each
    * reader&lt;V&gt;. Null when they do not fit in {@code room} characters.
    */
-  static String inline(List<Appended> appended, int room) {
+  static String inline(List<Appended> appended, long first, int room) {
     long estimate = 0;
     for (Appended a : appended) {
       estimate += 16 + a.groupId().length() + a.sender().length() + a.message().length();
@@ -233,7 +247,11 @@ public final class ClusterAppends {
     }
     org.jmls.codec.TlsWriter w = new org.jmls.codec.TlsWriter((int) estimate + 64);
     for (Appended a : appended) {
-      w.u64(a.seq()).u8(a.kind().code).opaque(a.groupId()).opaque(a.sender().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+      long offset = a.seq() - first;
+      if (offset < 0 || offset > 0xFFFFFFFFL) {
+        return null;
+      }
+      w.u32((int) offset).u8(a.kind().code).opaque(a.groupId()).opaque(a.sender().getBytes(java.nio.charset.StandardCharsets.UTF_8))
           .opaque(a.message()).u16(a.readers().size());
       for (String r : a.readers()) {
         w.opaque(r.getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -243,13 +261,19 @@ public final class ClusterAppends {
     return out.length() <= room ? out : null;
   }
 
-  /** The entries of {@link #inline}, with their readers narrowed to {@code here} (null: all); null when the data does not decode. */
-  static List<Appended> inlined(String data, Set<String> here) {
+  /**
+   * The entries of {@link #inline} numbered from {@code first}, with their readers narrowed to {@code
+   * here} (null: all); null when the data does not decode or numbers an entry above {@code last}.
+   */
+  static List<Appended> inlined(String data, long first, long last, Set<String> here) {
     try {
       org.jmls.codec.TlsReader r = new org.jmls.codec.TlsReader(java.util.Base64.getDecoder().decode(data));
       List<Appended> out = new ArrayList<>();
       while (r.remaining() > 0) {
-        long seq = r.u64();
+        long seq = first + Integer.toUnsignedLong(r.u32());
+        if (seq > last) {
+          return null;
+        }
         Kind kind = Kind.of(r.u8());
         Bytes gid = r.opaque();
         String sender = new String(r.opaque().unsafeArray(), java.nio.charset.StandardCharsets.UTF_8);

@@ -55,18 +55,49 @@ final class OrderedWrites {
 
   /** Runs {@code work} in a transaction; after it committed, announces what it appended. */
   <T> T run(Work<T> work) throws SQLException {
+    return append((shared, appended) -> db.lockedTransaction(LOCK, c -> {
+      appended.clear();
+      T result = work.run(c, appended);
+      if (shared != null && !appended.isEmpty()) {
+        shared.publish(c, appended); // the other nodes hear of it at commit
+      }
+      return result;
+    }));
+  }
+
+  /** PostgreSQL work that takes the append lock itself, late ({@link LogAppend}), and tells the other nodes itself. */
+  @FunctionalInterface
+  interface LateWork<T> {
+    /** {@code cluster} is null when no other node shares the database. */
+    T run(java.sql.Connection c, List<Appended> appended, ClusterAppends cluster) throws SQLException;
+  }
+
+  /**
+   * Like {@link #run}, for work whose checks run before it takes the append lock (see {@link
+   * Database#lateLockedTransaction}): with several nodes, one node checks while another appends.
+   */
+  <T> T runLate(LateWork<T> work) throws SQLException {
+    return append((shared, appended) -> db.lateLockedTransaction(c -> {
+      appended.clear();
+      return work.run(c, appended, shared);
+    }));
+  }
+
+  /** Whether {@link #runLate} may be used: the database is PostgreSQL. */
+  boolean late() {
+    return db.dialect() == Database.Dialect.POSTGRESQL;
+  }
+
+  private interface Transaction<T> {
+    T run(ClusterAppends shared, List<Appended> appended) throws SQLException;
+  }
+
+  private <T> T append(Transaction<T> transaction) throws SQLException {
     List<Appended> appended = new ArrayList<>();
     ClusterAppends shared = cluster;
     lock.lock();
     try {
-      T out = db.lockedTransaction(LOCK, c -> {
-        appended.clear();
-        T result = work.run(c, appended);
-        if (shared != null && !appended.isEmpty()) {
-          shared.publish(c, appended); // the other nodes hear of it at commit
-        }
-        return result;
-      });
+      T out = transaction.run(shared, appended);
       if (!appended.isEmpty()) {
         List<Appended> done = List.copyOf(appended);
         if (shared != null) {

@@ -161,6 +161,18 @@ public final class ClusterBus implements AutoCloseable {
     });
   }
 
+  /**
+   * The channel and the start of a notification of {@code topic} from this process, for a statement
+   * that calls {@code pg_notify(channel, start || data)} itself, the data computed in it (see {@link
+   * #publish(Connection, String, String)} for the limits, which the caller keeps).
+   */
+  public String[] notification(String topic) {
+    if (db == null) {
+      throw new IllegalStateException("a local bus has no transaction to publish in");
+    }
+    return new String[] {CHANNEL, payload(topic, "")};
+  }
+
   private String payload(String topic, String data) {
     if (topic.indexOf(' ') >= 0 || data.getBytes(StandardCharsets.UTF_8).length > MAX_DATA) {
       throw new IllegalArgumentException("a cluster message is a topic without spaces and at most " + MAX_DATA + " bytes of data");

@@ -94,7 +94,11 @@ public final class Database implements AutoCloseable {
     cfg.setPoolName("jmls-postgres-" + schemaFor(migrations));
     HikariDataSource ds = new HikariDataSource(cfg);
     Database db = new Database(ds, Dialect.POSTGRESQL, ds::close, migrations);
-    db.dedicated = ignored -> java.sql.DriverManager.getConnection(jdbcUrl, user, password);
+    db.dedicated = ignored -> {
+      Connection c = java.sql.DriverManager.getConnection(jdbcUrl, user, password);
+      c.setSchema(schemaFor(migrations)); // the pool's schema: a dedicated connection reads the same tables
+      return c;
+    };
     return db;
   }
 
@@ -122,7 +126,7 @@ public final class Database implements AutoCloseable {
 
   /** Runs {@code work} in a transaction, retrying transient conflicts up to 20 times. */
   public <T> T transaction(Work<T> work) throws SQLException {
-    return transaction(null, work);
+    return transaction(false, null, work);
   }
 
   /**
@@ -134,16 +138,26 @@ public final class Database implements AutoCloseable {
    * writers all take the same lock. On SQLite (one writer connection) the lock is not needed.
    */
   public <T> T lockedTransaction(String lockQuery, Work<T> work) throws SQLException {
-    return transaction(lockQuery, work);
+    return transaction(true, lockQuery, work);
   }
 
-  private <T> T transaction(String lockQuery, Work<T> work) throws SQLException {
+  /**
+   * Like {@link #lockedTransaction}, for work that takes the row lock itself, with the statement that
+   * writes under it, as late as it can: what it reads before (at READ COMMITTED, each statement sees
+   * what committed before it began) it must check again under the lock, or make the writing
+   * statement conditional on it.
+   */
+  public <T> T lateLockedTransaction(Work<T> work) throws SQLException {
+    return transaction(true, null, work);
+  }
+
+  private <T> T transaction(boolean readCommitted, String lockQuery, Work<T> work) throws SQLException {
     SQLException last = null;
     for (int attempt = 0; attempt < 20; attempt++) {
       try (Connection c = dataSource.getConnection()) {
         c.setAutoCommit(false);
         if (dialect == Dialect.POSTGRESQL) {
-          c.setTransactionIsolation(lockQuery == null ? Connection.TRANSACTION_SERIALIZABLE : Connection.TRANSACTION_READ_COMMITTED);
+          c.setTransactionIsolation(readCommitted ? Connection.TRANSACTION_READ_COMMITTED : Connection.TRANSACTION_SERIALIZABLE);
         }
         try {
           if (lockQuery != null && dialect == Dialect.POSTGRESQL) {

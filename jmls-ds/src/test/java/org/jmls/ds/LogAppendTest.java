@@ -1,0 +1,176 @@
+package org.jmls.ds;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.jmls.Bytes;
+import org.jmls.group.GroupServices;
+import org.jmls.service.Database;
+import org.jmls.service.Databases;
+import org.junit.jupiter.api.Test;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+
+/**
+ * The one-statement append of application messages on PostgreSQL: numbers, rows, the group's last
+ * number and the notification come out of one statement, and a commit that moves the group's epoch
+ * while the statement waits for the append lock is seen, so nothing checked against the old epoch is
+ * kept.
+ */
+class LogAppendTest {
+  private static final GroupServices S = GroupServices.development();
+
+  /** A database with one group of two; returns its id and epoch. */
+  private static Object[] group(Database d) throws Exception {
+    GroupDirectoryTest.formGroup(new KeyPackageDirectory(d, S), new GroupDirectory(d, S), 2, false);
+    return d.read(c -> {
+      try (PreparedStatement q = c.prepareStatement("SELECT group_id, epoch FROM ds_groups"); ResultSet rs = q.executeQuery()) {
+        rs.next();
+        return new Object[] {Bytes.wrap(rs.getBytes(1)), rs.getLong(2)};
+      }
+    });
+  }
+
+  private static long one(Database d, String sql) throws Exception {
+    return d.read(c -> {
+      try (PreparedStatement q = c.prepareStatement(sql); ResultSet rs = q.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    });
+  }
+
+  private static List<LogAppend.Entry> entries(Bytes gid, long epoch, int n) {
+    List<LogAppend.Entry> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      out.add(new LogAppend.Entry(gid, epoch, "s" + i + "@example.com/1", new byte[] {(byte) i, 42}));
+    }
+    return out;
+  }
+
+  /** Appends in a transaction of its own, undone (as {@link ApplicationWriter} does) when the statement says the epoch moved. */
+  private static long append(Database d, List<LogAppend.Entry> entries, Map<Bytes, Long> checked, String[] notice) throws Exception {
+    try {
+      return d.lateLockedTransaction(c -> {
+        long first = LogAppend.applications(c, entries, checked, 1234, notice);
+        if (first < 0) {
+          throw new IllegalStateException("moved");
+        }
+        return first;
+      });
+    } catch (IllegalStateException e) {
+      return -1;
+    }
+  }
+
+  @Test
+  void append_numbersInOrder_movesLastSeq_notifiesTheRange() throws Exception {
+    try (Database d = Databases.freshWith("postgres", "db/ds"); Connection listener = d.dedicatedConnection()) {
+      Object[] g = group(d);
+      Bytes gid = (Bytes) g[0];
+      long epoch = (Long) g[1];
+      try (Statement st = listener.createStatement()) {
+        st.execute("LISTEN test_channel");
+      }
+      long next = one(d, "SELECT next_seq FROM ds_sequence WHERE name = 'delivery'");
+      long rows = one(d, "SELECT COUNT(*) FROM ds_log");
+      long first = append(d, entries(gid, epoch, 3), Map.of(gid, epoch), new String[] {"test_channel", "node-x ds.appended ", " tail"});
+      assertEquals(next, first);
+      assertEquals(next + 3, one(d, "SELECT next_seq FROM ds_sequence WHERE name = 'delivery'"));
+      assertEquals(rows + 3, one(d, "SELECT COUNT(*) FROM ds_log"));
+      assertEquals(first + 2, one(d, "SELECT last_seq FROM ds_groups"));
+      for (int i = 0; i < 3; i++) {
+        final int k = i;
+        Object[] row = d.read(c -> {
+          try (PreparedStatement q = c.prepareStatement("SELECT sender, message, epoch, kind, at FROM ds_log WHERE seq = ?")) {
+            q.setLong(1, first + k);
+            try (ResultSet rs = q.executeQuery()) {
+              assertTrue(rs.next(), "entry " + k + " is at first + " + k);
+              return new Object[] {rs.getString(1), rs.getBytes(2), rs.getLong(3), rs.getInt(4), rs.getLong(5)};
+            }
+          }
+        });
+        assertEquals("s" + i + "@example.com/1", row[0]);
+        assertArrayEquals(new byte[] {(byte) i, 42}, (byte[]) row[1]);
+        assertEquals(epoch, row[2]);
+        assertEquals(GroupDirectory.Kind.APPLICATION.code, row[3]);
+        assertEquals(1234L, row[4]);
+      }
+      PGNotification[] heard = listener.unwrap(PGConnection.class).getNotifications(10_000);
+      assertNotNull(heard);
+      assertEquals("node-x ds.appended " + first + " " + (first + 2) + " tail", heard[0].getParameter());
+    }
+  }
+
+  @Test
+  void epochMovedWhileWaitingForTheLock_nothingKept_unmoved_numbersFollowTheHolders() throws Exception {
+    try (Database d = Databases.freshWith("postgres", "db/ds")) {
+      Object[] g = group(d);
+      Bytes gid = (Bytes) g[0];
+      long epoch = (Long) g[1];
+      long rows = one(d, "SELECT COUNT(*) FROM ds_log");
+      // A commit elsewhere holds the lock, takes 5 numbers and moves the epoch; the append waits, then must see it.
+      assertEquals(-1, appendBehind(d, gid, epoch, "UPDATE ds_groups SET epoch = epoch + 1"));
+      assertEquals(rows, one(d, "SELECT COUNT(*) FROM ds_log"), "nothing checked against the old epoch was kept");
+      // The same wait with the epoch left alone: appended, numbered after the holder's numbers.
+      long next = one(d, "SELECT next_seq FROM ds_sequence WHERE name = 'delivery'");
+      assertEquals(next + 5, appendBehind(d, gid, epoch + 1, "SELECT 1"));
+      assertEquals(rows + 2, one(d, "SELECT COUNT(*) FROM ds_log"));
+    }
+  }
+
+  /** Appends two entries while another transaction holds the append lock, takes 5 numbers and runs {@code meanwhile}, then commits. */
+  private static long appendBehind(Database d, Bytes gid, long epoch, String meanwhile) throws Exception {
+    try (Connection holder = d.dedicatedConnection()) {
+      holder.setAutoCommit(false);
+      try (Statement st = holder.createStatement()) {
+        st.execute(OrderedWrites.LOCK);
+        st.execute("UPDATE ds_sequence SET next_seq = next_seq + 5 WHERE name = 'delivery'");
+        st.execute(meanwhile);
+      }
+      CompletableFuture<Long> result = CompletableFuture.supplyAsync(() -> {
+        try {
+          return append(d, entries(gid, epoch, 2), Map.of(gid, epoch), null);
+        } catch (Exception e) {
+          throw new RuntimeException(e);
+        }
+      });
+      awaitWaitingForLock(d);
+      holder.commit();
+      return result.get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Until a backend running the append statement waits for a lock (read from pg_stat_activity, the event itself). */
+  private static void awaitWaitingForLock(Database d) throws Exception {
+    try (Connection watcher = d.dedicatedConnection();
+        PreparedStatement q = watcher.prepareStatement("SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            + " AND query LIKE 'WITH s AS (UPDATE ds_sequence%'")) {
+      watcher.setAutoCommit(true);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (true) {
+        try (ResultSet rs = q.executeQuery()) {
+          rs.next();
+          if (rs.getLong(1) > 0) {
+            return;
+          }
+        }
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("the append never waited for the lock");
+        }
+        Thread.onSpinWait();
+      }
+    }
+  }
+}
