@@ -66,7 +66,6 @@ final class ApplicationWriter {
     try {
       boolean written = false;
       if (writes.late()) {
-        pending.topUp(batch);
         try {
           written = writes.runLate((c, appended, cluster) -> {
             refused.clear();
@@ -138,10 +137,24 @@ final class ApplicationWriter {
     return new Checked(accepted, readers, used);
   }
 
-  /** PostgreSQL: checks before the append lock, then appends in one statement ({@link LogAppend}). */
+  /**
+   * PostgreSQL: checks the batch before the append lock (while another node appends), then waits for
+   * the lock; posts that came meanwhile join the batch, which is then checked again under the lock
+   * (one query); then one statement appends it ({@link LogAppend}, which sees an epoch that moved
+   * between the first check and the lock).
+   */
   private void writeLate(Connection c, List<Pending> batch, Map<Pending, MlsException> refused, List<Appended> appended,
       ClusterAppends cluster) throws SQLException {
     Checked checked = check(c, batch, refused);
+    try (java.sql.Statement st = c.createStatement()) {
+      st.execute(OrderedWrites.LOCK);
+    }
+    int before = batch.size();
+    pending.topUp(batch);
+    if (batch.size() > before) {
+      refused.clear();
+      checked = check(c, batch, refused);
+    }
     if (checked.accepted().isEmpty()) {
       return;
     }
