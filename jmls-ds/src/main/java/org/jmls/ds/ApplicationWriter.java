@@ -40,42 +40,35 @@ final class ApplicationWriter {
 
   private final OrderedWrites writes;
   private final Groups groups;
-  private final Batches<Pending> pending = new Batches<>("jmls-ds-writer", BATCH, this::writeBatch);
+  /**
+   * Writer threads per node when nodes share PostgreSQL, each with the groups whose id hashes to it,
+   * so a batch gathers while another is in the database and a group's messages keep the order they
+   * came in. One otherwise (one node appends in order, the lock taken first).
+   */
+  static final int WRITERS = 3;
+
+  private final List<Batches<Pending>> lanes = new ArrayList<>();
 
   ApplicationWriter(OrderedWrites writes, Groups groups) {
     this.writes = writes;
     this.groups = groups;
+    for (int i = 0; i < WRITERS; i++) {
+      int lane = i;
+      lanes.add(new Batches<>("jmls-ds-writer-" + i, BATCH, batch -> writeBatch(lanes.get(lane), batch)));
+    }
   }
 
   /** Queues {@code message} (a PrivateMessage of application content); completes when stored or refused. */
   CompletableFuture<Void> submit(String sender, Bytes gid, long epoch, byte[] message) {
     Pending p = new Pending(sender, gid, epoch, message, new CompletableFuture<>());
-    pending.submit(p);
+    lanes.get(writes.concurrent() ? Math.floorMod(gid.hashCode(), WRITERS) : 0).submit(p);
     return p.done();
   }
 
-  /** A group's epoch moved between the checks and the append lock ({@link LogAppend}): the batch is checked again under the lock. */
-  private static final class EpochMoved extends RuntimeException {
-    EpochMoved() {
-      super(null, null, false, false);
-    }
-  }
-
-  private void writeBatch(List<Pending> batch) {
+  private void writeBatch(Batches<Pending> pending, List<Pending> batch) {
     Map<Pending, MlsException> refused = new HashMap<>();
     try {
-      boolean written = false;
-      if (writes.late()) {
-        try {
-          written = writes.runLate((c, appended, cluster) -> {
-            refused.clear();
-            writeLate(c, batch, refused, appended, cluster);
-            return true;
-          });
-        } catch (EpochMoved e) {
-          // rolled back whole: the usual way below, the lock first
-        }
-      }
+      boolean written = writes.late() && writeLate(batch, refused);
       if (!written) {
         writes.run((c, appended) -> {
           refused.clear();
@@ -138,40 +131,35 @@ final class ApplicationWriter {
   }
 
   /**
-   * PostgreSQL: checks the batch before the append lock (while another node appends), then waits for
-   * the lock; posts that came meanwhile join the batch, which is then checked again under the lock
-   * (one query); then one statement appends it ({@link LogAppend}, which sees an epoch that moved
-   * between the first check and the lock).
+   * PostgreSQL: checks the batch, then appends it with one statement ({@link LogAppend}) that takes
+   * the append lock and commits. False when a group's epoch moved between the two (a commit came
+   * first): nothing was written, and the batch is to be checked again under the lock.
    */
-  private void writeLate(Connection c, List<Pending> batch, Map<Pending, MlsException> refused, List<Appended> appended,
-      ClusterAppends cluster) throws SQLException {
-    Checked checked = check(c, batch, refused);
-    try (java.sql.Statement st = c.createStatement()) {
-      st.execute(OrderedWrites.LOCK);
-    }
-    int before = batch.size();
-    pending.topUp(batch);
-    if (batch.size() > before) {
+  private boolean writeLate(List<Pending> batch, Map<Pending, MlsException> refused) throws SQLException {
+    OrderedWrites.Reserved r = writes.runLate((c, cluster) -> {
       refused.clear();
-      checked = check(c, batch, refused);
-    }
-    if (checked.accepted().isEmpty()) {
-      return;
-    }
-    List<LogAppend.Entry> entries = new ArrayList<>();
-    List<Appended> relative = new ArrayList<>();
-    for (int i = 0; i < checked.accepted().size(); i++) {
-      Pending p = checked.accepted().get(i);
-      entries.add(new LogAppend.Entry(p.gid(), p.epoch(), p.sender(), p.message()));
-      relative.add(new Appended(i, p.gid(), Kind.APPLICATION, p.sender(), Bytes.wrap(p.message()), checked.readers().get(i)));
-    }
-    long first = LogAppend.applications(c, entries, checked.epochs(), groups.now(), cluster == null ? null : cluster.notice(relative));
-    if (first < 0) {
-      throw new EpochMoved();
-    }
-    for (Appended a : relative) {
-      appended.add(new Appended(first + a.seq(), a.groupId(), a.kind(), a.sender(), a.message(), a.readers()));
-    }
+      Checked checked = check(c, batch, refused);
+      if (checked.accepted().isEmpty()) {
+        return OrderedWrites.Reserved.NONE;
+      }
+      List<LogAppend.Entry> entries = new ArrayList<>();
+      List<Appended> relative = new ArrayList<>();
+      for (int i = 0; i < checked.accepted().size(); i++) {
+        Pending p = checked.accepted().get(i);
+        entries.add(new LogAppend.Entry(p.gid(), p.epoch(), p.sender(), p.message()));
+        relative.add(new Appended(i, p.gid(), Kind.APPLICATION, p.sender(), Bytes.wrap(p.message()), checked.readers().get(i)));
+      }
+      LogAppend.Result res = LogAppend.applications(c, entries, checked.epochs(), groups.now(),
+          cluster == null ? null : cluster.notice(relative));
+      List<Appended> written = new ArrayList<>();
+      if (res.written()) {
+        for (Appended a : relative) {
+          written.add(new Appended(res.first() + a.seq(), a.groupId(), a.kind(), a.sender(), a.message(), a.readers()));
+        }
+      }
+      return new OrderedWrites.Reserved(res.first(), res.last(), written);
+    });
+    return r.first() > r.last() || !r.appended().isEmpty();
   }
 
   private void write(Connection c, List<Pending> batch, Map<Pending, MlsException> refused, List<Appended> appended)

@@ -121,6 +121,11 @@ public final class ClusterAppends {
     offer(range[0], range[1], appended);
   }
 
+  /** This node's statement reserved {@code first..last} and wrote {@code written} (maybe none) there, committed. */
+  void committed(long first, long last, List<Appended> written) {
+    offer(first, last, written);
+  }
+
   private static long[] range(List<Appended> appended) {
     long first = Long.MAX_VALUE;
     long last = Long.MIN_VALUE;

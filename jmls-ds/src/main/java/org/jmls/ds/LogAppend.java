@@ -10,20 +10,22 @@ import org.jmls.Bytes;
 import org.jmls.ds.GroupDirectory.Kind;
 
 /**
- * Application messages appended on PostgreSQL by one statement, so that the append lock (the
- * delivery sequence row, see {@link OrderedWrites#LOCK}) is held for that statement and the commit
- * only, not for the checks before them: with several nodes on one database, the others check their
- * batches while one appends. The statement takes the lock and reserves the numbers ({@code s}),
- * writes the entries ({@code ins}), moves each group's last number ({@code touched}) and notifies the
- * other nodes ({@code n}, sent at commit).
+ * Application messages appended on PostgreSQL by one statement that is its own transaction: it takes
+ * the append lock (the delivery sequence row, see {@link OrderedWrites#LOCK}) and reserves the
+ * numbers ({@code s}), locks the groups' rows and reads their epochs ({@code g}), writes the entries
+ * ({@code ins}) and moves each group's last number ({@code touched}) if no epoch moved ({@code ok}),
+ * and notifies the other nodes ({@code n}, sent at commit). It is committed as it completes, in the
+ * same round trip: the lock is held while PostgreSQL works, never while the client thinks, and the
+ * next node's statement, already waiting in PostgreSQL, takes it at once.
  *
  * <p>The messages were checked (membership, epoch window) against each group's epoch as it was
- * before the lock. Only commits change an epoch, and they hold the lock while they do, so the epoch
- * cannot move once the statement has it; it can move while the statement waits for it. {@code
- * touched} catches that: an UPDATE at READ COMMITTED tests its condition against the row as the last
- * commit left it, even one that committed after the statement began, and the condition includes the
- * epoch checked. A group whose epoch moved is not touched; the caller then undoes the transaction
- * (numbers, entries and notification with it) and checks again under the lock.
+ * before the statement. Only commits change an epoch, and they hold the append lock while they do,
+ * so the epoch cannot move once the statement has it; it can move while the statement waits for it.
+ * {@code g} reads the rows with a row lock, taken only after {@code s} (it joins {@code s}'s row), and
+ * a locking read at READ COMMITTED returns a row as the last commit left it, even one that committed
+ * after the statement began. If an epoch moved, nothing is written, the numbers reserved stay unused
+ * and the notification names their range without entries (the other nodes wait for every range),
+ * and the caller checks again.
  */
 final class LogAppend {
   private LogAppend() {}
@@ -31,25 +33,31 @@ final class LogAppend {
   /** One checked message. */
   record Entry(Bytes gid, long epoch, String sender, byte[] message) {}
 
+  /** The numbers the statement reserved, from {@code first} to {@code last}; entries were written only if {@code written}. */
+  record Result(long first, long last, boolean written) {}
+
   static final String SQL = "WITH s AS (UPDATE ds_sequence SET next_seq = next_seq + ? WHERE name = 'delivery'"
       + " RETURNING next_seq - ? AS first),"
+      + " g AS (SELECT g.group_id, g.epoch FROM s, ds_groups g WHERE g.group_id = ANY(?::bytea[]) FOR NO KEY UPDATE OF g),"
+      + " ok AS (SELECT COUNT(*) = ? AS ok FROM g JOIN unnest(?::bytea[], ?::bigint[]) AS x(group_id, epoch)"
+      + " ON x.group_id = g.group_id AND x.epoch = g.epoch),"
       + " ins AS (INSERT INTO ds_log (seq, group_id, epoch, kind, sender, message, at)"
-      + " SELECT s.first + t.i - 1, t.group_id, t.epoch, ?, t.sender, t.message, ? FROM s,"
+      + " SELECT s.first + t.i - 1, t.group_id, t.epoch, ?, t.sender, t.message, ? FROM s, ok,"
       + " unnest(?::bytea[], ?::bigint[], ?::text[], ?::bytea[]) WITH ORDINALITY AS t(group_id, epoch, sender, message, i)"
-      + " RETURNING group_id, seq),"
+      + " WHERE ok.ok RETURNING group_id, seq),"
       + " touched AS (UPDATE ds_groups g SET last_seq = GREATEST(g.last_seq, l.seq)"
-      + " FROM (SELECT group_id, MAX(seq) AS seq FROM ins GROUP BY group_id) l, unnest(?::bytea[], ?::bigint[]) AS x(group_id, epoch)"
-      + " WHERE g.group_id = l.group_id AND x.group_id = l.group_id AND g.epoch = x.epoch RETURNING 1),"
-      + " n AS (SELECT pg_notify(?::text, ?::text || s.first || ' ' || (s.first + ?) || ?::text) FROM s WHERE ?)"
-      + " SELECT s.first, (SELECT COUNT(*) FROM touched), (SELECT COUNT(*) FROM n) FROM s";
+      + " FROM (SELECT group_id, MAX(seq) AS seq FROM ins GROUP BY group_id) l WHERE g.group_id = l.group_id RETURNING 1),"
+      + " n AS (SELECT pg_notify(?::text, ?::text || s.first || ' ' || (s.first + ?) || CASE WHEN ok.ok THEN ?::text ELSE '' END)"
+      + " FROM s, ok WHERE ?)"
+      + " SELECT s.first, ok.ok, (SELECT COUNT(*) FROM touched), (SELECT COUNT(*) FROM n) FROM s, ok";
 
   /**
-   * Appends {@code entries} (not empty) in that order, numbered from the returned first number;
-   * {@code checked} holds the epoch each of their groups was checked against, one per group. Returns
-   * -1 when some group's epoch is no longer that one: the caller must undo the transaction.
-   * {@code notice} is {@link ClusterAppends#notice} of the entries, or null when no other node listens.
+   * Appends {@code entries} (not empty) in that order, numbered from the result's first number, on
+   * {@code c} in autocommit mode; {@code checked} holds the epoch each of their groups was checked
+   * against, one per group. {@code notice} is {@link ClusterAppends#notice} of the entries, or null
+   * when no other node listens.
    */
-  static long applications(Connection c, List<Entry> entries, Map<Bytes, Long> checked, long at, String[] notice)
+  static Result applications(Connection c, List<Entry> entries, Map<Bytes, Long> checked, long at, String[] notice)
       throws SQLException {
     int n = entries.size();
     byte[][] gids = new byte[n][];
@@ -74,14 +82,16 @@ final class LogAppend {
       int p = 1;
       q.setLong(p++, n);
       q.setLong(p++, n);
+      q.setArray(p++, c.createArrayOf("bytea", groups));
+      q.setLong(p++, groups.length);
+      q.setArray(p++, c.createArrayOf("bytea", groups));
+      q.setArray(p++, c.createArrayOf("bigint", groupEpochs));
       q.setInt(p++, Kind.APPLICATION.code);
       q.setLong(p++, at);
       q.setArray(p++, c.createArrayOf("bytea", gids));
       q.setArray(p++, c.createArrayOf("bigint", epochs));
       q.setArray(p++, c.createArrayOf("text", senders));
       q.setArray(p++, c.createArrayOf("bytea", messages));
-      q.setArray(p++, c.createArrayOf("bytea", groups));
-      q.setArray(p++, c.createArrayOf("bigint", groupEpochs));
       q.setString(p++, notice == null ? null : notice[0]);
       q.setString(p++, notice == null ? null : notice[1]);
       q.setLong(p++, n - 1);
@@ -91,7 +101,8 @@ final class LogAppend {
         if (!rs.next()) {
           throw new SQLException("the delivery sequence row is missing");
         }
-        return rs.getLong(2) == checked.size() ? rs.getLong(1) : -1;
+        long first = rs.getLong(1);
+        return new Result(first, first + n - 1, rs.getBoolean(2));
       }
     }
   }

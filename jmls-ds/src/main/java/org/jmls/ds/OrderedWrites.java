@@ -34,7 +34,7 @@ final class OrderedWrites {
     this.db = db;
   }
 
-  /** Adds a listener (each is told of every append, in the order added). */
+  /** Adds a listener (each is told of every append, one call at a time; in sequence order with one node). */
   synchronized void listener(Consumer<List<Appended>> l) {
     this.listener = this.listener.andThen(l);
   }
@@ -65,27 +65,66 @@ final class OrderedWrites {
     }));
   }
 
-  /** PostgreSQL work that takes the append lock itself, late ({@link LogAppend}), and tells the other nodes itself. */
+  /** What a late append reserved ({@code first..last}; none when {@code first > last}) and wrote there. */
+  record Reserved(long first, long last, List<Appended> appended) {
+    static final Reserved NONE = new Reserved(1, 0, List.of());
+  }
+
+  /** PostgreSQL work whose appending is one statement that takes the append lock itself ({@link LogAppend}). */
   @FunctionalInterface
-  interface LateWork<T> {
+  interface LateWork {
     /** {@code cluster} is null when no other node shares the database. */
-    T run(java.sql.Connection c, List<Appended> appended, ClusterAppends cluster) throws SQLException;
+    Reserved run(java.sql.Connection c, ClusterAppends cluster) throws SQLException;
   }
 
   /**
-   * Like {@link #run}, for work whose checks run before it takes the append lock (see {@link
-   * Database#lateLockedTransaction}): with several nodes, one node checks while another appends.
+   * Runs {@code work} in autocommit mode ({@link Database#statements}): its checks before its one
+   * appending statement, which holds the append lock only while PostgreSQL runs it and commits. With
+   * several nodes, several may run at once on this one: their ranges are announced in order by
+   * {@link ClusterAppends}; with one node, one at a time.
    */
-  <T> T runLate(LateWork<T> work) throws SQLException {
-    return append((shared, appended) -> db.lateLockedTransaction(c -> {
-      appended.clear();
-      return work.run(c, appended, shared);
-    }));
+  Reserved runLate(LateWork work) throws SQLException {
+    ClusterAppends shared = cluster;
+    if (shared == null) {
+      lock.lock();
+    }
+    try {
+      Reserved r = db.statements(c -> work.run(c, shared));
+      if (r.first() <= r.last()) {
+        List<Appended> done = List.copyOf(r.appended());
+        if (shared != null) {
+          shared.committed(r.first(), r.last(), done);
+        } else if (!done.isEmpty()) {
+          live.accept(done);
+        }
+        if (!done.isEmpty()) {
+          tellListeners(done);
+        }
+      }
+      return r;
+    } finally {
+      if (shared == null) {
+        lock.unlock();
+      }
+    }
   }
 
   /** Whether {@link #runLate} may be used: the database is PostgreSQL. */
   boolean late() {
     return db.dialect() == Database.Dialect.POSTGRESQL;
+  }
+
+  /** Whether {@link #runLate} may run on several threads at once: PostgreSQL shared with other nodes. */
+  boolean concurrent() {
+    return late() && cluster != null;
+  }
+
+  private final Object listening = new Object();
+
+  private void tellListeners(List<Appended> done) {
+    synchronized (listening) {
+      listener.accept(done);
+    }
   }
 
   private interface Transaction<T> {
@@ -105,7 +144,7 @@ final class OrderedWrites {
         } else {
           live.accept(done);
         }
-        listener.accept(done);
+        tellListeners(done);
       }
       return out;
     } finally {

@@ -59,19 +59,9 @@ class LogAppendTest {
     return out;
   }
 
-  /** Appends in a transaction of its own, undone (as {@link ApplicationWriter} does) when the statement says the epoch moved. */
-  private static long append(Database d, List<LogAppend.Entry> entries, Map<Bytes, Long> checked, String[] notice) throws Exception {
-    try {
-      return d.lateLockedTransaction(c -> {
-        long first = LogAppend.applications(c, entries, checked, 1234, notice);
-        if (first < 0) {
-          throw new IllegalStateException("moved");
-        }
-        return first;
-      });
-    } catch (IllegalStateException e) {
-      return -1;
-    }
+  private static LogAppend.Result append(Database d, List<LogAppend.Entry> entries, Map<Bytes, Long> checked, String[] notice)
+      throws Exception {
+    return d.statements(c -> LogAppend.applications(c, entries, checked, 1234, notice));
   }
 
   @Test
@@ -85,8 +75,9 @@ class LogAppendTest {
       }
       long next = one(d, "SELECT next_seq FROM ds_sequence WHERE name = 'delivery'");
       long rows = one(d, "SELECT COUNT(*) FROM ds_log");
-      long first = append(d, entries(gid, epoch, 3), Map.of(gid, epoch), new String[] {"test_channel", "node-x ds.appended ", " tail"});
-      assertEquals(next, first);
+      LogAppend.Result r = append(d, entries(gid, epoch, 3), Map.of(gid, epoch), new String[] {"test_channel", "node-x ds.appended ", " tail"});
+      long first = r.first();
+      assertEquals(new LogAppend.Result(next, next + 2, true), r);
       assertEquals(next + 3, one(d, "SELECT next_seq FROM ds_sequence WHERE name = 'delivery'"));
       assertEquals(rows + 3, one(d, "SELECT COUNT(*) FROM ds_log"));
       assertEquals(first + 2, one(d, "SELECT last_seq FROM ds_groups"));
@@ -114,24 +105,35 @@ class LogAppendTest {
   }
 
   @Test
-  void epochMovedWhileWaitingForTheLock_nothingKept_unmoved_numbersFollowTheHolders() throws Exception {
-    try (Database d = Databases.freshWith("postgres", "db/ds")) {
+  void epochMovedWhileWaitingForTheLock_nothingWritten_rangeStillNotified_unmoved_numbersFollowTheHolders() throws Exception {
+    try (Database d = Databases.freshWith("postgres", "db/ds"); Connection listener = d.dedicatedConnection()) {
       Object[] g = group(d);
       Bytes gid = (Bytes) g[0];
       long epoch = (Long) g[1];
+      try (Statement st = listener.createStatement()) {
+        st.execute("LISTEN test_channel");
+      }
       long rows = one(d, "SELECT COUNT(*) FROM ds_log");
-      // A commit elsewhere holds the lock, takes 5 numbers and moves the epoch; the append waits, then must see it.
-      assertEquals(-1, appendBehind(d, gid, epoch, "UPDATE ds_groups SET epoch = epoch + 1"));
-      assertEquals(rows, one(d, "SELECT COUNT(*) FROM ds_log"), "nothing checked against the old epoch was kept");
-      // The same wait with the epoch left alone: appended, numbered after the holder's numbers.
+      long last = one(d, "SELECT last_seq FROM ds_groups");
       long next = one(d, "SELECT next_seq FROM ds_sequence WHERE name = 'delivery'");
-      assertEquals(next + 5, appendBehind(d, gid, epoch + 1, "SELECT 1"));
+      // A commit elsewhere holds the lock, takes 5 numbers and moves the epoch; the append waits, then must see it.
+      LogAppend.Result moved = appendBehind(d, gid, epoch, "UPDATE ds_groups SET epoch = epoch + 1");
+      assertEquals(new LogAppend.Result(next + 5, next + 6, false), moved);
+      assertEquals(rows, one(d, "SELECT COUNT(*) FROM ds_log"), "nothing checked against the old epoch was written");
+      assertEquals(last, one(d, "SELECT last_seq FROM ds_groups"));
+      PGNotification[] heard = listener.unwrap(PGConnection.class).getNotifications(10_000);
+      assertNotNull(heard);
+      assertEquals("node-x ds.appended " + (next + 5) + " " + (next + 6), heard[0].getParameter(), "the range, without entries");
+      // The same wait with the epoch left alone: written, numbered after the holder's numbers.
+      LogAppend.Result unmoved = appendBehind(d, gid, epoch + 1, "SELECT 1");
+      assertEquals(new LogAppend.Result(next + 12, next + 13, true), unmoved);
       assertEquals(rows + 2, one(d, "SELECT COUNT(*) FROM ds_log"));
+      assertEquals(next + 13, one(d, "SELECT last_seq FROM ds_groups"));
     }
   }
 
   /** Appends two entries while another transaction holds the append lock, takes 5 numbers and runs {@code meanwhile}, then commits. */
-  private static long appendBehind(Database d, Bytes gid, long epoch, String meanwhile) throws Exception {
+  private static LogAppend.Result appendBehind(Database d, Bytes gid, long epoch, String meanwhile) throws Exception {
     try (Connection holder = d.dedicatedConnection()) {
       holder.setAutoCommit(false);
       try (Statement st = holder.createStatement()) {
@@ -139,9 +141,9 @@ class LogAppendTest {
         st.execute("UPDATE ds_sequence SET next_seq = next_seq + 5 WHERE name = 'delivery'");
         st.execute(meanwhile);
       }
-      CompletableFuture<Long> result = CompletableFuture.supplyAsync(() -> {
+      CompletableFuture<LogAppend.Result> result = CompletableFuture.supplyAsync(() -> {
         try {
-          return append(d, entries(gid, epoch, 2), Map.of(gid, epoch), null);
+          return append(d, entries(gid, epoch, 2), Map.of(gid, epoch), new String[] {"test_channel", "node-x ds.appended ", " tail"});
         } catch (Exception e) {
           throw new RuntimeException(e);
         }

@@ -132,7 +132,7 @@ public final class Database implements AutoCloseable {
 
   /** Runs {@code work} in a transaction, retrying transient conflicts up to 20 times. */
   public <T> T transaction(Work<T> work) throws SQLException {
-    return transaction(false, null, work);
+    return transaction(Mode.SERIALIZABLE, null, work);
   }
 
   /**
@@ -144,26 +144,36 @@ public final class Database implements AutoCloseable {
    * writers all take the same lock. On SQLite (one writer connection) the lock is not needed.
    */
   public <T> T lockedTransaction(String lockQuery, Work<T> work) throws SQLException {
-    return transaction(true, lockQuery, work);
+    return transaction(Mode.READ_COMMITTED, lockQuery, work);
   }
 
   /**
-   * Like {@link #lockedTransaction}, for work that takes the row lock itself, with the statement that
-   * writes under it, as late as it can: what it reads before (at READ COMMITTED, each statement sees
-   * what committed before it began) it must check again under the lock, or make the writing
-   * statement conditional on it.
+   * Runs {@code work} on a connection of its own in autocommit mode (on PostgreSQL at READ COMMITTED):
+   * each statement is a transaction of its own, committed as it completes, in the same round trip.
+   * For work whose writing is one statement that takes its locks itself, so no lock is held while
+   * the client thinks. Retried as a whole on a transient failure, so the work must be safe to repeat
+   * after a failed statement (which changed nothing).
    */
-  public <T> T lateLockedTransaction(Work<T> work) throws SQLException {
-    return transaction(true, null, work);
+  public <T> T statements(Work<T> work) throws SQLException {
+    return transaction(Mode.AUTOCOMMIT, null, work);
   }
 
-  private <T> T transaction(boolean readCommitted, String lockQuery, Work<T> work) throws SQLException {
+  private enum Mode { SERIALIZABLE, READ_COMMITTED, AUTOCOMMIT }
+
+  private <T> T transaction(Mode mode, String lockQuery, Work<T> work) throws SQLException {
     SQLException last = null;
     for (int attempt = 0; attempt < 20; attempt++) {
       try (Connection c = dataSource.getConnection()) {
+        if (mode == Mode.AUTOCOMMIT) {
+          if (dialect == Dialect.POSTGRESQL && !pooledReadCommitted) {
+            c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+          }
+          c.setAutoCommit(true);
+          return work.run(c);
+        }
         c.setAutoCommit(false);
         if (dialect == Dialect.POSTGRESQL) {
-          if (!readCommitted) {
+          if (mode == Mode.SERIALIZABLE) {
             c.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
           } else if (!pooledReadCommitted) {
             c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);

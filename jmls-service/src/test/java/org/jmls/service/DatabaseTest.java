@@ -27,7 +27,8 @@ class DatabaseTest {
     try (Database db = Database.postgres(pg.getJdbcUrl("postgres", "isolation_default"), "postgres", "postgres", "db/test")) {
       for (int i = 0; i < 40; i++) { // more than the pool's 16 connections, alternating
         assertEquals("serializable", db.transaction(DatabaseTest::isolation));
-        assertEquals("read committed", db.lateLockedTransaction(DatabaseTest::isolation));
+        assertEquals(Boolean.TRUE, db.statements(java.sql.Connection::getAutoCommit));
+        assertEquals("read committed", db.statements(DatabaseTest::isolation));
         assertEquals("read committed", db.lockedTransaction("SELECT 1", DatabaseTest::isolation));
       }
     }
