@@ -17,9 +17,11 @@ import org.jmls.ds.GroupDirectory.Kind;
 
 /**
  * Application messages, batched: one writer thread commits whatever has gathered (up to {@value
- * #BATCH}) in one transaction, each message checked on its own (member, epoch window) so one refusal
- * does not affect the others. Each message is one log row whatever its group's size; each group
- * written in a batch gets one update of its last sequence ({@link Batches}: one writer thread).
+ * #BATCH}) at once, each message checked on its own (member, epoch window) so one refusal does not
+ * affect the others. Each message is one log row whatever its group's size; each group written in a
+ * batch gets one update of its last sequence ({@link Batches}: one writer thread). On PostgreSQL a
+ * batch is one statement that commits as it completes ({@link LogAppend}); on SQLite, or when an
+ * epoch moved under it, one transaction that takes the append lock first.
  */
 final class ApplicationWriter {
   /** Most application messages written in one transaction. */
@@ -40,32 +42,21 @@ final class ApplicationWriter {
 
   private final OrderedWrites writes;
   private final Groups groups;
-  /**
-   * Writer threads per node when nodes share PostgreSQL, each with the groups whose id hashes to it,
-   * so a batch gathers while another is in the database and a group's messages keep the order they
-   * came in. One otherwise (one node appends in order, the lock taken first).
-   */
-  static final int WRITERS = 3;
-
-  private final List<Batches<Pending>> lanes = new ArrayList<>();
+  private final Batches<Pending> pending = new Batches<>("jmls-ds-writer", BATCH, this::writeBatch);
 
   ApplicationWriter(OrderedWrites writes, Groups groups) {
     this.writes = writes;
     this.groups = groups;
-    for (int i = 0; i < WRITERS; i++) {
-      int lane = i;
-      lanes.add(new Batches<>("jmls-ds-writer-" + i, BATCH, batch -> writeBatch(lanes.get(lane), batch)));
-    }
   }
 
   /** Queues {@code message} (a PrivateMessage of application content); completes when stored or refused. */
   CompletableFuture<Void> submit(String sender, Bytes gid, long epoch, byte[] message) {
     Pending p = new Pending(sender, gid, epoch, message, new CompletableFuture<>());
-    lanes.get(writes.concurrent() ? Math.floorMod(gid.hashCode(), WRITERS) : 0).submit(p);
+    pending.submit(p);
     return p.done();
   }
 
-  private void writeBatch(Batches<Pending> pending, List<Pending> batch) {
+  private void writeBatch(List<Pending> batch) {
     Map<Pending, MlsException> refused = new HashMap<>();
     try {
       boolean written = writes.late() && writeLate(batch, refused);

@@ -80,8 +80,8 @@ final class OrderedWrites {
   /**
    * Runs {@code work} in autocommit mode ({@link Database#statements}): its checks before its one
    * appending statement, which holds the append lock only while PostgreSQL runs it and commits. With
-   * several nodes, several may run at once on this one: their ranges are announced in order by
-   * {@link ClusterAppends}; with one node, one at a time.
+   * several nodes it runs beside this node's other appends (their ranges are announced in order by
+   * {@link ClusterAppends}); with one node, one append at a time, announced as it commits.
    */
   Reserved runLate(LateWork work) throws SQLException {
     ClusterAppends shared = cluster;
@@ -112,11 +112,6 @@ final class OrderedWrites {
   /** Whether {@link #runLate} may be used: the database is PostgreSQL. */
   boolean late() {
     return db.dialect() == Database.Dialect.POSTGRESQL;
-  }
-
-  /** Whether {@link #runLate} may run on several threads at once: PostgreSQL shared with other nodes. */
-  boolean concurrent() {
-    return late() && cluster != null;
   }
 
   private final Object listening = new Object();
