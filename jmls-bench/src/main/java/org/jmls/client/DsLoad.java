@@ -40,10 +40,10 @@ public final class DsLoad {
   /** What to run. {@code receivers} members of each group fetch (all of them when it is ≥ the group size). */
   public record Options(boolean postgres, int groupSize, int groups, int senders, int receivers, int seconds, int inFlight,
       int payloadBytes, Transport transport, int batch, Consumer<String> progress, boolean federated, int nodes, int warmupSeconds,
-      boolean separateDatabases) {
+      boolean separateDatabases, int databaseDelayMicros) {
     public Options(boolean postgres, int groupSize, int groups, int senders, int receivers, int seconds, int inFlight,
         int payloadBytes, Transport transport, int batch, Consumer<String> progress) {
-      this(postgres, groupSize, groups, senders, receivers, seconds, inFlight, payloadBytes, transport, batch, progress, false, 0, 0, false);
+      this(postgres, groupSize, groups, senders, receivers, seconds, inFlight, payloadBytes, transport, batch, progress, false, 0, 0, false, 0);
     }
 
     boolean webSocket() {
@@ -75,6 +75,10 @@ public final class DsLoad {
       if (perNode != null) {
         int count = perNode.accepted().length;
         StringBuilder b = new StringBuilder(nodesSummary(count, perNode.separateDatabases()));
+        if (perNode.databaseDelayMicros() > 0) {
+          b.append(String.format(java.util.Locale.ROOT, "; PostgreSQL reached through a relay holding each packet %d µs each way",
+              perNode.databaseDelayMicros()));
+        }
         for (int k = 0; k < perNode.accepted().length; k++) {
           b.append(String.format(java.util.Locale.ROOT, "; node %d: accepted %.0f msg/s, delivered %.0f/s, CPU %.1f s", k + 1,
               perNode.accepted()[k] / seconds, perNode.delivered()[k] / seconds, perNode.cpuSeconds()[k]));
@@ -119,7 +123,8 @@ public final class DsLoad {
   }
 
   /** Nodes runs: per node (by the sender's node, the receiver's), in the timed phase; CPU seconds each process used in it. */
-  public record PerNode(long[] accepted, long[] delivered, double[] cpuSeconds, double loaderCpuSeconds, boolean separateDatabases) {}
+  public record PerNode(long[] accepted, long[] delivered, double[] cpuSeconds, double loaderCpuSeconds, boolean separateDatabases,
+      int databaseDelayMicros) {}
 
   private DsLoad() {}
 
@@ -153,7 +158,7 @@ public final class DsLoad {
   public static Result run(Options o) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(8);
     if (o.nodes() > 0) {
-      try (LoadServer.Nodes servers = LoadServer.startNodes(o.nodes(), o.separateDatabases())) {
+      try (LoadServer.Nodes servers = LoadServer.startNodes(o.nodes(), o.separateDatabases(), o.databaseDelayMicros())) {
         return measure(o, servers.bases(), pool, servers);
       } finally {
         pool.shutdownNow();
@@ -632,7 +637,7 @@ public final class DsLoad {
       for (int k = 0; k < bases.length; k++) {
         acceptedCounts[k] = acceptedAt[k].get();
       }
-      perNode = new PerNode(acceptedCounts, deliveredAt, cpuUsed, loaderUsed, o.separateDatabases());
+      perNode = new PerNode(acceptedCounts, deliveredAt, cpuUsed, loaderUsed, o.separateDatabases(), o.databaseDelayMicros());
     }
     return new Result(o.postgres() || nodes != null ? "PostgreSQL" : "SQLite", o.sdk() ? "MlsClient over WebSocket sessions" : o.webSocket() ? "WebSocket" : "HTTP", n, o.groups(), o.groups() * n, seconds, accepted.get(), refused.get(),
         delivered.get(), expected.get(), duplicates.get(), unknown.get(), fetchesInWindow, accepted.get() / seconds, deliveredInWindow.get() / seconds,

@@ -84,11 +84,13 @@ final class LoadServer implements AutoCloseable {
     private final io.zonky.test.db.postgres.embedded.EmbeddedPostgres postgres;
     private final List<Process> processes;
     private final String[] bases;
+    private final DelayedLink link;
 
-    private Nodes(io.zonky.test.db.postgres.embedded.EmbeddedPostgres postgres, List<Process> processes, String[] bases) {
+    private Nodes(io.zonky.test.db.postgres.embedded.EmbeddedPostgres postgres, List<Process> processes, String[] bases, DelayedLink link) {
       this.postgres = postgres;
       this.processes = processes;
       this.bases = bases;
+      this.link = link;
     }
 
     String[] bases() {
@@ -118,6 +120,9 @@ final class LoadServer implements AutoCloseable {
         p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
         p.destroyForcibly();
       }
+      if (link != null) {
+        link.close();
+      }
       postgres.close();
     }
   }
@@ -125,10 +130,12 @@ final class LoadServer implements AutoCloseable {
   /**
    * {@code n} node processes on one fresh embedded PostgreSQL, without per-device rate limits;
    * {@code separate}: each node on a database of its own (n independent servers sharing the machine
-   * and the PostgreSQL server, nothing shared between them).
+   * and the PostgreSQL server, nothing shared between them). {@code delayMicros} above 0: the nodes
+   * reach PostgreSQL through a {@link DelayedLink} (a database on another machine).
    */
-  static Nodes startNodes(int n, boolean separate) throws Exception {
+  static Nodes startNodes(int n, boolean separate, int delayMicros) throws Exception {
     io.zonky.test.db.postgres.embedded.EmbeddedPostgres pg = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().start();
+    DelayedLink link = delayMicros > 0 ? new DelayedLink("127.0.0.1", pg.getPort(), delayMicros) : null;
     List<Process> started = new ArrayList<>();
     String[] bases = new String[n];
     try {
@@ -143,15 +150,23 @@ final class LoadServer implements AutoCloseable {
           opts.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile");
         }
         started.add(org.jmls.server.ServerProcess.start(opts,
-            Files.createTempDirectory("jmls-node"), port, "adm", pg.getJdbcUrl("postgres", separate ? database(pg, "node" + (i + 1)) : "postgres")));
+            Files.createTempDirectory("jmls-node"), port, "adm", url(pg, link, separate ? database(pg, "node" + (i + 1)) : "postgres")));
         bases[i] = "http://127.0.0.1:" + port;
       }
     } catch (Exception e) {
       started.forEach(Process::destroyForcibly);
+      if (link != null) {
+        link.close();
+      }
       pg.close();
       throw e;
     }
-    return new Nodes(pg, started, bases);
+    return new Nodes(pg, started, bases, link);
+  }
+
+  private static String url(io.zonky.test.db.postgres.embedded.EmbeddedPostgres pg, DelayedLink link, String database) {
+    String url = pg.getJdbcUrl("postgres", database);
+    return link == null ? url : url.replace(":" + pg.getPort() + "/", ":" + link.port() + "/");
   }
 
   private static String database(io.zonky.test.db.postgres.embedded.EmbeddedPostgres pg, String name) throws java.sql.SQLException {

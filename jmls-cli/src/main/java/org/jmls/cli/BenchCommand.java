@@ -81,10 +81,16 @@ final class BenchCommand implements Runnable {
         + " so nothing is shared or crosses between nodes: the most any coordination could give with N processes on this machine.")
     boolean separateDatabases;
 
+    @Option(names = "--database-delay-us", defaultValue = "0", description = "With --nodes: the nodes reach PostgreSQL through a relay"
+        + " that holds every packet this many microseconds each way, as a database on another machine would (default ${DEFAULT-VALUE}).")
+    int databaseDelayMicros;
+
     @Override
     public Integer call() throws Exception {
-      if (separateDatabases && nodes == null || nodes != null && (nodes < 1 || nodes > 16 || federated)) {
-        System.err.println("jmls bench ds: --nodes is 1 to 16, without --federated; --separate-databases needs --nodes");
+      if ((separateDatabases || databaseDelayMicros != 0) && nodes == null || nodes != null && (nodes < 1 || nodes > 16 || federated)
+          || databaseDelayMicros < 0 || databaseDelayMicros > 100_000) {
+        System.err.println("jmls bench ds: --nodes is 1 to 16, without --federated; --separate-databases and --database-delay-us"
+            + " (0 to 100000) need --nodes");
         return 2;
       }
       if (batch < 1 || batch > inFlight) {
@@ -107,7 +113,7 @@ final class BenchCommand implements Runnable {
       }
       DsLoad.Result r = DsLoad.run(new DsLoad.Options(postgres, groupSize, groups, senders, receivers, seconds, inFlight, payload,
           DsLoad.Transport.valueOf(transport.toUpperCase(java.util.Locale.ROOT)), batch, step -> System.err.println("bench: " + step),
-          federated, nodes == null ? 0 : nodes, warmup, separateDatabases));
+          federated, nodes == null ? 0 : nodes, warmup, separateDatabases, databaseDelayMicros));
       if (json) {
         System.out.println(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(r));
       } else {
