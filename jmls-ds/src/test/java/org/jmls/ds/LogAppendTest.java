@@ -31,15 +31,29 @@ import org.postgresql.PGNotification;
 class LogAppendTest {
   private static final GroupServices S = GroupServices.development();
 
-  /** A database with one group of two; returns its id and epoch. */
-  private static Object[] group(Database d) throws Exception {
+  /** The one group: its id and epoch; the log's rows and the next number before the test appends. */
+  private record Start(Bytes gid, long epoch, long rows, long next) {}
+
+  /** A database with one group of two, {@code listener} listening on the test channel. */
+  private static Start group(Database d, Connection listener) throws Exception {
+    listen(listener);
     GroupDirectoryTest.formGroup(new KeyPackageDirectory(d, S), new GroupDirectory(d, S), 2, false);
-    return d.read(c -> {
+    Object[] g = d.read(c -> {
       try (PreparedStatement q = c.prepareStatement("SELECT group_id, epoch FROM ds_groups"); ResultSet rs = q.executeQuery()) {
         rs.next();
         return new Object[] {Bytes.wrap(rs.getBytes(1)), rs.getLong(2)};
       }
     });
+    return new Start((Bytes) g[0], (Long) g[1], one(d, "SELECT COUNT(*) FROM ds_log"), one(d, NEXT));
+  }
+
+  private static final String NEXT = "SELECT next_seq FROM ds_sequence WHERE name = 'delivery'";
+  private static final String[] NOTICE = {"test_channel", "node-x ds.appended ", " tail"};
+
+  private static void listen(Connection c) throws java.sql.SQLException {
+    try (Statement st = c.createStatement()) {
+      st.execute("LISTEN " + NOTICE[0]);
+    }
   }
 
   private static long one(Database d, String sql) throws Exception {
@@ -67,18 +81,15 @@ class LogAppendTest {
   @Test
   void append_numbersInOrder_movesLastSeq_notifiesTheRange() throws Exception {
     try (Database d = Databases.freshWith("postgres", "db/ds"); Connection listener = d.dedicatedConnection()) {
-      Object[] g = group(d);
-      Bytes gid = (Bytes) g[0];
-      long epoch = (Long) g[1];
-      try (Statement st = listener.createStatement()) {
-        st.execute("LISTEN test_channel");
-      }
-      long next = one(d, "SELECT next_seq FROM ds_sequence WHERE name = 'delivery'");
-      long rows = one(d, "SELECT COUNT(*) FROM ds_log");
-      LogAppend.Result r = append(d, entries(gid, epoch, 3), Map.of(gid, epoch), new String[] {"test_channel", "node-x ds.appended ", " tail"});
+      Start g = group(d, listener);
+      Bytes gid = g.gid();
+      long epoch = g.epoch();
+      long next = g.next();
+      long rows = g.rows();
+      LogAppend.Result r = append(d, entries(gid, epoch, 3), Map.of(gid, epoch), NOTICE);
       long first = r.first();
       assertEquals(new LogAppend.Result(next, next + 2, true), r);
-      assertEquals(next + 3, one(d, "SELECT next_seq FROM ds_sequence WHERE name = 'delivery'"));
+      assertEquals(next + 3, one(d, NEXT));
       assertEquals(rows + 3, one(d, "SELECT COUNT(*) FROM ds_log"));
       assertEquals(first + 2, one(d, "SELECT last_seq FROM ds_groups"));
       for (int i = 0; i < 3; i++) {
@@ -107,15 +118,12 @@ class LogAppendTest {
   @Test
   void epochMovedWhileWaitingForTheLock_nothingWritten_rangeStillNotified_unmoved_numbersFollowTheHolders() throws Exception {
     try (Database d = Databases.freshWith("postgres", "db/ds"); Connection listener = d.dedicatedConnection()) {
-      Object[] g = group(d);
-      Bytes gid = (Bytes) g[0];
-      long epoch = (Long) g[1];
-      try (Statement st = listener.createStatement()) {
-        st.execute("LISTEN test_channel");
-      }
-      long rows = one(d, "SELECT COUNT(*) FROM ds_log");
+      Start g = group(d, listener);
       long last = one(d, "SELECT last_seq FROM ds_groups");
-      long next = one(d, "SELECT next_seq FROM ds_sequence WHERE name = 'delivery'");
+      Bytes gid = g.gid();
+      long epoch = g.epoch();
+      long next = g.next();
+      long rows = g.rows();
       // A commit elsewhere holds the lock, takes 5 numbers and moves the epoch; the append waits, then must see it.
       LogAppend.Result moved = appendBehind(d, gid, epoch, "UPDATE ds_groups SET epoch = epoch + 1");
       assertEquals(new LogAppend.Result(next + 5, next + 6, false), moved);
@@ -143,7 +151,7 @@ class LogAppendTest {
       }
       CompletableFuture<LogAppend.Result> result = CompletableFuture.supplyAsync(() -> {
         try {
-          return append(d, entries(gid, epoch, 2), Map.of(gid, epoch), new String[] {"test_channel", "node-x ds.appended ", " tail"});
+          return append(d, entries(gid, epoch, 2), Map.of(gid, epoch), NOTICE);
         } catch (Exception e) {
           throw new RuntimeException(e);
         }
