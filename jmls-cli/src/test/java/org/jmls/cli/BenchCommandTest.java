@@ -29,6 +29,16 @@ class BenchCommandTest {
     assertEquals(5, ds.warmup, "a given --warmup is kept");
   }
 
+  /** --database-delay-us only with --nodes, and within 0 to 100,000 µs: refused with exit code 2 before anything starts. */
+  @Test
+  void databaseDelay_withoutNodesOrOutOfRange_refused() {
+    assertEquals(2, new CommandLine(new Main()).execute("bench", "ds", "--database-delay-us", "250"));
+    assertEquals(2, new CommandLine(new Main()).execute("bench", "ds", "--nodes", "1", "--database-delay-us", "-1"));
+    assertEquals(2, new CommandLine(new Main()).execute("bench", "ds", "--nodes", "1", "--database-delay-us", "100001"));
+    CommandLine.ParseResult given = new CommandLine(new Main()).parseArgs("bench", "ds", "--nodes", "3", "--database-delay-us", "250");
+    assertEquals(250, ((BenchCommand.Ds) given.subcommand().subcommand().commandSpec().userObject()).databaseDelayMicros);
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"ws", "http"})
   void dsLoad_smallRun_deliversEverythingExactlyOnce(String transport) throws Exception {
