@@ -118,7 +118,7 @@ public final class ClusterAppends {
   /** This node's appending transaction committed: its entries are announced in turn. */
   void committed(List<Appended> appended) {
     long[] range = range(appended);
-    offer(range[0], range[1], appended);
+    committed(range[0], range[1], appended);
   }
 
   /** This node's statement reserved {@code first..last} and wrote {@code written} (maybe none) there, committed. */
