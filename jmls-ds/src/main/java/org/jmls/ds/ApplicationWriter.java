@@ -42,6 +42,17 @@ final class ApplicationWriter {
 
   private final OrderedWrites writes;
   private final Groups groups;
+  /**
+   * PostgreSQL: each group's epoch as this node last read it or as an append confirmed it, so that a
+   * batch's check need not read them. May be stale, since another node's commit moves an epoch
+   * without telling this cache. Staleness is caught, never trusted: the append statement compares
+   * every checked epoch with the row it locks and writes nothing on a difference (then these groups
+   * are forgotten and the batch is checked again), and a check that would refuse a message is
+   * repeated against fresh epochs first (a message for an epoch newer than the cached one is the
+   * common sign of a stale entry). Bounded: cleared when it reaches {@value #KNOWN_EPOCHS} groups.
+   */
+  private final Map<Bytes, Long> knownEpochs = new java.util.concurrent.ConcurrentHashMap<>();
+  static final int KNOWN_EPOCHS = 100_000;
   private final Batches<Pending> pending = new Batches<>("jmls-ds-writer", BATCH, this::writeBatch);
 
   ApplicationWriter(OrderedWrites writes, Groups groups) {
@@ -88,13 +99,43 @@ final class ApplicationWriter {
   /** The messages of a batch that may be appended, with their readers, and their groups' epochs. */
   private record Checked(List<Pending> accepted, List<Set<String>> readers, Map<Bytes, Long> epochs) {}
 
+  /** A group's epoch moved here (a commit was written): the next batch reads it again. */
+  void epochMoved(Bytes gid) {
+    knownEpochs.remove(gid);
+  }
+
   /** Checks each message of {@code batch} on its own (group, member, epoch window); those refused go to {@code refused}. */
   private Checked check(Connection c, List<Pending> batch, Map<Pending, MlsException> refused) throws SQLException {
-    Set<Bytes> named = new java.util.HashSet<>();
+    return check(c, batch, refused, epochsOf(c, batch, false));
+  }
+
+  /** The epochs of the batch's groups: read in one query, or (when {@code cached}) only those not in {@link #knownEpochs}. */
+  private Map<Bytes, Long> epochsOf(Connection c, List<Pending> batch, boolean cached) throws SQLException {
+    Map<Bytes, Long> epochs = new HashMap<>();
+    Set<Bytes> unknown = new java.util.HashSet<>();
     for (Pending p : batch) {
-      named.add(p.gid());
+      Long known = cached ? knownEpochs.get(p.gid()) : null;
+      if (known != null) {
+        epochs.put(p.gid(), known);
+      } else {
+        unknown.add(p.gid());
+      }
     }
-    Map<Bytes, Long> epochs = groups.epochs(c, named); // one query for the batch, not one per group
+    if (!unknown.isEmpty()) {
+      Map<Bytes, Long> read = groups.epochs(c, unknown); // one query for the batch, not one per group
+      epochs.putAll(read);
+      if (writes.late()) { // only the PostgreSQL statement compares, so only it may start from remembered epochs
+        if (knownEpochs.size() + read.size() > KNOWN_EPOCHS) {
+          knownEpochs.clear();
+        }
+        knownEpochs.putAll(read);
+      }
+    }
+    return epochs;
+  }
+
+  private Checked check(Connection c, List<Pending> batch, Map<Pending, MlsException> refused, Map<Bytes, Long> epochs)
+      throws SQLException {
     List<Pending> accepted = new ArrayList<>();
     List<Set<String>> readers = new ArrayList<>();
     Map<Bytes, Long> used = new HashMap<>();
@@ -129,7 +170,11 @@ final class ApplicationWriter {
   private boolean writeLate(List<Pending> batch, Map<Pending, MlsException> refused) throws SQLException {
     OrderedWrites.Reserved r = writes.runLate((c, cluster) -> {
       refused.clear();
-      Checked checked = check(c, batch, refused);
+      Checked checked = check(c, batch, refused, epochsOf(c, batch, true));
+      if (!refused.isEmpty()) { // refusals are decided on epochs read now, never on remembered ones
+        refused.clear();
+        checked = check(c, batch, refused);
+      }
       if (checked.accepted().isEmpty()) {
         return OrderedWrites.Reserved.NONE;
       }
@@ -147,6 +192,8 @@ final class ApplicationWriter {
         for (Appended a : relative) {
           written.add(new Appended(res.first() + a.seq(), a.groupId(), a.kind(), a.sender(), a.message(), a.readers()));
         }
+      } else {
+        knownEpochs.keySet().removeAll(checked.epochs().keySet()); // one moved: read them all again
       }
       return new OrderedWrites.Reserved(res.first(), res.last(), written);
     });

@@ -391,6 +391,9 @@ public final class GroupDirectory {
       }
       return new Accepted(epoch + 1, logSeq);
     });
+    if (result instanceof Accepted) {
+      writer.epochMoved(t.gid());
+    }
     if (result instanceof MlsException e) {
       throw e;
     }

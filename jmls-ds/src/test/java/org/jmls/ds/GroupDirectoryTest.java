@@ -30,6 +30,7 @@ import org.jmls.message.Proposal;
 import org.jmls.message.Welcome;
 import org.jmls.service.Database;
 import org.jmls.service.Databases;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -181,6 +182,60 @@ class GroupDirectoryTest {
       GroupInfo gi = (GroupInfo) groups.groupInfo(devices[0].group.groupId()).body();
       assertEquals(devices[0].group.epoch(), gi.groupContext().epoch());
     }
+  }
+
+  /**
+   * Two nodes on one PostgreSQL (two directories on one database, no bus between them): node A
+   * remembers the group's epoch from a first post, node B commits a removal without A hearing of it.
+   * A must still refuse the removed member's post at the old epoch (the append statement sees the
+   * moved epoch, nothing is stored, and the batch is checked again), and after B moves the epoch
+   * once more, A must take a post at the newest epoch (refusals are decided on a fresh read, not on
+   * A's stale memory).
+   */
+  @Test
+  void epochMovedByAnotherNode_rememberedEpochNeverDecides() throws Exception {
+    try (Database d = Databases.freshWith("postgres", "db/ds")) {
+      KeyPackageDirectory dir = new KeyPackageDirectory(d, S);
+      GroupDirectory a = new GroupDirectory(d, S);
+      GroupDirectory b = new GroupDirectory(d, S);
+      Device[] devices = formGroup(dir, a, 3, true);
+      Device alice = devices[0];
+      Device bob = devices[1];
+      Device carol = devices[2];
+      Bytes gid = alice.group.groupId();
+      long epoch = alice.group.epoch();
+      MlsMessage carolsOld = carol.group.encrypt("carol before her removal".getBytes(), new byte[0]);
+      a.post(bob.id, bob.group.encrypt("first".getBytes(), new byte[0])); // A now remembers the epoch
+      Group.CommitResult r = alice.group.commit(List.of(new Proposal.Remove(carol.group.myLeafIndex())), true);
+      b.commit(alice.id, r.commit(), null, r.groupInfo(), List.of(), List.of());
+      alice.group.mergePendingCommit();
+      bob.sync(b);
+      assertEquals(epoch + 1, bob.group.epoch());
+      long rows = logRows(d);
+      assertEquals("ds.not-a-member", assertThrows(ValidationException.class, () -> a.post(carol.id, carolsOld)).ruleId());
+      assertEquals(rows, logRows(d), "nothing of the removed member stored");
+      // B moves the epoch again; A, which has read epoch + 1 since, takes a post at epoch + 2.
+      Group.CommitResult again = alice.group.commit(List.of(), true);
+      b.commit(alice.id, again.commit(), null, again.groupInfo(), List.of(), List.of());
+      alice.group.mergePendingCommit();
+      bob.sync(b);
+      assertEquals(epoch + 2, bob.group.epoch());
+      a.post(bob.id, bob.group.encrypt("at the newest epoch".getBytes(), new byte[0]));
+      assertEquals(rows + 1, logRows(d));
+      assertEquals(epoch + 2, a.epoch(gid));
+    }
+  }
+
+  private static long logRows(Database d) throws Exception {
+    return d.read(c -> {
+      try (java.sql.PreparedStatement q = c.prepareStatement("SELECT COUNT(*) FROM ds_log WHERE kind = ?")) {
+        q.setInt(1, GroupDirectory.Kind.APPLICATION.code);
+        try (java.sql.ResultSet rs = q.executeQuery()) {
+          rs.next();
+          return rs.getLong(1);
+        }
+      }
+    });
   }
 
   /**
