@@ -102,37 +102,55 @@ final class DeliveryLog {
     }
   }
 
+  /** A message addressed to single devices (a Welcome, a follower's delivery from its hub), numbered {@code seq}. */
+  record Addressed(long seq, Bytes gid, Kind kind, byte[] message, Collection<String> devices) {}
+
   /**
    * Addresses one message to each of {@code devices} alone (a Welcome to its joiners): the body is
    * stored once, each device gets a small row under the same sequence number.
    */
   static void addressTo(Connection c, Collection<String> devices, long seq, Bytes gid, Kind kind, byte[] msg, long at)
       throws SQLException {
+    addressAll(c, java.util.List.of(new Addressed(seq, gid, kind, msg, devices)), at);
+  }
+
+  /**
+   * Addresses each of {@code messages} as {@link #addressTo} does, with three statements whatever
+   * their number (one query for the first body id, then two statement batches): a follower stores a
+   * hub's delivery of many entries at once.
+   */
+  static void addressAll(Connection c, java.util.List<Addressed> messages, long at) throws SQLException {
+    if (messages.isEmpty()) {
+      return;
+    }
     long id;
     try (PreparedStatement q = c.prepareStatement("SELECT COALESCE(MAX(id), 0) + 1 FROM ds_messages"); ResultSet rs = q.executeQuery()) {
       rs.next();
       id = rs.getLong(1);
     }
-    try (PreparedStatement ins = c.prepareStatement("INSERT INTO ds_messages (id, group_id, message, enqueued_at) VALUES (?, ?, ?, ?)")) {
-      ins.setLong(1, id);
-      ins.setBytes(2, gid.unsafeArray());
-      ins.setBytes(3, msg);
-      ins.setLong(4, at);
-      ins.executeUpdate();
-    }
-    try (PreparedStatement ins = c.prepareStatement(
-        "INSERT INTO ds_queue (client_id, seq, group_id, kind, message, enqueued_at, message_id) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-      for (String d : devices) {
-        ins.setString(1, d);
-        ins.setLong(2, seq);
-        ins.setBytes(3, gid.unsafeArray());
-        ins.setInt(4, kind.code);
-        ins.setBytes(5, new byte[0]);
-        ins.setLong(6, at);
-        ins.setLong(7, id);
-        ins.addBatch();
+    try (PreparedStatement bodies = c.prepareStatement("INSERT INTO ds_messages (id, group_id, message, enqueued_at) VALUES (?, ?, ?, ?)");
+        PreparedStatement rows = c.prepareStatement(
+            "INSERT INTO ds_queue (client_id, seq, group_id, kind, message, enqueued_at, message_id) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+      for (Addressed m : messages) {
+        bodies.setLong(1, id);
+        bodies.setBytes(2, m.gid().unsafeArray());
+        bodies.setBytes(3, m.message());
+        bodies.setLong(4, at);
+        bodies.addBatch();
+        for (String d : m.devices()) {
+          rows.setString(1, d);
+          rows.setLong(2, m.seq());
+          rows.setBytes(3, m.gid().unsafeArray());
+          rows.setInt(4, m.kind().code);
+          rows.setBytes(5, new byte[0]);
+          rows.setLong(6, at);
+          rows.setLong(7, id);
+          rows.addBatch();
+        }
+        id++;
       }
-      ins.executeBatch();
+      bodies.executeBatch(); // the bodies first: each row names its body
+      rows.executeBatch();
     }
   }
 

@@ -263,11 +263,13 @@ public final class Federated {
       }
       // This DS's sequence numbers for the batch at once, then each entry addressed to its readers.
       long seq = stored.isEmpty() ? 0 : DeliveryLog.reserve(c, stored.size());
+      List<DeliveryLog.Addressed> addressed = new ArrayList<>();
       for (Entry e : stored) {
-        DeliveryLog.addressTo(c, e.readers(), seq, e.groupId(), e.kind(), e.message().unsafeArray(), at);
+        addressed.add(new DeliveryLog.Addressed(seq, e.groupId(), e.kind(), e.message().unsafeArray(), e.readers()));
         appended.add(new Appended(seq, e.groupId(), e.kind(), "", e.message(), Set.copyOf(e.readers())));
         seq++;
       }
+      DeliveryLog.addressAll(c, addressed, at); // the batch in three statements, not three per entry
       if (upto != before) {
         setPerPeer(c, "ds_peer_received", "last_seq", hub, upto);
       }
