@@ -46,10 +46,10 @@ final class ApplicationWriter {
    * PostgreSQL: each group's epoch as this node last read it or as an append confirmed it, so that a
    * batch's check need not read them. May be stale, since another node's commit moves an epoch
    * without telling this cache. Staleness is caught, never trusted: the append statement compares
-   * every checked epoch with the row it locks and writes nothing on a difference (then these groups
-   * are forgotten and the batch is checked again), and a check that would refuse a message is
-   * repeated against fresh epochs first (a message for an epoch newer than the cached one is the
-   * common sign of a stale entry). Bounded: cleared when it reaches {@value #KNOWN_EPOCHS} groups.
+   * every checked epoch with the row it locks and writes nothing on a difference (the batch is then
+   * checked again on fresh epochs, which also refreshes this memory), and a check that would refuse
+   * a message is repeated against fresh epochs first (a message for an epoch newer than the cached
+   * one is the common sign of a stale entry). Bounded: cleared when it reaches {@value #KNOWN_EPOCHS} groups.
    */
   private final Map<Bytes, Long> knownEpochs = new java.util.concurrent.ConcurrentHashMap<>();
   static final int KNOWN_EPOCHS = 100_000;
@@ -192,8 +192,6 @@ final class ApplicationWriter {
         for (Appended a : relative) {
           written.add(new Appended(res.first() + a.seq(), a.groupId(), a.kind(), a.sender(), a.message(), a.readers()));
         }
-      } else {
-        knownEpochs.keySet().removeAll(checked.epochs().keySet()); // one moved: read them all again
       }
       return new OrderedWrites.Reserved(res.first(), res.last(), written);
     });

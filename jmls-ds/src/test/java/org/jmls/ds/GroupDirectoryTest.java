@@ -227,15 +227,7 @@ class GroupDirectoryTest {
   }
 
   private static long logRows(Database d) throws Exception {
-    return d.read(c -> {
-      try (java.sql.PreparedStatement q = c.prepareStatement("SELECT COUNT(*) FROM ds_log WHERE kind = ?")) {
-        q.setInt(1, GroupDirectory.Kind.APPLICATION.code);
-        try (java.sql.ResultSet rs = q.executeQuery()) {
-          rs.next();
-          return rs.getLong(1);
-        }
-      }
-    });
+    return LogAppendTest.one(d, "SELECT COUNT(*) FROM ds_log WHERE kind = " + GroupDirectory.Kind.APPLICATION.code);
   }
 
   /**

@@ -56,7 +56,7 @@ class LogAppendTest {
     }
   }
 
-  private static long one(Database d, String sql) throws Exception {
+  static long one(Database d, String sql) throws Exception {
     return d.read(c -> {
       try (PreparedStatement q = c.prepareStatement(sql); ResultSet rs = q.executeQuery()) {
         rs.next();
