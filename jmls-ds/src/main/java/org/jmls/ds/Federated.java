@@ -52,67 +52,86 @@ public final class Federated {
   }
 
   /**
-   * Hub: up to {@code limit} entries owed to {@code provider} after {@code after}, in sequence
-   * order, each once with the provider's devices that read it: log entries inside those devices'
-   * membership windows (not their own), and Welcomes queued for them. A few queries per batch,
-   * whatever the number of the provider's devices; read without waiting for the writer (a delivery
-   * loop keeps its place in memory and acknowledges now and then).
+   * What one read of a peer's outbox found: entries in sequence order, and whether they are all that
+   * was owed after the read's starting point when it read ({@code complete}; false when cut at its
+   * limit, and the rest is read next).
    */
-  public List<Entry> outbox(String provider, long after, int limit) throws SQLException {
+  public record Outbox(List<Entry> entries, boolean complete) {}
+
+  /**
+   * Hub: up to {@code limit} entries owed to {@code provider} after {@code after}, in sequence
+   * order, each once with all of the provider's devices that read it: log entries inside those
+   * devices' membership windows (not their own), and Welcomes queued for them. A few queries per
+   * batch, whatever the number of the provider's devices; read without waiting for the writer (a
+   * delivery loop keeps its place in memory and acknowledges now and then).
+   */
+  public Outbox outbox(String provider, long after, int limit) throws SQLException {
     return db.read(c -> readAfter(c, provider, after, limit));
   }
 
-  private List<Entry> readAfter(Connection c, String provider, long after, int limit) throws SQLException {
-    {
-      TreeMap<Long, Entry> entries = new TreeMap<>();
-      Map<Long, Set<String>> readers = new TreeMap<>();
-      long firstLog = -1;
-      long lastLog = -1;
-      try (PreparedStatement q = c.prepareStatement("SELECT DISTINCT l.seq FROM ds_log l"
-          + " JOIN ds_group_members m ON m.group_id = l.group_id AND l.seq > m.from_seq AND (m.until_seq IS NULL OR l.seq <= m.until_seq)"
-          + " JOIN ds_remote_clients r ON r.client_id = m.client_id"
-          + " WHERE r.provider = ? AND l.seq > ? AND l.sender <> m.client_id ORDER BY l.seq LIMIT ?")) {
-        q.setString(1, provider);
-        q.setLong(2, after);
-        q.setInt(3, limit);
-        try (ResultSet rs = q.executeQuery()) {
-          while (rs.next()) {
-            lastLog = rs.getLong(1);
-            if (firstLog < 0) {
-              firstLog = lastLog;
-            }
+  private static final String LOG_READERS = " FROM ds_log l"
+      + " JOIN ds_group_members m ON m.group_id = l.group_id AND l.seq > m.from_seq AND (m.until_seq IS NULL OR l.seq <= m.until_seq)"
+      + " JOIN ds_remote_clients r ON r.client_id = m.client_id WHERE r.provider = ? AND l.sender <> m.client_id";
+  private static final String QUEUED_FOR = " FROM ds_queue q JOIN ds_remote_clients r ON r.client_id = q.client_id"
+      + " LEFT JOIN ds_messages m ON m.id = q.message_id WHERE r.provider = ?";
+
+  /**
+   * Log entries and queued Welcomes are read apart, each as its first {@code limit} sequence numbers
+   * and then every reader row of those, so an entry is never cut between its devices; the first
+   * {@code limit} of both lie within what each source read.
+   */
+  private static Outbox readAfter(Connection c, String provider, long after, int limit) throws SQLException {
+    TreeMap<Long, Entry> entries = new TreeMap<>();
+    Map<Long, Set<String>> readers = new TreeMap<>();
+    boolean logCut = readSource(c, "SELECT DISTINCT l.seq" + LOG_READERS + " AND l.seq > ? ORDER BY l.seq LIMIT ?",
+        "SELECT l.seq, l.group_id, l.kind, l.message, m.client_id" + LOG_READERS + " AND l.seq >= ? AND l.seq <= ? ORDER BY l.seq",
+        provider, after, limit, entries, readers);
+    boolean queueCut = readSource(c, "SELECT DISTINCT q.seq" + QUEUED_FOR + " AND q.seq > ? ORDER BY q.seq LIMIT ?",
+        "SELECT q.seq, q.group_id, q.kind, CASE WHEN q.message_id IS NULL THEN q.message ELSE m.message END, q.client_id"
+            + QUEUED_FOR + " AND q.seq >= ? AND q.seq <= ? ORDER BY q.seq",
+        provider, after, limit, entries, readers);
+    List<Entry> out = new ArrayList<>();
+    for (Entry e : entries.values()) {
+      if (out.size() == limit) {
+        break;
+      }
+      out.add(new Entry(e.seq(), e.groupId(), e.kind(), e.message(), List.copyOf(readers.get(e.seq()))));
+    }
+    return new Outbox(out, !logCut && !queueCut && entries.size() <= limit);
+  }
+
+  /**
+   * Reads one source's first {@code limit} sequence numbers after {@code after} ({@code numbers}),
+   * then all their rows ({@code rows}, between the first and the last); whether the limit cut it.
+   */
+  private static boolean readSource(Connection c, String numbers, String rows, String provider, long after, int limit,
+      TreeMap<Long, Entry> entries, Map<Long, Set<String>> readers) throws SQLException {
+    long first = -1;
+    long last = -1;
+    int count = 0;
+    try (PreparedStatement q = c.prepareStatement(numbers)) {
+      q.setString(1, provider);
+      q.setLong(2, after);
+      q.setInt(3, limit);
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          last = rs.getLong(1);
+          if (first < 0) {
+            first = last;
           }
+          count++;
         }
       }
-      if (firstLog >= 0) {
-        try (PreparedStatement q = c.prepareStatement("SELECT l.seq, l.group_id, l.kind, l.message, m.client_id FROM ds_log l"
-            + " JOIN ds_group_members m ON m.group_id = l.group_id AND l.seq > m.from_seq AND (m.until_seq IS NULL OR l.seq <= m.until_seq)"
-            + " JOIN ds_remote_clients r ON r.client_id = m.client_id"
-            + " WHERE r.provider = ? AND l.seq >= ? AND l.seq <= ? AND l.sender <> m.client_id ORDER BY l.seq")) {
-          q.setString(1, provider);
-          q.setLong(2, firstLog);
-          q.setLong(3, lastLog);
-          add(q, entries, readers);
-        }
-      }
-      try (PreparedStatement q = c.prepareStatement(
-          "SELECT q.seq, q.group_id, q.kind, CASE WHEN q.message_id IS NULL THEN q.message ELSE m.message END, q.client_id"
-              + " FROM ds_queue q JOIN ds_remote_clients r ON r.client_id = q.client_id LEFT JOIN ds_messages m ON m.id = q.message_id"
-              + " WHERE r.provider = ? AND q.seq > ? ORDER BY q.seq LIMIT ?")) {
+    }
+    if (first >= 0) {
+      try (PreparedStatement q = c.prepareStatement(rows)) {
         q.setString(1, provider);
-        q.setLong(2, after);
-        q.setInt(3, limit);
+        q.setLong(2, first);
+        q.setLong(3, last);
         add(q, entries, readers);
       }
-      List<Entry> out = new ArrayList<>();
-      for (Entry e : entries.values()) {
-        if (out.size() == limit) {
-          break;
-        }
-        out.add(new Entry(e.seq(), e.groupId(), e.kind(), e.message(), List.copyOf(readers.get(e.seq()))));
-      }
-      return out;
     }
+    return count == limit;
   }
 
   private static void add(PreparedStatement q, TreeMap<Long, Entry> entries, Map<Long, Set<String>> readers) throws SQLException {

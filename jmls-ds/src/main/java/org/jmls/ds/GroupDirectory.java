@@ -189,6 +189,14 @@ public final class GroupDirectory {
     writes.cluster(c);
   }
 
+  /**
+   * Whether other nodes share this DS's database ({@link #cluster}): {@link #onAppended} then tells
+   * of this node's appends only, and not in the order of their numbers across nodes.
+   */
+  public boolean clustered() {
+    return writes.clustered();
+  }
+
   /** Delivery between providers: a hub's outbox, a follower's inbox (see {@link Federated}). */
   public Federated federated() {
     return federated;

@@ -49,6 +49,10 @@ final class OrderedWrites {
     this.cluster = c;
   }
 
+  boolean clustered() {
+    return cluster != null;
+  }
+
   void live(Consumer<List<Appended>> l) {
     this.live = l;
   }

@@ -144,13 +144,17 @@ public final class Federation {
     notifier.close();
   }
 
-  /** Per peer: entries delivered, failed attempts, backlog (last seen), and whether it answers; for /metrics. */
-  public record PeerTraffic(String peer, long delivered, long failures, long backlog, boolean reachable) {}
+  /**
+   * Per peer: entries delivered, failed attempts, backlog (last seen), whether it answers, and how
+   * often its outbox was read from the database (a delivery that keeps up takes what is appended in
+   * memory); for /metrics.
+   */
+  public record PeerTraffic(String peer, long delivered, long failures, long backlog, boolean reachable, long outboxReads) {}
 
   public List<PeerTraffic> traffic() {
     List<PeerTraffic> out = new ArrayList<>();
     notifier.counters().forEach((peer, c) -> out.add(new PeerTraffic(peer, c.sentEntries.get(), c.failures.get(), c.backlog.get(),
-        c.reachable)));
+        c.reachable, c.outboxReads.get())));
     return out;
   }
 

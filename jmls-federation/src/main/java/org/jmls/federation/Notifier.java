@@ -30,6 +30,8 @@ final class Notifier implements AutoCloseable {
     final AtomicLong sentEntries = new AtomicLong();
     final AtomicLong failures = new AtomicLong();
     final AtomicLong backlog = new AtomicLong();
+    /** Reads of the outbox from the database (entries handed over in memory need none). */
+    final AtomicLong outboxReads = new AtomicLong();
     volatile boolean reachable = true;
     /** Everything owed was delivered and acknowledged, and nothing was appended since. */
     volatile boolean idle;
@@ -41,6 +43,9 @@ final class Notifier implements AutoCloseable {
   private final Federated federated;
   private final Map<String, Object> signals = new LinkedHashMap<>();
   private final Map<String, Counters> counters = new LinkedHashMap<>();
+  private final Map<String, Handoff> handoffs = new LinkedHashMap<>();
+  /** Whether this node is the only one on its database (else appends are not all told here, nor in order). */
+  private final java.util.function.BooleanSupplier single;
   private final List<Thread> workers = new ArrayList<>();
   private final java.util.function.Consumer<String> log;
   private volatile boolean running = true;
@@ -53,17 +58,41 @@ final class Notifier implements AutoCloseable {
       signals.put(p.domain(), new Object());
       counters.put(p.domain(), new Counters());
     }
-    String local = peers.config().domain();
-    groups.onAppended(appended -> {
-      for (GroupDirectory.Appended a : appended) {
-        for (String reader : a.readers()) {
-          String d = domainOfDevice(reader);
-          if (d != null && !d.equals(local)) {
-            wake(d);
+    this.single = () -> !groups.clustered();
+    for (String peer : signals.keySet()) {
+      handoffs.put(peer, new Handoff());
+    }
+    groups.onAppended(this::appended);
+  }
+
+  /**
+   * An append at this node: what it owes each peer goes to that peer's {@link Handoff} (with one
+   * node), and the peer's worker is woken.
+   */
+  private void appended(List<GroupDirectory.Appended> appended) {
+    boolean handOff = single.getAsBoolean();
+    Map<String, List<Federated.Entry>> owed = new java.util.HashMap<>();
+    for (GroupDirectory.Appended a : appended) {
+      Map<String, List<String>> readers = null;
+      for (String reader : a.readers()) {
+        String d = domainOfDevice(reader);
+        if (d != null && handoffs.containsKey(d) && a.reaches(reader)) {
+          if (readers == null) {
+            readers = new java.util.HashMap<>();
           }
+          readers.computeIfAbsent(d, k -> new ArrayList<>()).add(reader);
         }
       }
-    });
+      if (readers != null) {
+        readers.forEach((d, devices) -> owed.computeIfAbsent(d, k -> new ArrayList<>())
+            .add(new Federated.Entry(a.seq(), a.groupId(), a.kind(), a.message(), List.copyOf(devices))));
+      }
+    }
+    if (handOff && !appended.isEmpty()) {
+      long last = appended.get(appended.size() - 1).seq();
+      handoffs.forEach((peer, h) -> h.appended(owed.getOrDefault(peer, List.of()), last));
+    }
+    owed.keySet().forEach(this::wake);
   }
 
   /** The domain of a device id {@code user@domain/device}, or null. */
@@ -136,6 +165,7 @@ final class Notifier implements AutoCloseable {
     long backoff = 100;
     Counters count = counters.get(peer);
     Object signal = signals.get(peer);
+    Handoff handoff = handoffs.get(peer);
     java.util.concurrent.ExecutorService sender = java.util.concurrent.Executors.newFixedThreadPool(IN_FLIGHT, r -> {
       Thread t = new Thread(r, "jmls-fed-send-" + peer);
       t.setDaemon(true);
@@ -187,15 +217,26 @@ final class Notifier implements AutoCloseable {
             }
             // The next batch begins after the last one sent, answered or not.
             long previous = inFlight.isEmpty() ? 0 : inFlight.peekLast().last();
-            List<Federated.Entry> batch = federated.outbox(peer, Math.max(position, previous), BATCH);
+            long after = Math.max(position, previous);
+            List<Federated.Entry> batch = single.getAsBoolean() ? handoff.take(after, BATCH) : null;
+            if (batch != null) {
+              more = batch.size() == BATCH;
+            } else {
+              long marked = handoff.mark();
+              Federated.Outbox read = federated.outbox(peer, after, BATCH);
+              count.outboxReads.incrementAndGet();
+              handoff.read(marked, after, read);
+              batch = read.entries();
+              more = !read.complete();
+            }
             count.backlog.set(batch.size());
-            more = !batch.isEmpty();
-            if (more) {
+            if (!batch.isEmpty()) {
+              List<Federated.Entry> sending = batch;
               java.util.concurrent.CompletableFuture<Long> stored = new java.util.concurrent.CompletableFuture<>();
-              inFlight.add(new InFlight(batch.get(batch.size() - 1).seq(), batch.size(), stored));
+              inFlight.add(new InFlight(sending.get(sending.size() - 1).seq(), sending.size(), stored));
               sender.execute(() -> {
                 try {
-                  stored.complete(send(peer, batch, previous));
+                  stored.complete(send(peer, sending, previous));
                 } catch (Throwable t) {
                   stored.completeExceptionally(t);
                 }

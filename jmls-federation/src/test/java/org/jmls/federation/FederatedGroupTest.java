@@ -2,6 +2,7 @@ package org.jmls.federation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -65,6 +66,17 @@ class FederatedGroupTest {
       assertEquals(List.of("hello from org", "hello from com"), bobTablet.received);
       assertEquals(List.of("hello from com"), bobPhone.received);
 
+      // A delivery that keeps up takes what the hub appends in memory: no outbox read, one message at a time.
+      long reads = traffic(com).outboxReads();
+      long delivered = traffic(com).delivered();
+      for (int i = 0; i < 20; i++) {
+        assertEquals(200, alice.send("kept up " + i).status());
+        bobTablet.readUntil(org.clients, bobTablet.received.size() + 1);
+        assertEquals("kept up " + i, bobTablet.received.get(bobTablet.received.size() - 1));
+      }
+      assertEquals(reads, traffic(com).outboxReads(), "entries handed over in memory");
+      assertTrue(traffic(com).delivered() >= delivered + 20, "each delivered");
+
       // A race for one epoch from both providers: exactly one commit wins.
       DsClient.Response fromOrg = bobPhone.commit(List.of());
       DsClient.Response fromCom = charlie.commit(List.of());
@@ -96,6 +108,10 @@ class FederatedGroupTest {
       bobTablet.readUntil(org.clients, before + 50);
       assertEquals(said, bobTablet.received.subList(before, before + 50));
     }
+  }
+
+  private static Federation.PeerTraffic traffic(Provider hub) {
+    return hub.federation.traffic().stream().filter(t -> t.peer().equals("example.org")).findFirst().orElseThrow();
   }
 
   @SuppressWarnings("unchecked")

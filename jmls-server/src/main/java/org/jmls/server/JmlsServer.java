@@ -247,7 +247,7 @@ public final class JmlsServer implements AutoCloseable {
     return server;
   }
 
-  /** Federation traffic per peer on /metrics: entries delivered, failed attempts, backlog, and whether the peer answers. */
+  /** Federation traffic per peer on /metrics: entries delivered, failed attempts, backlog, whether the peer answers, outbox reads. */
   private static void federationMetrics(PrometheusRegistry registry, org.jmls.federation.Federation fed) {
     io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("jmls_federation_delivered_total")
         .help("Log entries delivered to each federated peer").labelNames("peer")
@@ -261,6 +261,9 @@ public final class JmlsServer implements AutoCloseable {
     io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("jmls_federation_peer_up")
         .help("1 when the peer took the last delivery, 0 while it is retried").labelNames("peer")
         .callback(cb -> fed.traffic().forEach(t -> cb.call(t.reachable() ? 1 : 0, t.peer()))).register(registry);
+    io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("jmls_federation_outbox_reads_total")
+        .help("Reads of each peer's outbox from the database (what a delivery that keeps up is owed is handed over in memory)")
+        .labelNames("peer").callback(cb -> fed.traffic().forEach(t -> cb.call(t.outboxReads(), t.peer()))).register(registry);
   }
 
   /** This node's name (see {@link Config#nodeName}), or null for an AS alone. */
