@@ -18,12 +18,17 @@ import org.jmls.ds.Federated;
  * place where the last entries it took end ({@link #take}). Anything else (a delivery that failed
  * and restarts from what the peer confirmed, a backlog larger than {@link #CAPACITY}, nodes
  * sharing the database, whose appends this node is not told of) makes it read the database again.
+ * What it keeps is bounded in entries and in bytes, so a peer that is down costs no memory beyond.
  */
 final class Handoff {
   /** Entries kept for the worker at most; beyond, they are dropped and the worker reads them from the database. */
   static final int CAPACITY = 4 * Notifier.BATCH;
+  /** Bytes of messages kept at most (a large group's commits and Welcomes are large), likewise. */
+  static final long CAPACITY_BYTES = 16L << 20;
 
   private final ArrayDeque<Federated.Entry> queue = new ArrayDeque<>();
+  /** Bytes of the messages in {@link #queue}. */
+  private long bytes;
   /** The highest sequence number told here: every append up to it has been told. */
   private long told;
   /** Entries were dropped for want of room since the last {@link #mark}. */
@@ -39,13 +44,14 @@ final class Handoff {
       if (dropped) {
         break;
       }
-      if (queue.size() == CAPACITY) {
-        queue.clear();
+      if (queue.size() == CAPACITY || bytes + e.message().length() > CAPACITY_BYTES) {
+        clear();
         unbroken = false;
         dropped = true;
         break;
       }
       queue.add(e);
+      bytes += e.message().length();
     }
     told = Math.max(told, last);
   }
@@ -60,7 +66,7 @@ final class Handoff {
     }
     List<Federated.Entry> out = new ArrayList<>(Math.min(limit, queue.size()));
     while (out.size() < limit && !queue.isEmpty()) {
-      out.add(queue.poll());
+      out.add(poll());
     }
     if (!out.isEmpty()) {
       taken = out.get(out.size() - 1).seq();
@@ -73,7 +79,7 @@ final class Handoff {
    * committed, so the read will see it; the number to hand back to {@link #read}.
    */
   synchronized long mark() {
-    queue.clear();
+    clear();
     dropped = false;
     unbroken = false;
     return told;
@@ -91,8 +97,19 @@ final class Handoff {
     taken = entries.isEmpty() ? after : entries.get(entries.size() - 1).seq();
     long seen = Math.max(marked, taken);
     while (!queue.isEmpty() && queue.peek().seq() <= seen) {
-      queue.poll(); // committed before the read: in it, or not owed
+      poll(); // committed before the read: in it, or not owed
     }
     unbroken = true;
+  }
+
+  private Federated.Entry poll() {
+    Federated.Entry e = queue.poll();
+    bytes -= e.message().length();
+    return e;
+  }
+
+  private void clear() {
+    queue.clear();
+    bytes = 0;
   }
 }

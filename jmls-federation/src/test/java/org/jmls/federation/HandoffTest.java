@@ -65,6 +65,21 @@ class HandoffTest {
   }
 
   @Test
+  void messagesBeyondTheByteBound_areReadFromTheDatabase() {
+    Handoff h = new Handoff();
+    h.read(h.mark(), 0, new Federated.Outbox(List.of(), true));
+    Bytes half = Bytes.wrap(new byte[(int) (Handoff.CAPACITY_BYTES / 2)]);
+    h.appended(List.of(new Federated.Entry(1, Bytes.wrap(new byte[] {1}), Kind.WELCOME, half, List.of("bob@example.org/phone"))), 1);
+    assertEquals(List.of(1L), seqs(h.take(0, 10)), "one large Welcome fits");
+    h.appended(List.of(new Federated.Entry(2, Bytes.wrap(new byte[] {1}), Kind.WELCOME, half, List.of("bob@example.org/phone"))), 2);
+    h.appended(List.of(new Federated.Entry(3, Bytes.wrap(new byte[] {1}), Kind.WELCOME, half, List.of("bob@example.org/phone"))), 3);
+    assertEquals(List.of(2L, 3L), seqs(h.take(1, 10)), "two, taken before a third: the bound counts what is kept");
+    h.appended(List.of(new Federated.Entry(4, Bytes.wrap(new byte[] {1}), Kind.WELCOME, half, List.of("bob@example.org/phone")),
+        new Federated.Entry(5, Bytes.wrap(new byte[] {1}), Kind.WELCOME, half, List.of("bob@example.org/phone")), e(6)), 6);
+    assertNull(h.take(3, 10), "more than the bound: dropped, read from the database");
+  }
+
+  @Test
   void aBacklogBeyondCapacity_isReadFromTheDatabase() {
     Handoff h = new Handoff();
     long marked = h.mark();
