@@ -46,8 +46,12 @@ public final class ClusterAppends {
   /** How long announcements wait for a missing earlier range before the node reads from the database instead. */
   static final long GAP_WAIT_MILLIS = 5_000;
 
-  /** A range heard or appended here, waiting for the ranges before it: its entries, or null to read them back. */
-  private record Waiting(long last, List<Appended> entries, long since) {}
+  /**
+   * A range heard or appended here, waiting for the ranges before it: its entries (this node's), or
+   * another node's entries as they came ({@code inline}, decoded only when announced, and only for
+   * the devices online here then), or neither to read them back.
+   */
+  private record Waiting(long last, List<Appended> entries, String inline, long since) {}
 
   private final Database db;
   private final ClusterBus bus;
@@ -123,7 +127,7 @@ public final class ClusterAppends {
 
   /** This node's statement reserved {@code first..last} and wrote {@code written} (maybe none) there, committed. */
   void committed(long first, long last, List<Appended> written) {
-    offer(first, last, written);
+    offer(first, last, written, null);
   }
 
   private static long[] range(List<Appended> appended) {
@@ -152,16 +156,15 @@ public final class ClusterAppends {
     if (first > last) {
       return;
     }
-    List<Appended> carried = f.length == 3 ? inlined(f[2], first, last, null) : null;
-    offer(first, last, carried);
+    offer(first, last, null, f.length == 3 ? f[2] : null);
   }
 
   /** Adds a range; announces every range that now follows what was announced, in order. */
-  private synchronized void offer(long first, long last, List<Appended> entries) {
+  private synchronized void offer(long first, long last, List<Appended> entries, String inline) {
     if (last <= announced) {
       return; // from before this node listened, or announced already
     }
-    waiting.put(first, new Waiting(last, entries, System.currentTimeMillis()));
+    waiting.put(first, new Waiting(last, entries, inline, System.currentTimeMillis()));
     release();
   }
 
@@ -178,8 +181,10 @@ public final class ClusterAppends {
     if (here.isEmpty()) {
       return;
     }
-    List<Appended> list;
-    if (w.entries() != null) {
+    List<Appended> list = w.inline() == null ? null : inlined(w.inline(), first, w.last(), here);
+    if (list != null) {
+      // decoded for the devices online here only
+    } else if (w.entries() != null) {
       list = new ArrayList<>();
       for (Appended a : w.entries()) {
         Set<String> readers = new LinkedHashSet<>();
