@@ -181,10 +181,8 @@ public final class ClusterAppends {
     if (here.isEmpty()) {
       return;
     }
-    List<Appended> list = w.inline() == null ? null : inlined(w.inline(), first, w.last(), here);
-    if (list != null) {
-      // decoded for the devices online here only
-    } else if (w.entries() != null) {
+    List<Appended> list = w.inline() == null ? null : inlined(w.inline(), first, w.last(), here); // for the devices here only
+    if (list == null && w.entries() != null) {
       list = new ArrayList<>();
       for (Appended a : w.entries()) {
         Set<String> readers = new LinkedHashSet<>();
@@ -197,7 +195,7 @@ public final class ClusterAppends {
           list.add(readers.size() == a.readers().size() ? a : new Appended(a.seq(), a.groupId(), a.kind(), a.sender(), a.message(), Set.copyOf(readers)));
         }
       }
-    } else {
+    } else if (list == null) {
       try {
         list = db.read(c -> read(c, first, w.last(), Set.copyOf(here)));
       } catch (SQLException e) {

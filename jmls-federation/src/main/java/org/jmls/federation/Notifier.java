@@ -71,28 +71,35 @@ final class Notifier implements AutoCloseable {
    */
   private void appended(List<GroupDirectory.Appended> appended) {
     boolean handOff = single.getAsBoolean();
-    Map<String, List<Federated.Entry>> owed = new java.util.HashMap<>();
+    Map<String, List<Federated.Entry>> owed = new java.util.HashMap<>(); // the peers to wake, and (handing off) their entries
     for (GroupDirectory.Appended a : appended) {
-      Map<String, List<String>> readers = null;
-      for (String reader : a.readers()) {
-        String d = domainOfDevice(reader);
-        if (d != null && handoffs.containsKey(d) && a.reaches(reader)) {
-          if (readers == null) {
-            readers = new java.util.HashMap<>();
-          }
-          readers.computeIfAbsent(d, k -> new ArrayList<>()).add(reader);
+      peerReaders(a).forEach((peer, devices) -> {
+        List<Federated.Entry> forPeer = owed.computeIfAbsent(peer, k -> new ArrayList<>());
+        if (handOff) {
+          forPeer.add(new Federated.Entry(a.seq(), a.groupId(), a.kind(), a.message(), List.copyOf(devices)));
         }
-      }
-      if (readers != null) {
-        readers.forEach((d, devices) -> owed.computeIfAbsent(d, k -> new ArrayList<>())
-            .add(new Federated.Entry(a.seq(), a.groupId(), a.kind(), a.message(), List.copyOf(devices))));
-      }
+      });
     }
     if (handOff && !appended.isEmpty()) {
       long last = appended.get(appended.size() - 1).seq();
       handoffs.forEach((peer, h) -> h.appended(owed.getOrDefault(peer, List.of()), last));
     }
     owed.keySet().forEach(this::wake);
+  }
+
+  /** The devices of each peer that {@code a} reaches (none: an empty map). */
+  private Map<String, List<String>> peerReaders(GroupDirectory.Appended a) {
+    Map<String, List<String>> out = Map.of();
+    for (String reader : a.readers()) {
+      String d = domainOfDevice(reader);
+      if (d != null && handoffs.containsKey(d) && a.reaches(reader)) {
+        if (out.isEmpty()) {
+          out = new java.util.HashMap<>();
+        }
+        out.computeIfAbsent(d, k -> new ArrayList<>()).add(reader);
+      }
+    }
+    return out;
   }
 
   /** The domain of a device id {@code user@domain/device}, or null. */
@@ -217,26 +224,16 @@ final class Notifier implements AutoCloseable {
             }
             // The next batch begins after the last one sent, answered or not.
             long previous = inFlight.isEmpty() ? 0 : inFlight.peekLast().last();
-            long after = Math.max(position, previous);
-            List<Federated.Entry> batch = single.getAsBoolean() ? handoff.take(after, BATCH) : null;
-            if (batch != null) {
-              more = batch.size() == BATCH;
-            } else {
-              long marked = handoff.mark();
-              Federated.Outbox read = federated.outbox(peer, after, BATCH);
-              count.outboxReads.incrementAndGet();
-              handoff.read(marked, after, read);
-              batch = read.entries();
-              more = !read.complete();
-            }
+            Federated.Outbox next = next(peer, handoff, count, Math.max(position, previous));
+            List<Federated.Entry> batch = next.entries();
+            more = !next.complete();
             count.backlog.set(batch.size());
             if (!batch.isEmpty()) {
-              List<Federated.Entry> sending = batch;
               java.util.concurrent.CompletableFuture<Long> stored = new java.util.concurrent.CompletableFuture<>();
-              inFlight.add(new InFlight(sending.get(sending.size() - 1).seq(), sending.size(), stored));
+              inFlight.add(new InFlight(batch.get(batch.size() - 1).seq(), batch.size(), stored));
               sender.execute(() -> {
                 try {
-                  stored.complete(send(peer, sending, previous));
+                  stored.complete(send(peer, batch, previous));
                 } catch (Throwable t) {
                   stored.completeExceptionally(t);
                 }
@@ -301,6 +298,22 @@ final class Notifier implements AutoCloseable {
     } finally {
       sender.shutdownNow();
     }
+  }
+
+  /**
+   * The next batch owed to {@code peer} after {@code after}: from memory when the handoff can serve
+   * it, else read from the database; incomplete when there may be more at once.
+   */
+  private Federated.Outbox next(String peer, Handoff handoff, Counters count, long after) throws SQLException {
+    List<Federated.Entry> taken = single.getAsBoolean() ? handoff.take(after, BATCH) : null;
+    if (taken != null) {
+      return new Federated.Outbox(taken, taken.size() < BATCH);
+    }
+    long marked = handoff.mark();
+    Federated.Outbox read = federated.outbox(peer, after, BATCH);
+    count.outboxReads.incrementAndGet();
+    handoff.read(marked, after, read);
+    return read;
   }
 
   /**
