@@ -66,7 +66,16 @@ public final class Federated {
    * delivery loop keeps its place in memory and acknowledges now and then).
    */
   public Outbox outbox(String provider, long after, int limit) throws SQLException {
-    return db.read(c -> readAfter(c, provider, after, limit));
+    return db.read(c -> {
+      if (db.dialect() == Database.Dialect.POSTGRESQL) {
+        // One snapshot for all the statements: under READ COMMITTED each would see later commits, and
+        // a Welcome seen by the last could lie beyond a log entry committed after the first ran.
+        try (java.sql.Statement s = c.createStatement()) {
+          s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+        }
+      }
+      return readAfter(c, provider, after, limit);
+    });
   }
 
   private static final String LOG_READERS = " FROM ds_log l"
