@@ -127,7 +127,7 @@ public final class Federation {
   }
 
   void wakeDelivery(String peer) {
-    notifier.wake(peer);
+    notifier.peerUp(peer);
   }
 
   /**

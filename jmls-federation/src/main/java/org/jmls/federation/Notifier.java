@@ -16,7 +16,8 @@ import org.jmls.ds.GroupDirectory;
  * peer sends what the peer is owed ({@link Federated#outbox}) in sequence order, up to {@value
  * #BATCH} entries a request, each entry once per peer whatever the number of its devices; on the
  * peer's answer its devices' cursors move ({@link Federated#acknowledge}). A peer that does not
- * answer is retried with backoff (0.1 s doubling to 30 s); since the outbox is the log, a restart
+ * answer is retried with backoff (0.1 s doubling to 30 s, cut short only when the peer says it is up,
+ * not by appends); since the outbox is the log, a restart
  * of either side resumes where the peer last acknowledged, nothing lost. Workers wake when an
  * append reaches one of the peer's devices, and look again every 30 seconds regardless. Up to
  * {@value #IN_FLIGHT} deliveries are in flight per peer, stored there in order ({@link Delivery}).
@@ -37,6 +38,8 @@ final class Notifier implements AutoCloseable {
     volatile boolean idle;
     /** Woken since the worker last began a read (guarded by the peer's signal). */
     boolean woken;
+    /** The peer said it is up ({@code POST /fed/wake}) since the worker last backed off (guarded by the peer's signal). */
+    boolean up;
   }
 
   private final Peers peers;
@@ -133,6 +136,20 @@ final class Notifier implements AutoCloseable {
     }
   }
 
+  /**
+   * The peer says it is (back) up: a delivery backing off after its absence tries again at once,
+   * with its backoff reset. Appends alone do not end a backoff, since they say nothing of the peer.
+   */
+  void peerUp(String peer) {
+    Object s = signals.get(peer);
+    if (s != null) {
+      synchronized (s) {
+        counters.get(peer).up = true;
+        wake(peer);
+      }
+    }
+  }
+
   /** Waits until everything owed to {@code peer} was delivered and acknowledged; false if {@code millis} passed first. */
   boolean awaitIdle(String peer, long millis) throws InterruptedException {
     Object s = signals.get(peer);
@@ -152,10 +169,20 @@ final class Notifier implements AutoCloseable {
     return true;
   }
 
-  private void await(String peer, long millis) throws InterruptedException {
-    Object s = signals.get(peer);
-    synchronized (s) {
-      s.wait(millis);
+  /**
+   * After a failed delivery: waits {@code millis}, or until the peer says it is up, even if it said so
+   * while the delivery was failing (then at once). True if it did.
+   */
+  private boolean backOff(Object signal, Counters count, long millis) throws InterruptedException {
+    long deadline = System.nanoTime() + millis * 1_000_000;
+    synchronized (signal) {
+      long left;
+      while (!count.up && running && (left = deadline - System.nanoTime()) > 0) {
+        signal.wait(Math.max(1, left / 1_000_000));
+      }
+      boolean up = count.up;
+      count.up = false;
+      return up;
     }
   }
 
@@ -288,11 +315,10 @@ final class Notifier implements AutoCloseable {
                 : "federation: delivery to " + peer + " failed: " + e);
           }
           try {
-            await(peer, backoff);
+            backoff = backOff(signal, count, backoff) ? 100 : Math.min(30_000, backoff * 2);
           } catch (InterruptedException ie) {
             return;
           }
-          backoff = Math.min(30_000, backoff * 2);
         }
       }
     } finally {

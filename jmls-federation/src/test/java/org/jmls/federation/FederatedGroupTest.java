@@ -97,6 +97,9 @@ class FederatedGroupTest {
       assertEquals(alice.group.epochAuthenticator(), charlie.group.epochAuthenticator());
 
       // example.org offline while Alice says 50 things: on its return it gets every one, in order.
+      // The hub retries with a backoff that Alice's appends do not cut short (each would otherwise be
+      // one more failed attempt, and the backoff would reach its 30 s cap); org's return ends it.
+      long failed = traffic(com).failures();
       org.stop();
       List<String> said = new ArrayList<>();
       for (int i = 0; i < 50; i++) {
@@ -107,6 +110,8 @@ class FederatedGroupTest {
       int before = bobTablet.received.size();
       bobTablet.readUntil(org.clients, before + 50);
       assertEquals(said, bobTablet.received.subList(before, before + 50));
+      long retries = traffic(com).failures() - failed;
+      assertTrue(retries >= 1 && retries <= 12, "attempts to reach example.org while it was down: " + retries);
     }
   }
 
