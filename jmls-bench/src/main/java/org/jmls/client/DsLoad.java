@@ -70,7 +70,7 @@ public final class DsLoad {
       long delivered, long expectedDeliveries, long duplicates, long unknown, long fetches, double acceptedPerSecond,
       double deliveredPerSecond, double acceptP50Ms, double acceptP99Ms, double deliveryP50Ms, double deliveryP99Ms,
       double localDeliveryP50Ms, double localDeliveryP99Ms, double crossDeliveryP50Ms, double crossDeliveryP99Ms,
-      double[] pathP50Ms, PerNode perNode, int warmupSeconds) {
+      double[] pathP50Ms, PerNode perNode, int warmupSeconds, double[] wakeUpMs) {
     public String summary() {
       if (perNode != null) {
         int count = perNode.accepted().length;
@@ -98,8 +98,10 @@ public final class DsLoad {
             + " each group on one node", count);
       }
       return String.format(java.util.Locale.ROOT, "; %d nodes (server processes) on one PostgreSQL: delivery on the sender's node"
-          + " p50 %.1f ms p99 %.1f ms, on another node p50 %.1f ms p99 %.1f ms", count, localDeliveryP50Ms, localDeliveryP99Ms,
-          crossDeliveryP50Ms, crossDeliveryP99Ms);
+          + " p50 %.1f ms p99 %.1f ms, on another node p50 %.1f ms p99 %.1f ms; wake-up (from the sender's answer to the"
+          + " delivery) on the sender's node p50 %.1f ms p99 %.1f ms, on another node p50 %.1f ms p99 %.1f ms", count,
+          localDeliveryP50Ms, localDeliveryP99Ms, crossDeliveryP50Ms, crossDeliveryP99Ms, wakeUpMs[0], wakeUpMs[1], wakeUpMs[2],
+          wakeUpMs[3]);
     }
 
     private String federationSummary() {
@@ -144,14 +146,30 @@ public final class DsLoad {
 
     /** Per latency: the provider or node of its sender (an index into the bases). */
     byte[] from = new byte[4096];
+    /** Per latency: when it arrived, and its message's times (see {@code sentAt}). */
+    long[] arrived = new long[4096];
+    long[][] times = new long[4096][];
 
-    void record(long nanos, int senderAt) {
+    void record(long now, long[] sent, int senderAt) {
       if (count == latencies.length) {
         latencies = Arrays.copyOf(latencies, count * 2);
         from = Arrays.copyOf(from, count * 2);
+        arrived = Arrays.copyOf(arrived, count * 2);
+        times = Arrays.copyOf(times, count * 2);
       }
       from[count] = (byte) senderAt;
-      latencies[count++] = nanos;
+      arrived[count] = now;
+      times[count] = sent;
+      latencies[count++] = now - sent[0];
+    }
+
+    /**
+     * How long after its sender had the DS's answer (the append committed) the message reached this
+     * device; 0 when it came first, -1 when the answer never came.
+     */
+    long afterAnswer(int i) {
+      long answered = times[i][1];
+      return answered == 0 ? -1 : Math.max(0, arrived[i] - answered);
     }
   }
 
@@ -257,7 +275,8 @@ public final class DsLoad {
     int perSender = o.sdk() ? 0
         : (int) Math.max(100, Math.min(200_000L, 12_000L * (o.seconds() + o.warmupSeconds()) / ((long) o.groups() * senders)));
     o.progress().accept("preparing " + ((long) perSender * senders * o.groups()) + " messages of " + o.payloadBytes() + " bytes");
-    Map<Bytes, Long> sentAt = new ConcurrentHashMap<>();
+    // Per message: when it was posted, and when its sender had the DS's answer (0 until then).
+    Map<Bytes, long[]> sentAt = new ConcurrentHashMap<>();
     Map<Bytes, Integer> senderAt = new ConcurrentHashMap<>(); // several bases: the provider or node of each message's sender
     List<List<Prepared>> perDevice = new ArrayList<>();
     List<Future<List<Prepared>>> made = new ArrayList<>();
@@ -626,6 +645,14 @@ public final class DsLoad {
         paths[from * 2 + to] = pct(latencies(tallies, (r, i) -> (r.at != 0) == (t == 1) && (r.from[i] != 0) == (f == 1)), 50);
       }
     }
+    // Nodes: the wake-up, from the sender's answer to each delivery, on the sender's node and on another.
+    double[] wakeUp = new double[4];
+    for (int side = 0; side < 2; side++) {
+      int sd = side;
+      long[] sorted = values(tallies, (r, i) -> r.afterAnswer(i) >= 0 && (r.from[i] != r.at) == (sd == 1), Receiver::afterAnswer);
+      wakeUp[side * 2] = pct(sorted, 50);
+      wakeUp[side * 2 + 1] = pct(sorted, 99);
+    }
     boolean several = bases.length > 1;
     PerNode perNode = null;
     if (nodes != null) {
@@ -642,7 +669,7 @@ public final class DsLoad {
     return new Result(o.postgres() || nodes != null ? "PostgreSQL" : "SQLite", o.sdk() ? "MlsClient over WebSocket sessions" : o.webSocket() ? "WebSocket" : "HTTP", n, o.groups(), o.groups() * n, seconds, accepted.get(), refused.get(),
         delivered.get(), expected.get(), duplicates.get(), unknown.get(), fetchesInWindow, accepted.get() / seconds, deliveredInWindow.get() / seconds,
         pct(acc, 50), pct(acc, 99), pct(del, 50), pct(del, 99), several ? pct(split[0], 50) : Double.NaN, several ? pct(split[0], 99) : Double.NaN,
-        several ? pct(split[1], 50) : Double.NaN, several ? pct(split[1], 99) : Double.NaN, o.federated() ? paths : null, perNode, o.sdk() ? 0 : o.warmupSeconds());
+        several ? pct(split[1], 50) : Double.NaN, several ? pct(split[1], 99) : Double.NaN, o.federated() ? paths : null, perNode, o.sdk() ? 0 : o.warmupSeconds(), wakeUp);
   }
 
   /**
@@ -650,7 +677,7 @@ public final class DsLoad {
    * (or the queue is empty), counting what the DS accepted; started, not joined.
    */
   private static List<Thread> posting(Options o, String[] bases, ConcurrentLinkedQueue<Prepared> queue,
-      org.jmls.ds.http.DsSession[][] sessions, HttpClient http, AtomicBoolean sending, long stopAt, Map<Bytes, Long> sentAt,
+      org.jmls.ds.http.DsSession[][] sessions, HttpClient http, AtomicBoolean sending, long stopAt, Map<Bytes, long[]> sentAt,
       Map<Bytes, Integer> senderAt, AtomicLong accepted, AtomicLong[] acceptedAt, AtomicLong refused, AtomicLong expected,
       int receivers, AtomicLong acceptCount, long[] acceptLatency) {
     List<Thread> threads = new ArrayList<>();
@@ -662,7 +689,8 @@ public final class DsLoad {
         if (bases.length > 1) {
           senderAt.put(p.message(), providerOf(o, bases, p.group(), p.member()));
         }
-        sentAt.put(p.message(), t0);
+        long[] times = {t0, 0};
+        sentAt.put(p.message(), times);
         try {
           boolean ok;
           if (o.webSocket()) {
@@ -677,6 +705,7 @@ public final class DsLoad {
           }
           long t1 = System.nanoTime();
           if (ok) {
+            times[1] = t1;
             accepted.incrementAndGet();
             acceptedAt[providerOf(o, bases, p.group(), p.member())].incrementAndGet();
             expected.addAndGet(receivers - (p.member() < receivers ? 1 : 0));
@@ -701,11 +730,17 @@ public final class DsLoad {
 
   /** The delivery latencies, sorted, of the messages {@code which} picks (receiver, index of its latency). */
   private static long[] latencies(List<Receiver> tallies, java.util.function.BiPredicate<Receiver, Integer> which) {
+    return values(tallies, which, (r, i) -> r.latencies[i]);
+  }
+
+  /** Of each latency {@code which} picks (receiver, index), {@code value}, sorted. */
+  private static long[] values(List<Receiver> tallies, java.util.function.BiPredicate<Receiver, Integer> which,
+      java.util.function.ToLongBiFunction<Receiver, Integer> value) {
     List<Long> l = new ArrayList<>();
     for (Receiver r : tallies) {
       for (int i = 0; i < r.count; i++) {
         if (which.test(r, i)) {
-          l.add(r.latencies[i]);
+          l.add(value.applyAsLong(r, i));
         }
       }
     }
@@ -713,9 +748,9 @@ public final class DsLoad {
   }
 
   /** Counts one received application message against what was sent. */
-  private static void count(Receiver tally, Map<Bytes, Long> sentAt, Map<Bytes, Integer> senderAt, Bytes bytes, long now,
+  private static void count(Receiver tally, Map<Bytes, long[]> sentAt, Map<Bytes, Integer> senderAt, Bytes bytes, long now,
       AtomicLong windowEnd, AtomicLong delivered, AtomicLong deliveredInWindow, AtomicLong duplicates, AtomicLong unknown) {
-    Long at = sentAt.get(bytes);
+    long[] at = sentAt.get(bytes);
     if (at == null) {
       unknown.incrementAndGet();
     } else if (!tally.seen.add(bytes)) {
@@ -726,7 +761,7 @@ public final class DsLoad {
         deliveredInWindow.incrementAndGet();
         tally.inWindow++;
       }
-      tally.record(now - at, senderAt.getOrDefault(bytes, 0));
+      tally.record(now, at, senderAt.getOrDefault(bytes, 0));
     }
   }
 
