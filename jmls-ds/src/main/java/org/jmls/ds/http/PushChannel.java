@@ -47,6 +47,8 @@ final class PushChannel {
   private final AtomicBoolean scheduled = new AtomicBoolean();
   /** Last sequence pushed; -1 while the device has not asked for delivery. Touched only on the lane. */
   private long lastSent = -1;
+  /** Frames were queued on the session since the lane last flushed. Touched only on the lane. */
+  private boolean unflushed;
 
   PushChannel(WsContext ws, String client, GroupDirectory groups, Predicate<String> allow, Executor pool) {
     this.ws = ws;
@@ -90,6 +92,10 @@ final class PushChannel {
           // a closed socket or a storage hiccup: the next deliver or offer recovers from lastSent
         }
       }
+      if (unflushed) { // one socket write for every offer this run took, however many nodes announced them
+        unflushed = false;
+        flush();
+      }
     } finally {
       scheduled.set(false);
       if (!lane.isEmpty()) {
@@ -121,9 +127,9 @@ final class PushChannel {
       for (Frame f : frames) {
         if (f.seq() > lastSent) {
           send(f.seq(), f.bytes());
+          unflushed = true;
         }
       }
-      flush();
     });
   }
 
