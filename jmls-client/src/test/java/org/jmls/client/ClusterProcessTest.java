@@ -97,6 +97,18 @@ class ClusterProcessTest {
     return c;
   }
 
+  /** A node's count of other nodes' appends it read back from the database ({@code jmls_cluster_read_backs_total}). */
+  private static long readBacks(String url) throws Exception {
+    String body = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/metrics")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    for (String line : body.split("\n")) {
+      if (line.startsWith("jmls_cluster_read_backs_total ")) {
+        return (long) Double.parseDouble(line.substring(line.indexOf(' ') + 1).trim());
+      }
+    }
+    throw new AssertionError("no jmls_cluster_read_backs_total at " + url + ":\n" + body);
+  }
+
   /** Syncs {@code c} on the DS's long-poll until it is in the group; fails after 60 s. */
   private static void awaitJoined(MlsClient c, Bytes gid) throws Exception {
     long deadline = System.currentTimeMillis() + 60_000;
@@ -158,6 +170,10 @@ class ClusterProcessTest {
     for (MlsClient r : receivers) {
       assertEquals(0, r.traffic().readFromPushes());
     }
+    long[] readBacks = new long[3];
+    for (int k = 0; k < 3; k++) {
+      readBacks[k] = readBacks(nodes.get(k).url());
+    }
     List<Thread> posting = new ArrayList<>();
     for (int k = 0; k < 3; k++) {
       MlsClient d = senders.get(k);
@@ -167,7 +183,7 @@ class ClusterProcessTest {
           for (int i = 0; i < n; i += 20) {
             List<String> batch = new ArrayList<>();
             for (int j = i; j < i + 20; j++) {
-              batch.add(who + " " + j);
+              batch.add(who + " " + j + " " + "-".repeat(2_500)); // long: more than one in a batch takes several notifications
             }
             d.sendAll(gid, batch);
           }
@@ -195,6 +211,10 @@ class ClusterProcessTest {
         assertEquals(expected, bySender.get(u), r.clientId() + " from " + u);
       }
       assertEquals(3L * n, r.traffic().readFromPushes(), r.clientId() + ": every message by push");
+    }
+    // Every node had the other nodes' messages from their notifications, none read back from the database.
+    for (int k = 0; k < 3; k++) {
+      assertEquals(readBacks[k], readBacks(nodes.get(k).url()), "node " + (k + 1) + " read other nodes' appends back");
     }
     for (Thread t : posting) {
       t.join();

@@ -30,7 +30,10 @@ import org.jmls.service.Database;
  *
  * <p>Each appending transaction publishes, inside itself, {@code first last [entries]} on the
  * {@link ClusterBus} ({@value #TOPIC}): the range of sequence numbers it took, and the entries
- * themselves when they fit ({@link #inline}); every other node hears it once it commits. A node
+ * themselves when they fit ({@link #inline}); every other node hears it once it commits. Entries
+ * that do not fit in one notification are split over several, up to {@value #MAX_PARTS}, each
+ * {@code first last i/n entries} (the parts of one transaction are heard together); beyond that,
+ * or when one entry alone does not fit, the other nodes read the range back from the database. A node
  * announces a range only when every number below it was announced: its own appends at once when
  * they follow what it has announced (always, with one node), else when the other nodes' earlier
  * appends have been heard. Without that, a session could get an append of this node before an
@@ -45,13 +48,15 @@ public final class ClusterAppends {
   static final String TOPIC = "ds.appended";
   /** How long announcements wait for a missing earlier range before the node reads from the database instead. */
   static final long GAP_WAIT_MILLIS = 5_000;
+  /** At most this many notifications carry one transaction's entries (each up to {@link ClusterBus#MAX_DATA}). */
+  static final int MAX_PARTS = 32;
 
   /**
    * A range heard or appended here, waiting for the ranges before it: its entries (this node's), or
    * another node's entries as they came ({@code inline}, decoded only when announced, and only for
    * the devices online here then), or neither to read them back.
    */
-  private record Waiting(long last, List<Appended> entries, String inline, long since) {}
+  private record Waiting(long last, List<Appended> entries, List<String> inline, long since) {}
 
   private final Database db;
   private final ClusterBus bus;
@@ -59,6 +64,10 @@ public final class ClusterAppends {
   private final java.util.TreeMap<Long, Waiting> waiting = new java.util.TreeMap<>();
   /** Every sequence number up to this one was announced (or was before this node started). Guarded by this. */
   private long announced;
+  /** Ranges of other nodes' entries read back from the database (they did not come in their notifications). */
+  private final java.util.concurrent.atomic.AtomicLong readBacks = new java.util.concurrent.atomic.AtomicLong();
+  /** Parts heard of ranges whose other parts are still to come. Guarded by this. */
+  private final Parts parts = new Parts();
   private volatile Supplier<Set<String>> online = Set::of;
   private volatile Consumer<List<Appended>> deliver = a -> {};
   private volatile Runnable resync = () -> {};
@@ -104,19 +113,63 @@ public final class ClusterAppends {
   void publish(Connection c, List<Appended> appended) throws SQLException {
     long[] range = range(appended);
     String head = range[0] + " " + range[1];
-    String inline = inline(appended, range[0], ClusterBus.MAX_DATA - head.length() - 1);
-    bus.publish(c, TOPIC, inline == null ? head : head + " " + inline);
+    for (String after : tails(appended, range[0], ClusterBus.MAX_DATA - head.length())) {
+      bus.publish(c, TOPIC, head + after);
+    }
   }
 
   /**
-   * For a statement that numbers its entries itself ({@link LogAppend}) and notifies with {@code
-   * pg_notify(channel, before || first || ' ' || last || after)}: {channel, before, after}, where
-   * {@code relative} holds the entries numbered from 0 (their offsets from the first number).
+   * What follows {@code first last} in each notification of {@code appended} (numbered from {@code
+   * first}), each at most {@code room} characters: {@code " entries"} when they fit in one, {@code
+   * " i/n entries"} for each of n parts, or one empty tail (read them back).
    */
-  String[] notice(List<Appended> relative) {
+  static List<String> tails(List<Appended> appended, long first, int room) {
+    String one = inline(appended, first, room - 1);
+    if (one != null) {
+      return List.of(" " + one);
+    }
+    int partRoom = room - 2 * 3 - 3; // " i/n " with i and n of up to two digits
+    List<String> chunks = new ArrayList<>();
+    int from = 0;
+    while (from < appended.size() && chunks.size() < MAX_PARTS) {
+      // The longest run from `from` that fits, found by halving (entries are of similar size).
+      int to = appended.size();
+      String data = null;
+      while (to > from && (data = inline(appended.subList(from, to), first, partRoom)) == null) {
+        to = from + (to - from) / 2;
+      }
+      if (data == null) {
+        return List.of(""); // one entry alone does not fit
+      }
+      chunks.add(data);
+      from = to;
+    }
+    if (from < appended.size()) {
+      return List.of("");
+    }
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < chunks.size(); i++) {
+      out.add(" " + (i + 1) + "/" + chunks.size() + " " + chunks.get(i));
+    }
+    return out;
+  }
+
+  /** What a statement that numbers its entries itself ({@link LogAppend}) notifies: see {@link #notice}. */
+  record Notice(String channel, String before, List<String> after) {}
+
+  /**
+   * For a statement that numbers its entries itself ({@link LogAppend}) and notifies with {@code
+   * pg_notify(channel, before || first || ' ' || last || after)} for each {@code after} ({@link
+   * #tails}), where {@code relative} holds the entries numbered from 0 (their offsets from the first number).
+   */
+  Notice notice(List<Appended> relative) {
     String[] n = bus.notification(TOPIC);
-    String inline = inline(relative, 0, ClusterBus.MAX_DATA - 2 * 20 - 2); // room for two numbers of up to 20 characters
-    return new String[] {n[0], n[1], inline == null ? "" : " " + inline};
+    return new Notice(n[0], n[1], tails(relative, 0, ClusterBus.MAX_DATA - 2 * 20 - 1)); // room for two numbers of up to 20 characters
+  }
+
+  /** Ranges of other nodes' entries this node read back from the database, since it started (operator metric, tests). */
+  long readBacks() {
+    return readBacks.get();
   }
 
   /** This node's appending transaction committed: its entries are announced in turn. */
@@ -142,7 +195,7 @@ public final class ClusterAppends {
 
   private void heard(ClusterBus.Message m) {
     String[] f = m.data().split(" ");
-    if (f.length != 2 && f.length != 3) {
+    if (f.length < 2 || f.length > 4) {
       return;
     }
     long first;
@@ -156,11 +209,68 @@ public final class ClusterAppends {
     if (first > last) {
       return;
     }
-    offer(first, last, null, f.length == 3 ? f[2] : null);
+    if (f.length == 4) {
+      part(first, last, f[2], f[3]);
+      return;
+    }
+    offer(first, last, null, f.length == 3 ? List.of(f[2]) : null);
+  }
+
+  /** Part {@code which} ("i/n") of a range's entries: the range is offered once all n were heard. */
+  private synchronized void part(long first, long last, String which, String data) {
+    List<String> all = parts.add(first, which, data);
+    if (all != null) {
+      offer(first, last, null, all);
+    }
+  }
+
+  /** The parts heard of each range that came in several notifications ({@link #tails}), by its first number. */
+  static final class Parts {
+    private final Map<Long, String[]> byFirst = new HashMap<>();
+
+    /**
+     * Adds part {@code which} ("i/n") of the range from {@code first}: all its parts in order once
+     * each of the n came, else null (a malformed or inconsistent part is ignored).
+     */
+    List<String> add(long first, String which, String data) {
+      int slash = which.indexOf('/');
+      int i;
+      int n;
+      try {
+        i = Integer.parseInt(which.substring(0, Math.max(0, slash)));
+        n = Integer.parseInt(which.substring(slash + 1));
+      } catch (NumberFormatException e) {
+        return null;
+      }
+      if (n < 1 || n > MAX_PARTS || i < 1 || i > n) {
+        return null;
+      }
+      String[] got = byFirst.computeIfAbsent(first, k -> new String[n]);
+      if (got.length != n) {
+        return null;
+      }
+      got[i - 1] = data;
+      for (String g : got) {
+        if (g == null) {
+          return null;
+        }
+      }
+      byFirst.remove(first);
+      return List.of(got);
+    }
+
+    /** Ranges waiting for parts (tests). */
+    int waiting() {
+      return byFirst.size();
+    }
+
+    void clear() {
+      byFirst.clear();
+    }
   }
 
   /** Adds a range; announces every range that now follows what was announced, in order. */
-  private synchronized void offer(long first, long last, List<Appended> entries, String inline) {
+  private synchronized void offer(long first, long last, List<Appended> entries, List<String> inline) {
     if (last <= announced) {
       return; // from before this node listened, or announced already
     }
@@ -196,6 +306,7 @@ public final class ClusterAppends {
         }
       }
     } else if (list == null) {
+      readBacks.incrementAndGet();
       try {
         list = db.read(c -> read(c, first, w.last(), Set.copyOf(here)));
       } catch (SQLException e) {
@@ -227,6 +338,7 @@ public final class ClusterAppends {
   private void catchUp() {
     synchronized (this) {
       waiting.clear();
+      parts.clear();
       try {
         announced = db.read(DeliveryLog::last);
       } catch (SQLException e) {
@@ -267,6 +379,22 @@ public final class ClusterAppends {
     }
     String out = java.util.Base64.getEncoder().encodeToString(w.toByteArray());
     return out.length() <= room ? out : null;
+  }
+
+  /** The entries of several parts of {@link #inline}, in turn; null when one does not decode. */
+  static List<Appended> inlined(List<String> parts, long first, long last, Set<String> here) {
+    if (parts.size() == 1) {
+      return inlined(parts.get(0), first, last, here);
+    }
+    List<Appended> out = new ArrayList<>();
+    for (String part : parts) {
+      List<Appended> some = inlined(part, first, last, here);
+      if (some == null) {
+        return null;
+      }
+      out.addAll(some);
+    }
+    return out;
   }
 
   /**

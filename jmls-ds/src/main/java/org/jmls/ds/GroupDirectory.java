@@ -190,6 +190,14 @@ public final class GroupDirectory {
   }
 
   /**
+   * Ranges of other nodes' appends this node read back from the database because their notification
+   * could not carry them (too large), since it started; 0 with one node.
+   */
+  public long clusterReadBacks() {
+    return writes.cluster() == null ? 0 : writes.cluster().readBacks();
+  }
+
+  /**
    * Whether other nodes share this DS's database ({@link #cluster}): {@link #onAppended} then tells
    * of this node's appends only, and not in the order of their numbers across nodes.
    */

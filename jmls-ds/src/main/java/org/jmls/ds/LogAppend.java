@@ -47,18 +47,20 @@ final class LogAppend {
       + " WHERE ok.ok RETURNING group_id, seq),"
       + " touched AS (UPDATE ds_groups g SET last_seq = GREATEST(g.last_seq, l.seq)"
       + " FROM (SELECT group_id, MAX(seq) AS seq FROM ins GROUP BY group_id) l WHERE g.group_id = l.group_id),"
-      + " n AS (SELECT pg_notify(?::text, ?::text || s.first || ' ' || (s.first + ?) || CASE WHEN ok.ok THEN ?::text ELSE '' END)"
-      + " FROM s, ok WHERE ?)"
+      + " n AS (SELECT pg_notify(?::text, ?::text || s.first || ' ' || (s.first + ?) || CASE WHEN ok.ok THEN p.after ELSE '' END)"
+      + " FROM s, ok, unnest(?::text[]) AS p(after) WHERE ?)"
       // n is read so that it runs; the data-modifying parts run whether read or not.
       + " SELECT s.first, ok.ok, (SELECT COUNT(*) FROM n) FROM s, ok";
 
   /**
    * Appends {@code entries} (not empty) in that order, numbered from the result's first number, on
    * {@code c} in autocommit mode; {@code checked} holds the epoch each of their groups was checked
-   * against, one per group. {@code notice} is {@link ClusterAppends#notice} of the entries, or null
+   * against, one per group. {@code notice} is {@link ClusterAppends#notice} of the entries (one
+   * notification per part; when an epoch moved, the parts name the same empty range, and PostgreSQL
+   * delivers identical notifications of one transaction once), or null
    * when no other node listens.
    */
-  static Result applications(Connection c, List<Entry> entries, Map<Bytes, Long> checked, long at, String[] notice)
+  static Result applications(Connection c, List<Entry> entries, Map<Bytes, Long> checked, long at, ClusterAppends.Notice notice)
       throws SQLException {
     int n = entries.size();
     byte[][] gids = new byte[n][];
@@ -92,10 +94,10 @@ final class LogAppend {
       q.setArray(p++, c.createArrayOf("bigint", epochs));
       q.setArray(p++, c.createArrayOf("text", senders));
       q.setArray(p++, c.createArrayOf("bytea", messages));
-      q.setString(p++, notice == null ? null : notice[0]);
-      q.setString(p++, notice == null ? null : notice[1]);
+      q.setString(p++, notice == null ? null : notice.channel());
+      q.setString(p++, notice == null ? null : notice.before());
       q.setLong(p++, n - 1);
-      q.setString(p++, notice == null ? null : notice[2]);
+      q.setArray(p++, c.createArrayOf("text", notice == null ? new String[0] : notice.after().toArray()));
       q.setBoolean(p, notice != null);
       try (ResultSet rs = q.executeQuery()) {
         if (!rs.next()) {

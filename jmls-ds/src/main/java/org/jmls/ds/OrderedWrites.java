@@ -53,6 +53,11 @@ final class OrderedWrites {
     return cluster != null;
   }
 
+  /** The announcements across nodes, or null with one node. */
+  ClusterAppends cluster() {
+    return cluster;
+  }
+
   void live(Consumer<List<Appended>> l) {
     this.live = l;
   }

@@ -2,6 +2,7 @@ package org.jmls.ds;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -49,5 +50,59 @@ class ClusterAppendsTest {
     assertEquals(List.of(7L, 9L), ClusterAppends.inlined(data, 7, 9, null).stream().map(Appended::seq).toList());
     assertNull(ClusterAppends.inlined(data, 7, 8, null));
     assertNull(ClusterAppends.inline(List.of(entry(6, "a@x/1", Set.of("b@x/1"), 1)), 7, ClusterBus.MAX_DATA)); // below the first
+  }
+
+  @Test
+  void tails_aBatchTooLargeForOneNotification_splitIntoPartsThatEachFit_togetherEveryEntryInOrder() {
+    List<Appended> batch = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      batch.add(entry(1000 + i, "a@x/" + i, Set.of("b@x/1", "c@x/1"), 300 + i));
+    }
+    int room = ClusterBus.MAX_DATA - "1000 1099".length();
+    List<String> tails = ClusterAppends.tails(batch, 1000, room);
+    assertTrue(tails.size() > 1 && tails.size() <= ClusterAppends.MAX_PARTS, "parts: " + tails.size());
+    List<String> parts = new ArrayList<>();
+    for (int i = 0; i < tails.size(); i++) {
+      String t = tails.get(i);
+      assertTrue(t.length() <= room, "part " + i + " has " + t.length() + " characters");
+      String head = " " + (i + 1) + "/" + tails.size() + " ";
+      assertTrue(t.startsWith(head), t.substring(0, 10));
+      parts.add(t.substring(head.length()));
+    }
+    List<Appended> out = ClusterAppends.inlined(parts, 1000, 1099, null);
+    assertEquals(batch.stream().map(Appended::seq).toList(), out.stream().map(Appended::seq).toList());
+    for (int i = 0; i < 100; i++) {
+      assertEquals(batch.get(i).message(), out.get(i).message());
+      assertEquals(batch.get(i).sender(), out.get(i).sender());
+    }
+    // A batch that fits: one tail without a part header.
+    assertEquals(List.of(" " + ClusterAppends.inline(batch.subList(0, 3), 1000, room - 1)), ClusterAppends.tails(batch.subList(0, 3), 1000, room));
+    // One entry that fits in no notification, or more parts than allowed: nothing inline (the range is read back).
+    assertEquals(List.of(""), ClusterAppends.tails(List.of(entry(1, "a@x/1", Set.of("b@x/1"), 8_000)), 1, room));
+    List<Appended> huge = new ArrayList<>();
+    for (int i = 0; i < 2_000; i++) {
+      huge.add(entry(i, "a@x/1", Set.of("b@x/1"), 300));
+    }
+    assertEquals(List.of(""), ClusterAppends.tails(huge, 0, room));
+    // A part that does not decode spoils the whole range.
+    List<String> spoiled = new ArrayList<>(parts);
+    spoiled.set(1, "AAAA");
+    assertNull(ClusterAppends.inlined(spoiled, 1000, 1099, null));
+  }
+
+  @Test
+  void parts_aRangeIsCompleteOnceEachPartCame_inAnyOrder_malformedOnesIgnored() {
+    ClusterAppends.Parts parts = new ClusterAppends.Parts();
+    assertNull(parts.add(10, "2/3", "b"));
+    assertNull(parts.add(20, "1/2", "x")); // another range, interleaved
+    assertNull(parts.add(10, "3/3", "c"));
+    for (String bad : new String[] {"0/3", "4/3", "1/2", "x/3", "1/", "/3", "1-3", "1/33"}) {
+      assertNull(parts.add(10, bad, "z"), bad);
+    }
+    assertEquals(List.of("a", "b", "c"), parts.add(10, "1/3", "a"));
+    assertEquals(1, parts.waiting());
+    assertEquals(List.of("x", "y"), parts.add(20, "2/2", "y"));
+    assertEquals(0, parts.waiting());
+    assertEquals(List.of("only"), parts.add(30, "1/1", "only"));
   }
 }

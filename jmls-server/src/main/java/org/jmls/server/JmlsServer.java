@@ -215,6 +215,9 @@ public final class JmlsServer implements AutoCloseable {
       org.jmls.service.ServiceHttp.health(app, "database", () -> d.answers(2_000));
       if (b.shared()) {
         org.jmls.service.ServiceHttp.health(app, "notifications", b::listening);
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("jmls_cluster_read_backs_total")
+            .help("Ranges of other nodes' appends read back from the database, their notifications too small to carry them")
+            .callback(cb -> cb.call(ds.groups().clusterReadBacks())).register(registry);
       }
       if (federation != null) {
         fed = org.jmls.federation.Federation.install(app, federation, as, ds, dsDb, services);

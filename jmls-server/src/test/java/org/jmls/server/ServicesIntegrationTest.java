@@ -77,9 +77,13 @@ class ServicesIntegrationTest {
       ExecutorService pool = Executors.newFixedThreadPool(8);
       for (int round = 0; round < rounds; round++) {
         long epoch = creator.group.epoch();
-        List<Group.CommitResult> commits = new ArrayList<>();
+        List<Future<Group.CommitResult>> built = new ArrayList<>(); // each member's own group: built side by side
         for (Member m : members) {
-          commits.add(m.group.commit(List.of(), true));
+          built.add(pool.submit(() -> m.group.commit(List.of(), true)));
+        }
+        List<Group.CommitResult> commits = new ArrayList<>();
+        for (Future<Group.CommitResult> f : built) {
+          commits.add(f.get());
         }
         CountDownLatch go = new CountDownLatch(1);
         List<Future<Integer>> results = new ArrayList<>();
@@ -105,8 +109,15 @@ class ServicesIntegrationTest {
           accepted += f.get() == 200 ? 1 : 0;
         }
         assertEquals(1, accepted, "round " + round);
+        List<Future<?>> synced = new ArrayList<>();
         for (Member m : members) {
-          m.sync();
+          synced.add(pool.submit(() -> {
+            m.sync();
+            return null;
+          }));
+        }
+        for (Future<?> f : synced) {
+          f.get();
         }
         Bytes auth = creator.group.epochAuthenticator();
         for (Member m : members) {
