@@ -138,7 +138,6 @@ public final class DsLoad {
     int at;
     /** Messages delivered in the timed phase. */
     int inWindow;
-    long[] latencies = new long[4096];
     int count;
     final java.util.Set<Bytes> seen = new java.util.HashSet<>();
     volatile long lastSeq;
@@ -151,16 +150,19 @@ public final class DsLoad {
     long[][] times = new long[4096][];
 
     void record(long now, long[] sent, int senderAt) {
-      if (count == latencies.length) {
-        latencies = Arrays.copyOf(latencies, count * 2);
+      if (count == arrived.length) {
         from = Arrays.copyOf(from, count * 2);
         arrived = Arrays.copyOf(arrived, count * 2);
         times = Arrays.copyOf(times, count * 2);
       }
       from[count] = (byte) senderAt;
       arrived[count] = now;
-      times[count] = sent;
-      latencies[count++] = now - sent[0];
+      times[count++] = sent;
+    }
+
+    /** The delivery latency of the {@code i}th message: from its posting to its arrival here. */
+    long latency(int i) {
+      return arrived[i] - times[i][0];
     }
 
     /**
@@ -619,17 +621,7 @@ public final class DsLoad {
     }
     long[] acc = Arrays.copyOf(acceptLatency, (int) Math.min(acceptLatency.length, acceptCount.get()));
     Arrays.sort(acc);
-    int total = 0;
-    for (Receiver r : tallies) {
-      total += r.count;
-    }
-    long[] del = new long[total];
-    int at = 0;
-    for (Receiver r : tallies) {
-      System.arraycopy(r.latencies, 0, del, at, r.count);
-      at += r.count;
-    }
-    Arrays.sort(del);
+    long[] del = latencies(tallies, (r, i) -> true);
     // Federated: by the receiver's provider (0 the hub's). Nodes: whether sender and receiver use the same node.
     long[][] split = new long[2][];
     for (int side = 0; side < 2; side++) {
@@ -730,7 +722,7 @@ public final class DsLoad {
 
   /** The delivery latencies, sorted, of the messages {@code which} picks (receiver, index of its latency). */
   private static long[] latencies(List<Receiver> tallies, java.util.function.BiPredicate<Receiver, Integer> which) {
-    return values(tallies, which, (r, i) -> r.latencies[i]);
+    return values(tallies, which, Receiver::latency);
   }
 
   /** Of each latency {@code which} picks (receiver, index), {@code value}, sorted. */

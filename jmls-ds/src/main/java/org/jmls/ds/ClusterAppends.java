@@ -131,21 +131,19 @@ public final class ClusterAppends {
     int partRoom = room - 2 * 3 - 3; // " i/n " with i and n of up to two digits
     List<String> chunks = new ArrayList<>();
     int from = 0;
-    while (from < appended.size() && chunks.size() < MAX_PARTS) {
-      // The longest run from `from` that fits, found by halving (entries are of similar size).
-      int to = appended.size();
-      String data = null;
-      while (to > from && (data = inline(appended.subList(from, to), first, partRoom)) == null) {
-        to = from + (to - from) / 2;
+    long size = 0;
+    for (int i = 0; i <= appended.size(); i++) { // runs of entries whose estimate fits, in one pass
+      long next = i < appended.size() ? estimate(appended.get(i)) : 0;
+      if (i == appended.size() || (i > from && !fits(size + next, partRoom))) {
+        String data = inline(appended.subList(from, i), first, partRoom);
+        if (data == null || chunks.size() == MAX_PARTS) {
+          return List.of(""); // one entry alone does not fit, or too many parts: read back
+        }
+        chunks.add(data);
+        from = i;
+        size = 0;
       }
-      if (data == null) {
-        return List.of(""); // one entry alone does not fit
-      }
-      chunks.add(data);
-      from = to;
-    }
-    if (from < appended.size()) {
-      return List.of("");
+      size += next;
     }
     List<String> out = new ArrayList<>();
     for (int i = 0; i < chunks.size(); i++) {
@@ -357,12 +355,9 @@ public final class ClusterAppends {
   static String inline(List<Appended> appended, long first, int room) {
     long estimate = 0;
     for (Appended a : appended) {
-      estimate += 16 + a.groupId().length() + a.sender().length() + a.message().length();
-      for (String r : a.readers()) {
-        estimate += 2 + r.length();
-      }
+      estimate += estimate(a);
     }
-    if (estimate * 4 / 3 + 4 > room) {
+    if (!fits(estimate, room)) {
       return null; // UTF-8 of ids may be longer than their length: checked again below
     }
     org.jmls.codec.TlsWriter w = new org.jmls.codec.TlsWriter((int) estimate + 64);
@@ -379,6 +374,20 @@ public final class ClusterAppends {
     }
     String out = java.util.Base64.getEncoder().encodeToString(w.toByteArray());
     return out.length() <= room ? out : null;
+  }
+
+  /** About the bytes of one entry in {@link #inline} (ids counted in characters). */
+  private static long estimate(Appended a) {
+    long n = 16 + a.groupId().length() + a.sender().length() + a.message().length();
+    for (String r : a.readers()) {
+      n += 2 + r.length();
+    }
+    return n;
+  }
+
+  /** Whether entries of about {@code bytes} may fit in {@code room} characters of base64. */
+  private static boolean fits(long bytes, int room) {
+    return bytes * 4 / 3 + 4 <= room;
   }
 
   /** The entries of several parts of {@link #inline}, in turn; null when one does not decode. */
