@@ -71,6 +71,8 @@ public final class ClusterAppends {
   private volatile Supplier<Set<String>> online = Set::of;
   private volatile Consumer<List<Appended>> deliver = a -> {};
   private volatile Runnable resync = () -> {};
+  /** Told of each append another node committed, as it is heard (before it is announced), and after a resync; see {@link GroupDirectory#onAppendedElsewhere}. */
+  private volatile Runnable elsewhere = () -> {};
   private final java.util.concurrent.ScheduledExecutorService ticks = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "jmls-cluster-gaps");
     t.setDaemon(true);
@@ -85,12 +87,14 @@ public final class ClusterAppends {
       public void message(ClusterBus.Message m) {
         if (!bus.mine(m)) { // this node's own appends are offered as they commit
           heard(m);
+          elsewhere.run();
         }
       }
 
       @Override
       public void resync() {
         catchUp();
+        elsewhere.run(); // other nodes' appends may have gone unheard
       }
     });
     try {
@@ -107,6 +111,11 @@ public final class ClusterAppends {
     this.online = online;
     this.deliver = deliver;
     this.resync = resync;
+  }
+
+  /** Runs {@code r} for each append another node committed, as it is heard (on the bus's thread: {@code r} must not block). */
+  void elsewhere(Runnable r) {
+    this.elsewhere = r;
   }
 
   /** Inside an appending transaction: the other nodes hear of its entries when it commits. */

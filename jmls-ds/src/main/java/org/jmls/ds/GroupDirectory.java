@@ -186,7 +186,20 @@ public final class GroupDirectory {
   public void cluster(org.jmls.service.ClusterBus bus) throws SQLException {
     ClusterAppends c = new ClusterAppends(db, bus);
     c.listen(liveOnline, liveDeliver, liveResync);
+    c.elsewhere(() -> elsewhere.forEach(Runnable::run));
     writes.cluster(c);
+  }
+
+  private final List<Runnable> elsewhere = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /**
+   * With {@link #cluster}: runs {@code r} each time another node has committed an append, and when
+   * such news may have been lost (on the cluster's listening thread, so {@code r} must only signal), for work that reads what every node
+   * appended from the database (a federation peer's outbox) rather than what {@link #onAppended}
+   * tells of this node's appends. Every number up to the append's is committed by then.
+   */
+  public void onAppendedElsewhere(Runnable r) {
+    elsewhere.add(r);
   }
 
   /**

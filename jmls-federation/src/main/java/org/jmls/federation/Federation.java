@@ -20,6 +20,7 @@ import org.jmls.ds.http.DsServer;
 import org.jmls.ds.http.ReplayGuard;
 import org.jmls.group.CredentialValidator;
 import org.jmls.group.GroupServices;
+import org.jmls.service.ClusterBus;
 import org.jmls.service.Database;
 import org.jmls.service.ServiceHttp;
 
@@ -86,7 +87,7 @@ public final class Federation {
         }
       }
     });
-    f.notifier = new Notifier(peers, ds.groups().federated(), ds.groups(), line -> f.log.accept(line));
+    f.notifier = new Notifier(peers, ds.groups().federated(), ds.groups(), dsDb, line -> f.log.accept(line));
     ServiceHttp.installCommon(app);
     RelayRoutes.install(app, f, ds.groups(), config.domain());
     app.get("/fed/provider", ctx -> ctx.contentType("application/pkix-cert").result(as.providerIdentity().certificate().getEncoded()));
@@ -126,14 +127,41 @@ public final class Federation {
     hello.start();
   }
 
+  /** A peer said it is up: this node's delivery to it (if any) goes on at once, and, with {@link #cluster}, every other node's. */
   void wakeDelivery(String peer) {
     notifier.peerUp(peer);
+    ClusterBus b = bus;
+    if (b != null && b.shared()) {
+      try {
+        b.publish(PEER_UP, peer);
+      } catch (SQLException e) {
+        // the database is away: the node that delivers to the peer retries when its backoff ends
+      }
+    }
+  }
+
+  private static final String PEER_UP = "fed.peer-up";
+  private volatile ClusterBus bus;
+
+  /**
+   * Several nodes share this provider's database ({@code bus}, the one its DS was {@linkplain
+   * org.jmls.ds.GroupDirectory#cluster clustered} with): a peer's {@code POST /fed/wake}, taken by
+   * any node, reaches the node that delivers to that peer.
+   */
+  public void cluster(ClusterBus bus) {
+    this.bus = bus;
+    bus.on(PEER_UP, m -> {
+      if (!bus.mine(m)) { // a domain that is not a peer here is ignored
+        notifier.peerUp(m.data());
+      }
+    });
   }
 
   /**
    * Waits until everything owed to {@code peer} has been delivered and acknowledged (its outbox
-   * empty, nothing appended since); false if {@code timeout} passed first. For a graceful stop or a
-   * test that compares stored state.
+   * empty, nothing appended since); false if {@code timeout} passed first, as it does on a node that
+   * does not deliver to the peer (several nodes). For a graceful stop or a test that compares stored
+   * state.
    */
   public boolean awaitDelivered(String peer, java.time.Duration timeout) throws InterruptedException {
     return notifier.awaitIdle(peer, timeout.toMillis());
@@ -149,12 +177,13 @@ public final class Federation {
    * often its outbox was read from the database (a delivery that keeps up takes what is appended in
    * memory); for /metrics.
    */
-  public record PeerTraffic(String peer, long delivered, long failures, long backlog, boolean reachable, long outboxReads) {}
+  public record PeerTraffic(String peer, long delivered, long failures, long backlog, boolean reachable, long outboxReads,
+      boolean delivering) {}
 
   public List<PeerTraffic> traffic() {
     List<PeerTraffic> out = new ArrayList<>();
     notifier.counters().forEach((peer, c) -> out.add(new PeerTraffic(peer, c.sentEntries.get(), c.failures.get(), c.backlog.get(),
-        c.reachable, c.outboxReads.get())));
+        c.reachable, c.outboxReads.get(), c.delivering)));
     return out;
   }
 

@@ -10,6 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jmls.ValidationException;
 import org.jmls.ds.Federated;
 import org.jmls.ds.GroupDirectory;
+import org.jmls.service.Database;
+import org.jmls.service.Lease;
 
 /**
  * The hub's side of delivery to followers ({@code POST /fed/notify} at each peer): one worker per
@@ -21,6 +23,13 @@ import org.jmls.ds.GroupDirectory;
  * of either side resumes where the peer last acknowledged, nothing lost. Workers wake when an
  * append reaches one of the peer's devices, and look again every 30 seconds regardless. Up to
  * {@value #IN_FLIGHT} deliveries are in flight per peer, stored there in order ({@link Delivery}).
+ *
+ * <p>With several nodes on one PostgreSQL, one node at a time delivers to each peer: the one that
+ * holds the peer's {@link Lease}; the others wait for it in PostgreSQL and one of them takes over,
+ * from the position last written, as soon as the holder's session ends. The holder reads the outbox
+ * from the database (what every node appended), woken by its own appends and by the other nodes'
+ * ({@link GroupDirectory#onAppendedElsewhere}). Before leases every node delivered everything, and
+ * the peer kept one copy of each.
  */
 final class Notifier implements AutoCloseable {
   static final int BATCH = 500;
@@ -40,6 +49,8 @@ final class Notifier implements AutoCloseable {
     boolean woken;
     /** The peer said it is up ({@code POST /fed/wake}) since the worker last backed off (guarded by the peer's signal). */
     boolean up;
+    /** This node delivers to the peer (always with one node; with several, the one that holds the peer's lease). */
+    volatile boolean delivering;
   }
 
   private final Peers peers;
@@ -50,10 +61,16 @@ final class Notifier implements AutoCloseable {
   /** Whether this node is the only one on its database (else appends are not all told here, nor in order). */
   private final java.util.function.BooleanSupplier single;
   private final List<Thread> workers = new ArrayList<>();
+  private final GroupDirectory groups;
+  private final Database db;
+  /** With several nodes on one database: where the delivery leases are taken (null with one node). Set by {@link #start}. */
+  private volatile Database leases;
   private final java.util.function.Consumer<String> log;
   private volatile boolean running = true;
 
-  Notifier(Peers peers, Federated federated, GroupDirectory groups, java.util.function.Consumer<String> log) {
+  Notifier(Peers peers, Federated federated, GroupDirectory groups, Database db, java.util.function.Consumer<String> log) {
+    this.db = db;
+    this.groups = groups;
     this.peers = peers;
     this.federated = federated;
     this.log = log;
@@ -66,6 +83,8 @@ final class Notifier implements AutoCloseable {
       handoffs.put(peer, new Handoff());
     }
     groups.onAppended(this::appended);
+    // With several nodes: what the others append is read from the outbox by the node that delivers.
+    groups.onAppendedElsewhere(() -> signals.keySet().forEach(this::wake));
   }
 
   /**
@@ -117,6 +136,10 @@ final class Notifier implements AutoCloseable {
   }
 
   void start() {
+    leases = groups.clustered() ? db : null;
+    if (leases == null) {
+      counters.values().forEach(c -> c.delivering = true);
+    }
     for (String peer : signals.keySet()) {
       Thread t = new Thread(() -> run(peer), "jmls-fed-notify-" + peer);
       t.setDaemon(true);
@@ -186,6 +209,9 @@ final class Notifier implements AutoCloseable {
     }
   }
 
+  /** How often an idle delivery reads the outbox even if nothing woke it. */
+  static final long LOOK_EVERY_MILLIS = 30_000;
+
   /** How often a busy delivery loop writes its place to the database (and deletes the Welcomes delivered). */
   static final long ACK_EVERY_MILLIS = 200;
 
@@ -195,7 +221,43 @@ final class Notifier implements AutoCloseable {
   /** A batch on its way: the last hub sequence in it, its size, and the peer's answer to come (the last sequence it stored). */
   private record InFlight(long last, int size, java.util.concurrent.Future<Long> stored) {}
 
+  /**
+   * Delivers to {@code peer}: with one node, at once; with several on one database, only while this
+   * node holds the peer's delivery lease, so one node delivers to each peer at a time and another
+   * takes over when it dies ({@link Lease}). The peer skips what it already stored, so the moments
+   * when two nodes deliver (a holder that lost its session, until its next probe) cost only traffic.
+   */
   private void run(String peer) {
+    if (leases == null) {
+      deliver(peer, () -> true);
+      return;
+    }
+    Counters count = counters.get(peer);
+    while (running) {
+      try (Lease lease = Lease.take(leases, "federation delivery to " + peer, () -> running)) {
+        if (lease == null) {
+          return;
+        }
+        count.delivering = true;
+        log.accept("federation: this node now delivers to " + peer);
+        deliver(peer, lease::held);
+        if (running) {
+          log.accept("federation: this node no longer delivers to " + peer + " (its database session was lost)");
+        }
+      } catch (SQLException e) {
+        try {
+          backOff(signals.get(peer), count, 1_000); // the database is away: try again
+        } catch (InterruptedException ie) {
+          return;
+        }
+      } finally {
+        count.delivering = false;
+      }
+    }
+  }
+
+  /** Delivers to {@code peer} while this node should ({@code delivers}). */
+  private void deliver(String peer, java.util.function.BooleanSupplier delivers) {
     long backoff = 100;
     Counters count = counters.get(peer);
     Object signal = signals.get(peer);
@@ -214,7 +276,7 @@ final class Notifier implements AutoCloseable {
     long lastAck = 0;
     boolean more = true; // the last read may have left entries behind (or none was made yet)
     try {
-      while (running) {
+      while (running && delivers.getAsBoolean()) {
         try {
           if (position < 0) {
             position = federated.cursor(peer);
@@ -280,9 +342,10 @@ final class Notifier implements AutoCloseable {
               if (!count.woken) { // else something was appended during the read: read again at once
                 count.idle = true;
                 signal.notifyAll();
-                signal.wait(30_000);
+                signal.wait(LOOK_EVERY_MILLIS);
               }
             }
+            more = true; // woken, or time to look regardless (a wake may have been lost with a node's notifications)
             continue;
           }
           // Batches in flight: wait for the oldest's answer, or for an append to send alongside them.

@@ -221,6 +221,7 @@ public final class JmlsServer implements AutoCloseable {
       }
       if (federation != null) {
         fed = org.jmls.federation.Federation.install(app, federation, as, ds, dsDb, services);
+        fed.cluster(b);
         federationMetrics(registry, fed);
       }
       org.jmls.ds.KeyPackageDirectory kps = new org.jmls.ds.KeyPackageDirectory(dsDb, services);
@@ -250,7 +251,7 @@ public final class JmlsServer implements AutoCloseable {
     return server;
   }
 
-  /** Federation traffic per peer on /metrics: entries delivered, failed attempts, backlog, whether the peer answers, outbox reads. */
+  /** Federation traffic per peer on /metrics: entries delivered, failed attempts, backlog, whether the peer answers, outbox reads, whether this node delivers. */
   private static void federationMetrics(PrometheusRegistry registry, org.jmls.federation.Federation fed) {
     io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("jmls_federation_delivered_total")
         .help("Log entries delivered to each federated peer").labelNames("peer")
@@ -267,6 +268,9 @@ public final class JmlsServer implements AutoCloseable {
     io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("jmls_federation_outbox_reads_total")
         .help("Reads of each peer's outbox from the database (what a delivery that keeps up is owed is handed over in memory)")
         .labelNames("peer").callback(cb -> fed.traffic().forEach(t -> cb.call(t.outboxReads(), t.peer()))).register(registry);
+    io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("jmls_federation_delivering")
+        .help("1 on the node that delivers to each federated peer (with several nodes, the one holding that peer's lease)")
+        .labelNames("peer").callback(cb -> fed.traffic().forEach(t -> cb.call(t.delivering() ? 1 : 0, t.peer()))).register(registry);
   }
 
   /** This node's name (see {@link Config#nodeName}), or null for an AS alone. */
