@@ -25,11 +25,13 @@ import org.junit.jupiter.api.Test;
  * one holding example.org's delivery lease, and it delivers what both nodes append, woken by the
  * other node's appends as well as its own; the other sends nothing. SIGKILLed, it is replaced by the
  * other node at once, which goes on from the position last acknowledged with nothing lost or
- * repeated; restarted, it rejoins without taking the delivery back.
+ * repeated; restarted, it rejoins without taking the delivery back. A follower's wake, taken by the
+ * node that does not deliver, ends the delivering node's backoff.
  */
 class FederatedNodesProcessTest {
   private static final String DELIVERING = "jmls_federation_delivering{peer=\"example.org\"}";
   private static final String DELIVERED = "jmls_federation_delivered_total{peer=\"example.org\"}";
+  private static final String FAILURES = "jmls_federation_failures_total{peer=\"example.org\"}";
 
   /** How long a message appended at the node that does not deliver may take to reach example.org: far less than the 30-second look. */
   private static final long PROMPTLY = 10_000;
@@ -95,6 +97,21 @@ class FederatedNodesProcessTest {
       assertEquals(0.0, metric(hub[owner].url(), DELIVERING));
       assertEquals(1.0, metric(hub[other].url(), DELIVERING));
       assertEquals(List.of(), bob.syncWaiting(500), "nothing delivered twice");
+
+      // example.org away long enough for the delivering node to back off for 25.6 s; it comes back
+      // knowing the hub by the address of the node that does not deliver, and its wake reaches the
+      // delivering node through the database's notifications, which ends the backoff at once.
+      orgProc.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      double failed = metric(hub[other].url(), FAILURES);
+      users[other].send(gid, "while example.org was away");
+      long deadline = System.currentTimeMillis() + 120_000;
+      while (metric(hub[other].url(), FAILURES) < failed + 9) {
+        assertTrue(System.currentTimeMillis() < deadline, "the delivering node's attempts: " + (metric(hub[other].url(), FAILURES) - failed));
+        Thread.sleep(100); // polls the metric; the condition is the delivering node's ninth failed attempt, after which it waits 25.6 s
+      }
+      federate(hub[owner], org);
+      orgProc = launch(org);
+      assertEquals(List.of("while example.org was away"), receive(bob, 1, PROMPTLY));
     } finally {
       for (Process p : nodes) {
         if (p != null) {
