@@ -186,6 +186,15 @@ public final class Federated {
   }
 
   /** Follower: the hub of {@code gid}, or null when it is not a group hosted elsewhere. */
+  /**
+   * The hub of {@code gid} if this node has already seen that it is hosted elsewhere, else null,
+   * without asking the database. A group once hosted elsewhere stays so, and is never also hosted
+   * here ({@link GroupDirectory#create} refuses its id).
+   */
+  String knownHub(Bytes gid) {
+    return hubs.get(gid);
+  }
+
   public String hubOf(Bytes gid) throws SQLException {
     String known = hubs.get(gid);
     if (known != null) {
@@ -334,7 +343,7 @@ public final class Federated {
     }
   }
 
-  private static String hostOf(Connection c, Bytes gid) throws SQLException {
+  static String hostOf(Connection c, Bytes gid) throws SQLException {
     try (PreparedStatement q = c.prepareStatement("SELECT hub FROM ds_hosted_elsewhere WHERE group_id = ?")) {
       q.setBytes(1, gid.unsafeArray());
       try (ResultSet rs = q.executeQuery()) {

@@ -233,7 +233,7 @@ public final class GroupDirectory {
     return relay != null && unknown.ruleId().equals("ds.unknown-group") ? federated.hubOf(gid) : null;
   }
 
-  /** Relayed application posts run here, not on the writer's thread that found the group unknown. */
+  /** Where the hub of a group the writer found unknown is looked up (a query), not on the writer's thread. */
   private final java.util.concurrent.ExecutorService relays = java.util.concurrent.Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "jmls-ds-relay");
     t.setDaemon(true);
@@ -253,6 +253,10 @@ public final class GroupDirectory {
     Object created = db.transaction(c -> {
       if (row(c, gid) != null) {
         return new ValidationException("ds.group-exists", "a group with this id already exists");
+      }
+      String hub = Federated.hostOf(c, gid);
+      if (hub != null) { // so a group known to be hosted elsewhere is never also hosted here (posts to it go straight to its hub)
+        return new ValidationException("ds.group-exists", "a group with this id is hosted by " + hub);
       }
       int in = Membership.groupsOf(c, creator);
       if (in >= maxGroupsPerDevice) {
@@ -443,6 +447,10 @@ public final class GroupDirectory {
    * messages, which are not in the handshake log).
    */
   public long post(String sender, MlsMessage message) throws SQLException, MlsException {
+    String known = relay == null ? null : federated.knownHub(targetOf(message).gid());
+    if (known != null) { // hosted elsewhere, as seen before
+      return relay.post(known, sender, message);
+    }
     try {
       return postHere(sender, message);
     } catch (ValidationException e) {
@@ -517,6 +525,10 @@ public final class GroupDirectory {
    */
   public CompletableFuture<Long> postAsync(String sender, MlsMessage message) {
     if (message.body() instanceof PrivateMessage pm && pm.contentType() == ContentType.APPLICATION) {
+      String known = relay == null ? null : federated.knownHub(pm.groupId());
+      if (known != null) { // hosted elsewhere, as seen before: straight to the hub, not through this DS's writer first
+        return relay.postAsync(known, sender, message);
+      }
       CompletableFuture<Long> here = writer.submit(sender, pm.groupId(), pm.epoch(), message.toByteArray()).thenApply(v -> 0L);
       if (relay == null) {
         return here;
@@ -527,15 +539,11 @@ public final class GroupDirectory {
         if (t instanceof ValidationException ve && ve.ruleId().equals("ds.unknown-group")) {
           return CompletableFuture.supplyAsync(() -> {
             try {
-              String hub = federated.hubOf(pm.groupId());
-              if (hub == null) {
-                throw new java.util.concurrent.CompletionException(ve);
-              }
-              return relay.post(hub, sender, message);
-            } catch (SQLException | MlsException e) {
+              return federated.hubOf(pm.groupId());
+            } catch (SQLException e) {
               throw new java.util.concurrent.CompletionException(e);
             }
-          }, relays);
+          }, relays).thenCompose(hub -> hub == null ? CompletableFuture.<Long>failedFuture(ve) : relay.postAsync(hub, sender, message));
         }
         return err == null ? CompletableFuture.completedFuture(v) : CompletableFuture.<Long>failedFuture(t);
       }).thenCompose(f -> f);

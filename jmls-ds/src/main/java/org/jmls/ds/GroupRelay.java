@@ -17,6 +17,20 @@ import org.jmls.message.MlsMessage;
 public interface GroupRelay {
   long post(String hub, String sender, MlsMessage message) throws MlsException, SQLException;
 
+  /**
+   * As {@link #post}, completing with the hub's answer (or failing with its refusal) without holding
+   * a thread while the hub answers.
+   */
+  default java.util.concurrent.CompletableFuture<Long> postAsync(String hub, String sender, MlsMessage message) {
+    java.util.concurrent.CompletableFuture<Long> f = new java.util.concurrent.CompletableFuture<>();
+    try {
+      f.complete(post(hub, sender, message));
+    } catch (MlsException | SQLException | RuntimeException e) {
+      f.completeExceptionally(e);
+    }
+    return f;
+  }
+
   GroupDirectory.Accepted commit(String hub, String sender, MlsMessage commit, MlsMessage welcome, MlsMessage groupInfo,
       List<String> added, List<String> removed, TreeChanges changes) throws MlsException, SQLException;
 

@@ -88,30 +88,44 @@ final class HubRelay implements GroupRelay {
    */
   @Override
   public long post(String hub, String sender, MlsMessage message) throws MlsException, SQLException {
-    Pending p = new Pending(sender, message.toByteArray(), new java.util.concurrent.CompletableFuture<>());
-    queueOf(hub).add(p);
-    Map<?, ?> m;
     try {
-      m = p.answer().get(60, java.util.concurrent.TimeUnit.SECONDS);
+      return postAsync(hub, sender, message).get();
     } catch (java.util.concurrent.ExecutionException e) {
       if (e.getCause() instanceof MlsException me) {
         throw me;
       }
       throw new ValidationException("fed.peer-unavailable", "the group's provider " + hub + " could not take the post: " + e.getCause());
-    } catch (java.util.concurrent.TimeoutException e) {
-      throw new ValidationException("fed.peer-unavailable", "the group's provider " + hub + " did not answer in 60 s");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ValidationException("fed.peer-unavailable", "interrupted while posting to " + hub);
     }
-    if (m.get("error") instanceof String rule) {
-      if ("ds.stale-epoch".equals(rule) && m.get("currentEpoch") instanceof Number current) {
-        throw new StaleEpochException(-1, current.longValue());
+  }
+
+  /** As {@link #post}; no thread waits for the hub: the post's answer completes when its batch's does. */
+  @Override
+  public java.util.concurrent.CompletableFuture<Long> postAsync(String hub, String sender, MlsMessage message) {
+    Pending p = new Pending(sender, message.toByteArray(), new java.util.concurrent.CompletableFuture<>());
+    queueOf(hub).add(p);
+    return p.answer().orTimeout(60, java.util.concurrent.TimeUnit.SECONDS).handle((m, err) -> {
+      if (err != null) {
+        Throwable t = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+        if (t instanceof MlsException) {
+          throw new java.util.concurrent.CompletionException(t);
+        }
+        throw new java.util.concurrent.CompletionException(new ValidationException("fed.peer-unavailable",
+            t instanceof java.util.concurrent.TimeoutException ? "the group's provider " + hub + " did not answer in 60 s"
+                : "the group's provider " + hub + " could not take the post: " + t));
       }
-      String why = String.valueOf(m.get("message"));
-      throw new ValidationException(rule, why.startsWith(rule + ": ") ? why.substring(rule.length() + 2) : why);
-    }
-    return m.get("seq") instanceof Number n ? n.longValue() : 0;
+      if (m.get("error") instanceof String rule) {
+        if ("ds.stale-epoch".equals(rule) && m.get("currentEpoch") instanceof Number current) {
+          throw new java.util.concurrent.CompletionException(new StaleEpochException(-1, current.longValue()));
+        }
+        String why = String.valueOf(m.get("message"));
+        throw new java.util.concurrent.CompletionException(
+            new ValidationException(rule, why.startsWith(rule + ": ") ? why.substring(rule.length() + 2) : why));
+      }
+      return m.get("seq") instanceof Number n ? n.longValue() : 0L;
+    });
   }
 
   private java.util.concurrent.LinkedBlockingQueue<Pending> queueOf(String hub) {

@@ -2,6 +2,7 @@ package org.jmls.federation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -65,6 +66,12 @@ class FederatedGroupTest {
       assertEquals(List.of("hello from org"), alice.received);
       assertEquals(List.of("hello from org", "hello from com"), bobTablet.received);
       assertEquals(List.of("hello from com"), bobPhone.received);
+
+      // The group is hosted by example.com: example.org does not let one of its users create a group of that id.
+      Member dave = Member.of(org, "dave@example.org", "phone");
+      IllegalStateException taken = assertThrows(IllegalStateException.class,
+          () -> dave.create(org.clients, new byte[] {7, 1, 7}));
+      assertTrue(taken.getMessage().contains("ds.group-exists") && taken.getMessage().contains("hosted by example.com"), taken.getMessage());
 
       // A delivery that keeps up takes what the hub appends in memory: no outbox read, one message at a time.
       long reads = traffic(com).outboxReads();
