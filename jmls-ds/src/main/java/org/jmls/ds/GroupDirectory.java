@@ -126,13 +126,14 @@ public final class GroupDirectory {
   private final Acknowledgements acks;
   private final Federated federated;
   private final CommitCheck checks = new CommitCheck(this);
-  private volatile GroupRelay relay;
+  private final Hosting hosting;
 
   public GroupDirectory(Database db, GroupServices services) {
     this.db = db;
     this.services = services;
     this.writes = new OrderedWrites(db);
     this.federated = new Federated(db, writes);
+    this.hosting = new Hosting(federated);
     this.trees = new TreeService(services);
     this.acks = new Acknowledgements(db);
     this.writer = new ApplicationWriter(writes, new ApplicationWriter.Groups() {
@@ -225,20 +226,8 @@ public final class GroupDirectory {
 
   /** Makes posts, commits and reads for groups hosted by another provider go to that provider ({@link GroupRelay}). */
   public void relay(GroupRelay r) {
-    this.relay = r;
+    hosting.relay(r);
   }
-
-  /** The hub of {@code gid} when this DS does not host it but knows who does (and can reach it), else null. */
-  private String elsewhere(ValidationException unknown, Bytes gid) throws SQLException {
-    return relay != null && unknown.ruleId().equals("ds.unknown-group") ? federated.hubOf(gid) : null;
-  }
-
-  /** Where the hub of a group the writer found unknown is looked up (a query), not on the writer's thread. */
-  private final java.util.concurrent.ExecutorService relays = java.util.concurrent.Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "jmls-ds-relay");
-    t.setDaemon(true);
-    return t;
-  });
 
   private long now() {
     return services.clock().instant().getEpochSecond();
@@ -355,15 +344,8 @@ public final class GroupDirectory {
    */
   public Accepted commit(String sender, MlsMessage commit, MlsMessage welcome, MlsMessage groupInfo,
       List<String> added, List<String> removed, TreeChanges changes) throws SQLException, MlsException {
-    try {
-      return commitHere(sender, commit, welcome, groupInfo, added, removed, changes);
-    } catch (ValidationException e) {
-      String hub = e.ruleId().equals("ds.unknown-group") ? elsewhere(e, targetOf(commit).gid()) : null;
-      if (hub == null) {
-        throw e;
-      }
-      return relay.commit(hub, sender, commit, welcome, groupInfo, added, removed, changes);
-    }
+    return hosting.serve(targetOf(commit).gid(), () -> commitHere(sender, commit, welcome, groupInfo, added, removed, changes),
+        (relay, hub) -> relay.commit(hub, sender, commit, welcome, groupInfo, added, removed, changes));
   }
 
   private Accepted commitHere(String sender, MlsMessage commit, MlsMessage welcome, MlsMessage groupInfo,
@@ -447,19 +429,7 @@ public final class GroupDirectory {
    * messages, which are not in the handshake log).
    */
   public long post(String sender, MlsMessage message) throws SQLException, MlsException {
-    String known = relay == null ? null : federated.knownHub(targetOf(message).gid());
-    if (known != null) { // hosted elsewhere, as seen before
-      return relay.post(known, sender, message);
-    }
-    try {
-      return postHere(sender, message);
-    } catch (ValidationException e) {
-      String hub = e.ruleId().equals("ds.unknown-group") ? elsewhere(e, targetOf(message).gid()) : null;
-      if (hub == null) {
-        throw e;
-      }
-      return relay.post(hub, sender, message);
-    }
+    return hosting.serve(targetOf(message).gid(), () -> postHere(sender, message), (relay, hub) -> relay.post(hub, sender, message));
   }
 
   private long postHere(String sender, MlsMessage message) throws SQLException, MlsException {
@@ -525,28 +495,8 @@ public final class GroupDirectory {
    */
   public CompletableFuture<Long> postAsync(String sender, MlsMessage message) {
     if (message.body() instanceof PrivateMessage pm && pm.contentType() == ContentType.APPLICATION) {
-      String known = relay == null ? null : federated.knownHub(pm.groupId());
-      if (known != null) { // hosted elsewhere, as seen before: straight to the hub, not through this DS's writer first
-        return relay.postAsync(known, sender, message);
-      }
-      CompletableFuture<Long> here = writer.submit(sender, pm.groupId(), pm.epoch(), message.toByteArray()).thenApply(v -> 0L);
-      if (relay == null) {
-        return here;
-      }
-      // A group unknown here may be hosted by another provider: then the post goes there.
-      return here.handle((v, err) -> {
-        Throwable t = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
-        if (t instanceof ValidationException ve && ve.ruleId().equals("ds.unknown-group")) {
-          return CompletableFuture.supplyAsync(() -> {
-            try {
-              return federated.hubOf(pm.groupId());
-            } catch (SQLException e) {
-              throw new java.util.concurrent.CompletionException(e);
-            }
-          }, relays).thenCompose(hub -> hub == null ? CompletableFuture.<Long>failedFuture(ve) : relay.postAsync(hub, sender, message));
-        }
-        return err == null ? CompletableFuture.completedFuture(v) : CompletableFuture.<Long>failedFuture(t);
-      }).thenCompose(f -> f);
+      return hosting.serveAsync(pm.groupId(), () -> writer.submit(sender, pm.groupId(), pm.epoch(), message.toByteArray()).thenApply(v -> 0L),
+          (relay, hub) -> relay.postAsync(hub, sender, message));
     }
     CompletableFuture<Long> f = new CompletableFuture<>();
     try {
@@ -639,15 +589,7 @@ public final class GroupDirectory {
    */
   public List<LogEntry> log(String requester, Bytes gid, long afterSeq, int limit, Long commitEpoch)
       throws SQLException, ValidationException {
-    try {
-      return logHere(requester, gid, afterSeq, limit, commitEpoch);
-    } catch (ValidationException e) {
-      String hub = elsewhere(e, gid);
-      if (hub == null) {
-        throw e;
-      }
-      return relay.log(hub, requester, gid, afterSeq, limit, commitEpoch);
-    }
+    return hosting.serve(gid, () -> logHere(requester, gid, afterSeq, limit, commitEpoch), (relay, hub) -> relay.log(hub, requester, gid, afterSeq, limit, commitEpoch));
   }
 
   private List<LogEntry> logHere(String requester, Bytes gid, long afterSeq, int limit, Long commitEpoch)
@@ -708,15 +650,7 @@ public final class GroupDirectory {
 
   /** As {@link #groupInfo(Bytes)}; {@code requester} is named to the hub when the group is hosted elsewhere. */
   public MlsMessage groupInfo(String requester, Bytes gid) throws SQLException, ValidationException {
-    try {
-      return groupInfoHere(gid);
-    } catch (ValidationException e) {
-      String hub = elsewhere(e, gid);
-      if (hub == null) {
-        throw e;
-      }
-      return relay.groupInfo(hub, requester, gid);
-    }
+    return hosting.serve(gid, () -> groupInfoHere(gid), (relay, hub) -> relay.groupInfo(hub, requester, gid));
   }
 
   private MlsMessage groupInfoHere(Bytes gid) throws SQLException, ValidationException {
@@ -748,15 +682,7 @@ public final class GroupDirectory {
    * the current GroupInfo, when its committer uploaded it inline.
    */
   public byte[] tree(String requester, Bytes gid, long epoch) throws SQLException, ValidationException {
-    try {
-      return treeHere(requester, gid, epoch);
-    } catch (ValidationException e) {
-      String hub = elsewhere(e, gid);
-      if (hub == null) {
-        throw e;
-      }
-      return relay.tree(hub, requester, gid, epoch);
-    }
+    return hosting.serve(gid, () -> treeHere(requester, gid, epoch), (relay, hub) -> relay.tree(hub, requester, gid, epoch));
   }
 
   /** The group a PublicMessage or PrivateMessage names; null for any other message. */
