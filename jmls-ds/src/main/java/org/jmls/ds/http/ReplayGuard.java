@@ -59,16 +59,12 @@ public final class ReplayGuard {
     // one each on the database.
     while (!mine.verdict.isDone()) {
       if (writing.compareAndSet(false, true)) {
-        try {
-          writeWaiting();
-        } finally {
-          writing.set(false);
-        }
+        writeAll();
       } else {
         try {
           mine.verdict.get(5, java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.TimeoutException stillWaiting) {
-          // the writer may have finished before this record arrived: loop and write it
+          // the writer under way usually writes this record too (writeAll), but stops after a few rounds: loop and write it
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw new SQLException("interrupted while recording a request", e);
@@ -96,6 +92,26 @@ public final class ReplayGuard {
 
   private final java.util.concurrent.ConcurrentLinkedQueue<Pending> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
   private final java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** Rounds a writer writes at most for records that came during its write, before it returns to its own request. */
+  static final int EXTRA_ROUNDS = 3;
+
+  /**
+   * Writes what waits, then again (up to {@link #EXTRA_ROUNDS} times) while records arrived during
+   * the write, so a record that came just after a batch was taken is written as soon as that batch
+   * is, not when its waiter next looks. Bounded, so a steady stream of requests does not keep one
+   * request's thread writing for the others.
+   */
+  private void writeAll() {
+    int round = 0;
+    do {
+      try {
+        writeWaiting();
+      } finally {
+        writing.set(false);
+      }
+    } while (round++ < EXTRA_ROUNDS && !pending.isEmpty() && writing.compareAndSet(false, true));
+  }
 
   private void writeWaiting() {
     java.util.List<Pending> batch = new java.util.ArrayList<>();
