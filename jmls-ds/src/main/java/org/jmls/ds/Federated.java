@@ -185,7 +185,6 @@ public final class Federated {
     }
   }
 
-  /** Follower: the hub of {@code gid}, or null when it is not a group hosted elsewhere. */
   /**
    * The hub of {@code gid} if this node has already seen that it is hosted elsewhere, else null,
    * without asking the database. A group once hosted elsewhere stays so, and is never also hosted
@@ -195,6 +194,7 @@ public final class Federated {
     return hubs.get(gid);
   }
 
+  /** Follower: the hub of {@code gid}, or null when it is not a group hosted elsewhere. */
   public String hubOf(Bytes gid) throws SQLException {
     String known = hubs.get(gid);
     if (known != null) {

@@ -429,7 +429,8 @@ public final class GroupDirectory {
    * messages, which are not in the handshake log).
    */
   public long post(String sender, MlsMessage message) throws SQLException, MlsException {
-    return hosting.serve(targetOf(message).gid(), () -> postHere(sender, message), (relay, hub) -> relay.post(hub, sender, message));
+    return hosting.serve(targetOf(message).gid(), () -> postHere(sender, message),
+        (relay, hub) -> relay.post(hub, sender, message));
   }
 
   private long postHere(String sender, MlsMessage message) throws SQLException, MlsException {
@@ -495,7 +496,8 @@ public final class GroupDirectory {
    */
   public CompletableFuture<Long> postAsync(String sender, MlsMessage message) {
     if (message.body() instanceof PrivateMessage pm && pm.contentType() == ContentType.APPLICATION) {
-      return hosting.serveAsync(pm.groupId(), () -> writer.submit(sender, pm.groupId(), pm.epoch(), message.toByteArray()).thenApply(v -> 0L),
+      return hosting.serveAsync(pm.groupId(),
+          () -> writer.submit(sender, pm.groupId(), pm.epoch(), message.toByteArray()).thenApply(v -> 0L),
           (relay, hub) -> relay.postAsync(hub, sender, message));
     }
     CompletableFuture<Long> f = new CompletableFuture<>();
@@ -589,7 +591,8 @@ public final class GroupDirectory {
    */
   public List<LogEntry> log(String requester, Bytes gid, long afterSeq, int limit, Long commitEpoch)
       throws SQLException, ValidationException {
-    return hosting.serve(gid, () -> logHere(requester, gid, afterSeq, limit, commitEpoch), (relay, hub) -> relay.log(hub, requester, gid, afterSeq, limit, commitEpoch));
+    return hosting.serve(gid, () -> logHere(requester, gid, afterSeq, limit, commitEpoch),
+        (relay, hub) -> relay.log(hub, requester, gid, afterSeq, limit, commitEpoch));
   }
 
   private List<LogEntry> logHere(String requester, Bytes gid, long afterSeq, int limit, Long commitEpoch)

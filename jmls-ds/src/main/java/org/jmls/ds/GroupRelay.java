@@ -21,15 +21,7 @@ public interface GroupRelay {
    * As {@link #post}, completing with the hub's answer (or failing with its refusal) without holding
    * a thread while the hub answers.
    */
-  default java.util.concurrent.CompletableFuture<Long> postAsync(String hub, String sender, MlsMessage message) {
-    java.util.concurrent.CompletableFuture<Long> f = new java.util.concurrent.CompletableFuture<>();
-    try {
-      f.complete(post(hub, sender, message));
-    } catch (MlsException | SQLException | RuntimeException e) {
-      f.completeExceptionally(e);
-    }
-    return f;
-  }
+  java.util.concurrent.CompletableFuture<Long> postAsync(String hub, String sender, MlsMessage message);
 
   GroupDirectory.Accepted commit(String hub, String sender, MlsMessage commit, MlsMessage welcome, MlsMessage groupInfo,
       List<String> added, List<String> removed, TreeChanges changes) throws MlsException, SQLException;

@@ -43,22 +43,22 @@ final class Hosting {
     this.relay = r;
   }
 
-  /** The group's hub if this node already knows that another provider hosts it, else null. */
-  String knownHub(Bytes gid) {
-    return relay == null ? null : federated.knownHub(gid);
+  /** Whether {@code failure} says the group is not hosted here (so it may be hosted elsewhere). */
+  private static boolean unknownHere(Throwable failure) {
+    return failure instanceof ValidationException v && v.ruleId().equals("ds.unknown-group");
   }
 
   /** {@code here}, or {@code atHub} for a group hosted elsewhere. */
   <T, E extends MlsException> T serve(Bytes gid, Here<T, E> here, AtHub<T, E> atHub) throws SQLException, E {
     GroupRelay r = relay;
-    String known = knownHub(gid);
+    String known = r == null ? null : federated.knownHub(gid);
     if (known != null) {
       return atHub.run(r, known);
     }
     try {
       return here.run();
     } catch (Exception e) { // rethrown as it came: SQLException, E or unchecked
-      String hub = r != null && e instanceof ValidationException v && v.ruleId().equals("ds.unknown-group") ? federated.hubOf(gid) : null;
+      String hub = r != null && unknownHere(e) ? federated.hubOf(gid) : null;
       if (hub == null) {
         throw e;
       }
@@ -74,23 +74,23 @@ final class Hosting {
   CompletableFuture<Long> serveAsync(Bytes gid, java.util.function.Supplier<CompletableFuture<Long>> here,
       java.util.function.BiFunction<GroupRelay, String, CompletableFuture<Long>> atHub) {
     GroupRelay r = relay;
-    String known = knownHub(gid);
-    if (known != null) {
-      return atHub.apply(r, known);
-    }
     if (r == null) {
       return here.get();
     }
+    String known = federated.knownHub(gid);
+    if (known != null) {
+      return atHub.apply(r, known);
+    }
     return here.get().handle((v, err) -> {
-      Throwable t = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
-      if (t instanceof ValidationException ve && ve.ruleId().equals("ds.unknown-group")) {
+      Throwable t = org.jmls.service.Futures.cause(err);
+      if (unknownHere(t)) {
         return CompletableFuture.supplyAsync(() -> {
           try {
             return federated.hubOf(gid);
           } catch (SQLException e) {
             throw new java.util.concurrent.CompletionException(e);
           }
-        }, lookups).thenCompose(hub -> hub == null ? CompletableFuture.<Long>failedFuture(ve) : atHub.apply(r, hub));
+        }, lookups).thenCompose(hub -> hub == null ? CompletableFuture.<Long>failedFuture(t) : atHub.apply(r, hub));
       }
       return err == null ? CompletableFuture.completedFuture(v) : CompletableFuture.<Long>failedFuture(t);
     }).thenCompose(f -> f);

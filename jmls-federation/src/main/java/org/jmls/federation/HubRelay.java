@@ -108,7 +108,7 @@ final class HubRelay implements GroupRelay {
     queueOf(hub).add(p);
     return p.answer().orTimeout(60, java.util.concurrent.TimeUnit.SECONDS).handle((m, err) -> {
       if (err != null) {
-        Throwable t = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+        Throwable t = org.jmls.service.Futures.cause(err);
         if (t instanceof MlsException) {
           throw new java.util.concurrent.CompletionException(t);
         }

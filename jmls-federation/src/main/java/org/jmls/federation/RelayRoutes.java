@@ -165,7 +165,7 @@ final class RelayRoutes {
         if (err == null) {
           return Map.<String, Object>of("seq", seq);
         }
-        Throwable t = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+        Throwable t = org.jmls.service.Futures.cause(err);
         return refusal(t);
       });
     } catch (Exception e) {

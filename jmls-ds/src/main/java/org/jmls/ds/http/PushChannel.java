@@ -167,7 +167,7 @@ final class PushChannel {
         posted(id);
         return;
       }
-      Throwable t = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+      Throwable t = org.jmls.service.Futures.cause(err);
       if (t instanceof StaleEpochException st) {
         refuse(id, "ds.stale-epoch", st.getMessage());
       } else if (t instanceof MlsException me) {
