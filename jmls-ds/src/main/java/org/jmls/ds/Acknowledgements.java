@@ -14,7 +14,7 @@ import org.jmls.service.Database;
 
 /**
  * Devices acknowledging what they read (RFC 9750 §5.2: the DS keeps each device's position). An
- * acknowledgement moves the device's cursor (never back, never past the last sequence handed out)
+ * acknowledgement moves the device's cursor (never back, never past the horizon: {@link OrderedWrites#horizon})
  * and deletes its own queued items up to there and the membership windows it has read to their end.
  *
  * <p>Every connected device acknowledges a few times a second whether or not much arrives, so at
@@ -30,10 +30,12 @@ final class Acknowledgements {
   private record Pending(String client, long upto, CompletableFuture<Long> moved) {}
 
   private final Database db;
+  private final OrderedWrites writes;
   private final Batches<Pending> pending = new Batches<>("jmls-ds-acks", BATCH, this::writeBatch);
 
-  Acknowledgements(Database db) {
+  Acknowledgements(Database db, OrderedWrites writes) {
     this.db = db;
+    this.writes = writes;
   }
 
   /** Moves {@code client}'s cursor to {@code upto}; completes, once committed, with how far it moved. */
@@ -46,7 +48,7 @@ final class Acknowledgements {
   private void writeBatch(List<Pending> batch) {
     long[] moved;
     try {
-      moved = db.transaction(c -> write(c, batch));
+      moved = db.transaction(c -> write(c, batch, writes.horizon(c)));
     } catch (SQLException | RuntimeException e) {
       batch.forEach(p -> p.moved().completeExceptionally(e));
       return;
@@ -57,8 +59,7 @@ final class Acknowledgements {
   }
 
   /** Applies {@code batch} in order; returns how far each moved its device's cursor. */
-  private static long[] write(Connection c, List<Pending> batch) throws SQLException {
-    long last = DeliveryLog.last(c);
+  private static long[] write(Connection c, List<Pending> batch, long last) throws SQLException {
     // Sorted by device, so two nodes' batches take row locks in one order (no deadlock between them).
     TreeMap<String, Long> cursor = new TreeMap<>();
     for (Pending p : batch) {

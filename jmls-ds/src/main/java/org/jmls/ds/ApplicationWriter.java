@@ -18,14 +18,15 @@ import org.jmls.ds.GroupDirectory.Kind;
 /**
  * Application messages, batched: one writer thread commits whatever has gathered (up to {@value
  * #BATCH}) at once, each message checked on its own (member, epoch window) so one refusal does not
- * affect the others. Each message is one log row whatever its group's size; each group written in a
- * batch gets one update of its last sequence ({@link Batches}: one writer thread). On PostgreSQL a
- * batch is one statement that commits as it completes ({@link LogAppend}); on SQLite, or when an
- * epoch moved under it, one transaction that takes the append lock first.
+ * affect the others. Each message is one log row whatever its group's size ({@link Batches}: one
+ * writer thread). On PostgreSQL a batch is one statement that commits as it completes ({@link
+ * LogAppend}); on SQLite one transaction, which also moves each written group's last sequence.
  */
 final class ApplicationWriter {
   /** Most application messages written in one transaction. */
   static final int BATCH = 512;
+  /** How many times a PostgreSQL batch is checked again after a commit moved an epoch under it. */
+  private static final int LATE_ATTEMPTS = 20;
 
   /** A message waiting for the writer. */
   private record Pending(String sender, Bytes gid, long epoch, byte[] message, CompletableFuture<Void> done) {}
@@ -70,14 +71,17 @@ final class ApplicationWriter {
   private void writeBatch(List<Pending> batch) {
     Map<Pending, MlsException> refused = new HashMap<>();
     try {
-      boolean written = writes.late() && writeLate(batch, refused);
-      if (!written) {
+      if (writes.late()) {
+        // Again on fresh epochs while a commit moved one under the statement (each try takes a new block).
+        for (int attempt = 0; !writeLate(batch, refused, attempt > 0); attempt++) {
+          if (attempt == LATE_ATTEMPTS) {
+            throw new SQLException("the epochs of this batch's groups moved " + LATE_ATTEMPTS + " times while it was written", "40001");
+          }
+        }
+      } else {
         writes.run((c, appended) -> {
           refused.clear();
-          // Posts that came while this transaction waited for the append lock (other nodes were
-          // appending) join it: with several nodes the wait is the common case, and one larger
-          // batch per turn keeps throughput up.
-          pending.topUp(batch);
+          pending.topUp(batch); // posts that came meanwhile join the transaction
           write(c, batch, refused, appended);
           return null;
         });
@@ -163,14 +167,15 @@ final class ApplicationWriter {
   }
 
   /**
-   * PostgreSQL: checks the batch, then appends it with one statement ({@link LogAppend}) that takes
-   * the append lock and commits. False when a group's epoch moved between the two (a commit came
-   * first): nothing was written, and the batch is to be checked again under the lock.
+   * PostgreSQL: checks the batch (on remembered epochs unless {@code fresh}), then appends it with
+   * one statement ({@link LogAppend}) that locks its groups' rows and commits. False when a group's
+   * epoch moved between the two (a commit came first): nothing was written, and the batch is to be
+   * checked again on fresh epochs.
    */
-  private boolean writeLate(List<Pending> batch, Map<Pending, MlsException> refused) throws SQLException {
+  private boolean writeLate(List<Pending> batch, Map<Pending, MlsException> refused, boolean fresh) throws SQLException {
     OrderedWrites.Reserved r = writes.runLate((c, cluster) -> {
       refused.clear();
-      Checked checked = check(c, batch, refused, epochsOf(c, batch, true));
+      Checked checked = check(c, batch, refused, epochsOf(c, batch, !fresh));
       if (!refused.isEmpty()) { // refusals are decided on epochs read now, never on remembered ones
         refused.clear();
         checked = check(c, batch, refused);
@@ -206,7 +211,7 @@ final class ApplicationWriter {
     if (accepted.isEmpty()) {
       return;
     }
-    long seq = DeliveryLog.reserve(c, accepted.size());
+    long seq = writes.reserve(c, accepted.size());
     long now = groups.now();
     Map<Bytes, Long> last = new HashMap<>();
     try (PreparedStatement ins = c.prepareStatement(DeliveryLog.APPEND)) {

@@ -24,30 +24,33 @@ import org.jmls.service.Database;
 
 /**
  * What the writers of every node on one PostgreSQL appended, announced to this node's live delivery
- * (push sessions, long-polls) in one order: the order of their sequence numbers, which is the order
- * they committed in (every append first takes one row lock, {@link OrderedWrites#LOCK}, and reserves
- * its numbers from that row, so the numbering has no gaps and no two appends interleave).
+ * (push sessions, long-polls) in one order: the order of their sequence numbers. Numbers come in
+ * blocks ({@link Blocks}), and transactions of different nodes commit in any order, so a block is
+ * announced only once every block below it was: this node's horizon ({@link #horizon}), below which
+ * every block is settled, and which every read by number respects.
  *
  * <p>Each appending transaction publishes, inside itself, {@code first last [entries]} on the
- * {@link ClusterBus} ({@value #TOPIC}): the range of sequence numbers it took, and the entries
+ * {@link ClusterBus} ({@value #TOPIC}): the numbers it used in its block, and the entries
  * themselves when they fit ({@link #inline}); every other node hears it once it commits. Entries
  * that do not fit in one notification are split over several, up to {@value #MAX_PARTS}, each
  * {@code first last i/n entries} (the parts of one transaction are heard together); beyond that,
- * or when one entry alone does not fit, the other nodes read the range back from the database. A node
- * announces a range only when every number below it was announced: its own appends at once when
- * they follow what it has announced (always, with one node), else when the other nodes' earlier
- * appends have been heard. Without that, a session could get an append of this node before an
- * earlier one of another, and since a session pushes only above what it last pushed (and a device
- * acknowledges up to what it read), the earlier one would be lost to it.
+ * or when one entry alone does not fit, the other nodes read the block back from the database. A
+ * node announces a block when every block below it was announced: its own appends at once when
+ * they follow what it has announced, else when the other nodes' earlier blocks have been heard.
+ * Without that, a session could get an append of this node before an earlier one of another, and
+ * since a session pushes only above what it last pushed (and a device acknowledges up to what it
+ * read), the earlier one would be lost to it.
  *
- * <p>A gap that stays open ({@value #GAP_WAIT_MILLIS} ms: a notification lost with the listening
- * connection) is given up on: what waits is announced, and every session reads what it is owed from
- * the database, as after a reconnection of the bus ({@link ClusterBus.Subscriber#resync}).
+ * <p>A block that stays missing ({@value #GAP_WAIT_MILLIS} ms: its appender died or rolled back, or
+ * its notification was lost with the listening connection) is settled in the database ({@link
+ * Blocks#settle}): read back if it was claimed, skipped if it is void.
  */
 public final class ClusterAppends {
   static final String TOPIC = "ds.appended";
-  /** How long announcements wait for a missing earlier range before the node reads from the database instead. */
-  static final long GAP_WAIT_MILLIS = 5_000;
+  /** How long announcements wait for a missing earlier block before the node settles it in the database. */
+  static final long GAP_WAIT_MILLIS = 2_000;
+  /** How often the node moves the block floor up to its horizon and prunes settled blocks below it. */
+  static final long FLOOR_EVERY_MILLIS = 30_000;
   /** At most this many notifications carry one transaction's entries (each up to {@link ClusterBus#MAX_DATA}). */
   static final int MAX_PARTS = 32;
 
@@ -66,11 +69,14 @@ public final class ClusterAppends {
   private long announced;
   /** Ranges of other nodes' entries read back from the database (they did not come in their notifications). */
   private final java.util.concurrent.atomic.AtomicLong readBacks = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong settled = new java.util.concurrent.atomic.AtomicLong();
   /** Parts heard of ranges whose other parts are still to come. Guarded by this. */
   private final Parts parts = new Parts();
   private volatile Supplier<Set<String>> online = Set::of;
   private volatile Consumer<List<Appended>> deliver = a -> {};
   private volatile Runnable resync = () -> {};
+  /** Told of every block as it is announced, with all its entries (see {@link #inOrder}); null when nobody listens. */
+  private volatile java.util.function.BiConsumer<List<Appended>, Long> inOrder;
   /** Told of each append another node committed, as it is heard (before it is announced), and after a resync; see {@link GroupDirectory#onAppendedElsewhere}. */
   private volatile Runnable elsewhere = () -> {};
   private final java.util.concurrent.ScheduledExecutorService ticks = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -102,8 +108,9 @@ public final class ClusterAppends {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    announced = db.read(DeliveryLog::last);
-    ticks.scheduleWithFixedDelay(this::giveUpOnGaps, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+    announced = db.read(Blocks::horizon);
+    ticks.scheduleWithFixedDelay(this::settleGaps, 200, 200, java.util.concurrent.TimeUnit.MILLISECONDS);
+    ticks.scheduleWithFixedDelay(this::raiseFloor, FLOOR_EVERY_MILLIS, FLOOR_EVERY_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   /** Where announcements go: {@code deliver} with entries for the devices {@code online} here; {@code resync} after lost notifications. */
@@ -111,6 +118,16 @@ public final class ClusterAppends {
     this.online = online;
     this.deliver = deliver;
     this.resync = resync;
+  }
+
+  /**
+   * {@code c} is told of every block this node announces, in the order of the numbers, one call at
+   * a time: the block's entries with all their readers (empty for a block without entries), or null
+   * when they were not heard (read back from the database for this node's devices only), and the
+   * block's last number. Every number up to it is then settled (a reader by number sees it all).
+   */
+  void inOrder(java.util.function.BiConsumer<List<Appended>, Long> c) {
+    this.inOrder = c;
   }
 
   /** Runs {@code r} for each append another node committed, as it is heard (on the bus's thread: {@code r} must not block). */
@@ -179,13 +196,26 @@ public final class ClusterAppends {
     return readBacks.get();
   }
 
+  /** Blocks this node settled in the database because their notification did not come in time (operator metric, tests). */
+  long settled() {
+    return settled.get();
+  }
+
+  /**
+   * Every number up to this one is announced here, and belongs to a block that committed or was
+   * given up: reads by number stop here ({@link OrderedWrites#horizon}).
+   */
+  synchronized long horizon() {
+    return announced;
+  }
+
   /** This node's appending transaction committed: its entries are announced in turn. */
   void committed(List<Appended> appended) {
     long[] range = range(appended);
     committed(range[0], range[1], appended);
   }
 
-  /** This node's statement reserved {@code first..last} and wrote {@code written} (maybe none) there, committed. */
+  /** This node's transaction used {@code first..last} of its block and wrote {@code written} (maybe none) there, committed. */
   void committed(long first, long last, List<Appended> written) {
     offer(first, last, written, null);
   }
@@ -276,8 +306,12 @@ public final class ClusterAppends {
     }
   }
 
-  /** Adds a range; announces every range that now follows what was announced, in order. */
-  private synchronized void offer(long first, long last, List<Appended> entries, List<String> inline) {
+  /** Adds the block of a range; announces every block that now follows what was announced, in order. */
+  private synchronized void offer(long first, long used, List<Appended> entries, List<String> inline) {
+    long last = Blocks.last(Blocks.of(first));
+    if (used > last) {
+      return; // not within one block: not from a node of this version
+    }
     if (last <= announced) {
       return; // from before this node listened, or announced already
     }
@@ -290,6 +324,11 @@ public final class ClusterAppends {
       Map.Entry<Long, Waiting> next = waiting.pollFirstEntry();
       announce(next.getKey(), next.getValue());
       announced = Math.max(announced, next.getValue().last());
+      java.util.function.BiConsumer<List<Appended>, Long> all = inOrder;
+      if (all != null) {
+        Waiting w = next.getValue();
+        all.accept(w.entries() != null ? w.entries() : w.inline() != null ? inlined(w.inline(), next.getKey(), w.last(), null) : null, w.last());
+      }
     }
   }
 
@@ -326,28 +365,58 @@ public final class ClusterAppends {
     }
   }
 
-  /** A range has waited too long for the one before it: announce what waits, and let every session read what it is owed. */
-  private void giveUpOnGaps() {
-    boolean gaveUp = false;
+  /**
+   * A block has waited too long for the blocks before it: each of those is settled in the database
+   * (waiting for an appender still at work), then read back or skipped.
+   */
+  private void settleGaps() {
+    long from;
+    long to;
     synchronized (this) {
-      if (!waiting.isEmpty() && System.currentTimeMillis() - waiting.firstEntry().getValue().since() > GAP_WAIT_MILLIS) {
-        announced = waiting.firstKey() - 1;
-        release();
-        gaveUp = true;
+      if (waiting.isEmpty() || System.currentTimeMillis() - waiting.firstEntry().getValue().since() <= GAP_WAIT_MILLIS) {
+        return;
       }
+      from = Blocks.of(announced + 1);
+      to = Blocks.of(waiting.firstKey()) - 1;
     }
-    if (gaveUp) {
-      resync.run();
+    for (long b = from; b <= to; b++) {
+      long block = b;
+      boolean claimed;
+      try {
+        claimed = db.readCommitted(c -> Blocks.settle(c, block));
+      } catch (SQLException | RuntimeException e) {
+        return; // the database did not answer: the next tick tries again
+      }
+      settled.incrementAndGet();
+      offer(Blocks.first(block), Blocks.last(block), claimed ? null : List.of(), null); // null entries: read back
+    }
+    elsewhere.run(); // what waited behind the gap is announced: readers by number may go on
+  }
+
+  /** Moves the block floor up to this node's horizon and prunes below it (every block there is settled). */
+  private void raiseFloor() {
+    long floor = Blocks.of(horizon() + 1);
+    try {
+      db.readCommitted(c -> {
+        Blocks.raiseFloor(c, floor);
+        return null;
+      });
+    } catch (SQLException | RuntimeException e) {
+      // the next round moves it
     }
   }
 
-  /** Notifications may have been lost (the bus reconnected): start again from the database's last number, and let sessions read. */
+  /**
+   * Notifications may have been lost (the bus reconnected): start again from the database's horizon
+   * (every block below it is settled), and let sessions read. A block that committed unheard above
+   * it is settled when a later one is heard ({@link #settleGaps}).
+   */
   private void catchUp() {
     synchronized (this) {
       waiting.clear();
       parts.clear();
       try {
-        announced = db.read(DeliveryLog::last);
+        announced = Math.max(announced, db.read(Blocks::horizon));
       } catch (SQLException e) {
         // keep the old mark: the gap timer moves on
       }

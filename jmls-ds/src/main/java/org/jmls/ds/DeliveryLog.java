@@ -22,9 +22,10 @@ import org.jmls.ds.GroupDirectory.Kind;
  * older than the retention period go even if some device has not read them, which that device is
  * told (see {@link #expired}).
  *
- * <p>Sequence numbers are taken in the writing transaction from one counter row, so their order is
- * the commit order (the row lock serialises writers, SQLite serialises them anyway); numbers are
- * increasing per device but not contiguous.
+ * <p>On SQLite sequence numbers are taken in the writing transaction from one counter row, so their
+ * order is the commit order (SQLite has one writer). On PostgreSQL they come in blocks ({@link
+ * Blocks}) and commit in any order, so reads stop at a horizon below which nothing is still to
+ * commit ({@link OrderedWrites#horizon}). Numbers are increasing per device but not contiguous.
  *
  * <p>Every method runs inside the caller's transaction.
  */
@@ -33,9 +34,9 @@ final class DeliveryLog {
 
   static final String APPEND = "INSERT INTO ds_log (seq, group_id, epoch, kind, sender, message, at) VALUES (?, ?, ?, ?, ?, ?, ?)";
 
-  /** Reserves {@code n} consecutive sequence numbers and returns the first. */
+  /** SQLite (one writer): reserves {@code n} consecutive sequence numbers and returns the first. PostgreSQL: {@link Blocks#claim}. */
   static long reserve(Connection c, int n) throws SQLException {
-    // One statement (one round trip inside the append lock): the row's new value comes back with it.
+    // One statement: the row's new value comes back with it.
     try (PreparedStatement u = c.prepareStatement("UPDATE ds_sequence SET next_seq = next_seq + ? WHERE name = 'delivery' RETURNING next_seq")) {
       u.setLong(1, n);
       try (ResultSet rs = u.executeQuery()) {
@@ -47,7 +48,7 @@ final class DeliveryLog {
     }
   }
 
-  /** The highest sequence number handed out so far. */
+  /** The highest sequence number handed out so far (SQLite; on PostgreSQL see {@link OrderedWrites#horizon}). */
   static long last(Connection c) throws SQLException {
     try (PreparedStatement q = c.prepareStatement("SELECT next_seq FROM ds_sequence WHERE name = 'delivery'");
         ResultSet rs = q.executeQuery()) {
@@ -109,29 +110,36 @@ final class DeliveryLog {
    * Addresses one message to each of {@code devices} alone (a Welcome to its joiners): the body is
    * stored once, each device gets a small row under the same sequence number.
    */
-  static void addressTo(Connection c, Collection<String> devices, long seq, Bytes gid, Kind kind, byte[] msg, long at)
+  static void addressTo(Connection c, Collection<String> devices, long seq, Bytes gid, Kind kind, byte[] msg, long at, boolean idsFromNumbers)
       throws SQLException {
-    addressAll(c, java.util.List.of(new Addressed(seq, gid, kind, msg, devices)), at);
+    addressAll(c, java.util.List.of(new Addressed(seq, gid, kind, msg, devices)), at, idsFromNumbers);
   }
 
   /**
    * Addresses each of {@code messages} as {@link #addressTo} does, with three statements whatever
    * their number (one query for the first body id, then two statement batches): a follower stores a
-   * hub's delivery of many entries at once.
+   * hub's delivery of many entries at once. With {@code idsFromNumbers} (numbers in blocks, whose
+   * transactions run side by side: {@link Blocks}) each body's id is its sequence number, unique
+   * without a query; else the next ids after the highest (one writer).
    */
-  static void addressAll(Connection c, java.util.List<Addressed> messages, long at) throws SQLException {
+  static void addressAll(Connection c, java.util.List<Addressed> messages, long at, boolean idsFromNumbers) throws SQLException {
     if (messages.isEmpty()) {
       return;
     }
-    long id;
-    try (PreparedStatement q = c.prepareStatement("SELECT COALESCE(MAX(id), 0) + 1 FROM ds_messages"); ResultSet rs = q.executeQuery()) {
-      rs.next();
-      id = rs.getLong(1);
+    long id = 0;
+    if (!idsFromNumbers) {
+      try (PreparedStatement q = c.prepareStatement("SELECT COALESCE(MAX(id), 0) + 1 FROM ds_messages"); ResultSet rs = q.executeQuery()) {
+        rs.next();
+        id = rs.getLong(1);
+      }
     }
     try (PreparedStatement bodies = c.prepareStatement("INSERT INTO ds_messages (id, group_id, message, enqueued_at) VALUES (?, ?, ?, ?)");
         PreparedStatement rows = c.prepareStatement(
             "INSERT INTO ds_queue (client_id, seq, group_id, kind, message, enqueued_at, message_id) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
       for (Addressed m : messages) {
+        if (idsFromNumbers) {
+          id = m.seq();
+        }
         bodies.setLong(1, id);
         bodies.setBytes(2, m.gid().unsafeArray());
         bodies.setBytes(3, m.message());
@@ -167,10 +175,19 @@ final class DeliveryLog {
   /** A membership window of a device that has something it may not have read. */
   private record Window(Bytes gid, long from, Long until) {}
 
-  private static List<Window> windowsWithNews(Connection c, String client, long after) throws SQLException {
+  /**
+   * The device's membership windows that may hold entries after {@code after}: with {@code lastSeqKept}
+   * (SQLite, where every append moves {@code ds_groups.last_seq}) only groups written since; else
+   * (PostgreSQL, where appends to one group run side by side and do not update its row) every window
+   * whose end is not behind, each then one index probe.
+   */
+  private static List<Window> windowsWithNews(Connection c, String client, long after, boolean lastSeqKept) throws SQLException {
     List<Window> out = new ArrayList<>();
-    try (PreparedStatement q = c.prepareStatement("SELECT m.group_id, m.from_seq, m.until_seq FROM ds_group_members m"
-        + " JOIN ds_groups g ON g.group_id = m.group_id WHERE m.client_id = ? AND g.last_seq > ? AND g.last_seq > m.from_seq")) {
+    try (PreparedStatement q = c.prepareStatement(lastSeqKept
+        ? "SELECT m.group_id, m.from_seq, m.until_seq FROM ds_group_members m"
+            + " JOIN ds_groups g ON g.group_id = m.group_id WHERE m.client_id = ? AND g.last_seq > ? AND g.last_seq > m.from_seq"
+        : "SELECT m.group_id, m.from_seq, m.until_seq FROM ds_group_members m WHERE m.client_id = ?"
+            + " AND (m.until_seq IS NULL OR m.until_seq > ?)")) {
       q.setString(1, client);
       q.setLong(2, after);
       try (ResultSet rs = q.executeQuery()) {
@@ -187,17 +204,21 @@ final class DeliveryLog {
 
   /**
    * Up to {@code limit} messages for {@code client} with a sequence above both {@code after} and
-   * its cursor, in sequence order: one bounded index range read per group with news, merged.
+   * its cursor and at most {@code horizon} ({@link OrderedWrites#horizon}), in sequence order: one
+   * bounded index range read per group with news, merged. {@code lastSeqKept}: see {@link #windowsWithNews}.
    */
-  static List<Delivery> fetch(Connection c, String client, long after, int limit) throws SQLException {
+  static List<Delivery> fetch(Connection c, String client, long after, int limit, long horizon, boolean lastSeqKept) throws SQLException {
     long from = Math.max(after, cursor(c, client));
     List<Delivery> out = new ArrayList<>();
+    if (from >= horizon) {
+      return out;
+    }
     try (PreparedStatement q = c.prepareStatement("SELECT seq, kind, message FROM ds_log WHERE group_id = ? AND seq > ? AND seq <= ?"
         + " AND sender <> ? ORDER BY seq LIMIT ?")) {
-      for (Window w : windowsWithNews(c, client, from)) {
+      for (Window w : windowsWithNews(c, client, from, lastSeqKept)) {
         q.setBytes(1, w.gid().unsafeArray());
         q.setLong(2, Math.max(from, w.from()));
-        q.setLong(3, w.until() == null ? Long.MAX_VALUE : w.until());
+        q.setLong(3, Math.min(horizon, w.until() == null ? Long.MAX_VALUE : w.until()));
         q.setString(4, client);
         q.setInt(5, limit);
         try (ResultSet rs = q.executeQuery()) {
@@ -210,10 +231,11 @@ final class DeliveryLog {
     try (PreparedStatement q = c.prepareStatement(
         "SELECT q.seq, q.group_id, q.kind, CASE WHEN q.message_id IS NULL THEN q.message ELSE m.message END"
             + " FROM ds_queue q LEFT JOIN ds_messages m ON m.id = q.message_id"
-            + " WHERE q.client_id = ? AND q.seq > ? ORDER BY q.seq LIMIT ?")) {
+            + " WHERE q.client_id = ? AND q.seq > ? AND q.seq <= ? ORDER BY q.seq LIMIT ?")) {
       q.setString(1, client);
       q.setLong(2, from);
-      q.setInt(3, limit);
+      q.setLong(3, horizon);
+      q.setInt(4, limit);
       try (ResultSet rs = q.executeQuery()) {
         while (rs.next()) {
           out.add(new Delivery(rs.getLong(1), Bytes.wrap(rs.getBytes(2)), Kind.of(rs.getInt(3)), Bytes.wrap(rs.getBytes(4))));

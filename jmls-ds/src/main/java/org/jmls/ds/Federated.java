@@ -74,7 +74,7 @@ public final class Federated {
           s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
         }
       }
-      return readAfter(c, provider, after, limit);
+      return readAfter(c, provider, after, writes.horizon(c), limit);
     });
   }
 
@@ -89,16 +89,16 @@ public final class Federated {
    * and then every reader row of those, so an entry is never cut between its devices; the first
    * {@code limit} of both lie within what each source read.
    */
-  private static Outbox readAfter(Connection c, String provider, long after, int limit) throws SQLException {
+  private static Outbox readAfter(Connection c, String provider, long after, long horizon, int limit) throws SQLException {
     TreeMap<Long, Entry> entries = new TreeMap<>();
     Map<Long, Set<String>> readers = new TreeMap<>();
-    boolean logCut = readSource(c, "SELECT DISTINCT l.seq" + LOG_READERS + " AND l.seq > ? ORDER BY l.seq LIMIT ?",
+    boolean logCut = readSource(c, "SELECT DISTINCT l.seq" + LOG_READERS + " AND l.seq > ? AND l.seq <= ? ORDER BY l.seq LIMIT ?",
         "SELECT l.seq, l.group_id, l.kind, l.message, m.client_id" + LOG_READERS + " AND l.seq >= ? AND l.seq <= ? ORDER BY l.seq",
-        provider, after, limit, entries, readers);
-    boolean queueCut = readSource(c, "SELECT DISTINCT q.seq" + QUEUED_FOR + " AND q.seq > ? ORDER BY q.seq LIMIT ?",
+        provider, after, horizon, limit, entries, readers);
+    boolean queueCut = readSource(c, "SELECT DISTINCT q.seq" + QUEUED_FOR + " AND q.seq > ? AND q.seq <= ? ORDER BY q.seq LIMIT ?",
         "SELECT q.seq, q.group_id, q.kind, CASE WHEN q.message_id IS NULL THEN q.message ELSE m.message END, q.client_id"
             + QUEUED_FOR + " AND q.seq >= ? AND q.seq <= ? ORDER BY q.seq",
-        provider, after, limit, entries, readers);
+        provider, after, horizon, limit, entries, readers);
     List<Entry> out = new ArrayList<>();
     for (Entry e : entries.values()) {
       if (out.size() == limit) {
@@ -110,10 +110,11 @@ public final class Federated {
   }
 
   /**
-   * Reads one source's first {@code limit} sequence numbers after {@code after} ({@code numbers}),
-   * then all their rows ({@code rows}, between the first and the last); whether the limit cut it.
+   * Reads one source's first {@code limit} sequence numbers after {@code after} and up to the
+   * horizon ({@code numbers}; see {@link OrderedWrites#horizon}), then all their rows ({@code rows},
+   * between the first and the last); whether the limit cut it.
    */
-  private static boolean readSource(Connection c, String numbers, String rows, String provider, long after, int limit,
+  private static boolean readSource(Connection c, String numbers, String rows, String provider, long after, long horizon, int limit,
       TreeMap<Long, Entry> entries, Map<Long, Set<String>> readers) throws SQLException {
     long first = -1;
     long last = -1;
@@ -121,7 +122,8 @@ public final class Federated {
     try (PreparedStatement q = c.prepareStatement(numbers)) {
       q.setString(1, provider);
       q.setLong(2, after);
-      q.setInt(3, limit);
+      q.setLong(3, horizon);
+      q.setInt(4, limit);
       try (ResultSet rs = q.executeQuery()) {
         while (rs.next()) {
           last = rs.getLong(1);
@@ -253,7 +255,7 @@ public final class Federated {
     List<String> refused = new ArrayList<>();
     long last = writes.run((c, appended) -> {
       refused.clear();
-      long before = lastReceived(c, hub);
+      long before = lockReceived(c, hub);
       long upto = before;
       // Per batch: what each group is here (hosted here, by which hub); a batch holds many entries of few groups.
       Map<Bytes, String> verdicts = new java.util.HashMap<>();
@@ -299,14 +301,14 @@ public final class Federated {
         }
       }
       // This DS's sequence numbers for the batch at once, then each entry addressed to its readers.
-      long seq = stored.isEmpty() ? 0 : DeliveryLog.reserve(c, stored.size());
+      long seq = stored.isEmpty() ? 0 : writes.reserve(c, stored.size());
       List<DeliveryLog.Addressed> addressed = new ArrayList<>();
       for (Entry e : stored) {
         addressed.add(new DeliveryLog.Addressed(seq, e.groupId(), e.kind(), e.message().unsafeArray(), e.readers()));
         appended.add(new Appended(seq, e.groupId(), e.kind(), "", e.message(), Set.copyOf(e.readers())));
         seq++;
       }
-      DeliveryLog.addressAll(c, addressed, at); // the batch in three statements, not three per entry
+      DeliveryLog.addressAll(c, addressed, at, writes.late()); // the batch in three statements, not three per entry
       if (upto != before) {
         setPerPeer(c, "ds_peer_received", "last_seq", hub, upto);
       }
@@ -330,6 +332,27 @@ public final class Federated {
           ins.setLong(2, value);
           ins.executeUpdate();
         }
+      }
+    }
+  }
+
+  /**
+   * {@link #lastReceived}, with {@code hub}'s row locked for the caller's transaction on PostgreSQL,
+   * so that two nodes storing one delivery of the hub store it once.
+   */
+  private long lockReceived(Connection c, String hub) throws SQLException {
+    if (!writes.late()) {
+      return lastReceived(c, hub);
+    }
+    try (PreparedStatement ins = c.prepareStatement("INSERT INTO ds_peer_received (provider, last_seq) VALUES (?, 0) ON CONFLICT DO NOTHING")) {
+      ins.setString(1, hub);
+      ins.executeUpdate();
+    }
+    try (PreparedStatement q = c.prepareStatement("SELECT last_seq FROM ds_peer_received WHERE provider = ? FOR UPDATE")) {
+      q.setString(1, hub);
+      try (ResultSet rs = q.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
       }
     }
   }

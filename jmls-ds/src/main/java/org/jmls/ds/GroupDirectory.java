@@ -135,7 +135,7 @@ public final class GroupDirectory {
     this.federated = new Federated(db, writes);
     this.hosting = new Hosting(federated);
     this.trees = new TreeService(services);
-    this.acks = new Acknowledgements(db);
+    this.acks = new Acknowledgements(db, writes);
     this.writer = new ApplicationWriter(writes, new ApplicationWriter.Groups() {
       @Override
       public Map<Bytes, Long> epochs(Connection c, java.util.Collection<Bytes> gids) throws SQLException {
@@ -184,11 +184,27 @@ public final class GroupDirectory {
    * Other nodes share this DS's database ({@code bus} over PostgreSQL): every append is announced to
    * every node through it, in one order ({@link ClusterAppends}). Call before traffic.
    */
-  public void cluster(org.jmls.service.ClusterBus bus) throws SQLException {
+  public synchronized void cluster(org.jmls.service.ClusterBus bus) throws SQLException {
     ClusterAppends c = new ClusterAppends(db, bus);
     c.listen(liveOnline, liveDeliver, liveResync);
     c.elsewhere(() -> elsewhere.forEach(Runnable::run));
+    c.inOrder(inOrder);
     writes.cluster(c);
+  }
+
+  private volatile java.util.function.BiConsumer<List<Appended>, Long> inOrder;
+
+  /**
+   * With {@link #cluster}: {@code c} is told of every node's appends in the order of their numbers,
+   * as this node announces them (see {@link ClusterAppends#inOrder}: null entries when they were not
+   * heard and must be read from the database). One listener; before or after {@link #cluster}.
+   */
+  public synchronized void onAppendedInOrder(java.util.function.BiConsumer<List<Appended>, Long> c) {
+    inOrder = c;
+    ClusterAppends shared = writes.cluster();
+    if (shared != null) {
+      shared.inOrder(c);
+    }
   }
 
   private final List<Runnable> elsewhere = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -209,6 +225,14 @@ public final class GroupDirectory {
    */
   public long clusterReadBacks() {
     return writes.cluster() == null ? 0 : writes.cluster().readBacks();
+  }
+
+  /**
+   * Blocks of numbers this node settled in the database because their notification did not come in
+   * time (an appender that died or rolled back, or a notification lost), since it started; 0 with one node.
+   */
+  public long clusterSettledBlocks() {
+    return writes.cluster() == null ? 0 : writes.cluster().settled();
   }
 
   /**
@@ -381,13 +405,6 @@ public final class GroupDirectory {
       }
       GroupRow now = row(c, t.gid());
       long logSeq = appendHandshake(c, t.gid(), now.nextLogSeq(), epoch, Kind.COMMIT, sender, commitBytes);
-      boolean welcomes = !ok.welcomeTo().isEmpty();
-      long seq = DeliveryLog.reserve(c, welcomes ? 2 : 1);
-      long at = now();
-      DeliveryLog.append(c, seq, t.gid(), epoch, Kind.COMMIT, sender, commitBytes, at);
-      appended.add(new Appended(seq, t.gid(), Kind.COMMIT, sender, Bytes.wrap(commitBytes), ok.roster()));
-      Membership.leave(c, t.gid(), ok.leavers(), seq);
-      Membership.join(c, t.gid(), ok.joiners(), welcomes ? seq + 1 : seq);
       if (ok.next() != null && (epoch + 1) % TreeService.CHECKPOINT_EVERY == 0) {
         TreeService.checkpoint(c, t.gid(), epoch + 1, groupInfo.toByteArray(), TreeService.encode(ok.next()));
       }
@@ -399,9 +416,17 @@ public final class GroupDirectory {
               new org.jmls.extension.RatchetTree(ok.nextTree()).toByteArray());
         }
       }
+      // The numbers last: on PostgreSQL every node's reads wait at this block until the transaction ends.
+      boolean welcomes = !ok.welcomeTo().isEmpty();
+      long seq = writes.reserve(c, welcomes ? 2 : 1);
+      long at = now();
+      DeliveryLog.append(c, seq, t.gid(), epoch, Kind.COMMIT, sender, commitBytes, at);
+      appended.add(new Appended(seq, t.gid(), Kind.COMMIT, sender, Bytes.wrap(commitBytes), ok.roster()));
+      Membership.leave(c, t.gid(), ok.leavers(), seq);
+      Membership.join(c, t.gid(), ok.joiners(), welcomes ? seq + 1 : seq);
       if (welcomes) {
         byte[] w = welcome.toByteArray();
-        DeliveryLog.addressTo(c, ok.welcomeTo(), seq + 1, t.gid(), Kind.WELCOME, w, at);
+        DeliveryLog.addressTo(c, ok.welcomeTo(), seq + 1, t.gid(), Kind.WELCOME, w, at, writes.late());
         appended.add(new Appended(seq + 1, t.gid(), Kind.WELCOME, "", Bytes.wrap(w), Set.copyOf(ok.welcomeTo())));
       }
       return new Accepted(epoch + 1, logSeq);
@@ -473,12 +498,13 @@ public final class GroupDirectory {
     Set<String> roster = (Set<String>) checked;
     byte[] bytes = message.toByteArray();
     Object result = writes.run((c, appended) -> {
+      writes.lockGroup(c, t.gid()); // the group's handshake log and epoch, against another node's proposal or commit
       GroupRow r = row(c, t.gid());
       if (r.epoch() != t.epoch()) {
         return new StaleEpochException(t.epoch(), r.epoch());
       }
       long logSeq = appendHandshake(c, t.gid(), r.nextLogSeq(), r.epoch(), Kind.PROPOSAL, sender, bytes);
-      long seq = DeliveryLog.reserve(c, 1);
+      long seq = writes.reserve(c, 1);
       DeliveryLog.append(c, seq, t.gid(), r.epoch(), Kind.PROPOSAL, sender, bytes, now());
       appended.add(new Appended(seq, t.gid(), Kind.PROPOSAL, sender, Bytes.wrap(bytes), roster));
       return logSeq;
@@ -550,8 +576,8 @@ public final class GroupDirectory {
   public Batch read(String client, long afterSeq, int limit) throws SQLException {
     int bounded = Math.max(1, Math.min(limit, 1000));
     return db.transaction(c -> {
-      long last = DeliveryLog.last(c);
-      List<Delivery> got = DeliveryLog.fetch(c, client, afterSeq, bounded);
+      long last = writes.horizon(c);
+      List<Delivery> got = DeliveryLog.fetch(c, client, afterSeq, bounded, last, !writes.late());
       long position = got.size() == bounded ? got.get(got.size() - 1).seq() : Math.max(afterSeq, last);
       return new Batch(got, position, DeliveryLog.expired(c, client, afterSeq));
     });

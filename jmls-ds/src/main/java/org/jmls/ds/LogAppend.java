@@ -10,22 +10,20 @@ import org.jmls.Bytes;
 import org.jmls.ds.GroupDirectory.Kind;
 
 /**
- * Application messages appended on PostgreSQL by one statement that is its own transaction: it takes
- * the append lock (the delivery sequence row, see {@link OrderedWrites#LOCK}) and reserves the
- * numbers ({@code s}), locks the groups' rows and reads their epochs ({@code g}), writes the entries
- * ({@code ins}) and moves each group's last number ({@code touched}) if no epoch moved ({@code ok}),
- * and notifies the other nodes ({@code n}, sent at commit). It is committed as it completes, in the
- * same round trip: the lock is held while PostgreSQL works, never while the client thinks, and the
- * next node's statement, already waiting in PostgreSQL, takes it at once.
+ * Application messages appended on PostgreSQL by one statement that is its own transaction: it locks
+ * the groups' rows {@code FOR SHARE} and reads their epochs ({@code g}), then takes a block ({@code
+ * s}, see {@link Blocks}) and claims it ({@code claim}), writes the entries ({@code ins}) if no epoch
+ * moved ({@code ok}), and notifies the other nodes ({@code n}, sent at commit). It is committed as it
+ * completes, in the same round trip, and holds no lock that another group's appends wait for.
  *
  * <p>The messages were checked (membership, epoch window) against each group's epoch as it was
- * before the statement. Only commits change an epoch, and they hold the append lock while they do,
- * so the epoch cannot move once the statement has it; it can move while the statement waits for it.
- * {@code g} reads the rows with a row lock, taken only after {@code s} (it joins {@code s}'s row), and
- * a locking read at READ COMMITTED returns a row as the last commit left it, even one that committed
- * after the statement began. If an epoch moved, nothing is written, the numbers reserved stay unused
- * and the notification names their range without entries (the other nodes wait for every range),
- * and the caller checks again.
+ * before the statement. Only commits change an epoch, and a commit updates the group's row, which
+ * conflicts with {@code FOR SHARE}: whichever of the two comes second waits for the first, and a
+ * locking read at READ COMMITTED returns the row as the last commit left it. If an epoch moved,
+ * nothing is written, the block stays claimed without entries (the notification names its range
+ * without entries, for the other nodes wait for every block), and the caller checks again. The block
+ * is taken after the row locks, so an append that waited for a commit of its group has a later
+ * block than that commit.
  */
 final class LogAppend {
   private LogAppend() {}
@@ -36,21 +34,20 @@ final class LogAppend {
   /** The numbers the statement reserved, from {@code first} to {@code last}; entries were written only if {@code written}. */
   record Result(long first, long last, boolean written) {}
 
-  static final String SQL = "WITH s AS (UPDATE ds_sequence SET next_seq = next_seq + ? WHERE name = 'delivery'"
-      + " RETURNING next_seq - ? AS first),"
-      + " g AS (SELECT g.epoch, x.epoch AS checked FROM s, ds_groups g JOIN unnest(?::bytea[], ?::bigint[]) AS x(group_id, epoch)"
-      + " ON x.group_id = g.group_id FOR NO KEY UPDATE OF g),"
+  static final String SQL = "WITH g AS (SELECT g.epoch, x.epoch AS checked FROM ds_groups g JOIN unnest(?::bytea[], ?::bigint[]) AS x(group_id, epoch)"
+      + " ON x.group_id = g.group_id FOR SHARE OF g),"
       + " ok AS (SELECT COUNT(*) FILTER (WHERE epoch = checked) = ? AS ok FROM g),"
+      // s reads ok, which reads all of g: the block is taken once every row lock is held.
+      + " s AS (SELECT nextval('ds_block_seq') * " + Blocks.SIZE + " AS first FROM ok),"
+      + " claim AS (INSERT INTO ds_blocks (block, state) SELECT s.first / " + Blocks.SIZE + ", 'done' FROM s RETURNING block),"
       + " ins AS (INSERT INTO ds_log (seq, group_id, epoch, kind, sender, message, at)"
       + " SELECT s.first + t.i - 1, t.group_id, t.epoch, ?, t.sender, t.message, ? FROM s, ok,"
       + " unnest(?::bytea[], ?::bigint[], ?::text[], ?::bytea[]) WITH ORDINALITY AS t(group_id, epoch, sender, message, i)"
-      + " WHERE ok.ok RETURNING group_id, seq),"
-      + " touched AS (UPDATE ds_groups g SET last_seq = GREATEST(g.last_seq, l.seq)"
-      + " FROM (SELECT group_id, MAX(seq) AS seq FROM ins GROUP BY group_id) l WHERE g.group_id = l.group_id),"
+      + " WHERE ok.ok RETURNING seq),"
       + " n AS (SELECT pg_notify(?::text, ?::text || s.first || ' ' || (s.first + ?) || CASE WHEN ok.ok THEN p.after ELSE '' END)"
       + " FROM s, ok, unnest(?::text[]) AS p(after) WHERE ?)"
-      // n is read so that it runs; the data-modifying parts run whether read or not.
-      + " SELECT s.first, ok.ok, (SELECT COUNT(*) FROM n) FROM s, ok";
+      // n and claim are read so that they run; the data-modifying parts run whether read or not.
+      + " SELECT s.first, ok.ok, (SELECT COUNT(*) FROM n), (SELECT COUNT(*) FROM claim) FROM s, ok";
 
   /**
    * Appends {@code entries} (not empty) in that order, numbered from the result's first number, on
@@ -81,10 +78,11 @@ final class LogAppend {
       groups[k] = g.getKey().unsafeArray();
       groupEpochs[k++] = g.getValue();
     }
+    if (n > Blocks.SIZE) {
+      throw new IllegalArgumentException(n + " entries do not fit in one block");
+    }
     try (PreparedStatement q = c.prepareStatement(SQL)) {
       int p = 1;
-      q.setLong(p++, n);
-      q.setLong(p++, n);
       q.setArray(p++, c.createArrayOf("bytea", groups));
       q.setArray(p++, c.createArrayOf("bigint", groupEpochs));
       q.setLong(p++, groups.length);
@@ -101,11 +99,13 @@ final class LogAppend {
       q.setBoolean(p, notice != null);
       try (ResultSet rs = q.executeQuery()) {
         if (!rs.next()) {
-          throw new SQLException("the delivery sequence row is missing");
+          throw new SQLException("the append statement returned no row");
         }
         long first = rs.getLong(1);
         return new Result(first, first + n - 1, rs.getBoolean(2));
       }
+    } catch (SQLException e) {
+      throw Blocks.voided(e);
     }
   }
 }

@@ -12,8 +12,9 @@ import org.jmls.service.Database;
  * The transactions that append to the delivery log, one at a time in this process, each followed by
  * the announcement of what it appended, so listeners (push, long-poll) see entries in sequence
  * order. Only the writes are serialised: checks that take time (verifying a commit) run before, in
- * their own transaction. Across processes on one PostgreSQL the sequence row serialises appends
- * (see {@link DeliveryLog}); announcements are per process.
+ * their own transaction. On SQLite the numbers come from one counter row ({@link DeliveryLog#reserve});
+ * on PostgreSQL in blocks ({@link Blocks}), which take no lock across processes: nodes' appends
+ * commit in any order, and reads by number stop at the {@link #horizon}.
  */
 final class OrderedWrites {
   /** Work that appends; it adds what it appended to the list it is given (cleared on each attempt). */
@@ -39,12 +40,6 @@ final class OrderedWrites {
     this.listener = this.listener.andThen(l);
   }
 
-  /**
-   * Taken first by every appending transaction: appends run one at a time across all nodes on one
-   * PostgreSQL, so they commit in the order of their sequence numbers ({@link DeliveryLog#reserve}).
-   */
-  static final String LOCK = "SELECT next_seq FROM ds_sequence WHERE name = 'delivery' FOR UPDATE";
-
   void cluster(ClusterAppends c) {
     this.cluster = c;
   }
@@ -62,9 +57,41 @@ final class OrderedWrites {
     this.live = l;
   }
 
+  /**
+   * Reserves {@code n} consecutive numbers in the caller's appending transaction (of {@link #run})
+   * and returns the first: a block on PostgreSQL, taken after the caller's row locks.
+   */
+  long reserve(java.sql.Connection c, int n) throws SQLException {
+    return late() ? Blocks.claim(c, n) : DeliveryLog.reserve(c, n);
+  }
+
+  /**
+   * The horizon: a number below which every append has committed, or was given up, and none will
+   * commit later; reads by number stop there so that each is a prefix of the log. SQLite: the last
+   * number handed out. PostgreSQL with other nodes: what this node has announced ({@link
+   * ClusterAppends#horizon}); alone: the last block claimed (its appends run one at a time).
+   */
+  long horizon(java.sql.Connection c) throws SQLException {
+    ClusterAppends shared = cluster;
+    if (shared != null) {
+      return shared.horizon();
+    }
+    return late() ? Blocks.lastClaimed(c) : DeliveryLog.last(c);
+  }
+
+  /** Locks group {@code gid}'s row for the caller's transaction (PostgreSQL; SQLite has one writer). */
+  void lockGroup(java.sql.Connection c, org.jmls.Bytes gid) throws SQLException {
+    if (late()) {
+      try (java.sql.PreparedStatement q = c.prepareStatement("SELECT 1 FROM ds_groups WHERE group_id = ? FOR UPDATE")) {
+        q.setBytes(1, gid.unsafeArray());
+        q.executeQuery().close();
+      }
+    }
+  }
+
   /** Runs {@code work} in a transaction; after it committed, announces what it appended. */
   <T> T run(Work<T> work) throws SQLException {
-    return append((shared, appended) -> db.lockedTransaction(LOCK, c -> {
+    return append((shared, appended) -> db.readCommitted(c -> {
       appended.clear();
       T result = work.run(c, appended);
       if (shared != null && !appended.isEmpty()) {
@@ -79,7 +106,7 @@ final class OrderedWrites {
     static final Reserved NONE = new Reserved(1, 0, List.of());
   }
 
-  /** PostgreSQL work whose appending is one statement that takes the append lock itself ({@link LogAppend}). */
+  /** PostgreSQL work whose appending is one statement that takes its row locks and block itself ({@link LogAppend}). */
   @FunctionalInterface
   interface LateWork {
     /** {@code cluster} is null when no other node shares the database. */
@@ -88,7 +115,7 @@ final class OrderedWrites {
 
   /**
    * Runs {@code work} in autocommit mode ({@link Database#statements}): its checks before its one
-   * appending statement, which holds the append lock only while PostgreSQL runs it and commits. With
+   * appending statement, which locks its groups' rows and claims its block itself. With
    * several nodes it runs beside this node's other appends (their ranges are announced in order by
    * {@link ClusterAppends}); with one node, one append at a time, announced as it commits.
    */

@@ -23,10 +23,11 @@ import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
 /**
- * The one-statement append of application messages on PostgreSQL: numbers, rows, the group's last
- * number and the notification come out of one statement, and a commit that moves the group's epoch
- * while the statement waits for the append lock is seen, so nothing checked against the old epoch is
- * kept.
+ * The one-statement append of application messages on PostgreSQL: its block, rows and notification
+ * come out of one statement, and a commit that moves the group's epoch while the statement waits for
+ * the group's row is seen, so nothing checked against the old epoch is kept. And the blocks
+ * themselves: a voided block makes its appender take another, settling waits for a claim in
+ * progress, and the horizon stops at the lowest unsettled block.
  */
 class LogAppendTest {
   private static final GroupServices S = GroupServices.development();
@@ -98,19 +99,19 @@ class LogAppendTest {
   }
 
   @Test
-  void append_numbersInOrder_movesLastSeq_notifiesTheRange() throws Exception {
+  void append_numbersFromOneClaimedBlock_notifiesTheRange() throws Exception {
     try (Database d = Databases.freshWith("postgres", "db/ds"); Connection listener = d.dedicatedConnection()) {
       Start g = group(d, listener);
       Bytes gid = g.gid();
       long epoch = g.epoch();
-      long next = g.next();
       long rows = g.rows();
       LogAppend.Result r = append(d, entries(gid, epoch, 3), Map.of(gid, epoch), NOTICE);
       long first = r.first();
-      assertEquals(new LogAppend.Result(next, next + 2, true), r);
-      assertEquals(next + 3, one(d, NEXT));
+      assertEquals(0, first % Blocks.SIZE, "numbered from the start of a block");
+      assertTrue(first > g.next(), "blocks lie above every number handed out before");
+      assertEquals(new LogAppend.Result(first, first + 2, true), r);
+      assertEquals(1, one(d, "SELECT COUNT(*) FROM ds_blocks WHERE state = 'done' AND block = " + Blocks.of(first)));
       assertEquals(rows + 3, one(d, "SELECT COUNT(*) FROM ds_log"));
-      assertEquals(first + 2, one(d, "SELECT last_seq FROM ds_groups"));
       for (int i = 0; i < 3; i++) {
         final int k = i;
         Object[] row = d.read(c -> {
@@ -131,46 +132,98 @@ class LogAppendTest {
       List<String> heard = heard(listener, 2);
       String range = "node-x ds.appended " + first + " " + (first + 2);
       assertEquals(java.util.Set.of(range + " 1/2 one", range + " 2/2 two"), java.util.Set.copyOf(heard));
+      // The next append has the next block.
+      assertEquals(first + Blocks.SIZE, append(d, entries(gid, epoch, 1), Map.of(gid, epoch), null).first());
     }
   }
 
   @Test
-  void epochMovedWhileWaitingForTheLock_nothingWritten_rangeStillNotified_unmoved_numbersFollowTheHolders() throws Exception {
+  void epochMovedWhileWaitingForTheGroup_nothingWritten_blockStillClaimedAndNotified_unmoved_blockAfterTheHolders() throws Exception {
     try (Database d = Databases.freshWith("postgres", "db/ds"); Connection listener = d.dedicatedConnection()) {
       Start g = group(d, listener);
-      long last = one(d, "SELECT last_seq FROM ds_groups");
       Bytes gid = g.gid();
       long epoch = g.epoch();
-      long next = g.next();
       long rows = g.rows();
-      // A commit elsewhere holds the lock, takes 5 numbers and moves the epoch; the append waits, then must see it.
-      LogAppend.Result moved = appendBehind(d, gid, epoch, "UPDATE ds_groups SET epoch = epoch + 1");
-      assertEquals(new LogAppend.Result(next + 5, next + 6, false), moved);
+      // A commit holds the group's row, claims a block and moves the epoch; the append waits, then must see it.
+      long[] holder = new long[1];
+      LogAppend.Result moved = appendBehind(d, gid, epoch, "UPDATE ds_groups SET epoch = epoch + 1", holder);
+      assertEquals(holder[0] + Blocks.SIZE, moved.first(), "the append's block is taken after the holder's");
+      assertEquals(new LogAppend.Result(moved.first(), moved.first() + 1, false), moved);
       assertEquals(rows, one(d, "SELECT COUNT(*) FROM ds_log"), "nothing checked against the old epoch was written");
-      assertEquals(last, one(d, "SELECT last_seq FROM ds_groups"));
-      // The same wait with the epoch left alone: written, numbered after the holder's numbers.
-      LogAppend.Result unmoved = appendBehind(d, gid, epoch + 1, "SELECT 1");
-      assertEquals(new LogAppend.Result(next + 12, next + 13, true), unmoved);
+      assertEquals(1, one(d, "SELECT COUNT(*) FROM ds_blocks WHERE state = 'done' AND block = " + Blocks.of(moved.first())));
+      // The same wait with the epoch left alone: written, in a block after the holder's.
+      LogAppend.Result unmoved = appendBehind(d, gid, epoch + 1, "SELECT 1 FROM ds_groups FOR UPDATE", holder);
+      assertEquals(new LogAppend.Result(holder[0] + Blocks.SIZE, holder[0] + Blocks.SIZE + 1, true), unmoved);
       assertEquals(rows + 2, one(d, "SELECT COUNT(*) FROM ds_log"));
-      assertEquals(next + 13, one(d, "SELECT last_seq FROM ds_groups"));
       // The moved range once (PostgreSQL folds a transaction's identical notifications), without
       // entries; the written one in its two parts.
       List<String> heard = heard(listener, 3);
-      assertEquals(List.of("node-x ds.appended " + (next + 5) + " " + (next + 6)), heard.subList(0, 1), "the range, without entries");
-      String written = "node-x ds.appended " + (next + 12) + " " + (next + 13);
+      assertEquals(List.of("node-x ds.appended " + moved.first() + " " + moved.last()), heard.subList(0, 1), "the range, without entries");
+      String written = "node-x ds.appended " + unmoved.first() + " " + unmoved.last();
       assertEquals(java.util.Set.of(written + " 1/2 one", written + " 2/2 two"), java.util.Set.copyOf(heard.subList(1, 3)));
     }
   }
 
-  /** Appends two entries while another transaction holds the append lock, takes 5 numbers and runs {@code meanwhile}, then commits. */
-  private static LogAppend.Result appendBehind(Database d, Bytes gid, long epoch, String meanwhile) throws Exception {
-    try (Connection holder = d.dedicatedConnection()) {
-      holder.setAutoCommit(false);
-      try (Statement st = holder.createStatement()) {
-        st.execute(OrderedWrites.LOCK);
-        st.execute("UPDATE ds_sequence SET next_seq = next_seq + 5 WHERE name = 'delivery'");
+  @Test
+  void voidedBlock_appenderTakesAnother_settleWaitsForAClaimInProgress_horizonStopsAtTheUnsettled() throws Exception {
+    try (Database d = Databases.freshWith("postgres", "db/ds"); Connection listener = d.dedicatedConnection()) {
+      Start g = group(d, listener);
+      Bytes gid = g.gid();
+      long epoch = g.epoch();
+      long next = one(d, "SELECT last_value + 1 FROM ds_block_seq");
+      // A node gave up the next block before its appender claimed it: the append takes the one after, whole.
+      assertEquals(Boolean.FALSE, d.readCommitted(c -> Blocks.settle(c, next)), "an unclaimed block is void");
+      LogAppend.Result r = append(d, entries(gid, epoch, 2), Map.of(gid, epoch), null);
+      assertEquals(Blocks.first(next + 1), r.first(), "retried with the next block");
+      assertEquals(2, one(d, "SELECT COUNT(*) FROM ds_log WHERE seq >= " + r.first()));
+      assertEquals(Blocks.last(next + 1), d.read(Blocks::horizon), "every block up to it is settled");
+      // A claim in progress: the horizon stops below it, and settling it waits for its commit.
+      try (Connection appender = d.dedicatedConnection()) {
+        appender.setAutoCommit(false);
+        long held = Blocks.of(Blocks.claim(appender, 1));
+        long after = Blocks.of(d.readCommitted(c -> Blocks.claim(c, 1)));
+        assertEquals(held + 1, after);
+        assertEquals(Blocks.first(held) - 1, d.read(Blocks::horizon), "the uncommitted claim stops the horizon");
+        CompletableFuture<Boolean> settle = CompletableFuture.supplyAsync(() -> {
+          try {
+            return d.readCommitted(c -> Blocks.settle(c, held));
+          } catch (java.sql.SQLException e) {
+            throw new RuntimeException(e);
+          }
+        });
+        awaitWaitingForLock(d, "INSERT INTO ds_blocks (block, state) VALUES (?, 'void')%".replace("?", "$1"));
+        appender.commit();
+        assertEquals(Boolean.TRUE, settle.get(30, TimeUnit.SECONDS), "the committed claim wins over the void");
+        assertEquals(Blocks.last(after), d.read(Blocks::horizon));
+        // An appender that rolls back: its block is void once settled.
+        long lost = Blocks.of(Blocks.claim(appender, 1));
+        appender.rollback();
+        assertEquals(Blocks.first(lost) - 1, d.read(Blocks::horizon));
+        assertEquals(Boolean.FALSE, d.readCommitted(c -> Blocks.settle(c, lost)));
+        assertEquals(Blocks.last(lost), d.read(Blocks::horizon));
+        // The floor: settled blocks below it are pruned, and one below it is read back (a void one has no entries).
+        d.readCommitted(c -> {
+          Blocks.raiseFloor(c, lost + 1);
+          return null;
+        });
+        assertEquals(0, one(d, "SELECT COUNT(*) FROM ds_blocks WHERE block <= " + lost));
+        assertEquals(Blocks.last(lost), d.read(Blocks::horizon), "the horizon does not move back with the rows");
+        assertEquals(Boolean.TRUE, d.readCommitted(c -> Blocks.settle(c, lost)));
+      }
+    }
+  }
+
+  /**
+   * Appends two entries while another transaction holds the group's row, claims a block (its first
+   * number into {@code holder}) and runs {@code meanwhile}, then commits.
+   */
+  private static LogAppend.Result appendBehind(Database d, Bytes gid, long epoch, String meanwhile, long[] holder) throws Exception {
+    try (Connection h = d.dedicatedConnection()) {
+      h.setAutoCommit(false);
+      try (Statement st = h.createStatement()) {
         st.execute(meanwhile);
       }
+      holder[0] = Blocks.claim(h, 1);
       CompletableFuture<LogAppend.Result> result = CompletableFuture.supplyAsync(() -> {
         try {
           return append(d, entries(gid, epoch, 2), Map.of(gid, epoch), NOTICE);
@@ -178,18 +231,19 @@ class LogAppendTest {
           throw new RuntimeException(e);
         }
       });
-      awaitWaitingForLock(d);
-      holder.commit();
+      awaitWaitingForLock(d, "WITH g AS (SELECT g.epoch%");
+      h.commit();
       return result.get(30, TimeUnit.SECONDS);
     }
   }
 
-  /** Until a backend running the append statement waits for a lock (read from pg_stat_activity, the event itself). */
-  private static void awaitWaitingForLock(Database d) throws Exception {
+  /** Until a backend running a statement that starts with {@code query} waits for a lock (read from pg_stat_activity, the event itself). */
+  static void awaitWaitingForLock(Database d, String query) throws Exception {
     try (Connection watcher = d.dedicatedConnection();
         PreparedStatement q = watcher.prepareStatement("SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-            + " AND query LIKE 'WITH s AS (UPDATE ds_sequence%'")) {
+            + " AND query LIKE ?")) {
       watcher.setAutoCommit(true);
+      q.setString(1, query);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (true) {
         try (ResultSet rs = q.executeQuery()) {
@@ -199,7 +253,7 @@ class LogAppendTest {
           }
         }
         if (System.nanoTime() > deadline) {
-          throw new AssertionError("the append never waited for the lock");
+          throw new AssertionError("the statement never waited for a lock: " + query);
         }
         Thread.onSpinWait();
       }

@@ -10,14 +10,16 @@ import org.jmls.ds.Federated;
  * that keeps up sends without reading its outbox from the database.
  *
  * <p>Why it holds: with one node the DS tells its listeners of every append, after it committed,
- * in the order of the sequence numbers, one call at a time; and appends commit in that order. So
+ * in the order of the sequence numbers, one call at a time; and appends commit in that order. With
+ * several nodes each node announces every node's appends in the order of their numbers, once all
+ * below are settled, and the outbox is read up to that same horizon. So
  * once the worker has read its outbox completely (every entry owed after its place that the
  * database held then), every entry owed later is either in that read or is told here after the
  * read began ({@link #mark}). The worker takes entries from memory only while that chain is
  * unbroken: after a read that was complete, with nothing dropped for want of room, and from the
  * place where the last entries it took end ({@link #take}). Anything else (a delivery that failed
- * and restarts from what the peer confirmed, a backlog larger than {@link #CAPACITY}, nodes
- * sharing the database, whose appends this node is not told of) makes it read the database again.
+ * and restarts from what the peer confirmed, a backlog larger than {@link #CAPACITY}, appends of
+ * other nodes whose entries were not heard ({@link #lost})) makes it read the database again.
  * What it keeps is bounded in entries and in bytes, so a peer that is down costs no memory beyond.
  */
 final class Handoff {
@@ -53,6 +55,14 @@ final class Handoff {
       queue.add(e);
       bytes += e.message().length();
     }
+    told = Math.max(told, last);
+  }
+
+  /** The listener's part: appends up to {@code last} were not heard here; the worker reads them from the database. */
+  synchronized void lost(long last) {
+    clear();
+    unbroken = false;
+    dropped = true;
     told = Math.max(told, last);
   }
 

@@ -26,10 +26,12 @@ import org.jmls.service.Lease;
  *
  * <p>With several nodes on one PostgreSQL, one node at a time delivers to each peer: the one that
  * holds the peer's {@link Lease}; the others wait for it in PostgreSQL and one of them takes over,
- * from the position last written, as soon as the holder's session ends. The holder reads the outbox
- * from the database (what every node appended), woken by its own appends and by the other nodes'
- * ({@link GroupDirectory#onAppendedElsewhere}). Before leases every node delivered everything, and
- * the peer kept one copy of each.
+ * from the position last written, as soon as the holder's session ends. The holder's handoff is fed
+ * with every node's appends in the order this node announces them ({@link
+ * GroupDirectory#onAppendedInOrder}), and it reads the outbox from the database (capped at what is
+ * settled) when that chain breaks; it is woken by its own appends and by the other nodes' ({@link
+ * GroupDirectory#onAppendedElsewhere}). Before leases every node delivered everything, and the peer
+ * kept one copy of each.
  */
 final class Notifier implements AutoCloseable {
   static final int BATCH = 500;
@@ -58,8 +60,6 @@ final class Notifier implements AutoCloseable {
   private final Map<String, Object> signals = new LinkedHashMap<>();
   private final Map<String, Counters> counters = new LinkedHashMap<>();
   private final Map<String, Handoff> handoffs = new LinkedHashMap<>();
-  /** Whether this node is the only one on its database (else appends are not all told here, nor in order). */
-  private final java.util.function.BooleanSupplier single;
   private final List<Thread> workers = new ArrayList<>();
   private final GroupDirectory groups;
   private final Database db;
@@ -78,21 +78,28 @@ final class Notifier implements AutoCloseable {
       signals.put(p.domain(), new Object());
       counters.put(p.domain(), new Counters());
     }
-    this.single = () -> !groups.clustered();
     for (String peer : signals.keySet()) {
       handoffs.put(peer, new Handoff());
     }
-    groups.onAppended(this::appended);
+    groups.onAppended(appended -> handOff(appended, appended.isEmpty() ? 0 : appended.get(appended.size() - 1).seq(), !groups.clustered()));
+    // With several nodes, every node's appends in the order of their numbers (null: not heard, read them from the database).
+    groups.onAppendedInOrder((appended, last) -> {
+      if (appended == null) {
+        handoffs.values().forEach(h -> h.lost(last));
+        signals.keySet().forEach(this::wake);
+      } else {
+        handOff(appended, last, true);
+      }
+    });
     // With several nodes: what the others append is read from the outbox by the node that delivers.
     groups.onAppendedElsewhere(() -> signals.keySet().forEach(this::wake));
   }
 
   /**
-   * An append at this node: what it owes each peer goes to that peer's {@link Handoff} (with one
-   * node), and the peer's worker is woken.
+   * Appends up to number {@code last}: the peers they reach are woken, and with {@code handOff} what
+   * they owe each peer goes to that peer's {@link Handoff} (which must be told of every append, in order).
    */
-  private void appended(List<GroupDirectory.Appended> appended) {
-    boolean handOff = single.getAsBoolean();
+  private void handOff(List<GroupDirectory.Appended> appended, long last, boolean handOff) {
     Map<String, List<Federated.Entry>> owed = new java.util.HashMap<>(); // the peers to wake, and (handing off) their entries
     for (GroupDirectory.Appended a : appended) {
       peerReaders(a).forEach((peer, devices) -> {
@@ -102,8 +109,7 @@ final class Notifier implements AutoCloseable {
         }
       });
     }
-    if (handOff && !appended.isEmpty()) {
-      long last = appended.get(appended.size() - 1).seq();
+    if (handOff && (last > 0)) {
       handoffs.forEach((peer, h) -> h.appended(owed.getOrDefault(peer, List.of()), last));
     }
     owed.keySet().forEach(this::wake);
@@ -394,7 +400,7 @@ final class Notifier implements AutoCloseable {
    * it, else read from the database; incomplete when there may be more at once.
    */
   private Federated.Outbox next(String peer, Handoff handoff, Counters count, long after) throws SQLException {
-    List<Federated.Entry> taken = single.getAsBoolean() ? handoff.take(after, BATCH) : null;
+    List<Federated.Entry> taken = handoff.take(after, BATCH);
     if (taken != null) {
       return new Federated.Outbox(taken, taken.size() < BATCH);
     }

@@ -55,6 +55,22 @@ class HandoffTest {
   }
 
   @Test
+  void appendsNotHeard_theDatabaseUntilTheNextCompleteRead() {
+    Handoff h = new Handoff();
+    h.read(h.mark(), 0, new Federated.Outbox(List.of(), true));
+    h.appended(List.of(e(65_536)), 131_071); // a block of several nodes, announced with its entries
+    assertEquals(List.of(65_536L), seqs(h.take(0, 10)));
+    h.lost(196_607); // the next block's entries were read back for this node's devices only
+    h.appended(List.of(e(196_608)), 262_143);
+    assertNull(h.take(65_536, 10), "what was not heard may be owed: the database");
+    long marked = h.mark();
+    assertEquals(262_143, marked);
+    h.read(marked, 65_536, new Federated.Outbox(List.of(e(131_072), e(196_608)), true));
+    h.appended(List.of(e(262_144)), 327_679);
+    assertEquals(List.of(262_144L), seqs(h.take(196_608, 10)), "after a complete read, memory again");
+  }
+
+  @Test
   void anEmptyCompleteRead_handsOverWhatFollows() {
     Handoff h = new Handoff();
     h.appended(List.of(), 20); // appends owed to other peers only

@@ -218,6 +218,9 @@ public final class JmlsServer implements AutoCloseable {
         io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("jmls_cluster_read_backs_total")
             .help("Ranges of other nodes' appends read back from the database, their notifications too small to carry them")
             .callback(cb -> cb.call(ds.groups().clusterReadBacks())).register(registry);
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("jmls_cluster_settled_blocks_total")
+            .help("Blocks of delivery numbers settled in the database (read back, or given up as void) after their notification did not come within 2 s")
+            .callback(cb -> cb.call(ds.groups().clusterSettledBlocks())).register(registry);
       }
       if (federation != null) {
         fed = org.jmls.federation.Federation.install(app, federation, as, ds, dsDb, services);

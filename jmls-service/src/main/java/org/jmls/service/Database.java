@@ -148,6 +148,14 @@ public final class Database implements AutoCloseable {
   }
 
   /**
+   * Runs {@code work} in a transaction at READ COMMITTED on PostgreSQL (SQLite has one writer), for
+   * work that takes the row locks it needs itself; retried whole on a transient failure.
+   */
+  public <T> T readCommitted(Work<T> work) throws SQLException {
+    return transaction(Mode.READ_COMMITTED, null, work);
+  }
+
+  /**
    * Runs {@code work} on a connection of its own in autocommit mode (on PostgreSQL at READ COMMITTED):
    * each statement is a transaction of its own, committed as it completes, in the same round trip.
    * For work whose writing is one statement that takes its locks itself, so no lock is held while
