@@ -322,36 +322,27 @@ public final class ClusterAppends {
   private void release() {
     while (!waiting.isEmpty() && waiting.firstKey() <= announced + 1) {
       Map.Entry<Long, Waiting> next = waiting.pollFirstEntry();
-      announce(next.getKey(), next.getValue());
-      announced = Math.max(announced, next.getValue().last());
+      long first = next.getKey();
+      Waiting w = next.getValue();
       java.util.function.BiConsumer<List<Appended>, Long> all = inOrder;
+      // Another node's inlined entries are decoded whole only when someone takes them all, then once for both.
+      List<Appended> entries = w.entries() == null && w.inline() != null && all != null ? inlined(w.inline(), first, w.last(), null) : w.entries();
+      announce(first, w, entries);
+      announced = Math.max(announced, w.last());
       if (all != null) {
-        Waiting w = next.getValue();
-        all.accept(w.entries() != null ? w.entries() : w.inline() != null ? inlined(w.inline(), next.getKey(), w.last(), null) : null, w.last());
+        all.accept(entries, w.last());
       }
     }
   }
 
-  private void announce(long first, Waiting w) {
+  /** Delivers a block to the devices online here: {@code entries} (all readers; null when not at hand) narrowed to them, else decoded for them only, else read back. */
+  private void announce(long first, Waiting w, List<Appended> entries) {
     Set<String> here = online.get();
     if (here.isEmpty()) {
       return;
     }
-    List<Appended> list = w.inline() == null ? null : inlined(w.inline(), first, w.last(), here); // for the devices here only
-    if (list == null && w.entries() != null) {
-      list = new ArrayList<>();
-      for (Appended a : w.entries()) {
-        Set<String> readers = new LinkedHashSet<>();
-        for (String r : a.readers()) {
-          if (here.contains(r)) {
-            readers.add(r);
-          }
-        }
-        if (!readers.isEmpty()) {
-          list.add(readers.size() == a.readers().size() ? a : new Appended(a.seq(), a.groupId(), a.kind(), a.sender(), a.message(), Set.copyOf(readers)));
-        }
-      }
-    } else if (list == null) {
+    List<Appended> list = entries != null ? narrowed(entries, here) : w.inline() == null ? null : inlined(w.inline(), first, w.last(), here);
+    if (list == null) {
       readBacks.incrementAndGet();
       try {
         list = db.read(c -> read(c, first, w.last(), Set.copyOf(here)));
@@ -363,6 +354,23 @@ public final class ClusterAppends {
     if (!list.isEmpty()) {
       deliver.accept(list);
     }
+  }
+
+  /** {@code entries} with their readers narrowed to {@code here}; those with no reader here left out. */
+  private static List<Appended> narrowed(List<Appended> entries, Set<String> here) {
+    List<Appended> list = new ArrayList<>();
+    for (Appended a : entries) {
+      Set<String> readers = new LinkedHashSet<>();
+      for (String r : a.readers()) {
+        if (here.contains(r)) {
+          readers.add(r);
+        }
+      }
+      if (!readers.isEmpty()) {
+        list.add(readers.size() == a.readers().size() ? a : new Appended(a.seq(), a.groupId(), a.kind(), a.sender(), a.message(), Set.copyOf(readers)));
+      }
+    }
+    return list;
   }
 
   /**

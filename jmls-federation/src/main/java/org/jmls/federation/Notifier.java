@@ -109,7 +109,7 @@ final class Notifier implements AutoCloseable {
         }
       });
     }
-    if (handOff && (last > 0)) {
+    if (handOff && last > 0) {
       handoffs.forEach((peer, h) -> h.appended(owed.getOrDefault(peer, List.of()), last));
     }
     owed.keySet().forEach(this::wake);
